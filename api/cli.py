@@ -1,0 +1,116 @@
+"""The `jike` command: run the service, the worker, the dev stack, and operator tasks."""
+
+import asyncio
+import os
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from api.logs import configure_logging
+from api.settings import Settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False)
+
+
+@app.command()
+def dev() -> None:
+    """Everything on one machine: embedded MongoDB + Redis, fake WeChat/Alipay, API, worker."""
+    from api.dev import run_dev
+
+    run_dev()
+
+
+@app.command()
+def serve() -> None:
+    """The HTTP API (uvicorn)."""
+    from api.app import create_app
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    uvicorn.run(
+        create_app(settings), host=settings.http_host, port=settings.http_port, log_config=None, access_log=False
+    )
+
+
+@app.command()
+def worker() -> None:
+    """The arq worker: jobs and cron."""
+    from arq.worker import Worker
+
+    from workers.settings import worker_options
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    Worker(**worker_options(settings)).run()
+
+
+@app.command("init-db")
+def init_db() -> None:
+    """Create every index (idempotent)."""
+    from db.indexes import ensure_indexes
+    from db.mongo import open_mongo
+
+    settings = Settings()
+
+    async def run() -> None:
+        mongo = open_mongo(settings.mongodb_uri.get_secret_value(), settings.mongodb_db)
+        try:
+            await ensure_indexes(mongo)
+        finally:
+            await mongo.close()
+
+    asyncio.run(run())
+    typer.echo("indexes ensured")
+
+
+@app.command("create-merchant")
+def create_merchant(
+    name: Annotated[str, typer.Option()],
+    store_name: Annotated[str, typer.Option()],
+    owner_name: Annotated[str, typer.Option()],
+    owner_phone: Annotated[str, typer.Option()],
+    owner_password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    timezone: Annotated[str, typer.Option()] = "Asia/Shanghai",
+) -> None:
+    """A merchant with its first store and its owner."""
+    from api.operator import create_merchant as run
+
+    typer.echo(asyncio.run(run(Settings(), name, store_name, owner_name, owner_phone, owner_password, timezone)))
+
+
+@app.command("create-staff")
+def create_staff(
+    merchant_id: Annotated[str, typer.Option(help="The merchant's global ID.")],
+    name: Annotated[str, typer.Option()],
+    phone: Annotated[str, typer.Option()],
+    role: Annotated[str, typer.Option(help="OWNER, MANAGER, CASHIER or TECHNICIAN")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    store_id: Annotated[list[str] | None, typer.Option(help="A store's global ID; repeat for several.")] = None,
+    all_stores: Annotated[bool, typer.Option()] = False,
+) -> None:
+    """A staff member, added on the merchant owner's authority."""
+    from api.operator import create_staff as run
+
+    typer.echo(asyncio.run(run(Settings(), merchant_id, name, phone, role, password, store_id or [], all_stores)))
+
+
+@app.command("fake-channels")
+def fake_channels(port: Annotated[int, typer.Option()]) -> None:
+    """The fake WeChat/Alipay server `jike dev` runs (refused in production)."""
+    from api.fakes import run_fake_channels
+
+    run_fake_channels(Settings(), port, os.environ["JIKE_FAKE_ALIPAY_PRIVATE_KEY"])
+
+
+@app.command("export-schema")
+def export_schema() -> None:
+    """Write schema/member.graphql and schema/admin.graphql from the code."""
+    from schema.sdl import write_sdl
+
+    for path in write_sdl():
+        typer.echo(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    app()

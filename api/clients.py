@@ -1,0 +1,77 @@
+"""Every client the service talks through, made once at start-up and closed at shutdown."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+import httpx
+from redis.asyncio import Redis
+
+from api.settings import Settings
+from channels.alipay import AlipayClient, load_private_key, load_public_key
+from channels.wechat import WeChatClient
+from db.mongo import Mongo, open_mongo
+from domain.pii import PiiCipher
+from domain.sessions import TokenSigner
+from domain.staff_auth import LockoutPolicy
+
+
+@dataclass(frozen=True)
+class Clients:
+    settings: Settings
+    mongo: Mongo
+    redis: Redis
+    http: httpx.AsyncClient
+    wechat: WeChatClient
+    alipay: AlipayClient | None
+    pii: PiiCipher
+    signer: TokenSigner
+    lockout: LockoutPolicy
+
+
+@asynccontextmanager
+async def open_clients(settings: Settings) -> AsyncIterator[Clients]:
+    mongo = open_mongo(settings.mongodb_uri.get_secret_value(), settings.mongodb_db)
+    redis = Redis.from_url(settings.redis_url.get_secret_value(), decode_responses=True)
+    # WeChat expects answers within a few seconds; a hung upstream must not hang a member's login.
+    http = httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0))
+    try:
+        yield Clients(
+            settings=settings,
+            mongo=mongo,
+            redis=redis,
+            http=http,
+            wechat=WeChatClient(
+                http=http,
+                redis=redis,
+                base_url=settings.wechat_api_base,
+                appid=settings.wechat_appid,
+                secret=settings.wechat_secret.get_secret_value(),
+            ),
+            alipay=_alipay(settings, http),
+            pii=PiiCipher(settings.pii_key.get_secret_value()),
+            signer=TokenSigner(
+                settings.secret_key.get_secret_value(),
+                access_ttl=timedelta(seconds=settings.access_token_ttl_s),
+                refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_s),
+            ),
+            lockout=LockoutPolicy(settings.staff_login_max_failures, settings.staff_login_lock_s),
+        )
+    finally:
+        await http.aclose()
+        await redis.aclose()
+        await mongo.close()
+
+
+def _alipay(settings: Settings, http: httpx.AsyncClient) -> AlipayClient | None:
+    """Alipay is optional: a merchant on WeChat alone configures no Alipay keys."""
+    if not settings.alipay_app_id:
+        return None
+    return AlipayClient(
+        http=http,
+        gateway=settings.alipay_api_base,
+        app_id=settings.alipay_app_id,
+        app_private_key=load_private_key(settings.alipay_app_private_key.get_secret_value()),
+        alipay_public_key=load_public_key(settings.alipay_public_key),
+    )

@@ -1,0 +1,155 @@
+"""`jike dev`: the whole service on one machine with nothing installed by hand.
+
+Starts the embedded MongoDB-protocol server and redis-server (unless JIKE_MONGODB_URI / JIKE_REDIS_URL
+point elsewhere), the fake WeChat/Alipay server, the API and the worker; seeds a demo merchant on first
+start; stops every child on Ctrl-C. Data and generated dev secrets live under JIKE_DATA_DIR.
+"""
+
+import asyncio
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from api import embedded
+from api.settings import Settings
+from db.indexes import ensure_indexes
+from db.mongo import open_mongo
+from domain import tenancy
+from domain.pii import PiiCipher
+from schema.ids import to_global_id
+
+DEMO_PHONE = "13800000000"
+
+
+def _pem_pair() -> tuple[str, str]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private, public
+
+
+def dev_secrets(data_dir: Path) -> dict[str, str]:
+    """Secrets made once per data dir and kept, so tokens and encrypted phones survive a restart."""
+    path = data_dir / "dev-secrets.env"
+    if not path.exists():
+        app_private, app_public = _pem_pair()
+        fake_alipay_private, alipay_public = _pem_pair()
+        values = {
+            "JIKE_SECRET_KEY": secrets.token_urlsafe(48),
+            "JIKE_PII_KEY": secrets.token_urlsafe(48),
+            "JIKE_WECHAT_APPID": "wxdev0000000000000",
+            "JIKE_WECHAT_SECRET": secrets.token_hex(16),
+            "JIKE_ALIPAY_APP_ID": "2021000000000000",
+            "JIKE_ALIPAY_APP_PRIVATE_KEY": app_private,
+            "JIKE_ALIPAY_PUBLIC_KEY": alipay_public,
+            "JIKE_FAKE_ALIPAY_PRIVATE_KEY": fake_alipay_private,
+        }
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(f"{k}={v.encode().hex()}\n" for k, v in values.items()))
+        path.chmod(0o600)
+    return {
+        k: bytes.fromhex(v).decode()
+        for k, _, v in (line.partition("=") for line in path.read_text().splitlines() if line)
+    }
+
+
+async def seed_demo(settings: Settings) -> str:
+    mongo = open_mongo(settings.mongodb_uri.get_secret_value(), settings.mongodb_db)
+    try:
+        await ensure_indexes(mongo)
+        existing = await mongo.db["merchants"].find_one({}, sort=[("_id", 1)])
+        if existing is not None:
+            login = settings.data_dir / "demo-login.txt"
+            note = login.read_text().strip() if login.exists() else "(credentials as printed on first start)"
+            return f"demo merchant {to_global_id('Merchant', existing['_id'])}: {note}"
+        password = secrets.token_urlsafe(9)
+        created = await tenancy.create_merchant(
+            mongo=mongo,
+            pii=PiiCipher(settings.pii_key.get_secret_value()),
+            name="积客演示商家",
+            store_name="演示门店",
+            timezone="Asia/Shanghai",
+            owner_name="店主",
+            owner_phone=DEMO_PHONE,
+            owner_password=password,
+        )
+        note = f"owner login phone {DEMO_PHONE} password {password}"
+        (settings.data_dir / "demo-login.txt").write_text(note + "\n")
+        return f"demo merchant {to_global_id('Merchant', created.merchant.id)} created: {note}"
+    finally:
+        await mongo.close()
+
+
+def _child(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "api.cli", *args], env=env)
+
+
+def run_dev() -> None:
+    env = dict(os.environ)
+    data_dir = Path(env.get("JIKE_DATA_DIR", ".jike")).resolve()
+    env["JIKE_DATA_DIR"] = str(data_dir)
+    for key, value in dev_secrets(data_dir).items():
+        env.setdefault(key, value)
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+        if "JIKE_MONGODB_URI" not in os.environ:
+            port = embedded.free_port()
+            children.append(embedded.start_mongo(port, data_dir / "mongo", data_dir / "mongo.log"))
+            env["JIKE_MONGODB_URI"] = f"mongodb://127.0.0.1:{port}/?directConnection=true"
+        if "JIKE_REDIS_URL" not in os.environ:
+            port = embedded.free_port()
+            children.append(embedded.start_redis(port, data_dir / "redis"))
+            env["JIKE_REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+        if "JIKE_WECHAT_API_BASE" not in os.environ:
+            port = embedded.free_port()
+            fake = _child(["fake-channels", "--port", str(port)], env)
+            children.append(fake)
+            embedded.wait_for_port(port, fake)
+            env["JIKE_WECHAT_API_BASE"] = f"http://127.0.0.1:{port}"
+            env["JIKE_ALIPAY_API_BASE"] = f"http://127.0.0.1:{port}/gateway.do"
+        os.environ.update(env)
+        settings = Settings()
+        print(asyncio.run(seed_demo(settings)), flush=True)
+        api = _child(["serve"], env)
+        children.append(api)
+        children.append(_child(["worker"], env))
+        embedded.wait_for_port(settings.http_port, api)
+        base = f"http://{settings.http_host}:{settings.http_port}"
+        print(
+            f"Jike is up: member GraphQL {base}/graphql/member · admin GraphQL {base}/graphql/admin · "
+            f"ready {base}/readyz · metrics {base}/metrics. Ctrl-C stops everything.",
+            flush=True,
+        )
+        _wait(children)
+    finally:
+        for child in reversed(children):
+            embedded.stop(child)
+
+
+def _wait(children: list[subprocess.Popen[bytes]]) -> None:
+    stopping = False
+
+    def on_signal(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    while not stopping:
+        if any(child.poll() is not None for child in children):
+            print("a child process exited; stopping the rest", file=sys.stderr)
+            return
+        time.sleep(0.5)

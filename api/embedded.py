@@ -1,0 +1,85 @@
+"""The embedded default: a SecantusDB (MongoDB wire protocol) and a real redis-server, each its own process.
+
+SecantusDB is GPL-2.0 and only ever runs as a separate program here; nothing of ours imports it.
+Used by `jike dev` with data kept under JIKE_DATA_DIR, and by the tests with throwaway storage.
+"""
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _binary(name: str) -> str:
+    beside_python = Path(sys.executable).parent / name
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which(name)
+    if found is None:
+        raise RuntimeError(f"{name} not found; run `make dev` or `make test`, which install it")
+    return found
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing listening on port {port} after {timeout_s}s")
+
+
+def start_mongo(port: int, storage: Path | None, log: Path | None = None) -> subprocess.Popen[bytes]:
+    """`storage=None` is an ephemeral store, removed when the server stops."""
+    if storage is not None:
+        storage.mkdir(parents=True, exist_ok=True)
+    args = [
+        _binary("secantusd-py"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--storage-path",
+        str(storage) if storage else ":memory:",
+        "--log-level",
+        "WARNING",
+    ]
+    out = log.open("ab") if log else subprocess.DEVNULL
+    process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
+    wait_for_port(port, process)
+    return process
+
+
+def start_redis(port: int, directory: Path | None) -> subprocess.Popen[bytes]:
+    """With a directory, data survives restarts (append-only file); without, nothing is written."""
+    args = [_binary("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    if directory is not None:
+        directory.mkdir(parents=True, exist_ok=True)
+        args += ["--dir", str(directory), "--appendonly", "yes"]
+    else:
+        args += ["--appendonly", "no"]
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    wait_for_port(port, process)
+    return process
+
+
+def stop(process: subprocess.Popen[bytes], timeout_s: float = 10.0) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,0 +1,80 @@
+"""Operator acts from the shell (`jike create-merchant`, `jike create-staff`), through the same domain functions."""
+
+from bson import ObjectId
+
+from api.settings import Settings
+from db import collections as c
+from db.indexes import ensure_indexes
+from db.mongo import open_mongo
+from domain import tenancy
+from domain.errors import DomainError
+from domain.pii import PiiCipher
+from schema.ids import from_global_id, to_global_id
+
+
+async def create_merchant(
+    settings: Settings, name: str, store_name: str, owner_name: str, owner_phone: str, password: str, timezone: str
+) -> str:
+    mongo = open_mongo(settings.mongodb_uri.get_secret_value(), settings.mongodb_db)
+    try:
+        await ensure_indexes(mongo)
+        created = await tenancy.create_merchant(
+            mongo=mongo,
+            pii=PiiCipher(settings.pii_key.get_secret_value()),
+            name=name,
+            store_name=store_name,
+            timezone=timezone,
+            owner_name=owner_name,
+            owner_phone=owner_phone,
+            owner_password=password,
+        )
+    except DomainError as e:
+        raise SystemExit(f"refused: {e.code.value} ({e.field})") from e
+    finally:
+        await mongo.close()
+    return (
+        f"merchant {to_global_id('Merchant', created.merchant.id)} · "
+        f"store {to_global_id('Store', created.store.id)} · owner {to_global_id('StaffMember', created.owner.id)}"
+    )
+
+
+async def create_staff(
+    settings: Settings,
+    merchant_gid: str,
+    name: str,
+    phone: str,
+    role: str,
+    password: str,
+    store_gids: list[str],
+    all_stores: bool,
+) -> str:
+    merchant_id = from_global_id("Merchant", merchant_gid)
+    store_ids = [from_global_id("Store", gid) for gid in store_gids]
+    if merchant_id is None or any(s is None for s in store_ids):
+        raise SystemExit("refused: INVALID_ID")
+    if role not in tenancy.Role.__members__:
+        raise SystemExit(f"refused: role must be one of {', '.join(tenancy.Role.__members__)}")
+    mongo = open_mongo(settings.mongodb_uri.get_secret_value(), settings.mongodb_db)
+    try:
+        owner_doc = await mongo.db[c.STAFF].find_one(
+            {"merchant_id": merchant_id, "role": tenancy.Role.OWNER.value, "active": True}, sort=[("_id", 1)]
+        )
+        if owner_doc is None:
+            raise SystemExit("refused: no such merchant (or it has no active owner)")
+        # The operator acts on the owner's authority, so the same rules and the audit trail apply.
+        staff = await tenancy.add_staff(
+            mongo=mongo,
+            pii=PiiCipher(settings.pii_key.get_secret_value()),
+            actor=tenancy.staff_from_doc(owner_doc),
+            name=name,
+            phone=phone,
+            password=password,
+            role=tenancy.Role(role),
+            all_stores=all_stores,
+            store_ids=[s for s in store_ids if isinstance(s, ObjectId)],
+        )
+    except DomainError as e:
+        raise SystemExit(f"refused: {e.code.value} ({e.field})") from e
+    finally:
+        await mongo.close()
+    return f"staff member {to_global_id('StaffMember', staff.id)}"

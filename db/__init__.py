@@ -1,0 +1,1 @@
+"""Storage: the Mongo client, collection names, index definitions and the transaction helper."""

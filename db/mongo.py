@@ -1,0 +1,43 @@
+"""The Mongo client and database handle, and the transaction helper every money move goes through."""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.read_concern import ReadConcern
+from pymongo.write_concern import WriteConcern
+
+Doc = dict[str, Any]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Mongo:
+    client: AsyncMongoClient[Doc]
+    db: AsyncDatabase[Doc]
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+def open_mongo(uri: str, db_name: str, **kwargs: Any) -> Mongo:
+    client: AsyncMongoClient[Doc] = AsyncMongoClient(uri, tz_aware=True, **kwargs)
+    return Mongo(client=client, db=client[db_name])
+
+
+async def transaction(mongo: Mongo, fn: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
+    """Run `fn` in a multi-document transaction.
+
+    `with_transaction` is the driver's documented retry loop: it re-runs the whole callback on
+    TransientTransactionError and re-commits on UnknownTransactionCommitResult, so `fn` must be
+    safe to run more than once (it only talks to the database through the session).
+    """
+    async with mongo.client.start_session() as session:
+        return await session.with_transaction(
+            fn,
+            read_concern=ReadConcern("snapshot"),
+            write_concern=WriteConcern("majority"),
+        )

@@ -1,0 +1,1 @@
+"""GraphQL: the member and admin schemas. Resolvers parse input, call one domain function, map the result."""

@@ -1,0 +1,73 @@
+"""Admin-facing object types for the merchant, its stores and staff."""
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+from domain import tenancy
+from schema.context import Info
+from schema.ids import to_global_id
+
+
+@strawberry.enum
+class StaffRole(Enum):
+    OWNER = "OWNER"
+    MANAGER = "MANAGER"
+    CASHIER = "CASHIER"
+    TECHNICIAN = "TECHNICIAN"
+
+
+@strawberry.type
+class Merchant:
+    id: strawberry.ID
+    name: str
+
+    @classmethod
+    def of(cls, merchant: tenancy.Merchant) -> "Merchant":
+        return cls(id=to_global_id("Merchant", merchant.id), name=merchant.name)
+
+
+@strawberry.type
+class Store:
+    id: strawberry.ID
+    name: str
+    timezone: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, store: tenancy.Store) -> "Store":
+        return cls(
+            id=to_global_id("Store", store.id), name=store.name, timezone=store.timezone, created_at=store.created_at
+        )
+
+
+@strawberry.type
+class StaffMember:
+    record: strawberry.Private[tenancy.Staff]
+    id: strawberry.ID
+    name: str
+    role: StaffRole
+    all_stores: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, staff: tenancy.Staff) -> "StaffMember":
+        return cls(
+            record=staff,
+            id=to_global_id("StaffMember", staff.id),
+            name=staff.name,
+            role=StaffRole(staff.role.value),
+            all_stores=staff.all_stores,
+            created_at=staff.created_at,
+        )
+
+    @strawberry.field(description="The stores this staff member works at; empty when allStores.")
+    async def stores(self, info: Info) -> list[Store]:
+        loaded = await info.context.stores.load_many(list(self.record.store_ids))
+        return [Store.of(s) for s in loaded if s is not None]
+
+    @strawberry.field(description="In full for owners and managers, masked (138****1234) for other roles.")
+    async def phone(self, info: Info) -> str:
+        viewer = await info.context.staff()
+        return tenancy.staff_phone(self.record, pii=info.context.clients.pii, viewer=viewer)

@@ -1,0 +1,82 @@
+"""The per-request GraphQL context: the clients, who is asking, in which language, and their dataloaders."""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from bson import ObjectId
+from starlette.requests import Request
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info as StrawberryInfo
+
+from api.clients import Clients
+from db import collections as c
+from domain.errors import DomainError
+from domain.sessions import Principal
+from domain.tenancy import Staff, Store, load_staff, store_from_doc
+from schema.common import UserError
+from schema.messages import EN, ZH, message
+
+
+class SchemaCode(StrEnum):
+    INVALID_ID = "INVALID_ID"
+
+
+class NotAuthenticated(Exception):
+    """No valid access token for a field that needs one."""
+
+
+@dataclass
+class Context:
+    request: Request
+    clients: Clients
+    principal: Principal | None
+    lang: str
+    _staff: Staff | None = None
+    _loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
+
+    def need_principal(self) -> Principal:
+        if self.principal is None:
+            raise NotAuthenticated()
+        return self.principal
+
+    async def staff(self) -> Staff:
+        """The signed-in staff member, read once per request (a deactivated one is signed out at once)."""
+        if self._staff is None:
+            principal = self.need_principal()
+            self._staff = await load_staff(
+                mongo=self.clients.mongo, staff_id=principal.subject_id, merchant_id=principal.merchant_id
+            )
+            if self._staff is None:
+                raise NotAuthenticated()
+        return self._staff
+
+    def user_errors(self, error: DomainError) -> list[UserError]:
+        return [UserError(field=error.field, code=error.code.value, message=message(error.code.value, self.lang))]
+
+    def invalid_id(self, field_name: str) -> list[UserError]:
+        code = SchemaCode.INVALID_ID.value
+        return [UserError(field=field_name, code=code, message=message(code, self.lang))]
+
+    @property
+    def stores(self) -> DataLoader[ObjectId, Store | None]:
+        """Stores by id, batched: one query for every store a response mentions."""
+        loader = self._loaders.get("stores")
+        if loader is None:
+            mongo = self.clients.mongo
+
+            async def load(ids: list[ObjectId]) -> list[Store | None]:
+                docs = await mongo.db[c.STORES].find({"_id": {"$in": ids}}).to_list()
+                by_id = {d["_id"]: store_from_doc(d) for d in docs}
+                return [by_id.get(i) for i in ids]
+
+            loader = self._loaders["stores"] = DataLoader(load_fn=load)
+        return loader
+
+
+Info = StrawberryInfo[Context, None]
+
+
+def language_of(request: Request) -> str:
+    accept = request.headers.get("accept-language", "").lower()
+    return EN if accept.startswith("en") else ZH

@@ -1,0 +1,69 @@
+"""Schema-wide guards: depth, alias and token limits, and how errors leave the server.
+
+Auth failures carry `extensions.code`; anything unexpected is logged with its trace and masked, so a bug
+never leaks internals to a client.
+"""
+
+import logging
+from collections.abc import Callable
+
+from graphql.error import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+
+from api.settings import Settings
+from domain.errors import PermissionDenied
+from schema.context import NotAuthenticated
+
+log = logging.getLogger("jike.graphql")
+
+_AUTH_CODES: dict[type[Exception], tuple[str, str]] = {
+    NotAuthenticated: ("UNAUTHENTICATED", "sign in first"),
+    PermissionDenied: ("FORBIDDEN", "your role or store scope does not allow this"),
+}
+
+
+class ErrorCodes(MaskErrors):
+    def __init__(self) -> None:
+        super().__init__(error_message="internal error")
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        processed: list[GraphQLError] = []
+        for error in errors:
+            original = error.original_error
+            if original is None:  # a syntax, validation or limit error: the message is for the client
+                processed.append(error)
+            elif type(original) in _AUTH_CODES:
+                code, text = _AUTH_CODES[type(original)]
+                processed.append(GraphQLError(text, nodes=error.nodes, path=error.path, extensions={"code": code}))
+            else:
+                log.error("unhandled error in resolver", exc_info=original)
+                processed.append(
+                    GraphQLError(
+                        self.error_message,
+                        nodes=error.nodes,
+                        path=error.path,
+                        extensions={"code": "INTERNAL_SERVER_ERROR"},
+                    )
+                )
+        return processed
+
+
+def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
+    """Factories, so every request gets fresh extension instances."""
+    extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        ErrorCodes,
+    ]
+    if not settings.introspection:
+        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    return extensions

@@ -1,0 +1,268 @@
+"""Real servers, started once per session: SecantusDB (MongoDB protocol), redis-server and the fake
+WeChat/Alipay HTTP server. Every test gets a fresh database, an empty Redis and its own app instance.
+"""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from asgi_lifespan import LifespanManager
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from pymongo import monitoring
+from redis.asyncio import Redis
+
+from api import embedded
+from api.app import create_app
+from api.settings import Env, Settings
+from channels.fake import FakeState, create_fake_app
+from db.indexes import ensure_indexes
+from db.mongo import Mongo, open_mongo
+from domain import tenancy
+from domain.pii import PiiCipher
+
+PII_KEY = "test-pii-key-" + "x" * 32
+SECRET_KEY = "test-secret-key-" + "y" * 32
+OWNER_PASSWORD = "owner-password-1"
+
+
+class CommandCounter(monitoring.CommandListener):
+    """Counts the commands sent to one database, so a screen's query count is a tested number."""
+
+    def __init__(self) -> None:
+        self.database: str | None = None
+        self.commands: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if self.database is not None and event.database_name == self.database:
+            self.commands.append(event.command_name)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+COUNTER = CommandCounter()
+# Registered before any client exists: PyMongo applies global listeners to clients made afterwards.
+monitoring.register(COUNTER)
+
+
+def _pem(key: rsa.RSAPrivateKey) -> str:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+@dataclass(frozen=True)
+class Servers:
+    mongo_uri: str
+    redis_port: int
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[Servers]:
+    mongo_port, redis_port = embedded.free_port(), embedded.free_port()
+    mongo = embedded.start_mongo(mongo_port, None)
+    try:
+        redis = embedded.start_redis(redis_port, None)
+        try:
+            yield Servers(f"mongodb://127.0.0.1:{mongo_port}/?directConnection=true", redis_port)
+        finally:
+            embedded.stop(redis)
+    finally:
+        embedded.stop(mongo)
+
+
+WECHAT_APPID = "wxtest000000000000"
+WECHAT_SECRET = "wechat-test-secret"
+ALIPAY_APP_ID = "2021000000009999"
+
+
+@dataclass(frozen=True)
+class Channels:
+    base_url: str
+    state: FakeState
+    app_private_key: rsa.RSAPrivateKey
+    alipay_private_key: rsa.RSAPrivateKey
+
+
+@pytest.fixture(scope="session")
+async def channels() -> AsyncIterator[Channels]:
+    app_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    alipay_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    port = embedded.free_port()
+    state = FakeState(
+        appid=WECHAT_APPID,
+        secret=WECHAT_SECRET,
+        alipay_app_id=ALIPAY_APP_ID,
+        alipay_app_public_key=app_key.public_key(),
+        alipay_private_key=alipay_key,
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(create_fake_app(state), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 (uvicorn exposes a flag, not an event)
+        await asyncio.sleep(0.01)
+    yield Channels(f"http://127.0.0.1:{port}", state, app_key, alipay_key)
+    server.should_exit = True
+    await task
+
+
+@pytest.fixture
+def settings(servers: Servers, channels: Channels) -> Settings:
+    alipay_public = (
+        channels.alipay_private_key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return Settings(
+        _env_file=None,
+        env=Env.TEST,
+        mongodb_uri=servers.mongo_uri,
+        mongodb_db=f"t_{uuid.uuid4().hex[:12]}",
+        redis_url=f"redis://127.0.0.1:{servers.redis_port}/0",
+        secret_key=SECRET_KEY,
+        pii_key=PII_KEY,
+        wechat_api_base=channels.base_url,
+        wechat_appid=WECHAT_APPID,
+        wechat_secret=WECHAT_SECRET,
+        alipay_api_base=f"{channels.base_url}/gateway.do",
+        alipay_app_id=ALIPAY_APP_ID,
+        alipay_app_private_key=_pem(channels.app_private_key),
+        alipay_public_key=alipay_public,
+    )
+
+
+@pytest.fixture
+async def mongo(settings: Settings) -> AsyncIterator[Mongo]:
+    """The test's own fresh database, dropped afterwards; Redis is emptied before each test."""
+    handle = open_mongo(settings.mongodb_uri.get_secret_value(), settings.mongodb_db)
+    redis = Redis.from_url(settings.redis_url.get_secret_value())
+    await redis.flushdb()
+    await redis.aclose()
+    await ensure_indexes(handle)
+    yield handle
+    await handle.client.drop_database(settings.mongodb_db)
+    await handle.close()
+
+
+@pytest.fixture
+def pii() -> PiiCipher:
+    return PiiCipher(PII_KEY)
+
+
+@pytest.fixture
+async def client(settings: Settings, mongo: Mongo) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://jike.test") as http:
+            yield http
+
+
+@contextmanager
+def count_commands(mongo: Mongo) -> Iterator[list[str]]:
+    COUNTER.database = mongo.db.name
+    COUNTER.commands = []
+    try:
+        yield COUNTER.commands
+    finally:
+        COUNTER.database = None
+
+
+@dataclass(frozen=True)
+class Gql:
+    http: httpx.AsyncClient
+
+    async def __call__(
+        self,
+        door: str,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        lang: str | None = None,
+    ) -> dict[str, Any]:
+        response = await self.raw(door, query, variables, token=token, lang=lang)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def raw(
+        self,
+        door: str,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        lang: str | None = None,
+    ) -> httpx.Response:
+        headers = {}
+        if token:
+            headers["authorization"] = f"Bearer {token}"
+        if lang:
+            headers["accept-language"] = lang
+        return await self.http.post(
+            f"/graphql/{door}", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+
+
+@pytest.fixture
+def gql(client: httpx.AsyncClient) -> Gql:
+    return Gql(client)
+
+
+@dataclass(frozen=True)
+class Shop:
+    merchant: tenancy.NewMerchant
+    owner_phone: str
+
+
+async def open_shop(mongo: Mongo, pii: PiiCipher, owner_phone: str, name: str = "甲店") -> Shop:
+    created = await tenancy.create_merchant(
+        mongo=mongo,
+        pii=pii,
+        name=name,
+        store_name=f"{name}一号店",
+        timezone="Asia/Shanghai",
+        owner_name="店主",
+        owner_phone=owner_phone,
+        owner_password=OWNER_PASSWORD,
+    )
+    return Shop(created, owner_phone)
+
+
+@pytest.fixture
+async def shop(mongo: Mongo, pii: PiiCipher) -> Shop:
+    return await open_shop(mongo, pii, "13900000001")
+
+
+STAFF_LOGIN = """
+mutation($phone: String!, $password: String!) {
+  staffLogin(input: {phone: $phone, password: $password}) {
+    session { accessToken refreshToken }
+    userErrors { field code message }
+  }
+}
+"""
+
+
+async def staff_token(gql: Gql, phone: str, password: str = OWNER_PASSWORD) -> str:
+    body = await gql("admin", STAFF_LOGIN, {"phone": phone, "password": password})
+    session = body["data"]["staffLogin"]["session"]
+    assert session, body
+    return str(session["accessToken"])
+
+
+@pytest.fixture
+async def owner_token(gql: Gql, shop: Shop) -> str:
+    return await staff_token(gql, shop.owner_phone)
