@@ -94,7 +94,7 @@ async def seed_demo(settings: Settings) -> str:
 
 
 def _child(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "api.cli", *args], env=env)
+    return embedded.spawn([sys.executable, "-m", "api.cli", *args], supervised=True, env=env)
 
 
 def run_dev() -> None:
@@ -107,11 +107,11 @@ def run_dev() -> None:
     try:
         if "JIKE_MONGODB_URI" not in os.environ:
             port = embedded.free_port()
-            children.append(embedded.start_mongo(port, data_dir / "mongo", data_dir / "mongo.log"))
+            children.append(embedded.start_mongo(port, data_dir / "mongo", data_dir / "mongo.log", supervised=True))
             env["JIKE_MONGODB_URI"] = f"mongodb://127.0.0.1:{port}/?directConnection=true"
         if "JIKE_REDIS_URL" not in os.environ:
             port = embedded.free_port()
-            children.append(embedded.start_redis(port, data_dir / "redis"))
+            children.append(embedded.start_redis(port, data_dir / "redis", supervised=True))
             env["JIKE_REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
         if "JIKE_WECHAT_API_BASE" not in os.environ:
             port = embedded.free_port()

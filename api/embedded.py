@@ -4,12 +4,26 @@ SecantusDB is GPL-2.0 and only ever runs as a separate program here; nothing of 
 Used by `jike dev` with data kept under JIKE_DATA_DIR, and by the tests with throwaway storage.
 """
 
+import ctypes
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
+
+
+def _die_with_parent() -> None:
+    # Linux: the child gets SIGTERM if the supervisor dies without cleaning up (kill -9, a crashed shell).
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 == PR_SET_PDEATHSIG
+
+
+def spawn(args: list[str], *, supervised: bool, **kwargs: Any) -> subprocess.Popen[bytes]:
+    """`supervised` children die with their parent; only for a parent in its main thread (`jike dev`)."""
+    hook = _die_with_parent if supervised and sys.platform == "linux" else None
+    return subprocess.Popen(args, preexec_fn=hook, **kwargs)
 
 
 def free_port() -> int:
@@ -41,7 +55,9 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout_s: float 
     raise TimeoutError(f"nothing listening on port {port} after {timeout_s}s")
 
 
-def start_mongo(port: int, storage: Path | None, log: Path | None = None) -> subprocess.Popen[bytes]:
+def start_mongo(
+    port: int, storage: Path | None, log: Path | None = None, *, supervised: bool = False
+) -> subprocess.Popen[bytes]:
     """`storage=None` is an ephemeral store, removed when the server stops."""
     if storage is not None:
         storage.mkdir(parents=True, exist_ok=True)
@@ -57,12 +73,12 @@ def start_mongo(port: int, storage: Path | None, log: Path | None = None) -> sub
         "WARNING",
     ]
     out = log.open("ab") if log else subprocess.DEVNULL
-    process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
+    process = spawn(args, supervised=supervised, stdout=out, stderr=subprocess.STDOUT)
     wait_for_port(port, process)
     return process
 
 
-def start_redis(port: int, directory: Path | None) -> subprocess.Popen[bytes]:
+def start_redis(port: int, directory: Path | None, *, supervised: bool = False) -> subprocess.Popen[bytes]:
     """With a directory, data survives restarts (append-only file); without, nothing is written."""
     args = [_binary("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
     if directory is not None:
@@ -70,7 +86,7 @@ def start_redis(port: int, directory: Path | None) -> subprocess.Popen[bytes]:
         args += ["--dir", str(directory), "--appendonly", "yes"]
     else:
         args += ["--appendonly", "no"]
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    process = spawn(args, supervised=supervised, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     wait_for_port(port, process)
     return process
 

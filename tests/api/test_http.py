@@ -1,0 +1,121 @@
+"""The HTTP door: liveness, readiness that names what is down, metrics, body size and query limits."""
+
+import asyncio
+import subprocess
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from pydantic import SecretStr
+
+from api import embedded
+from api.app import create_app
+from api.settings import Settings
+from db.mongo import Mongo
+from tests.conftest import Gql
+
+ME = "query { me { id } }"
+
+
+def nested_query(levels: int) -> str:
+    return "query { " + "me { " * levels + "id" + " }" * levels + " }"
+
+
+async def test_healthz_answers_while_the_process_lives(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.headers["x-request-id"]
+
+
+async def test_request_id_from_the_caller_is_echoed(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz", headers={"x-request-id": "abc-123"})
+    assert response.headers["x-request-id"] == "abc-123"
+
+
+async def test_readyz_is_200_when_mongo_and_redis_answer(client: httpx.AsyncClient) -> None:
+    response = await client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"mongodb": "ok", "redis": "ok"}
+
+
+@pytest.fixture
+async def own_redis(settings: Settings, mongo: Mongo) -> AsyncIterator[tuple[Settings, subprocess.Popen[bytes], int]]:
+    """A Redis of this test's own, so stopping it leaves the session's Redis alone."""
+    port = embedded.free_port()
+    process = embedded.start_redis(port, None)
+    try:
+        yield settings.model_copy(update={"redis_url": SecretStr(f"redis://127.0.0.1:{port}/0")}), process, port
+    finally:
+        embedded.stop(process)
+
+
+async def test_readyz_names_redis_when_it_stops_and_recovers_when_it_returns(
+    own_redis: tuple[Settings, subprocess.Popen[bytes], int],
+) -> None:
+    settings, process, port = own_redis
+    app = create_app(settings)
+    async with LifespanManager(app) as manager:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://t") as http:
+            # given a service whose Redis answers
+            assert (await http.get("/readyz")).status_code == 200
+            # when the Redis process is stopped
+            await asyncio.to_thread(embedded.stop, process)
+            response = await http.get("/readyz")
+            # then readiness fails and names Redis, and only Redis
+            assert response.status_code == 503
+            assert response.json()["failed"] == ["redis"]
+            # when Redis comes back on the same port
+            restarted = await asyncio.to_thread(embedded.start_redis, port, None)
+            try:
+                ready = False
+                for _ in range(30):
+                    ready = (await http.get("/readyz")).status_code == 200
+                    if ready:
+                        break
+                    await asyncio.sleep(0.1)
+                # then the service is ready again
+                assert ready
+            finally:
+                embedded.stop(restarted)
+
+
+async def test_metrics_are_prometheus_text(client: httpx.AsyncClient) -> None:
+    await client.get("/healthz")
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    assert 'jike_http_requests_total{route="/healthz",status="200"}' in response.text
+
+
+async def test_a_2mb_body_is_refused_with_413(client: httpx.AsyncClient) -> None:
+    big = "x" * (2 * 1024 * 1024)
+    response = await client.post("/graphql/member", json={"query": ME, "variables": {"pad": big}})
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+async def test_a_chunked_2mb_body_without_length_is_refused_with_413(client: httpx.AsyncClient) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(32):
+            yield b"x" * 65536
+
+    response = await client.post("/graphql/member", content=chunks(), headers={"content-type": "application/json"})
+    assert response.status_code == 413
+
+
+async def test_a_query_20_levels_deep_is_refused_with_a_clear_message(gql: Gql) -> None:
+    body = await gql("member", nested_query(20))
+    assert body.get("data") is None
+    assert any("exceeds maximum operation depth" in e["message"] for e in body["errors"])
+
+
+async def test_too_many_aliases_are_refused(gql: Gql) -> None:
+    aliases = " ".join(f"a{i}: __typename" for i in range(40))
+    body = await gql("member", f"query {{ {aliases} }}")
+    assert any("aliases" in e["message"] for e in body["errors"])
+
+
+async def test_a_query_under_the_limits_runs(gql: Gql) -> None:
+    body = await gql("member", "query { __typename }")
+    assert body == {"data": {"__typename": "Query"}}
