@@ -101,12 +101,19 @@ class AlipayClient:
             **params,
         }
         form["sign"] = rsa2_sign(signing_content(form), self._private_key)
-        response = await self._http.post(self._gateway, data=form)
-        body = response.text
+        try:
+            body = (await self._http.post(self._gateway, data=form)).text
+            parsed = json.loads(body)
+        except (httpx.HTTPError, ValueError) as e:
+            # One exception type for callers: an unreachable or garbled gateway is a failed call.
+            raise AlipayError("UNAVAILABLE", type(e).__name__, "gateway unreachable or not JSON") from e
         member = method.replace(".", "_") + "_response"
         content = signed_member(body, member) if f'"{member}"' in body else signed_member(body, "error_response")
-        parsed = json.loads(body)
-        if content is None or not rsa2_verify(content, str(parsed.get("sign", "")), self._alipay_key):
+        if (
+            not isinstance(parsed, dict)
+            or content is None
+            or not rsa2_verify(content, str(parsed.get("sign", "")), self._alipay_key)
+        ):
             raise AlipayError("SIGNATURE", "invalid-signature", "response signature did not verify")
         if "error_response" in parsed:
             error = parsed["error_response"]

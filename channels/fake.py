@@ -31,6 +31,8 @@ class FakeState:
     alipay_app_public_key: rsa.RSAPublicKey
     alipay_private_key: rsa.RSAPrivateKey
     used_codes: set[str] = field(default_factory=set)
+    # Every session_key handed out, so a test can prove none of them ever leaves our server.
+    session_keys: list[str] = field(default_factory=list)
     tokens: set[str] = field(default_factory=set)
     current_token: str | None = None
     tokens_issued: int = 0
@@ -87,13 +89,9 @@ class _Endpoints:
         if isinstance(user, JSONResponse):
             return user
         openid = openid_for(self.state.appid, user)
-        return JSONResponse(
-            {
-                "openid": openid,
-                "session_key": base64.b64encode(secrets.token_bytes(16)).decode(),
-                "unionid": "u" + openid[1:],
-            }
-        )
+        session_key = base64.b64encode(secrets.token_bytes(16)).decode()
+        self.state.session_keys.append(session_key)
+        return JSONResponse({"openid": openid, "session_key": session_key, "unionid": "u" + openid[1:]})
 
     async def stable_token(self, request: Request) -> Response:
         body = await request.json()

@@ -137,5 +137,9 @@ async def refresh_session(*, mongo: Mongo, signer: TokenSigner, audience: Audien
             await tokens.update_many({"family": stale["family"]}, {"$set": {"revoked": True}})
             raise SessionError(SessionCode.REFRESH_TOKEN_REUSED, "refreshToken")
         raise SessionError(SessionCode.INVALID_REFRESH_TOKEN, "refreshToken")
+    # Looked at after the claim: a refresh racing a revocation may still issue a child the revocation
+    # missed, but that child is refused here the moment it is presented.
+    if await tokens.find_one({"family": doc["family"], "revoked": True}, {"_id": 1}) is not None:
+        raise SessionError(SessionCode.INVALID_REFRESH_TOKEN, "refreshToken")
     principal = Principal(audience, doc["subject_id"], doc["merchant_id"])
     return await _issue(mongo, signer, principal, family=doc["family"])

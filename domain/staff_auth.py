@@ -39,6 +39,11 @@ class StaffLogin:
     tokens: TokenPair
 
 
+def attempts_key(phone_hash: str) -> str:
+    """The Redis counter of sign-in attempts on one phone number in the current window."""
+    return f"staff_login:attempts:{phone_hash}"
+
+
 async def staff_login(
     *,
     mongo: Mongo,
@@ -51,7 +56,7 @@ async def staff_login(
 ) -> StaffLogin:
     normalized = normalize_phone(phone) or phone.strip()
     phone_hash = pii.lookup_hash(normalized)
-    key = f"staff_login:attempts:{phone_hash}"
+    key = attempts_key(phone_hash)
     async with redis.pipeline(transaction=True) as pipe:
         pipe.incr(key)
         pipe.expire(key, policy.window_s, nx=True)

@@ -274,6 +274,8 @@ async def add_staff(
     name = _check_name(name)
     normalized = _check_phone(phone)
     _check_password(password)
+    # A form may repeat a store; keep the first of each so the staff member lists each store once.
+    store_ids = list(dict.fromkeys(store_ids))
     if not all_stores:
         await _check_stores(mongo, actor, store_ids)
     staff = await _insert_staff(

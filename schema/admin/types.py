@@ -64,8 +64,14 @@ class StaffMember:
 
     @strawberry.field(description="The stores this staff member works at; empty when allStores.")
     async def stores(self, info: Info) -> list[Store]:
+        viewer = await info.context.staff()
         loaded = await info.context.stores.load_many(list(self.record.store_ids))
-        return [Store.of(s) for s in loaded if s is not None]
+        # A colleague may also work at stores outside the viewer's scope; those stay hidden.
+        return [
+            Store.of(s)
+            for s in loaded
+            if s is not None and s.merchant_id == viewer.merchant_id and viewer.can_see_store(s.id)
+        ]
 
     @strawberry.field(description="In full for owners and managers, masked (138****1234) for other roles.")
     async def phone(self, info: Info) -> str:
