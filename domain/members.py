@@ -16,6 +16,7 @@ from channels.alipay import AlipayClient, AlipayError
 from channels.wechat import WeChatClient, WeChatError
 from db import collections as c
 from db.mongo import Doc, Mongo
+from domain.cards.card import issue_card
 from domain.errors import DomainError
 from domain.sessions import Audience, Principal, TokenPair, TokenSigner, start_session
 
@@ -113,10 +114,13 @@ async def _find_or_create(
             key, {"$setOnInsert": insert}, upsert=True, return_document=ReturnDocument.AFTER
         )
     except DuplicateKeyError:
-        # A concurrent first login inserted between our match and our insert; theirs is the member.
+        doc = None
+    if doc is None:
+        # A concurrent first login won the insert: MongoDB reports that as a duplicate key, and SecantusDB
+        # sometimes as an empty answer. Either way the member now exists; theirs is the one.
         doc = await members.find_one(key)
     if doc is None:
-        raise RuntimeError("member upsert returned nothing")
+        raise RuntimeError("member neither upserted nor found")
     return doc, doc["_id"] == new_id
 
 
@@ -137,6 +141,8 @@ async def login(
         raise MemberError(MemberCode.INVALID_LOGIN_CODE, "code")
     openid, unionid = await _identify(channel, code, wechat, alipay)
     doc, created = await _find_or_create(mongo, merchant_id, channel, openid, unionid, share_params[:512])
+    # Idempotent: issues the card on first login, and on a later one if a crash came between the two writes.
+    await issue_card(mongo=mongo, merchant_id=merchant_id, member_id=doc["_id"])
     member = member_from_doc(doc)
     tokens = await start_session(
         mongo=mongo, signer=signer, principal=Principal(Audience.MEMBER, member.id, merchant_id)

@@ -1,0 +1,351 @@
+"""Members as staff see them: search, detail with the ledger, lookup at the counter, manual adjustments,
+LOST and reissue, count cards. Every member is read inside the staff member's own merchant.
+"""
+
+from datetime import date, datetime
+from enum import Enum
+
+import strawberry
+
+from domain.cards import adjustments, count_cards, ledger, lookup, member_code, status, views
+from domain.cards.card import Card as CardRecord
+from domain.errors import DomainError
+from schema.cards import CardLevel, CardStatus, CountCard, LedgerAccount, LedgerEntryKind, account_of
+from schema.common import Connection, UserError, connection
+from schema.context import Info
+from schema.ids import from_cursor, from_global_id, to_global_id
+
+
+@strawberry.type(name="Card")
+class AdminCard:
+    record: strawberry.Private[CardRecord]
+    number: str
+    status: CardStatus
+    level: CardLevel
+    points: int
+    stored_value: int = strawberry.field(description="Fen, paid and bonus parts together.")
+    stored_value_paid: int = strawberry.field(description="The member's own money (fen); refundable, spent first.")
+    stored_value_bonus: int = strawberry.field(description="The merchant's bonus (fen); spent last.")
+    lifetime_paid_fen: int
+    count_cards: list[CountCard]
+    birthday: date | None
+    issued_at: datetime
+
+    @classmethod
+    def of(cls, view: views.CardView) -> "AdminCard":
+        card = view.card
+        return cls(
+            record=card,
+            number=card.number,
+            status=CardStatus(card.status.value),
+            level=CardLevel.of(view.level),
+            points=card.points,
+            stored_value=card.stored_value,
+            stored_value_paid=card.stored_paid,
+            stored_value_bonus=card.stored_bonus,
+            lifetime_paid_fen=card.lifetime_paid_fen,
+            count_cards=[CountCard.of(cc) for cc in view.count_cards],
+            birthday=card.birthday,
+            issued_at=card.issued_at,
+        )
+
+    @strawberry.field(description="In full for owners and managers, masked (138****1234) for other roles.")
+    async def phone(self, info: Info) -> str | None:
+        viewer = await info.context.staff()
+        return views.staff_view_of_phone(self.record, pii=info.context.clients.pii, viewer=viewer)
+
+
+@strawberry.type(name="LedgerEntry")
+class AdminLedgerEntry:
+    id: strawberry.ID
+    account: LedgerAccount
+    kind: LedgerEntryKind
+    amount: int = strawberry.field(description="Signed: points, fen of stored value, or count-card uses.")
+    paid_part: int = strawberry.field(description="Stored value: the part of `amount` in paid money.")
+    bonus_part: int = strawberry.field(description="Stored value: the part of `amount` in bonus.")
+    balance_after: int
+    reference: str
+    reason: str | None
+    staff_member_id: strawberry.ID | None = strawberry.field(description="Who made it, for staff actions.")
+    count_card_id: strawberry.ID | None
+    at: datetime
+
+    @classmethod
+    def of(cls, entry: ledger.Entry) -> "AdminLedgerEntry":
+        staff = entry.actor.id if entry.actor.kind is ledger.ActorKind.STAFF else None
+        return cls(
+            id=to_global_id("LedgerEntry", entry.id),
+            account=LedgerAccount(entry.account.value),
+            kind=LedgerEntryKind(entry.kind.value),
+            amount=entry.amount,
+            paid_part=entry.parts.paid,
+            bonus_part=entry.parts.bonus,
+            balance_after=entry.balance_after,
+            reference=entry.reference,
+            reason=entry.reason,
+            staff_member_id=to_global_id("StaffMember", staff) if staff else None,
+            count_card_id=to_global_id("CountCard", entry.count_card_id) if entry.count_card_id else None,
+            at=entry.at,
+        )
+
+
+@strawberry.type(name="Member")
+class AdminMember:
+    record: strawberry.Private[views.MemberCard]
+    id: strawberry.ID
+    nickname: str | None
+    joined_at: datetime
+    card: AdminCard | None
+
+    @classmethod
+    def of(cls, found: views.MemberCard) -> "AdminMember":
+        return cls(
+            record=found,
+            id=to_global_id("Member", found.member.id),
+            nickname=found.member.nickname,
+            joined_at=found.member.created_at,
+            card=AdminCard.of(found.card) if found.card else None,
+        )
+
+    @strawberry.field(description="Every change to the member's balances, newest first.")
+    async def ledger(
+        self, info: Info, first: int | None = None, after: str | None = None, account: LedgerAccount | None = None
+    ) -> Connection[AdminLedgerEntry]:
+        staff = await info.context.staff()
+        page = await ledger.list_entries(
+            mongo=info.context.clients.mongo,
+            merchant_id=staff.merchant_id,
+            member_id=self.record.member.id,
+            account=account_of(account),
+            first=first,
+            after=from_cursor(after),
+        )
+        return connection(page, AdminLedgerEntry.of)
+
+
+@strawberry.enum
+class AdjustableAccount(Enum):
+    POINTS = "POINTS"
+    STORED_VALUE = "STORED_VALUE"
+
+
+@strawberry.enum
+class StoredValuePart(Enum):
+    PAID = "PAID"
+    BONUS = "BONUS"
+
+
+@strawberry.input
+class LookupMemberInput:
+    code: str | None = strawberry.field(default=None, description="A scanned member code; used up by the scan.")
+    card_number: str | None = None
+    phone: str | None = None
+
+
+@strawberry.type
+class MemberPayload:
+    member: AdminMember | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class AdjustBalanceInput:
+    member_id: strawberry.ID
+    account: AdjustableAccount
+    amount: int = strawberry.field(description="Signed; may not take the balance below zero.")
+    stored_value_part: StoredValuePart = strawberry.field(
+        default=StoredValuePart.BONUS, description="Stored value only: which part changes."
+    )
+    reason: str
+    idempotency_key: str
+
+
+@strawberry.type
+class LedgerEntryPayload:
+    ledger_entry: AdminLedgerEntry | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class CardStatusInput:
+    member_id: strawberry.ID
+    reason: str
+
+
+@strawberry.type
+class CardPayload:
+    card: AdminCard | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class GrantCountCardInput:
+    member_id: strawberry.ID
+    name: str
+    uses: int
+    expires_at: datetime
+    idempotency_key: str
+
+
+@strawberry.input
+class UseCountCardInput:
+    count_card_id: strawberry.ID
+    idempotency_key: str
+
+
+@strawberry.type
+class CountCardPayload:
+    count_card: CountCard | None = None
+    ledger_entry: AdminLedgerEntry | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class MembersQuery:
+    @strawberry.field(
+        description="Search by one criterion: cardNumber (exact), else phone (exact), else nickname (prefix)."
+    )
+    async def members(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        card_number: str | None = None,
+        phone: str | None = None,
+        nickname: str | None = None,
+    ) -> Connection[AdminMember]:
+        ctx = info.context
+        page = await lookup.search_members(
+            mongo=ctx.clients.mongo,
+            pii=ctx.clients.pii,
+            actor=await ctx.staff(),
+            card_number=card_number,
+            phone=phone,
+            nickname=nickname,
+            first=first,
+            after=from_cursor(after),
+        )
+        return connection(page, AdminMember.of)
+
+    @strawberry.field
+    async def member(self, info: Info, id: strawberry.ID) -> AdminMember | None:
+        actor = await info.context.staff()
+        member_id = from_global_id("Member", id)
+        if member_id is None:
+            return None
+        found = await lookup.get_member_card(mongo=info.context.clients.mongo, actor=actor, member_id=member_id)
+        return AdminMember.of(found) if found else None
+
+
+@strawberry.type
+class MembersMutation:
+    @strawberry.mutation(description="The member at the counter, by exactly one of member code, card number, phone.")
+    async def lookup_member(self, info: Info, input: LookupMemberInput) -> MemberPayload:
+        ctx = info.context
+        try:
+            found = await lookup.lookup_member(
+                mongo=ctx.clients.mongo,
+                redis=ctx.clients.redis,
+                pii=ctx.clients.pii,
+                signer=member_code.signer_for(ctx.clients.settings.secret_key.get_secret_value()),
+                actor=await ctx.staff(),
+                code=input.code,
+                card_number=input.card_number,
+                phone=input.phone,
+            )
+        except DomainError as e:
+            return MemberPayload(user_errors=ctx.user_errors(e))
+        return MemberPayload(member=AdminMember.of(found))
+
+    @strawberry.mutation(description="OWNER or MANAGER. Appears in the ledger as ADJUSTMENT with your staff id.")
+    async def adjust_balance(self, info: Info, input: AdjustBalanceInput) -> LedgerEntryPayload:
+        ctx = info.context
+        actor = await ctx.staff()
+        member_id = from_global_id("Member", input.member_id)
+        if member_id is None:
+            return LedgerEntryPayload(user_errors=ctx.invalid_id("memberId"))
+        try:
+            entry = await adjustments.adjust_balance(
+                mongo=ctx.clients.mongo,
+                actor=actor,
+                member_id=member_id,
+                account=ledger.Account(input.account.value),
+                amount=input.amount,
+                part=adjustments.StoredValuePart(input.stored_value_part.value),
+                reason=input.reason,
+                idempotency_key=input.idempotency_key,
+            )
+        except DomainError as e:
+            return LedgerEntryPayload(user_errors=ctx.user_errors(e))
+        return LedgerEntryPayload(ledger_entry=AdminLedgerEntry.of(entry))
+
+    @strawberry.mutation(description="OWNER, MANAGER or CASHIER (挂失): the card stops spending.")
+    async def report_card_lost(self, info: Info, input: CardStatusInput) -> CardPayload:
+        ctx = info.context
+        actor = await ctx.staff()
+        member_id = from_global_id("Member", input.member_id)
+        if member_id is None:
+            return CardPayload(user_errors=ctx.invalid_id("memberId"))
+        try:
+            view = await status.report_lost(
+                mongo=ctx.clients.mongo, actor=actor, member_id=member_id, reason=input.reason
+            )
+        except DomainError as e:
+            return CardPayload(user_errors=ctx.user_errors(e))
+        return CardPayload(card=AdminCard.of(view))
+
+    @strawberry.mutation(description="OWNER or MANAGER (补卡): a new number, active, with the same balances.")
+    async def reissue_card(self, info: Info, input: CardStatusInput) -> CardPayload:
+        ctx = info.context
+        actor = await ctx.staff()
+        member_id = from_global_id("Member", input.member_id)
+        if member_id is None:
+            return CardPayload(user_errors=ctx.invalid_id("memberId"))
+        try:
+            view = await status.reissue(mongo=ctx.clients.mongo, actor=actor, member_id=member_id, reason=input.reason)
+        except DomainError as e:
+            return CardPayload(user_errors=ctx.user_errors(e))
+        return CardPayload(card=AdminCard.of(view))
+
+    @strawberry.mutation(description="OWNER or MANAGER: a count card sold outside the app.")
+    async def grant_count_card(self, info: Info, input: GrantCountCardInput) -> CountCardPayload:
+        ctx = info.context
+        actor = await ctx.staff()
+        member_id = from_global_id("Member", input.member_id)
+        if member_id is None:
+            return CountCardPayload(user_errors=ctx.invalid_id("memberId"))
+        try:
+            change = await count_cards.staff_grant_count_card(
+                mongo=ctx.clients.mongo,
+                actor=actor,
+                member_id=member_id,
+                name=input.name,
+                uses=input.uses,
+                expires_at=input.expires_at,
+                idempotency_key=input.idempotency_key,
+            )
+        except DomainError as e:
+            return CountCardPayload(user_errors=ctx.user_errors(e))
+        return CountCardPayload(
+            count_card=CountCard.of(change.count_card), ledger_entry=AdminLedgerEntry.of(change.entry)
+        )
+
+    @strawberry.mutation(description="Any staff role: one use of a count card; a retry with the same key uses nothing.")
+    async def use_count_card(self, info: Info, input: UseCountCardInput) -> CountCardPayload:
+        ctx = info.context
+        actor = await ctx.staff()
+        count_card_id = from_global_id("CountCard", input.count_card_id)
+        if count_card_id is None:
+            return CountCardPayload(user_errors=ctx.invalid_id("countCardId"))
+        try:
+            change = await count_cards.use_count_card(
+                mongo=ctx.clients.mongo,
+                actor=actor,
+                count_card_id=count_card_id,
+                idempotency_key=input.idempotency_key,
+            )
+        except DomainError as e:
+            return CountCardPayload(user_errors=ctx.user_errors(e))
+        return CountCardPayload(
+            count_card=CountCard.of(change.count_card), ledger_entry=AdminLedgerEntry.of(change.entry)
+        )
