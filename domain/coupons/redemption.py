@@ -1,0 +1,280 @@
+"""Redemption (核销): the redeem code a member shows as a QR code, staff scanning it, and the checkout lock.
+
+A redeem code carries the coupon and the 60-second window it was made in, sealed by an HMAC for one merchant
+under a key derived from the service secret. Redeeming, locking for an order and consuming a lock are each
+one conditional update from a usable state, so a coupon is used exactly once however many scans race.
+A lock has its own expiry (`lock_until`) that every condition reads, so an abandoned checkout frees the
+coupon on its own.
+"""
+
+import base64
+import binascii
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+from bson import ObjectId
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from pymongo import ReturnDocument
+
+from db import collections as c
+from db.mongo import Doc, Mongo
+from domain.coupons import funnel
+from domain.coupons.coupon import (
+    Coupon,
+    CouponStatus,
+    Held,
+    Redemption,
+    coupon_from_doc,
+    load_coupon,
+    usable_filter,
+    with_templates,
+)
+from domain.coupons.errors import CouponCode, CouponError, check_key
+from domain.errors import PermissionDenied
+from domain.tenancy import Staff, TenancyCode, TenancyError
+
+WINDOW_S = 60
+GRACE_S = 10
+_MAC_BYTES = 14
+# coupon id (12) + window (4) + mac: 30 bytes, 48 base32 characters, no padding.
+_CODE_BYTES = 12 + 4 + _MAC_BYTES
+_LIVE = [CouponStatus.ACTIVE.value, CouponStatus.FORWARDING.value]
+
+
+class RedeemCodeSigner:
+    def __init__(self, secret: str) -> None:
+        # Its own key, derived from the service secret: no new setting, no key shared with tokens.
+        self._key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"jike/coupon-redeem-code").derive(
+            secret.encode()
+        )
+
+    def _mac(self, merchant_id: ObjectId, body: bytes) -> bytes:
+        return hmac.new(self._key, merchant_id.binary + body, hashlib.sha256).digest()[:_MAC_BYTES]
+
+    def sign(self, merchant_id: ObjectId, coupon_id: ObjectId, window: int) -> str:
+        body = coupon_id.binary + window.to_bytes(4, "big")
+        return base64.b32encode(body + self._mac(merchant_id, body)).decode()
+
+    def open(self, merchant_id: ObjectId, code: str) -> tuple[ObjectId, int]:
+        """(coupon id, window) of a code made for this merchant; REDEEM_CODE_INVALID for anything else."""
+        try:
+            raw = base64.b32decode(code.strip().upper())
+        except (binascii.Error, ValueError) as e:
+            raise CouponError(CouponCode.REDEEM_CODE_INVALID, "code") from e
+        body, mac = raw[:-_MAC_BYTES], raw[-_MAC_BYTES:]
+        if len(raw) != _CODE_BYTES or not hmac.compare_digest(mac, self._mac(merchant_id, body)):
+            raise CouponError(CouponCode.REDEEM_CODE_INVALID, "code")
+        return ObjectId(body[:12]), int.from_bytes(body[12:16], "big")
+
+
+@lru_cache(maxsize=8)
+def signer_for(secret: str) -> RedeemCodeSigner:
+    return RedeemCodeSigner(secret)
+
+
+def _window(moment: datetime) -> int:
+    return int(moment.timestamp()) // WINDOW_S
+
+
+@dataclass(frozen=True)
+class RedeemCode:
+    code: str
+    expires_at: datetime
+
+
+def redeem_code(*, signer: RedeemCodeSigner, coupon: Coupon, now: datetime) -> RedeemCode | None:
+    """A fresh code for the owner's screen, or None while the coupon cannot be redeemed (no QR to show)."""
+    if coupon.blocker(now) is not None or coupon.valid_from > now:
+        return None
+    window = _window(now)
+    return RedeemCode(
+        signer.sign(coupon.merchant_id, coupon.id, window), datetime.fromtimestamp((window + 1) * WINDOW_S, UTC)
+    )
+
+
+@dataclass(frozen=True)
+class RedemptionView:
+    """When, where and by whom (or for which order) a coupon was used, with names for the screen."""
+
+    at: datetime
+    store_id: ObjectId
+    store_name: str | None
+    timezone: str
+    staff_id: ObjectId | None
+    staff_name: str | None
+    order_id: ObjectId | None
+
+
+@dataclass(frozen=True)
+class Redeemed:
+    held: Held
+    redemption: RedemptionView
+    replayed: bool
+
+
+async def describe(mongo: Mongo, redemption: Redemption) -> RedemptionView:
+    store = await mongo.db[c.STORES].find_one({"_id": redemption.store_id}, {"name": 1, "timezone": 1})
+    staff = None
+    if redemption.staff_id is not None:
+        staff = await mongo.db[c.STAFF].find_one({"_id": redemption.staff_id}, {"name": 1})
+    return RedemptionView(
+        at=redemption.at,
+        store_id=redemption.store_id,
+        store_name=store["name"] if store else None,
+        timezone=store["timezone"] if store else "Asia/Shanghai",
+        staff_id=redemption.staff_id,
+        staff_name=staff["name"] if staff else None,
+        order_id=redemption.order_id,
+    )
+
+
+async def _refuse(mongo: Mongo, coupon: Coupon, now: datetime, field: str) -> CouponError:
+    """The error for a coupon that cannot be used; a used one says when, where and by whom."""
+    if coupon.redemption is not None:
+        view = await describe(mongo, coupon.redemption)
+        return CouponError(CouponCode.ALREADY_REDEEMED, field, redemption=view)
+    code = coupon.blocker(now)
+    if code is None and coupon.valid_from > now:
+        code = CouponCode.COUPON_NOT_YET_VALID
+    return CouponError(code or CouponCode.COUPON_LOCKED, field)
+
+
+async def _finish(mongo: Mongo, coupon: Coupon, now: datetime, *, replayed: bool) -> Redeemed:
+    assert coupon.redemption is not None
+    held = (await with_templates(mongo, [coupon]))[0]
+    if not replayed:
+        await funnel.record(
+            mongo,
+            held.template,
+            [(funnel.Step.REDEEMED, 1)],
+            attribution=coupon.attribution(),
+            at=now,
+            coupon_id=coupon.id,
+        )
+    return Redeemed(held, await describe(mongo, coupon.redemption), replayed)
+
+
+def _is_replay(coupon: Coupon, actor: Staff, key: str) -> bool:
+    red = coupon.redemption
+    return red is not None and red.key == key and red.staff_id == actor.id
+
+
+async def redeem_coupon(
+    *, mongo: Mongo, signer: RedeemCodeSigner, actor: Staff, code: str, store_id: ObjectId, idempotency_key: str
+) -> Redeemed:
+    """Staff scan a member's code at a store; a retry with the same key returns the first redemption."""
+    key = check_key(idempotency_key)
+    if not actor.can_see_store(store_id):
+        raise PermissionDenied()
+    if await mongo.db[c.STORES].find_one({"_id": store_id, "merchant_id": actor.merchant_id}, {"_id": 1}) is None:
+        raise TenancyError(TenancyCode.STORE_NOT_FOUND, "storeId")
+    coupon_id, window = signer.open(actor.merchant_id, code)
+    coupon = await load_coupon(mongo, actor.merchant_id, coupon_id)
+    if coupon is None:
+        raise CouponError(CouponCode.REDEEM_CODE_INVALID, "code")
+    now = datetime.now(UTC)
+    if _is_replay(coupon, actor, key):
+        return await _finish(mongo, coupon, now, replayed=True)
+    if now.timestamp() >= (window + 1) * WINDOW_S + GRACE_S or window > _window(now) + 1:
+        raise CouponError(CouponCode.REDEEM_CODE_EXPIRED, "code")
+    if not coupon.valid_at(store_id):
+        raise CouponError(CouponCode.COUPON_NOT_VALID_AT_STORE, "storeId")
+    if coupon.blocker(now) is not None or coupon.valid_from > now:
+        raise await _refuse(mongo, coupon, now, "code")
+    redemption = {"at": now, "store_id": store_id, "staff_id": actor.id, "order_id": None, "key": key}
+    doc = await mongo.db[c.COUPONS].find_one_and_update(
+        {"_id": coupon.id, **usable_filter(now)},
+        {"$set": {"status": CouponStatus.REDEEMED.value, "redemption": redemption}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if doc is None:
+        fresh = await load_coupon(mongo, actor.merchant_id, coupon_id)
+        assert fresh is not None
+        if _is_replay(fresh, actor, key):
+            return await _finish(mongo, fresh, now, replayed=True)
+        raise await _refuse(mongo, fresh, now, "code")
+    return await _finish(mongo, coupon_from_doc(doc), now, replayed=False)
+
+
+async def _own_usable(mongo: Mongo, merchant_id: ObjectId, member_id: ObjectId, coupon_id: ObjectId) -> Coupon:
+    coupon = await load_coupon(mongo, merchant_id, coupon_id)
+    if coupon is None or coupon.owner_id != member_id:
+        raise CouponError(CouponCode.COUPON_NOT_FOUND, "couponId")
+    return coupon
+
+
+async def lock_for_order(
+    *,
+    mongo: Mongo,
+    merchant_id: ObjectId,
+    member_id: ObjectId,
+    coupon_id: ObjectId,
+    order_id: ObjectId,
+    store_id: ObjectId,
+    ttl: timedelta,
+) -> Held:
+    """Holds the member's coupon for an unpaid order until `ttl` from now; locking again for the same order
+    extends it. While held it cannot be redeemed, forwarded or locked for another order.
+    """
+    now = datetime.now(UTC)
+    coupon = await _own_usable(mongo, merchant_id, member_id, coupon_id)
+    if not coupon.valid_at(store_id):
+        raise CouponError(CouponCode.COUPON_NOT_VALID_AT_STORE, "storeId")
+    coupons = mongo.db[c.COUPONS]
+    doc = await coupons.find_one_and_update(
+        {"_id": coupon.id, "owner_id": member_id, **usable_filter(now)},
+        {"$set": {"lock": {"order_id": order_id, "store_id": store_id, "at": now}, "lock_until": now + ttl}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if doc is None:
+        doc = await coupons.find_one_and_update(
+            {"_id": coupon.id, "owner_id": member_id, "lock.order_id": order_id, "lock_until": {"$gt": now}},
+            {"$set": {"lock_until": now + ttl}},
+            return_document=ReturnDocument.AFTER,
+        )
+    if doc is None:
+        fresh = await _own_usable(mongo, merchant_id, member_id, coupon_id)
+        raise await _refuse(mongo, fresh, now, "couponId")
+    return (await with_templates(mongo, [coupon_from_doc(doc)]))[0]
+
+
+async def consume(*, mongo: Mongo, merchant_id: ObjectId, coupon_id: ObjectId, order_id: ObjectId) -> Held:
+    """The order is paid: its locked coupon is REDEEMED at the lock's store. Replays return the same coupon;
+    a lock that lapsed (or was never this order's) is COUPON_NOT_LOCKED.
+    """
+    now = datetime.now(UTC)
+    coupon = await load_coupon(mongo, merchant_id, coupon_id)
+    if coupon is None:
+        raise CouponError(CouponCode.COUPON_NOT_FOUND, "couponId")
+    red = coupon.redemption
+    if red is not None and red.order_id == order_id:
+        return (await with_templates(mongo, [coupon]))[0]
+    if coupon.lock is None or coupon.lock.order_id != order_id:
+        raise CouponError(CouponCode.COUPON_NOT_LOCKED, "couponId")
+    redemption: Doc = {"at": now, "store_id": coupon.lock.store_id, "staff_id": None, "order_id": order_id, "key": None}
+    doc = await mongo.db[c.COUPONS].find_one_and_update(
+        {"_id": coupon.id, "status": {"$in": _LIVE}, "lock.order_id": order_id, "lock_until": {"$gt": now}},
+        {"$set": {"status": CouponStatus.REDEEMED.value, "redemption": redemption, "lock_until": now}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if doc is None:
+        fresh = await load_coupon(mongo, merchant_id, coupon_id)
+        assert fresh is not None
+        if fresh.redemption is not None and fresh.redemption.order_id == order_id:
+            return (await with_templates(mongo, [fresh]))[0]
+        raise CouponError(CouponCode.COUPON_NOT_LOCKED, "couponId")
+    return (await _finish(mongo, coupon_from_doc(doc), now, replayed=False)).held
+
+
+async def release(*, mongo: Mongo, merchant_id: ObjectId, coupon_id: ObjectId, order_id: ObjectId) -> bool:
+    """The order was abandoned: its lock goes at once. True if this call released it."""
+    now = datetime.now(UTC)
+    result = await mongo.db[c.COUPONS].update_one(
+        {"_id": coupon_id, "merchant_id": merchant_id, "lock.order_id": order_id, "status": {"$in": _LIVE}},
+        {"$set": {"lock": None, "lock_until": now}},
+    )
+    return result.modified_count == 1

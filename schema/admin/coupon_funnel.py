@@ -1,0 +1,110 @@
+"""The coupon funnel for owners and managers: issued → forwarded → claimed → redeemed, per template, in total
+or per sharing member or per staff member.
+"""
+
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+
+from domain.coupons import funnel
+from domain.errors import DomainError
+from schema.admin.coupons import AdminCouponTemplate
+from schema.common import UserError
+from schema.context import Info
+from schema.ids import from_global_id, to_global_id
+
+
+@strawberry.enum(name="CouponFunnelGroupBy")
+class CouponFunnelGroupByType(Enum):
+    NONE = "NONE"
+    SHARER = "SHARER"
+    STAFF = "STAFF"
+
+
+@strawberry.type(description="One group's steps. A SHARER or STAFF row with no id counts coupons nobody shared.")
+class CouponFunnelRow:
+    sharer_member_id: strawberry.ID | None
+    staff_member_id: strawberry.ID | None
+    name: str | None = strawberry.field(description="The sharer's nickname or the staff member's name.")
+    issued: int = strawberry.field(description="发送: coupons put into circulation (claims and granted packs).")
+    forwarded: int = strawberry.field(description="转发: coupons offered to friends (forwards and shared packs).")
+    claimed: int = strawberry.field(description="领取: coupons members received.")
+    redeemed: int = strawberry.field(description="到店: coupons redeemed in store.")
+
+    @classmethod
+    def of(cls, row: funnel.FunnelRow) -> "CouponFunnelRow":
+        return cls(
+            sharer_member_id=to_global_id("Member", row.sharer_id) if row.sharer_id else None,
+            staff_member_id=to_global_id("StaffMember", row.staff_id) if row.staff_id else None,
+            name=row.name,
+            issued=row.issued,
+            forwarded=row.forwarded,
+            claimed=row.claimed,
+            redeemed=row.redeemed,
+        )
+
+
+@strawberry.type
+class CouponFunnel:
+    template: AdminCouponTemplate
+    group_by: CouponFunnelGroupByType
+    rows: list[CouponFunnelRow] = strawberry.field(description="Most redeemed first.")
+    total: CouponFunnelRow
+
+
+@strawberry.type
+class CouponFunnelPayload:
+    funnel: CouponFunnel | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _total(rows: list[CouponFunnelRow]) -> CouponFunnelRow:
+    return CouponFunnelRow(
+        sharer_member_id=None,
+        staff_member_id=None,
+        name=None,
+        issued=sum(r.issued for r in rows),
+        forwarded=sum(r.forwarded for r in rows),
+        claimed=sum(r.claimed for r in rows),
+        redeemed=sum(r.redeemed for r in rows),
+    )
+
+
+@strawberry.type
+class CouponFunnelQuery:
+    @strawberry.field(description="OWNER or MANAGER: the funnel of one template over [from, to).")
+    async def coupon_funnel(
+        self,
+        info: Info,
+        template_id: strawberry.ID,
+        group_by: CouponFunnelGroupByType = CouponFunnelGroupByType.NONE,
+        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+        to: datetime | None = None,
+    ) -> CouponFunnelPayload:
+        ctx = info.context
+        actor = await ctx.staff()
+        oid = from_global_id("CouponTemplate", template_id)
+        if oid is None:
+            return CouponFunnelPayload(user_errors=ctx.invalid_id("templateId"))
+        try:
+            result = await funnel.coupon_funnel(
+                mongo=ctx.clients.mongo,
+                actor=actor,
+                template_id=oid,
+                group_by=funnel.GroupBy(group_by.value),
+                since=from_,
+                until=to,
+            )
+        except DomainError as e:
+            return CouponFunnelPayload(user_errors=ctx.user_errors(e))
+        rows = [CouponFunnelRow.of(r) for r in result.rows]
+        return CouponFunnelPayload(
+            funnel=CouponFunnel(
+                template=AdminCouponTemplate.of(result.template, datetime.now(UTC)),
+                group_by=group_by,
+                rows=rows,
+                total=_total(rows),
+            )
+        )
