@@ -6,13 +6,13 @@ down), writing a LEVEL_UP outbox event for the notification worker.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from db import collections as c
 from db.mongo import Mongo
+from domain import outbox
 from domain.cards.card import card_from_doc
 from domain.cards.errors import CardCode, CardError
 from domain.cards.ledger import (
@@ -152,21 +152,20 @@ async def record_payment(
             update["$set"] = {"level_id": level.id}
         await mongo.db[c.CARDS].update_one({"_id": card.id}, update, session=s)
         if leveled_up:
-            await mongo.db[c.OUTBOX].insert_one(
-                {
-                    "merchant_id": merchant_id,
-                    "kind": "LEVEL_UP",
-                    "payload": {
-                        "member_id": member_id,
-                        "card_id": card.id,
-                        "from_level_id": held.id,
-                        "to_level_id": level.id,
-                        "to_level_name": level.name,
-                    },
-                    "created_at": datetime.now(UTC),
-                    "status": "PENDING",
-                },
+            await outbox.record(
+                mongo=mongo,
                 session=s,
+                merchant_id=merchant_id,
+                kind="LEVEL_UP",
+                payload={
+                    "member_id": member_id,
+                    "card_id": card.id,
+                    "from_level_id": held.id,
+                    "to_level_id": level.id,
+                    "to_level_name": level.name,
+                },
+                # A member reaches each level once, so this also dedupes a retried transaction.
+                dedupe_key=f"level_up:{card.id}:{level.id}",
             )
         return PaymentRecorded(entry, level, leveled_up)
 

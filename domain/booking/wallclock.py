@@ -1,0 +1,96 @@
+"""A store's wall clock ("09:00" on a local date) and the UTC instants it names, DST-safe, plus the span
+arithmetic schedules and slots are computed with.
+
+Wall-clock times become instants only through `at`, with zoneinfo: 09:00 in New York is 14:00Z in winter and
+13:00Z in summer, a spring-forward day has 23 hours and a fall-back day 25.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+MINUTES_PER_DAY = 24 * 60
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """The half-open UTC interval [start, end)."""
+
+    start: datetime
+    end: datetime
+
+    def contains(self, other: "Span") -> bool:
+        return self.start <= other.start and other.end <= self.end
+
+    def overlaps(self, other: "Span") -> bool:
+        return self.start < other.end and other.start < self.end
+
+
+def parse_clock(text: str) -> int | None:
+    """ "HH:MM" (00:00-24:00) as minutes after midnight; None when malformed."""
+    hours, sep, minutes = text.strip().partition(":")
+    if not (sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and len(hours) <= 2):
+        return None
+    value = int(hours) * 60 + int(minutes)
+    return value if int(minutes) < 60 and value <= MINUTES_PER_DAY else None
+
+
+def format_clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def at(day: date, minute: int, zone: ZoneInfo) -> datetime:
+    """The UTC instant of wall-clock `minute` on `day`. A time skipped by a spring-forward transition moves
+    forward by the gap (02:30 -> 03:30), as zoneinfo's fold=0 does; a repeated one means its first occurrence.
+    """
+    day = day + timedelta(days=minute // MINUTES_PER_DAY)
+    minute %= MINUTES_PER_DAY
+    return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=zone).astimezone(UTC)
+
+
+def day_span(day: date, zone: ZoneInfo) -> Span:
+    return Span(at(day, 0, zone), at(day, MINUTES_PER_DAY, zone))
+
+
+def local_date(instant: datetime, zone: ZoneInfo) -> date:
+    return instant.astimezone(zone).date()
+
+
+def minute_of_day(instant: datetime, zone: ZoneInfo) -> int:
+    local = instant.astimezone(zone)
+    return local.hour * 60 + local.minute
+
+
+def merge(spans: list[Span]) -> list[Span]:
+    """The same time, as sorted spans that neither overlap nor touch."""
+    merged: list[Span] = []
+    for span in sorted(s for s in spans if s.start < s.end):
+        if merged and span.start <= merged[-1].end:
+            merged[-1] = Span(merged[-1].start, max(merged[-1].end, span.end))
+        else:
+            merged.append(span)
+    return merged
+
+
+def intersect(a: list[Span], b: list[Span]) -> list[Span]:
+    return merge([Span(max(x.start, y.start), min(x.end, y.end)) for x in a for y in b if x.overlaps(y)])
+
+
+def subtract(spans: list[Span], cuts: list[Span]) -> list[Span]:
+    result = merge(spans)
+    for cut in cuts:
+        pieces: list[Span] = []
+        for span in result:
+            if not span.overlaps(cut):
+                pieces.append(span)
+                continue
+            if span.start < cut.start:
+                pieces.append(Span(span.start, cut.start))
+            if cut.end < span.end:
+                pieces.append(Span(cut.end, span.end))
+        result = pieces
+    return result
+
+
+def within(spans: list[Span], span: Span) -> bool:
+    return any(s.contains(span) for s in spans)

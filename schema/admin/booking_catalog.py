@@ -1,0 +1,225 @@
+"""The store's booking catalog as owners and managers change it: services (duration, buffer, price, deposit,
+qualified staff, the resource they need) and resources with their capacity.
+"""
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from bson import ObjectId
+
+from domain.booking import catalog
+from domain.errors import DomainError
+from schema.common import UserError
+from schema.context import Info
+from schema.ids import from_global_id, to_global_id
+
+
+@strawberry.enum
+class ResourceKind(Enum):
+    CHAIR = "CHAIR"
+    BED = "BED"
+    ROOM = "ROOM"
+    CAR_BAY = "CAR_BAY"
+
+
+@strawberry.type(description="Identical units (chairs, beds, rooms, car bays) a service may need one of.")
+class Resource:
+    id: strawberry.ID
+    name: str
+    kind: ResourceKind
+    capacity: int
+    active: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, r: catalog.Resource) -> "Resource":
+        return cls(
+            id=to_global_id("Resource", r.id),
+            name=r.name,
+            kind=ResourceKind(r.kind.value),
+            capacity=r.capacity,
+            active=r.active,
+            created_at=r.created_at,
+        )
+
+
+@strawberry.type
+class Service:
+    id: strawberry.ID
+    name: str
+    duration_min: int
+    buffer_after_min: int = strawberry.field(description="Clean-up time after each booking, kept free too.")
+    price_fen: int
+    deposit_fen: int
+    staff_member_ids: list[strawberry.ID] = strawberry.field(description="The staff qualified to perform it.")
+    resource_id: strawberry.ID | None
+    active: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, s: catalog.Service) -> "Service":
+        spec = s.spec
+        return cls(
+            id=to_global_id("Service", s.id),
+            name=spec.name,
+            duration_min=spec.duration_min,
+            buffer_after_min=spec.buffer_after_min,
+            price_fen=spec.price_fen,
+            deposit_fen=spec.deposit_fen,
+            staff_member_ids=[to_global_id("StaffMember", i) for i in spec.staff_ids],
+            resource_id=to_global_id("Resource", spec.resource_id) if spec.resource_id else None,
+            active=s.active,
+            created_at=s.created_at,
+        )
+
+
+@strawberry.input
+class CreateServiceInput:
+    store_id: strawberry.ID
+    name: str
+    duration_min: int
+    buffer_after_min: int = 0
+    price_fen: int
+    deposit_fen: int = 0
+    staff_ids: list[strawberry.ID]
+    resource_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class UpdateServiceInput:
+    id: strawberry.ID
+    name: str
+    duration_min: int
+    buffer_after_min: int = 0
+    price_fen: int
+    deposit_fen: int = 0
+    staff_ids: list[strawberry.ID]
+    resource_id: strawberry.ID | None = None
+    active: bool = True
+
+
+@strawberry.input
+class CreateResourceInput:
+    store_id: strawberry.ID
+    name: str
+    kind: ResourceKind
+    capacity: int = 1
+
+
+@strawberry.input
+class UpdateResourceInput:
+    id: strawberry.ID
+    name: str
+    capacity: int
+    active: bool = True
+
+
+@strawberry.type
+class ServicePayload:
+    service: Service | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ResourcePayload:
+    resource: Resource | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _ids(kind: str, gids: list[strawberry.ID]) -> list[ObjectId] | None:
+    parsed = [from_global_id(kind, g) for g in gids]
+    return None if None in parsed else [p for p in parsed if p is not None]
+
+
+def _spec(info: Info, input: CreateServiceInput | UpdateServiceInput) -> catalog.ServiceSpec | list[UserError]:
+    staff_ids = _ids("StaffMember", input.staff_ids)
+    resource_id = from_global_id("Resource", input.resource_id) if input.resource_id else None
+    if staff_ids is None:
+        return info.context.invalid_id("staffIds")
+    if input.resource_id and resource_id is None:
+        return info.context.invalid_id("resourceId")
+    return catalog.ServiceSpec(
+        name=input.name,
+        duration_min=input.duration_min,
+        buffer_after_min=input.buffer_after_min,
+        price_fen=input.price_fen,
+        deposit_fen=input.deposit_fen,
+        staff_ids=tuple(staff_ids),
+        resource_id=resource_id,
+    )
+
+
+@strawberry.type
+class BookingCatalogMutation:
+    @strawberry.mutation(description="OWNER or MANAGER of the store.")
+    async def create_service(self, info: Info, input: CreateServiceInput) -> ServicePayload:
+        ctx = info.context
+        store = from_global_id("Store", input.store_id)
+        spec = _spec(info, input)
+        if store is None:
+            return ServicePayload(user_errors=ctx.invalid_id("storeId"))
+        if isinstance(spec, list):
+            return ServicePayload(user_errors=spec)
+        try:
+            made = await catalog.create_service(
+                mongo=ctx.clients.mongo, actor=await ctx.staff(), store_id=store, spec=spec
+            )
+        except DomainError as e:
+            return ServicePayload(user_errors=ctx.user_errors(e))
+        return ServicePayload(service=Service.of(made))
+
+    @strawberry.mutation(description="OWNER or MANAGER of the store; active: false archives it.")
+    async def update_service(self, info: Info, input: UpdateServiceInput) -> ServicePayload:
+        ctx = info.context
+        service = from_global_id("Service", input.id)
+        spec = _spec(info, input)
+        if service is None:
+            return ServicePayload(user_errors=ctx.invalid_id("id"))
+        if isinstance(spec, list):
+            return ServicePayload(user_errors=spec)
+        try:
+            updated = await catalog.update_service(
+                mongo=ctx.clients.mongo, actor=await ctx.staff(), service_id=service, spec=spec, active=input.active
+            )
+        except DomainError as e:
+            return ServicePayload(user_errors=ctx.user_errors(e))
+        return ServicePayload(service=Service.of(updated))
+
+    @strawberry.mutation(description="OWNER or MANAGER of the store.")
+    async def create_resource(self, info: Info, input: CreateResourceInput) -> ResourcePayload:
+        ctx = info.context
+        store = from_global_id("Store", input.store_id)
+        if store is None:
+            return ResourcePayload(user_errors=ctx.invalid_id("storeId"))
+        try:
+            made = await catalog.create_resource(
+                mongo=ctx.clients.mongo,
+                actor=await ctx.staff(),
+                store_id=store,
+                name=input.name,
+                kind=catalog.ResourceKind(input.kind.value),
+                capacity=input.capacity,
+            )
+        except DomainError as e:
+            return ResourcePayload(user_errors=ctx.user_errors(e))
+        return ResourcePayload(resource=Resource.of(made))
+
+    @strawberry.mutation(description="OWNER or MANAGER of the store; active: false archives it.")
+    async def update_resource(self, info: Info, input: UpdateResourceInput) -> ResourcePayload:
+        ctx = info.context
+        resource = from_global_id("Resource", input.id)
+        if resource is None:
+            return ResourcePayload(user_errors=ctx.invalid_id("id"))
+        try:
+            updated = await catalog.update_resource(
+                mongo=ctx.clients.mongo,
+                actor=await ctx.staff(),
+                resource_id=resource,
+                name=input.name,
+                capacity=input.capacity,
+                active=input.active,
+            )
+        except DomainError as e:
+            return ResourcePayload(user_errors=ctx.user_errors(e))
+        return ResourcePayload(resource=Resource.of(updated))

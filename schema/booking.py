@@ -1,0 +1,96 @@
+"""Booking types both doors share: statuses, weekdays, wall-clock hours, time ranges and queue tickets."""
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+from domain.booking import queue
+from domain.booking.model import BookingStatus as Status
+from domain.booking.schedules import ClockRange, WeeklyRange
+from domain.booking.wallclock import Span, format_clock
+from schema.ids import to_global_id
+
+
+@strawberry.enum(description="HELD waits for its deposit and reads EXPIRED once the hold runs out.")
+class BookingStatus(Enum):
+    HELD = "HELD"
+    BOOKED = "BOOKED"
+    CHECKED_IN = "CHECKED_IN"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+    NO_SHOW = "NO_SHOW"
+    EXPIRED = "EXPIRED"
+
+    @classmethod
+    def of(cls, status: Status) -> "BookingStatus":
+        return cls(status.value)
+
+
+@strawberry.enum
+class Weekday(Enum):
+    MONDAY = 0
+    TUESDAY = 1
+    WEDNESDAY = 2
+    THURSDAY = 3
+    FRIDAY = 4
+    SATURDAY = 5
+    SUNDAY = 6
+
+
+@strawberry.type(description="Wall-clock hours in the store's timezone on one weekday; closesAt may be 24:00.")
+class WeeklyHours:
+    weekday: Weekday
+    opens_at: str
+    closes_at: str
+
+    @classmethod
+    def of(cls, r: WeeklyRange) -> "WeeklyHours":
+        return cls(weekday=Weekday(r.weekday), opens_at=format_clock(r.start), closes_at=format_clock(r.end))
+
+
+@strawberry.input(description='Times as "HH:MM" in the store\'s timezone, 5-minute steps; closesAt may be 24:00.')
+class WeeklyHoursInput:
+    weekday: Weekday
+    opens_at: str
+    closes_at: str
+
+    def record(self) -> ClockRange:
+        return ClockRange(self.weekday.value, self.opens_at, self.closes_at)
+
+
+@strawberry.type(description="From start (inclusive) to end (exclusive).")
+class TimeRange:
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def of(cls, span: Span) -> "TimeRange":
+        return cls(start=span.start, end=span.end)
+
+
+@strawberry.enum
+class QueueTicketStatus(Enum):
+    WAITING = "WAITING"
+    CALLED = "CALLED"
+
+
+@strawberry.type(description="A walk-in queue ticket (排队号) for today.")
+class QueueTicket:
+    id: strawberry.ID
+    number: int
+    status: QueueTicketStatus
+    ahead: int = strawberry.field(description="Tickets still waiting before this one; 0 once called.")
+    joined_at: datetime
+    called_at: datetime | None
+
+    @classmethod
+    def of(cls, ticket: queue.Ticket, ahead: int) -> "QueueTicket":
+        return cls(
+            id=to_global_id("QueueTicket", ticket.id),
+            number=ticket.number,
+            status=QueueTicketStatus(ticket.status.value),
+            ahead=ahead,
+            joined_at=ticket.joined_at,
+            called_at=ticket.called_at,
+        )

@@ -1,0 +1,291 @@
+"""Booking for the signed-in member: a store's services, free slots, booking, cancelling and rescheduling
+their own bookings, and the walk-in queue.
+"""
+
+from datetime import UTC, date, datetime
+
+import strawberry
+
+from domain.booking import bookings, catalog, lifecycle, queue, slots, views
+from domain.errors import DomainError
+from schema.booking import BookingStatus, QueueTicket
+from schema.common import Connection, UserError, connection
+from schema.context import Info
+from schema.ids import from_cursor, from_global_id, to_global_id
+
+
+@strawberry.type(description="A staff member a member may choose for a service.")
+class BookableStaff:
+    id: strawberry.ID
+    name: str
+
+
+@strawberry.type
+class BookableService:
+    id: strawberry.ID
+    name: str
+    duration_min: int
+    price_fen: int
+    deposit_fen: int = strawberry.field(description="Paid when booking; 0 when the service needs no deposit.")
+    staff: list[BookableStaff]
+
+    @classmethod
+    def of(cls, offer: catalog.Offer) -> "BookableService":
+        spec = offer.service.spec
+        return cls(
+            id=to_global_id("Service", offer.service.id),
+            name=spec.name,
+            duration_min=spec.duration_min,
+            price_fen=spec.price_fen,
+            deposit_fen=spec.deposit_fen,
+            staff=[BookableStaff(id=to_global_id("StaffMember", s.id), name=s.name) for s in offer.staff],
+        )
+
+
+@strawberry.type(description="A free start time and the staff members free then.")
+class AvailableSlot:
+    start: datetime
+    staff: list[BookableStaff]
+
+    @classmethod
+    def of(cls, slot: slots.Slot) -> "AvailableSlot":
+        staff = [BookableStaff(id=to_global_id("StaffMember", s.id), name=s.name) for s in slot.staff]
+        return cls(start=slot.start, staff=staff)
+
+
+@strawberry.type(name="Booking")
+class MemberBooking:
+    id: strawberry.ID
+    status: BookingStatus
+    start: datetime
+    end: datetime
+    service_name: str
+    store_id: strawberry.ID
+    store_name: str
+    staff_member_id: strawberry.ID
+    staff_name: str
+    price_fen: int
+    deposit_fen: int
+    hold_expires_at: datetime | None = strawberry.field(description="While HELD: pay the deposit before this.")
+    note: str
+    cancel_reason: str | None = strawberry.field(description="Why the store cancelled it, when it did.")
+    created_at: datetime
+
+    @classmethod
+    def of(cls, v: views.BookingView) -> "MemberBooking":
+        b = v.booking
+        return cls(
+            id=to_global_id("Booking", b.id),
+            status=BookingStatus.of(b.status_at(datetime.now(UTC))),
+            start=b.start,
+            end=b.end,
+            service_name=b.service_name,
+            store_id=to_global_id("Store", b.store_id),
+            store_name=v.store_name,
+            staff_member_id=to_global_id("StaffMember", b.staff_id),
+            staff_name=v.staff_name,
+            price_fen=b.price_fen,
+            deposit_fen=b.deposit_fen,
+            hold_expires_at=b.hold_expires_at,
+            note=b.note,
+            cancel_reason=b.cancel_reason,
+            created_at=b.created_at,
+        )
+
+
+@strawberry.input
+class BookInput:
+    store_id: strawberry.ID
+    service_id: strawberry.ID
+    staff_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Omit to get the least-booked qualified staff member who is free."
+    )
+    start: datetime = strawberry.field(description="One of availableSlots' starts, with its UTC offset.")
+    note: str = ""
+    idempotency_key: str = strawberry.field(description="Made once per tap; a retry returns the same booking.")
+
+
+@strawberry.input
+class CancelBookingInput:
+    booking_id: strawberry.ID
+
+
+@strawberry.input
+class RescheduleBookingInput:
+    booking_id: strawberry.ID
+    start: datetime
+    staff_id: strawberry.ID | None = strawberry.field(default=None, description="Omit to keep the same staff.")
+
+
+@strawberry.input
+class JoinQueueInput:
+    store_id: strawberry.ID
+
+
+@strawberry.type
+class BookingPayload:
+    booking: MemberBooking | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class JoinQueuePayload:
+    ticket: QueueTicket | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class BookingQuery:
+    @strawberry.field(description="The store's bookable services; null for an unknown store.")
+    async def bookable_services(self, info: Info, store_id: strawberry.ID) -> list[BookableService] | None:
+        principal = info.context.need_principal()
+        store = from_global_id("Store", store_id)
+        if store is None:
+            return None
+        found = await catalog.offers(
+            mongo=info.context.clients.mongo, merchant_id=principal.merchant_id, store_id=store
+        )
+        return None if found is None else [BookableService.of(o) for o in found]
+
+    @strawberry.field(description="Free starts on a store-local date; null for an unknown store or service.")
+    async def available_slots(
+        self,
+        info: Info,
+        store_id: strawberry.ID,
+        service_id: strawberry.ID,
+        date: date,
+        staff_id: strawberry.ID | None = None,
+    ) -> list[AvailableSlot] | None:
+        principal = info.context.need_principal()
+        store, service = from_global_id("Store", store_id), from_global_id("Service", service_id)
+        staff = from_global_id("StaffMember", staff_id) if staff_id else None
+        if store is None or service is None or (staff_id and staff is None):
+            return None
+        found = await slots.member_slots(
+            mongo=info.context.clients.mongo,
+            merchant_id=principal.merchant_id,
+            store_id=store,
+            service_id=service,
+            day=date,
+            staff_id=staff,
+        )
+        return None if found is None else [AvailableSlot.of(s) for s in found]
+
+    @strawberry.field(description="The member's bookings, newest first.")
+    async def my_bookings(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[MemberBooking]:
+        principal = info.context.need_principal()
+        page = await views.my_bookings(
+            mongo=info.context.clients.mongo,
+            merchant_id=principal.merchant_id,
+            member_id=principal.subject_id,
+            first=first,
+            after=from_cursor(after),
+        )
+        return connection(page, MemberBooking.of)
+
+    @strawberry.field(description="The member's queue ticket at the store today; null without one.")
+    async def my_queue_position(self, info: Info, store_id: strawberry.ID) -> QueueTicket | None:
+        principal = info.context.need_principal()
+        store = from_global_id("Store", store_id)
+        if store is None:
+            return None
+        found = await queue.my_position(
+            mongo=info.context.clients.mongo,
+            merchant_id=principal.merchant_id,
+            member_id=principal.subject_id,
+            store_id=store,
+        )
+        return None if found is None else QueueTicket.of(found.ticket, found.ahead)
+
+
+@strawberry.type
+class BookingMutation:
+    @strawberry.mutation
+    async def book(self, info: Info, input: BookInput) -> BookingPayload:
+        ctx = info.context
+        principal = ctx.need_principal()
+        store = from_global_id("Store", input.store_id)
+        service = from_global_id("Service", input.service_id)
+        staff = from_global_id("StaffMember", input.staff_id) if input.staff_id else None
+        if store is None:
+            return BookingPayload(user_errors=ctx.invalid_id("storeId"))
+        if service is None:
+            return BookingPayload(user_errors=ctx.invalid_id("serviceId"))
+        if input.staff_id and staff is None:
+            return BookingPayload(user_errors=ctx.invalid_id("staffId"))
+        try:
+            made = await bookings.member_book(
+                mongo=ctx.clients.mongo,
+                merchant_id=principal.merchant_id,
+                member_id=principal.subject_id,
+                store_id=store,
+                service_id=service,
+                staff_id=staff,
+                start=input.start,
+                note=input.note,
+                idempotency_key=input.idempotency_key,
+            )
+        except DomainError as e:
+            return BookingPayload(user_errors=ctx.user_errors(e))
+        return BookingPayload(booking=MemberBooking.of(made))
+
+    @strawberry.mutation(description="Allowed until the merchant's cut-off before the start (2 hours by default).")
+    async def cancel_booking(self, info: Info, input: CancelBookingInput) -> BookingPayload:
+        ctx = info.context
+        principal = ctx.need_principal()
+        booking_id = from_global_id("Booking", input.booking_id)
+        if booking_id is None:
+            return BookingPayload(user_errors=ctx.invalid_id("bookingId"))
+        try:
+            cancelled = await lifecycle.member_cancel(
+                mongo=ctx.clients.mongo,
+                merchant_id=principal.merchant_id,
+                member_id=principal.subject_id,
+                booking_id=booking_id,
+            )
+        except DomainError as e:
+            return BookingPayload(user_errors=ctx.user_errors(e))
+        return BookingPayload(booking=MemberBooking.of(cancelled))
+
+    @strawberry.mutation(description="Allowed until the merchant's cut-off before the current start.")
+    async def reschedule_booking(self, info: Info, input: RescheduleBookingInput) -> BookingPayload:
+        ctx = info.context
+        principal = ctx.need_principal()
+        booking_id = from_global_id("Booking", input.booking_id)
+        staff = from_global_id("StaffMember", input.staff_id) if input.staff_id else None
+        if booking_id is None:
+            return BookingPayload(user_errors=ctx.invalid_id("bookingId"))
+        if input.staff_id and staff is None:
+            return BookingPayload(user_errors=ctx.invalid_id("staffId"))
+        try:
+            moved = await bookings.member_reschedule(
+                mongo=ctx.clients.mongo,
+                merchant_id=principal.merchant_id,
+                member_id=principal.subject_id,
+                booking_id=booking_id,
+                start=input.start,
+                staff_id=staff,
+            )
+        except DomainError as e:
+            return BookingPayload(user_errors=ctx.user_errors(e))
+        return BookingPayload(booking=MemberBooking.of(moved))
+
+    @strawberry.mutation(description="Take a queue number for today; joining again returns the same ticket.")
+    async def join_queue(self, info: Info, input: JoinQueueInput) -> JoinQueuePayload:
+        ctx = info.context
+        principal = ctx.need_principal()
+        store = from_global_id("Store", input.store_id)
+        if store is None:
+            return JoinQueuePayload(user_errors=ctx.invalid_id("storeId"))
+        try:
+            joined = await queue.join_queue(
+                mongo=ctx.clients.mongo,
+                merchant_id=principal.merchant_id,
+                member_id=principal.subject_id,
+                store_id=store,
+            )
+        except DomainError as e:
+            return JoinQueuePayload(user_errors=ctx.user_errors(e))
+        return JoinQueuePayload(ticket=QueueTicket.of(joined.ticket, joined.ahead))
