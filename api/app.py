@@ -12,7 +12,10 @@ from api.clients import Clients, open_clients
 from api.graphql import graphql_endpoint
 from api.health import healthz, metrics_endpoint, readyz
 from api.middleware import BodyLimit, HttpMetrics, RequestContext
+from api.payout_webhook import payout_webhook_routes
+from api.sandbox import sandbox_routes
 from api.settings import Env, Settings
+from api.webhooks import InFlight, webhook_routes
 from db.indexes import ensure_indexes
 from domain.sessions import Audience
 from schema.admin import build_admin_schema
@@ -25,12 +28,17 @@ class State(TypedDict):
 
 def create_app(settings: Settings) -> Starlette:
     metrics = HttpMetrics()
+    # Payment notifications being handled; shutdown lets them finish before the clients close.
+    inflight = InFlight()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         async with open_clients(settings) as clients:
             await ensure_indexes(clients.mongo)
-            yield {"clients": clients}
+            try:
+                yield {"clients": clients}
+            finally:
+                await inflight.drain()
 
     graphiql = settings.env is Env.DEV
     return Starlette(
@@ -42,6 +50,9 @@ def create_app(settings: Settings) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint(metrics)),
+            *webhook_routes(inflight),
+            *payout_webhook_routes(),
+            *sandbox_routes(settings),
         ],
         middleware=[
             Middleware(RequestContext, metrics=metrics),

@@ -103,6 +103,25 @@ def fake_channels(port: Annotated[int, typer.Option()]) -> None:
     run_fake_channels(Settings(), port, os.environ["JIKE_FAKE_ALIPAY_PRIVATE_KEY"])
 
 
+@app.command()
+def sandbox(port: Annotated[int, typer.Option()]) -> None:
+    """The payments sandbox (WeChat Pay v3 and Alipay with local keys) `jike dev` runs (refused in production)."""
+    from api.sandbox import run_sandbox
+
+    run_sandbox(Settings(), port)
+
+
+@app.command("sandbox-pay")
+def sandbox_pay(
+    order: Annotated[str, typer.Option(help="The order's global ID (a WeChat Pay or Alipay payment open).")],
+    api: Annotated[str | None, typer.Option(help="The dev API; default JIKE_HTTP_HOST:JIKE_HTTP_PORT.")] = None,
+) -> None:
+    """Dev only: the sandbox pays the order, as the member would, and notifies our webhook."""
+    from api.sandbox import request_sandbox_pay
+
+    typer.echo(request_sandbox_pay(Settings(), order, api))
+
+
 @app.command("export-schema")
 def export_schema() -> None:
     """Write schema/member.graphql and schema/admin.graphql from the code."""

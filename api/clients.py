@@ -12,9 +12,15 @@ from api.settings import Settings
 from channels.alipay import AlipayClient, load_private_key, load_public_key
 from channels.wechat import WeChatClient
 from db.mongo import Mongo, open_mongo
+from domain.checkout.providers import Providers
+from domain.payouts.channel import PayoutChannel
+from domain.payouts.model import TransferLimits
 from domain.pii import PiiCipher
 from domain.sessions import TokenSigner
 from domain.staff_auth import LockoutPolicy
+from payments.alipay import AlipayConfig, AlipayPayClient
+from payments.wechatpay import WeChatPayClient, WeChatPayConfig
+from payments.wechatpay.transfers import WeChatTransferClient
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,7 @@ class Clients:
     pii: PiiCipher
     signer: TokenSigner
     lockout: LockoutPolicy
+    payments: Providers
 
 
 @asynccontextmanager
@@ -57,6 +64,7 @@ async def open_clients(settings: Settings) -> AsyncIterator[Clients]:
                 refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_s),
             ),
             lockout=LockoutPolicy(settings.staff_login_max_failures, settings.staff_login_lock_s),
+            payments=payment_providers(settings, http),
         )
     finally:
         await http.aclose()
@@ -74,4 +82,51 @@ def _alipay(settings: Settings, http: httpx.AsyncClient) -> AlipayClient | None:
         app_id=settings.alipay_app_id,
         app_private_key=load_private_key(settings.alipay_app_private_key.get_secret_value()),
         alipay_public_key=load_public_key(settings.alipay_public_key),
+    )
+
+
+def payment_providers(settings: Settings, http: httpx.AsyncClient) -> Providers:
+    """WeChat Pay and Alipay payments, each off until its merchant account is configured."""
+    wechatpay = None
+    if settings.wechatpay_mchid:
+        wechatpay = WeChatPayClient(
+            WeChatPayConfig(
+                base_url=settings.wechatpay_api_base,
+                mchid=settings.wechatpay_mchid,
+                appid=settings.wechat_appid,
+                merchant_serial_no=settings.wechatpay_merchant_serial_no,
+                merchant_private_key=load_private_key(settings.wechatpay_merchant_private_key.get_secret_value()),
+                apiv3_key=settings.wechatpay_apiv3_key.get_secret_value(),
+                public_key_id=settings.wechatpay_public_key_id,
+                public_key=load_public_key(settings.wechatpay_public_key),
+            ),
+            http=http,
+        )
+    alipay = None
+    if settings.alipay_app_id and settings.alipay_seller_id:
+        alipay = AlipayPayClient(
+            AlipayConfig(
+                gateway=settings.alipay_pay_api_base or settings.alipay_api_base,
+                app_id=settings.alipay_app_id,
+                seller_id=settings.alipay_seller_id,
+                app_private_key=load_private_key(settings.alipay_app_private_key.get_secret_value()),
+                alipay_public_key=load_public_key(settings.alipay_public_key),
+            ),
+            http=http,
+        )
+    base = settings.notify_base_url
+    return Providers(wechatpay, alipay, f"{base}/webhooks/wechatpay", f"{base}/webhooks/alipay")
+
+
+def payout_channel(clients: Clients) -> PayoutChannel | None:
+    """Shareholder payouts go out through the WeChat Pay merchant account, when one is configured."""
+    wechatpay, s = clients.payments.wechatpay, clients.settings
+    if wechatpay is None:
+        return None
+    return PayoutChannel(
+        transfers=WeChatTransferClient(wechatpay.config, http=clients.http),
+        notify_url=f"{s.notify_base_url}/webhooks/wechatpay/transfer",
+        limits=TransferLimits(s.payout_single_limit_fen, s.payout_per_payee_daily_limit_fen, s.payout_daily_limit_fen),
+        scene_id=s.payout_transfer_scene_id,
+        perception=s.payout_recv_perception,
     )

@@ -1,8 +1,9 @@
 """`jike dev`: the whole service on one machine with nothing installed by hand.
 
 Starts the embedded MongoDB-protocol server and redis-server (unless JIKE_MONGODB_URI / JIKE_REDIS_URL
-point elsewhere), the fake WeChat/Alipay server, the API and the worker; seeds a demo merchant on first
-start; stops every child on Ctrl-C. Data and generated dev secrets live under JIKE_DATA_DIR.
+point elsewhere), the payments sandbox (unless JIKE_WECHATPAY_MCHID is set), the fake WeChat/Alipay server, the
+API and the worker; seeds a demo merchant on first start; stops every child on Ctrl-C. Data, generated dev
+secrets and the sandbox's keys live under JIKE_DATA_DIR.
 """
 
 import asyncio
@@ -18,11 +19,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from api import embedded
+from api.sandbox import sandbox_env, sandbox_keys_path
 from api.settings import Settings
 from db.indexes import ensure_indexes
 from db.mongo import open_mongo
 from domain import tenancy
 from domain.pii import PiiCipher
+from payments.sandbox import SandboxKeys
 from schema.ids import to_global_id
 
 DEMO_PHONE = "13800000000"
@@ -113,6 +116,17 @@ def run_dev() -> None:
             port = embedded.free_port()
             children.append(embedded.start_redis(port, data_dir / "redis", supervised=True))
             env["JIKE_REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+        if "JIKE_WECHATPAY_MCHID" not in os.environ:
+            port = embedded.free_port()
+            keys = SandboxKeys.load_or_create(
+                sandbox_keys_path(data_dir),
+                wechat_appid=env["JIKE_WECHAT_APPID"],
+                alipay_app_id=env["JIKE_ALIPAY_APP_ID"],
+            )
+            env.update(sandbox_env(keys, f"http://127.0.0.1:{port}"))
+            sandbox = _child(["sandbox", "--port", str(port)], env)
+            children.append(sandbox)
+            embedded.wait_for_port(port, sandbox)
         if "JIKE_WECHAT_API_BASE" not in os.environ:
             port = embedded.free_port()
             fake = _child(["fake-channels", "--port", str(port)], env)
@@ -130,7 +144,8 @@ def run_dev() -> None:
         base = f"http://{settings.http_host}:{settings.http_port}"
         print(
             f"Jike is up: member GraphQL {base}/graphql/member · admin GraphQL {base}/graphql/admin · "
-            f"ready {base}/readyz · metrics {base}/metrics. Ctrl-C stops everything.",
+            f"ready {base}/readyz · metrics {base}/metrics. Pay an order in the sandbox with "
+            f"`jike sandbox-pay --order <id>`. Ctrl-C stops everything.",
             flush=True,
         )
         _wait(children)

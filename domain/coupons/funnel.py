@@ -5,7 +5,9 @@ coupons offered to friends (a forward, or a pack's coupons when it is first shar
 member received (a direct claim, an accepted forward, a take from a pack); REDEEMED the ones used in store.
 Each event carries the attribution of its coupon (the sharing member, the source's staff member), so the
 same events group by sharer or by staff. The aggregation matches on (template_id, at), an index prefix.
-Revenue per row comes with the payments capability.
+Revenue per row is what the members who claimed through the group have paid since (net of refunds, for
+consumption, not top-ups): each CLAIMED event names its coupon, whose claimer is the hand-over written at that
+very moment (a forward accepted) or else its first owner. A member who claimed through two groups counts in both.
 """
 
 from dataclasses import dataclass
@@ -14,12 +16,15 @@ from enum import StrEnum
 from typing import Any
 
 from bson import ObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from db import collections as c
 from db.mongo import Doc, Mongo
 from domain.coupons.errors import CouponCode, CouponError
 from domain.coupons.templates import Template, aware, get_template, require_manager
 from domain.coupons.touch import Sharer
+from domain.orders.model import SETTLED, OrderKind
+from domain.referrals.funnel import new_members
 from domain.tenancy import Staff
 
 
@@ -47,6 +52,9 @@ class FunnelRow:
     forwarded: int
     claimed: int
     redeemed: int
+    revenue_fen: int = 0
+    # Members bound under the group's sharer by a touch on this template's coupons (domain.referrals.funnel).
+    new_members: int = 0
 
 
 @dataclass(frozen=True)
@@ -90,10 +98,12 @@ async def record(
     at: datetime,
     coupon_id: ObjectId | None = None,
     pack_id: ObjectId | None = None,
+    session: AsyncClientSession | None = None,
 ) -> None:
-    """Written after the step itself: a crash in between undercounts the funnel, never the coupons."""
+    """Written after the step itself: a crash in between undercounts the funnel, never the coupons. Inside a
+    transaction (`session`) it is written with the step, exactly once."""
     docs = event_docs(template, steps, attribution=attribution, at=at, coupon_id=coupon_id, pack_id=pack_id)
-    await mongo.db[c.COUPON_EVENTS].insert_many(docs, ordered=False)
+    await mongo.db[c.COUPON_EVENTS].insert_many(docs, ordered=False, session=session)
 
 
 def funnel_pipeline(
@@ -141,6 +151,15 @@ async def coupon_funnel(
     if group_by is GroupBy.NONE:
         counts.setdefault(None, {})
     names = await _names(mongo, actor.merchant_id, group_by, [g for g in counts if g is not None])
+    revenue = await _revenue(mongo, actor.merchant_id, template.id, group_by, since, until)
+    joined = await new_members(
+        mongo=mongo,
+        merchant_id=actor.merchant_id,
+        template_id=template.id,
+        group_by=group_by.value,
+        since=since,
+        until=until,
+    )
     rows = [
         FunnelRow(
             sharer_id=group if group_by is GroupBy.SHARER else None,
@@ -150,8 +169,81 @@ async def coupon_funnel(
             forwarded=steps.get(Step.FORWARDED, 0),
             claimed=steps.get(Step.CLAIMED, 0),
             redeemed=steps.get(Step.REDEEMED, 0),
+            revenue_fen=revenue.get(group, 0),
+            new_members=joined.get(group, 0),
         )
         for group, steps in counts.items()
     ]
     rows.sort(key=lambda r: (-r.redeemed, -r.claimed, -r.issued, str(r.sharer_id or r.staff_id or "")))
     return Funnel(template, group_by, tuple(rows))
+
+
+def _group_of(event: Doc, group_by: GroupBy) -> ObjectId | None:
+    if group_by is GroupBy.SHARER:
+        return event.get("sharer_id")
+    if group_by is GroupBy.STAFF:
+        return event.get("staff_id")
+    return None
+
+
+async def _claimers(mongo: Mongo, events: list[Doc]) -> dict[ObjectId, ObjectId]:
+    """Event id -> the member who received the coupon in that CLAIMED event."""
+    ids = list({e["coupon_id"] for e in events})
+    coupons = await mongo.db[c.COUPONS].find({"_id": {"$in": ids}}, {"claimed_by": 1, "chain": 1}).to_list()
+    by_id = {d["_id"]: d for d in coupons}
+    found: dict[ObjectId, ObjectId] = {}
+    for event in events:
+        coupon = by_id.get(event["coupon_id"])
+        if coupon is None:
+            continue
+        handed = [h["to_id"] for h in coupon.get("chain", []) if h["at"] == event["at"]]
+        found[event["_id"]] = handed[0] if handed else coupon["claimed_by"]
+    return found
+
+
+async def _revenue(
+    mongo: Mongo,
+    merchant_id: ObjectId,
+    template_id: ObjectId,
+    group_by: GroupBy,
+    since: datetime | None,
+    until: datetime | None,
+) -> dict[ObjectId | None, int]:
+    """Per group: what its claimers paid for consumption from their first claim on, net of refunds. Three
+    queries: the claims, their coupons, the claimers' paid orders."""
+    match: dict[str, Any] = {"template_id": template_id, "step": Step.CLAIMED.value, "coupon_id": {"$ne": None}}
+    if since is not None or until is not None:
+        match["at"] = {k: v for k, v in (("$gte", since), ("$lt", until)) if v is not None}
+    events = await mongo.db[c.COUPON_EVENTS].find(match).to_list()
+    if not events:
+        return {}
+    claimers = await _claimers(mongo, events)
+    first_claim: dict[tuple[ObjectId | None, ObjectId], datetime] = {}
+    for event in events:
+        member = claimers.get(event["_id"])
+        if member is not None:
+            key = (_group_of(event, group_by), member)
+            first_claim[key] = min(first_claim.get(key, event["at"]), event["at"])
+    orders = (
+        await mongo.db[c.ORDERS]
+        .find(
+            {
+                "merchant_id": merchant_id,
+                "member_id": {"$in": list({m for _, m in first_claim})},
+                "status": {"$in": [s.value for s in SETTLED]},
+                "kind": OrderKind.CONSUMPTION.value,
+            },
+            {"member_id": 1, "paid_at": 1, "price.due_fen": 1, "refunded_fen": 1},
+        )
+        .to_list()
+    )
+    by_member: dict[ObjectId, list[tuple[datetime, int]]] = {}
+    for o in orders:
+        by_member.setdefault(o["member_id"], []).append(
+            (o["paid_at"], o["price"]["due_fen"] - o.get("refunded_fen", 0))
+        )
+    revenue: dict[ObjectId | None, int] = {}
+    for (group, member), claimed_at in first_claim.items():
+        paid = sum(net for at, net in by_member.get(member, []) if at >= claimed_at)
+        revenue[group] = revenue.get(group, 0) + paid
+    return revenue

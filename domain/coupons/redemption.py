@@ -19,6 +19,7 @@ from bson import ObjectId
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from db import collections as c
 from db.mongo import Doc, Mongo
@@ -143,7 +144,9 @@ async def _refuse(mongo: Mongo, coupon: Coupon, now: datetime, field: str) -> Co
     return CouponError(code or CouponCode.COUPON_LOCKED, field)
 
 
-async def _finish(mongo: Mongo, coupon: Coupon, now: datetime, *, replayed: bool) -> Redeemed:
+async def _finish(
+    mongo: Mongo, coupon: Coupon, now: datetime, *, replayed: bool, session: AsyncClientSession | None = None
+) -> Redeemed:
     assert coupon.redemption is not None
     held = (await with_templates(mongo, [coupon]))[0]
     if not replayed:
@@ -154,6 +157,7 @@ async def _finish(mongo: Mongo, coupon: Coupon, now: datetime, *, replayed: bool
             attribution=coupon.attribution(),
             at=now,
             coupon_id=coupon.id,
+            session=session,
         )
     return Redeemed(held, await describe(mongo, coupon.redemption), replayed)
 
@@ -242,9 +246,17 @@ async def lock_for_order(
     return (await with_templates(mongo, [coupon_from_doc(doc)]))[0]
 
 
-async def consume(*, mongo: Mongo, merchant_id: ObjectId, coupon_id: ObjectId, order_id: ObjectId) -> Held:
+async def consume(
+    *,
+    mongo: Mongo,
+    merchant_id: ObjectId,
+    coupon_id: ObjectId,
+    order_id: ObjectId,
+    session: AsyncClientSession | None = None,
+) -> Held:
     """The order is paid: its locked coupon is REDEEMED at the lock's store. Replays return the same coupon;
-    a lock that lapsed (or was never this order's) is COUPON_NOT_LOCKED.
+    a lock that lapsed (or was never this order's) is COUPON_NOT_LOCKED. Pass `session` to use it up inside
+    checkout's transaction, together with its funnel event.
     """
     now = datetime.now(UTC)
     coupon = await load_coupon(mongo, merchant_id, coupon_id)
@@ -260,6 +272,7 @@ async def consume(*, mongo: Mongo, merchant_id: ObjectId, coupon_id: ObjectId, o
         {"_id": coupon.id, "status": {"$in": _LIVE}, "lock.order_id": order_id, "lock_until": {"$gt": now}},
         {"$set": {"status": CouponStatus.REDEEMED.value, "redemption": redemption, "lock_until": now}},
         return_document=ReturnDocument.AFTER,
+        session=session,
     )
     if doc is None:
         fresh = await load_coupon(mongo, merchant_id, coupon_id)
@@ -267,7 +280,7 @@ async def consume(*, mongo: Mongo, merchant_id: ObjectId, coupon_id: ObjectId, o
         if fresh.redemption is not None and fresh.redemption.order_id == order_id:
             return (await with_templates(mongo, [fresh]))[0]
         raise CouponError(CouponCode.COUPON_NOT_LOCKED, "couponId")
-    return (await _finish(mongo, coupon_from_doc(doc), now, replayed=False)).held
+    return (await _finish(mongo, coupon_from_doc(doc), now, replayed=False, session=session)).held
 
 
 async def release(*, mongo: Mongo, merchant_id: ObjectId, coupon_id: ObjectId, order_id: ObjectId) -> bool:

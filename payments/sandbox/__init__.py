@@ -5,7 +5,8 @@ Keys: see `payments.sandbox.keys` (tests generate them; the dev stack keeps them
 `POST /_sandbox/pay {"provider": "wechatpay"|"alipay", "out_trade_no": …}` plays the member paying: the trade
 is marked paid and its signed notification is posted to the notify_url given when it was opened (posting again
 re-delivers the same notification, as a provider's retry does). Refund notifications follow refund calls on
-their own. The app refuses to be created when JIKE_ENV=production.
+their own. Merchant transfers (payouts) are `payments.sandbox.transfers`: `POST /_sandbox/confirm-transfer` plays
+the payee confirming a bill. The app refuses to be created when JIKE_ENV=production.
 """
 
 import os
@@ -20,6 +21,7 @@ from starlette.routing import Route
 from payments.sandbox.alipay import AlipaySandbox
 from payments.sandbox.deliveries import Deliveries, Delivery, SignedNotification
 from payments.sandbox.keys import SandboxKeys
+from payments.sandbox.transfers import TransferSandbox
 from payments.sandbox.wechatpay import WeChatPaySandbox
 
 __all__ = [
@@ -50,6 +52,7 @@ class Sandbox:
         self.deliveries = Deliveries()
         self.wechatpay = WeChatPaySandbox(keys, self.deliveries)
         self.alipay = AlipaySandbox(keys, self.deliveries)
+        self.transfers = TransferSandbox(keys, self.deliveries, self.wechatpay)
 
     async def pay(self, provider: Provider, out_trade_no: str) -> Delivery | None:
         """None when the provider never opened this trade."""
@@ -78,6 +81,7 @@ def create_sandbox_app(sandbox: Sandbox) -> Starlette:
         routes=[
             *sandbox.wechatpay.routes(),
             *sandbox.alipay.routes(),
+            *sandbox.transfers.routes(),
             Route("/_sandbox/pay", pay, methods=["POST"]),
         ]
     )

@@ -32,6 +32,12 @@ class CouponFunnelRow:
     forwarded: int = strawberry.field(description="转发: coupons offered to friends (forwards and shared packs).")
     claimed: int = strawberry.field(description="领取: coupons members received.")
     redeemed: int = strawberry.field(description="到店: coupons redeemed in store.")
+    revenue_fen: int = strawberry.field(
+        description="营收: what members who claimed through this group paid since their claim, net of refunds."
+    )
+    new_members: int = strawberry.field(
+        description="新会员: members bound under this group's sharer by accepting or taking this template's coupons."
+    )
 
     @classmethod
     def of(cls, row: funnel.FunnelRow) -> "CouponFunnelRow":
@@ -43,6 +49,8 @@ class CouponFunnelRow:
             forwarded=row.forwarded,
             claimed=row.claimed,
             redeemed=row.redeemed,
+            revenue_fen=row.revenue_fen,
+            new_members=row.new_members,
         )
 
 
@@ -69,6 +77,8 @@ def _total(rows: list[CouponFunnelRow]) -> CouponFunnelRow:
         forwarded=sum(r.forwarded for r in rows),
         claimed=sum(r.claimed for r in rows),
         redeemed=sum(r.redeemed for r in rows),
+        revenue_fen=sum(r.revenue_fen for r in rows),
+        new_members=sum(r.new_members for r in rows),
     )
 
 

@@ -1,0 +1,23 @@
+"""The error codes of the checkout capability: one enum, one error class."""
+
+from enum import StrEnum
+
+from domain.errors import DomainError
+
+
+class CheckoutCode(StrEnum):
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    METHOD_UNAVAILABLE = "METHOD_UNAVAILABLE"
+    ORDER_ALREADY_PAID = "ORDER_ALREADY_PAID"
+    ORDER_CLOSED = "ORDER_CLOSED"
+    PAYMENT_IN_PROGRESS = "PAYMENT_IN_PROGRESS"
+    PROVIDER_UNAVAILABLE = "PROVIDER_UNAVAILABLE"
+    PROVIDER_REFUSED = "PROVIDER_REFUSED"
+    ORDER_NOT_REFUNDABLE = "ORDER_NOT_REFUNDABLE"
+    REFUND_AMOUNT_INVALID = "REFUND_AMOUNT_INVALID"
+    TOP_UP_REFUND_NOT_FULL = "TOP_UP_REFUND_NOT_FULL"
+    REFUND_REASON_REQUIRED = "REFUND_REASON_REQUIRED"
+
+
+class CheckoutError(DomainError):
+    pass

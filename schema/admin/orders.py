@@ -1,0 +1,304 @@
+"""Orders at the counter: make one (catalog items or a free amount, for a member or a walk-in), take cash or the
+member's stored value, close an unpaid one, refund (MANAGER and up), and the order list and detail screens.
+"""
+
+from datetime import datetime
+
+import strawberry
+from bson import ObjectId
+
+from domain.checkout import pay, refunds, views
+from domain.errors import DomainError
+from domain.orders import create
+from domain.orders.model import Flag
+from domain.orders.model import OrderStatus as OrderStatusRecord
+from domain.orders.views import OrderView, store_orders
+from schema.common import Connection, UserError, connection
+from schema.context import Info
+from schema.ids import from_cursor, from_global_id, to_global_id
+from schema.orders import (
+    CloseOrderInput,
+    OrderKind,
+    OrderLine,
+    OrderPrice,
+    OrderSource,
+    OrderStatus,
+    Payment,
+    PaymentMethod,
+    PayOrderInput,
+    Refund,
+    pay_parts,
+)
+
+
+@strawberry.type(description="Something staff should look at: a payment that did not match, a coupon not used up…")
+class OrderFlag:
+    code: str
+    detail: str
+    at: datetime
+
+    @classmethod
+    def of(cls, flag: Flag) -> "OrderFlag":
+        return cls(code=flag.code.value, detail=flag.detail, at=flag.at)
+
+
+@strawberry.type(name="Order")
+class AdminOrder:
+    id: strawberry.ID
+    status: OrderStatus
+    kind: OrderKind
+    source: OrderSource
+    store_id: strawberry.ID
+    store_name: str
+    member_id: strawberry.ID | None
+    member_nickname: str | None
+    lines: list[OrderLine]
+    price: OrderPrice
+    coupon_id: strawberry.ID | None
+    booking_id: strawberry.ID | None
+    paid_method: PaymentMethod | None
+    refunded_fen: int
+    note: str
+    created_by_staff_member_id: strawberry.ID | None
+    flags: list[OrderFlag]
+    created_at: datetime
+    paid_at: datetime | None
+
+    @classmethod
+    def of(cls, view: OrderView) -> "AdminOrder":
+        o = view.order
+        return cls(
+            id=to_global_id("Order", o.id),
+            status=OrderStatus(o.status.value),
+            kind=OrderKind(o.kind.value),
+            source=OrderSource(o.source.value),
+            store_id=to_global_id("Store", o.store_id),
+            store_name=view.store_name,
+            member_id=to_global_id("Member", o.member_id) if o.member_id else None,
+            member_nickname=view.member_nickname,
+            lines=[OrderLine.of(line) for line in o.lines],
+            price=OrderPrice.of(o.price),
+            coupon_id=to_global_id("Coupon", o.coupon_id) if o.coupon_id else None,
+            booking_id=to_global_id("Booking", o.booking_id) if o.booking_id else None,
+            paid_method=PaymentMethod(o.paid_method.value) if o.paid_method else None,
+            refunded_fen=o.refunded_fen,
+            note=o.note,
+            created_by_staff_member_id=to_global_id("StaffMember", o.created_by_staff_id)
+            if o.created_by_staff_id
+            else None,
+            flags=[OrderFlag.of(f) for f in o.flags],
+            created_at=o.created_at,
+            paid_at=o.paid_at,
+        )
+
+
+@strawberry.type(name="OrderDetail")
+class AdminOrderDetail:
+    order: AdminOrder
+    payments: list[Payment] = strawberry.field(description="Every attempt to pay, oldest first.")
+    refunds: list[Refund]
+
+
+@strawberry.input
+class CartItemInput:
+    item_id: strawberry.ID
+    quantity: int = 1
+
+
+@strawberry.input(description="Either items or amountFen. Coupons and points need a member.")
+class CreateOrderInput:
+    store_id: strawberry.ID
+    member_id: strawberry.ID | None = None
+    items: list[CartItemInput] = strawberry.field(default_factory=list)
+    amount_fen: int | None = None
+    coupon_id: strawberry.ID | None = None
+    use_points: bool = False
+    note: str = ""
+    idempotency_key: str = strawberry.field(description="Made once per order; a retry returns the same order.")
+
+
+@strawberry.input
+class RefundOrderInput:
+    order_id: strawberry.ID
+    amount_fen: int = strawberry.field(description="Up to what is left to refund; a top-up only in full.")
+    reason: str
+    idempotency_key: str
+
+
+@strawberry.type
+class OrderPayload:
+    order: AdminOrder | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class PayOrderPayload:
+    order: AdminOrder | None = None
+    payment: Payment | None = None
+    replayed: bool = False
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RefundOrderPayload:
+    order: AdminOrder | None = None
+    refund: Refund | None = strawberry.field(
+        default=None, description="PROCESSING until WeChat Pay confirms; others complete at once."
+    )
+    replayed: bool = False
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _cart(input: CreateOrderInput) -> tuple[dict[str, ObjectId | None], list[create.CartItem]] | str:
+    """The input's ids and items parsed, or the name of the first invalid id."""
+    ids: dict[str, ObjectId | None] = {"storeId": from_global_id("Store", input.store_id)}
+    if ids["storeId"] is None:
+        return "storeId"
+    for field, kind, gid in (("memberId", "Member", input.member_id), ("couponId", "Coupon", input.coupon_id)):
+        ids[field] = from_global_id(kind, gid) if gid is not None else None
+        if gid is not None and ids[field] is None:
+            return field
+    items = []
+    for i, item in enumerate(input.items):
+        item_id = from_global_id("CatalogItem", item.item_id)
+        if item_id is None:
+            return f"items.{i}.itemId"
+        items.append(create.CartItem(item_id, item.quantity))
+    return ids, items
+
+
+@strawberry.type
+class OrdersQuery:
+    @strawberry.field(description="Any role, newest first: a store's orders (null for a store not yours), or all.")
+    async def orders(
+        self,
+        info: Info,
+        store_id: strawberry.ID | None = None,
+        status: OrderStatus | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[AdminOrder] | None:
+        ctx = info.context
+        actor = await ctx.staff()
+        store_oid = from_global_id("Store", store_id) if store_id else None
+        if store_id and store_oid is None:
+            return None
+        try:
+            page = await store_orders(
+                mongo=ctx.clients.mongo,
+                actor=actor,
+                store_id=store_oid,
+                status=OrderStatusRecord(status.value) if status else None,
+                first=first,
+                after=from_cursor(after),
+            )
+        except DomainError:
+            return None
+        return connection(page, AdminOrder.of)
+
+    @strawberry.field(description="One order with its payments and refunds; null outside your stores.")
+    async def order(self, info: Info, id: strawberry.ID) -> AdminOrderDetail | None:
+        ctx = info.context
+        actor = await ctx.staff()
+        order_id = from_global_id("Order", id)
+        if order_id is None:
+            return None
+        try:
+            detail = await views.staff_order_detail(mongo=ctx.clients.mongo, actor=actor, order_id=order_id)
+        except DomainError:
+            return None
+        return AdminOrderDetail(
+            order=AdminOrder.of(detail.view),
+            payments=[Payment.of(p) for p in detail.payments],
+            refunds=[Refund.of(r) for r in detail.refunds],
+        )
+
+
+@strawberry.type
+class OrdersMutation:
+    @strawberry.mutation(description="CASHIER and up, at a store in your scope.")
+    async def create_order(self, info: Info, input: CreateOrderInput) -> OrderPayload:
+        ctx = info.context
+        actor = await ctx.staff()
+        parsed = _cart(input)
+        if isinstance(parsed, str):
+            return OrderPayload(user_errors=ctx.invalid_id(parsed))
+        ids, items = parsed
+        assert ids["storeId"] is not None
+        try:
+            order = await create.create_counter_order(
+                mongo=ctx.clients.mongo,
+                actor=actor,
+                store_id=ids["storeId"],
+                member_id=ids["memberId"],
+                items=items,
+                amount_fen=input.amount_fen,
+                discounts=create.Discounts(coupon_id=ids["couponId"], use_points=input.use_points),
+                note=input.note,
+                idempotency_key=input.idempotency_key,
+            )
+        except DomainError as e:
+            return OrderPayload(user_errors=ctx.user_errors(e))
+        return OrderPayload(order=AdminOrder.of(order))
+
+    @strawberry.mutation(description="CASHIER and up: CASH, or the member's STORED_VALUE; completes at once, audited.")
+    async def pay_order(self, info: Info, input: PayOrderInput) -> PayOrderPayload:
+        ctx = info.context
+        actor = await ctx.staff()
+        order_id = from_global_id("Order", input.order_id)
+        if order_id is None:
+            return PayOrderPayload(user_errors=ctx.invalid_id("orderId"))
+        try:
+            result = await pay.pay_order(
+                mongo=ctx.clients.mongo,
+                providers=ctx.clients.payments,
+                payer=pay.Payer(actor.merchant_id, staff=actor),
+                order_id=order_id,
+                method=input.method.record(),
+                idempotency_key=input.idempotency_key,
+            )
+        except DomainError as e:
+            return PayOrderPayload(user_errors=ctx.user_errors(e))
+        payment, _, _ = pay_parts(result)
+        return PayOrderPayload(order=AdminOrder.of(result.order), payment=payment, replayed=result.replayed)
+
+    @strawberry.mutation(description="CASHIER and up: drop an unpaid order; its coupon is free again.")
+    async def close_order(self, info: Info, input: CloseOrderInput) -> OrderPayload:
+        ctx = info.context
+        actor = await ctx.staff()
+        order_id = from_global_id("Order", input.order_id)
+        if order_id is None:
+            return OrderPayload(user_errors=ctx.invalid_id("orderId"))
+        try:
+            order = await pay.close_order(
+                mongo=ctx.clients.mongo,
+                providers=ctx.clients.payments,
+                payer=pay.Payer(actor.merchant_id, staff=actor),
+                order_id=order_id,
+            )
+        except DomainError as e:
+            return OrderPayload(user_errors=ctx.user_errors(e))
+        return OrderPayload(order=AdminOrder.of(order))
+
+    @strawberry.mutation(description="MANAGER or OWNER: refund part or all; points and top-up bonus are taken back.")
+    async def refund_order(self, info: Info, input: RefundOrderInput) -> RefundOrderPayload:
+        ctx = info.context
+        actor = await ctx.staff()
+        order_id = from_global_id("Order", input.order_id)
+        if order_id is None:
+            return RefundOrderPayload(user_errors=ctx.invalid_id("orderId"))
+        try:
+            result = await refunds.refund_order(
+                mongo=ctx.clients.mongo,
+                providers=ctx.clients.payments,
+                actor=actor,
+                order_id=order_id,
+                amount_fen=input.amount_fen,
+                reason=input.reason,
+                idempotency_key=input.idempotency_key,
+            )
+        except DomainError as e:
+            return RefundOrderPayload(user_errors=ctx.user_errors(e))
+        return RefundOrderPayload(
+            order=AdminOrder.of(result.order), refund=Refund.of(result.refund), replayed=result.replayed
+        )
