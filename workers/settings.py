@@ -1,43 +1,48 @@
-"""The arq worker: clients opened once in `on_startup`, closed in `on_shutdown`.
+"""The arq worker: clients opened once in `on_startup`, closed in `on_shutdown`; the event task, the cron jobs,
+and arq's health check (a key the worker refreshes every 30 s; `arq.worker.async_check_health` reads it).
 
 arq retries only on `Retry`, so every job here is idempotent and turns transient failures into `Retry`.
 """
 
+from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
 from typing import Any
 
-import httpx
-from arq import Retry, cron
+from arq import func
 from arq.connections import RedisSettings
+from arq.cron import CronJob
 
-from api.clients import Clients, open_clients
+from api.clients import open_clients
 from api.settings import Settings
-from channels.wechat import WeChatError
+from workers.crons import cron_jobs as scheduled
+from workers.events import DEFAULT_RETRY, HANDLERS, Handler, RetryPolicy, handle_event
+
+# The event task counts its own attempts in the outbox and dead-letters by them; arq's count only has to
+# stay out of the way (it also counts runs interrupted by a restart).
+_ARQ_MAX_TRIES = 1000
 
 
-async def keep_wechat_token_fresh(ctx: dict[str, Any]) -> None:
-    """Refetch the cached access token before it expires, so no member-facing call waits on WeChat."""
-    clients: Clients = ctx["clients"]
-    if not clients.settings.wechat_appid:
-        return
-    try:
-        await clients.wechat.access_token()
-    except (httpx.HTTPError, WeChatError) as e:
-        raise Retry(defer=30) from e
-
-
-def worker_options(settings: Settings) -> dict[str, Any]:
+def worker_options(
+    settings: Settings,
+    *,
+    handlers: Mapping[str, tuple[Handler, ...]] = HANDLERS,
+    retry_policy: RetryPolicy = DEFAULT_RETRY,
+    cron_jobs: Sequence[CronJob] | None = None,
+) -> dict[str, Any]:
     async def on_startup(ctx: dict[str, Any]) -> None:
         stack = AsyncExitStack()
         ctx["stack"] = stack
         ctx["clients"] = await stack.enter_async_context(open_clients(settings))
+        ctx["handlers"] = handlers
+        ctx["retry_policy"] = retry_policy
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
         await ctx["stack"].aclose()
 
     return {
-        "functions": [],
-        "cron_jobs": [cron(keep_wechat_token_fresh, minute=set(range(0, 60, 10)), unique=True, max_tries=5)],
+        # No result is kept, so a finished job's id is free again: a dead letter retried later reuses it.
+        "functions": [func(handle_event, name="handle_event", keep_result=0, max_tries=_ARQ_MAX_TRIES, timeout=120)],
+        "cron_jobs": scheduled() if cron_jobs is None else list(cron_jobs),
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,
         "redis_settings": RedisSettings.from_dsn(settings.redis_url.get_secret_value()),

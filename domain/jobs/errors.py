@@ -1,0 +1,14 @@
+"""The jobs capability's error codes."""
+
+from enum import StrEnum
+
+from domain.errors import DomainError
+
+
+class JobsCode(StrEnum):
+    DEAD_LETTER_NOT_FOUND = "DEAD_LETTER_NOT_FOUND"
+    DEAD_LETTER_ALREADY_RETRIED = "DEAD_LETTER_ALREADY_RETRIED"
+
+
+class JobsError(DomainError):
+    pass

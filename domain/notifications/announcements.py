@@ -1,0 +1,132 @@
+"""From events to notifications: for each outbox event a member should hear about, who is told what.
+
+Each reads the current state first, so a late or repeated event never tells a stale story (a reminder for a
+booking since cancelled, an expiry warning for a coupon already used), and notifies under a dedupe key made of
+the event's id and the topic, so running an event again never sends anything twice.
+"""
+
+from datetime import UTC, datetime
+
+from bson import ObjectId
+
+from db import collections as c
+from domain.booking.model import BookingStatus, EventKind, booking_from_doc
+from domain.coupons.coupon import CouponStatus, coupon_from_doc
+from domain.notifications.delivery import Outlets, notify
+from domain.notifications.topics import Topic, local_time, yuan
+from domain.outbox import OutboxEntry
+
+_BOOKING_TOPICS = {
+    EventKind.BOOKING_CONFIRMED: Topic.BOOKING_CONFIRMED,
+    EventKind.BOOKING_RESCHEDULED: Topic.BOOKING_RESCHEDULED,
+    EventKind.BOOKING_CANCELLED: Topic.BOOKING_CANCELLED,
+    EventKind.BOOKING_REMINDER: Topic.BOOKING_REMINDER,
+}
+_DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+def dedupe_key(entry: OutboxEntry, topic: Topic) -> str:
+    return f"outbox:{entry.id}:{topic.value}"
+
+
+async def _tell(out: Outlets, entry: OutboxEntry, member_id: ObjectId, topic: Topic, fields: dict[str, str]) -> None:
+    await notify(
+        out,
+        merchant_id=entry.merchant_id,
+        member_id=member_id,
+        topic=topic,
+        fields=fields,
+        dedupe_key=dedupe_key(entry, topic),
+    )
+
+
+async def booking_changed(out: Outlets, entry: OutboxEntry) -> None:
+    """Confirmed, rescheduled, cancelled, or due a reminder; a reminder only while the booking still stands as
+    it was when the reminder was written (not cancelled, not moved, not yet started)."""
+    p = entry.payload
+    if entry.kind == EventKind.BOOKING_REMINDER:
+        doc = await out.mongo.db[c.BOOKINGS].find_one({"_id": p["booking_id"], "merchant_id": entry.merchant_id})
+        now = datetime.now(UTC)
+        if doc is None:
+            return
+        booking = booking_from_doc(doc)
+        if booking.status_at(now) is not BookingStatus.BOOKED or booking.reminder_key != entry.dedupe_key:
+            return
+        if booking.start <= now:
+            return
+    store = await out.mongo.db[c.STORES].find_one({"_id": p["store_id"], "merchant_id": entry.merchant_id})
+    fields = {
+        "service": p["service_name"],
+        "start": local_time(p["start"], store["timezone"] if store else _DEFAULT_TIMEZONE),
+        "store": store["name"] if store else "",
+        "booking_id": str(p["booking_id"]),
+    }
+    await _tell(out, entry, p["member_id"], _BOOKING_TOPICS[EventKind(entry.kind)], fields)
+
+
+async def level_up(out: Outlets, entry: OutboxEntry) -> None:
+    p = entry.payload
+    await _tell(out, entry, p["member_id"], Topic.LEVEL_UP, {"level": p["to_level_name"]})
+
+
+async def queue_called(out: Outlets, entry: OutboxEntry) -> None:
+    """QUEUE_NEAR and QUEUE_CALLED: the member's ticket number at the store."""
+    p = entry.payload
+    store = await out.mongo.db[c.STORES].find_one({"_id": p["store_id"], "merchant_id": entry.merchant_id})
+    fields = {"number": str(p["number"]), "store": store["name"] if store else ""}
+    await _tell(out, entry, p["member_id"], Topic(entry.kind), fields)
+
+
+async def _coupon_fields(out: Outlets, entry: OutboxEntry) -> tuple[ObjectId, dict[str, str]] | None:
+    """The live coupon's current owner and what to say about it; None once it is used up or expired."""
+    doc = await out.mongo.db[c.COUPONS].find_one({"_id": entry.payload["coupon_id"], "merchant_id": entry.merchant_id})
+    if doc is None:
+        return None
+    coupon = coupon_from_doc(doc)
+    if coupon.status_at(datetime.now(UTC)) not in (CouponStatus.ACTIVE, CouponStatus.FORWARDING):
+        return None
+    template = await out.mongo.db[c.COUPON_TEMPLATES].find_one({"_id": coupon.template_id}, {"title": 1})
+    store = await out.mongo.db[c.STORES].find_one({"merchant_id": entry.merchant_id}, sort=[("_id", 1)])
+    fields = {
+        "title": template["title"] if template else "",
+        "valid_to": local_time(coupon.valid_to, store["timezone"] if store else _DEFAULT_TIMEZONE),
+        "coupon_id": str(coupon.id),
+    }
+    return coupon.owner_id, fields
+
+
+async def coupon_received(out: Outlets, entry: OutboxEntry) -> None:
+    """COUPON_RECEIVED {coupon_id, member_id}: the member who received it, while they still hold it."""
+    found = await _coupon_fields(out, entry)
+    if found is not None and found[0] == entry.payload["member_id"]:
+        await _tell(out, entry, found[0], Topic.COUPON_RECEIVED, found[1])
+
+
+async def coupon_expiring(out: Outlets, entry: OutboxEntry) -> None:
+    """COUPON_EXPIRING {coupon_id}: whoever holds the coupon now."""
+    found = await _coupon_fields(out, entry)
+    if found is not None:
+        await _tell(out, entry, found[0], Topic.COUPON_EXPIRING, found[1])
+
+
+async def birthday_gift(out: Outlets, entry: OutboxEntry) -> None:
+    """BIRTHDAY_GIFT {member_id, coupon_id, title}: told even if the coupon was since passed on."""
+    p = entry.payload
+    fields = {"title": p["title"], "coupon_id": str(p["coupon_id"])}
+    await _tell(out, entry, p["member_id"], Topic.BIRTHDAY_GIFT, fields)
+
+
+async def commission_accrued(out: Outlets, entry: OutboxEntry) -> None:
+    """COMMISSION_ACCRUED (分红到账) {beneficiary_id, beneficiary_kind, amount_fen, payer_id}: a member
+    beneficiary is told whose spending earned it; staff commissions are settled through payroll, untold."""
+    p = entry.payload
+    if p.get("beneficiary_kind") != "MEMBER" or p["amount_fen"] <= 0:
+        return
+    payer = await out.mongo.db[c.MEMBERS].find_one({"_id": p["payer_id"], "merchant_id": entry.merchant_id})
+    store = await out.mongo.db[c.STORES].find_one({"merchant_id": entry.merchant_id}, sort=[("_id", 1)])
+    fields = {
+        "amount": yuan(p["amount_fen"]),
+        "source": (payer or {}).get("nickname") or "好友",
+        "time": local_time(entry.created_at, store["timezone"] if store else _DEFAULT_TIMEZONE),
+    }
+    await _tell(out, entry, p["beneficiary_id"], Topic.COMMISSION_ACCRUED, fields)

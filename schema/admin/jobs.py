@@ -1,0 +1,174 @@
+"""Background jobs in the admin app (OWNER, MANAGER): events in flight, dead letters and an OWNER's retry of
+one, and the last run of each scheduled job.
+"""
+
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from domain.errors import DomainError
+from domain.jobs import cron_runs, dead_letters, in_flight
+from domain.jobs.dead_letters import DeadLetter as DeadLetterRecord
+from domain.jobs.dead_letters import DeadLetterStatus as DeadLetterStatusRecord
+from domain.outbox import OutboxEntry
+from schema.common import Connection, UserError, connection
+from schema.context import Info
+from schema.ids import from_cursor, from_global_id, to_global_id
+
+
+@strawberry.enum
+class DeadLetterStatus(Enum):
+    DEAD = "DEAD"
+    RETRIED = "RETRIED"
+
+
+def _payload(payload: dict[str, Any]) -> Any:
+    """Ids and times as strings: the payload is shown to a person, not parsed."""
+    return {key: value if isinstance(value, int | str | bool) else str(value) for key, value in payload.items()}
+
+
+@strawberry.type(description="An event whose handling failed for good; an OWNER can send it round again.")
+class DeadLetter:
+    id: strawberry.ID
+    kind: str
+    payload: JSON
+    status: DeadLetterStatus
+    attempts: int
+    error: str
+    failed_at: datetime
+    deaths: int = strawberry.field(description="How many times it failed for good (a retried one can fail again).")
+    retried_at: datetime | None
+
+    @classmethod
+    def of(cls, d: DeadLetterRecord) -> "DeadLetter":
+        return cls(
+            id=to_global_id("DeadLetter", d.id),
+            kind=d.kind,
+            payload=_payload(d.payload),
+            status=DeadLetterStatus(d.status.value),
+            attempts=d.attempts,
+            error=d.error,
+            failed_at=d.failed_at,
+            deaths=d.deaths,
+            retried_at=d.retried_at,
+        )
+
+
+@strawberry.type(description="An event handed to the worker: queued, running, or waiting to retry.")
+class JobInFlight:
+    id: strawberry.ID
+    kind: str
+    attempts: int
+    last_error: str | None
+    next_retry_at: datetime | None
+    created_at: datetime
+    relayed_at: datetime | None
+
+    @classmethod
+    def of(cls, job: in_flight.JobInFlight) -> "JobInFlight":
+        e: OutboxEntry = job.entry
+        return cls(
+            id=to_global_id("Job", e.id),
+            kind=e.kind,
+            attempts=e.attempts,
+            last_error=e.last_error,
+            next_retry_at=job.retry_at,
+            created_at=e.created_at,
+            relayed_at=e.relayed_at,
+        )
+
+
+@strawberry.type(description="A scheduled job's last run; platform-wide, so without counts.")
+class CronRun:
+    name: str
+    last_started_at: datetime
+    last_finished_at: datetime | None
+    running: bool
+    ok: bool | None = strawberry.field(description="Whether the last finished run succeeded.")
+    error: str | None = strawberry.field(description="The kind of error the last run ended in, if it failed.")
+
+    @classmethod
+    def of(cls, r: cron_runs.CronRun) -> "CronRun":
+        return cls(
+            name=r.name,
+            last_started_at=r.started_at,
+            last_finished_at=r.finished_at,
+            running=r.running,
+            ok=r.ok,
+            error=r.error,
+        )
+
+
+@strawberry.input
+class RetryDeadLetterInput:
+    dead_letter_id: strawberry.ID
+
+
+@strawberry.type
+class RetryDeadLetterPayload:
+    dead_letter: DeadLetter | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class JobsQuery:
+    @strawberry.field(description="OWNER, MANAGER. Events handed to the worker and not finished, newest first.")
+    async def jobs_in_flight(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[JobInFlight]:
+        actor = await info.context.staff()
+        page = await in_flight.list_in_flight(
+            mongo=info.context.clients.mongo, actor=actor, first=first, after=from_cursor(after)
+        )
+        return connection(page, JobInFlight.of)
+
+    @strawberry.field(
+        description="OWNER, MANAGER. Events due but not yet handed to the worker (grows while Redis is down)."
+    )
+    async def jobs_waiting_for_relay(self, info: Info) -> int:
+        actor = await info.context.staff()
+        return await in_flight.waiting_for_relay(mongo=info.context.clients.mongo, actor=actor, now=datetime.now(UTC))
+
+    @strawberry.field(description="OWNER, MANAGER. Newest first.")
+    async def dead_letters(
+        self,
+        info: Info,
+        status: DeadLetterStatus = DeadLetterStatus.DEAD,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[DeadLetter]:
+        actor = await info.context.staff()
+        page = await dead_letters.list_dead_letters(
+            mongo=info.context.clients.mongo,
+            actor=actor,
+            status=DeadLetterStatusRecord(status.value),
+            first=first,
+            after=from_cursor(after),
+        )
+        return connection(page, DeadLetter.of)
+
+    @strawberry.field(description="OWNER, MANAGER. Each scheduled job's last run, by name.")
+    async def cron_runs(self, info: Info) -> list[CronRun]:
+        actor = await info.context.staff()
+        return [CronRun.of(r) for r in await cron_runs.list_cron_runs(mongo=info.context.clients.mongo, actor=actor)]
+
+
+@strawberry.type
+class JobsMutation:
+    @strawberry.mutation(description="OWNER. Sends a dead letter's event round again, from its first attempt.")
+    async def retry_dead_letter(self, info: Info, input: RetryDeadLetterInput) -> RetryDeadLetterPayload:
+        ctx = info.context
+        actor = await ctx.staff()
+        dead_letter_id = from_global_id("DeadLetter", input.dead_letter_id)
+        if dead_letter_id is None:
+            return RetryDeadLetterPayload(user_errors=ctx.invalid_id("deadLetterId"))
+        try:
+            retried = await dead_letters.retry_dead_letter(
+                mongo=ctx.clients.mongo, actor=actor, dead_letter_id=dead_letter_id
+            )
+        except DomainError as e:
+            return RetryDeadLetterPayload(user_errors=ctx.user_errors(e))
+        return RetryDeadLetterPayload(dead_letter=DeadLetter.of(retried))

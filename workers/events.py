@@ -1,0 +1,205 @@
+"""Outbox events in the worker: the `handle_event` task the relay enqueues (one per entry, job id = entry id)
+and the registry of handlers it dispatches to by event kind.
+
+arq retries only on `Retry`, so this task decides: a transient failure (TryAgainLater, an unreachable Mongo,
+Redis or upstream) is retried with backoff until `RetryPolicy.max_attempts`, then dead-lettered; any other
+exception is a bug and is dead-lettered at once (an OWNER can retry it after the fix). Attempts are counted in
+the outbox, so a run that was killed or timed out counts too. Every handler must be idempotent: an entry runs
+again after a crash, a retry, or a dead-letter retry; handlers that finished are skipped on later runs.
+
+Registering a handler: write `async def on_x(clients: Clients, entry: OutboxEntry) -> None` as a thin call
+into domain/, and add it to the kind's tuple in HANDLERS. Kinds written but not registered are dead-lettered
+(never silently dropped), so registering later and retrying the dead letters catches up.
+"""
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from arq import Retry
+from bson import ObjectId
+from bson.errors import InvalidId
+from pymongo.errors import ConnectionFailure, PyMongoError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from api.clients import Clients
+from domain import outbox
+from domain.booking.model import EventKind
+from domain.booking.queue import QueueEvent
+from domain.commissions.accrual import on_order_paid
+from domain.commissions.events import ORDER_PAID, ORDER_REFUNDED, OrderPaid, OrderRefunded
+from domain.commissions.reversal import on_order_refunded
+from domain.coupons.expiry import COUPON_EXPIRING
+from domain.jobs import dead_letters
+from domain.notifications import announcements
+from domain.notifications.delivery import Outlets
+from domain.notifications.sms import LoggingSms
+from domain.outbox import OutboxEntry, TryAgainLater
+from domain.payouts import announce as payout_announcements
+from domain.payouts.settlement import PAYOUT_SENT
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Clients, OutboxEntry], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Runs per event, and the wait before each retry: 30 s, 90 s, 270 s, 810 s, then a dead letter."""
+
+    max_attempts: int = 5
+    first_delay_s: float = 30
+    factor: float = 3
+    max_delay_s: float = 3600
+
+    def delay(self, attempt: int) -> float:
+        return float(min(self.first_delay_s * self.factor ** (attempt - 1), self.max_delay_s))
+
+
+DEFAULT_RETRY = RetryPolicy()
+
+
+def outlets(clients: Clients) -> Outlets:
+    return Outlets(
+        mongo=clients.mongo,
+        wechat=clients.wechat,
+        sms=LoggingSms(),
+        pii=clients.pii,
+        template_ids=clients.settings.wechat_subscribe_templates,
+    )
+
+
+async def notify_booking(clients: Clients, entry: OutboxEntry) -> None:
+    await announcements.booking_changed(outlets(clients), entry)
+
+
+async def notify_level_up(clients: Clients, entry: OutboxEntry) -> None:
+    await announcements.level_up(outlets(clients), entry)
+
+
+async def notify_queue(clients: Clients, entry: OutboxEntry) -> None:
+    await announcements.queue_called(outlets(clients), entry)
+
+
+async def notify_coupon_received(clients: Clients, entry: OutboxEntry) -> None:
+    await announcements.coupon_received(outlets(clients), entry)
+
+
+async def notify_coupon_expiring(clients: Clients, entry: OutboxEntry) -> None:
+    await announcements.coupon_expiring(outlets(clients), entry)
+
+
+async def notify_birthday_gift(clients: Clients, entry: OutboxEntry) -> None:
+    await announcements.birthday_gift(outlets(clients), entry)
+
+
+async def notify_commission_accrued(clients: Clients, entry: OutboxEntry) -> None:
+    await announcements.commission_accrued(outlets(clients), entry)
+
+
+async def notify_payout_sent(clients: Clients, entry: OutboxEntry) -> None:
+    await payout_announcements.payout_sent(outlets(clients), entry)
+
+
+async def accrue_commissions(clients: Clients, entry: OutboxEntry) -> None:
+    await on_order_paid(mongo=clients.mongo, event=OrderPaid.from_payload(entry.payload))
+
+
+async def reverse_commissions(clients: Clients, entry: OutboxEntry) -> None:
+    # Raises PaidEventPending (a TryAgainLater) while the order's ORDER_PAID is still unhandled.
+    await on_order_refunded(mongo=clients.mongo, event=OrderRefunded.from_payload(entry.payload))
+
+
+# Event kind -> its handlers, run in order. Referrals (issue 6) register their ORDER_PAID / ORDER_REFUNDED
+# handlers (commission accrual and reversal) here, payments any of their own, and payouts PAYOUT_SENT (its
+# member is told through domain.notifications.delivery.notify, topic PAYOUT_SENT).
+HANDLERS: Mapping[str, tuple[Handler, ...]] = {
+    "LEVEL_UP": (notify_level_up,),
+    EventKind.BOOKING_CONFIRMED.value: (notify_booking,),
+    EventKind.BOOKING_RESCHEDULED.value: (notify_booking,),
+    EventKind.BOOKING_CANCELLED.value: (notify_booking,),
+    EventKind.BOOKING_REMINDER.value: (notify_booking,),
+    QueueEvent.QUEUE_NEAR.value: (notify_queue,),
+    QueueEvent.QUEUE_CALLED.value: (notify_queue,),
+    "COUPON_RECEIVED": (notify_coupon_received,),
+    COUPON_EXPIRING: (notify_coupon_expiring,),
+    "BIRTHDAY_GIFT": (notify_birthday_gift,),
+    "COMMISSION_ACCRUED": (notify_commission_accrued,),
+    ORDER_PAID: (accrue_commissions,),
+    ORDER_REFUNDED: (reverse_commissions,),
+    PAYOUT_SENT: (notify_payout_sent,),
+}
+
+# arq's own Retry from a handler counts as transient too, so the outbox's attempt count still decides.
+_TRANSIENT = (TryAgainLater, Retry, ConnectionFailure, RedisConnectionError, RedisTimeoutError, httpx.TransportError)
+
+
+def is_transient(error: BaseException) -> bool:
+    if isinstance(error, _TRANSIENT):
+        return True
+    return isinstance(error, PyMongoError) and error.has_error_label("TransientTransactionError")
+
+
+def handler_name(handler: Handler) -> str:
+    return f"{handler.__module__}.{getattr(handler, '__qualname__', repr(handler))}"
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+async def _run(clients: Clients, handlers: tuple[Handler, ...], entry: OutboxEntry) -> None:
+    for handler in handlers:
+        name = handler_name(handler)
+        if name not in entry.handled:
+            await handler(clients, entry)
+            await outbox.handler_done(mongo=clients.mongo, entry_id=entry.id, handler=name)
+
+
+async def _failed(clients: Clients, entry: OutboxEntry, error: Exception, policy: RetryPolicy, now: datetime) -> str:
+    """Dead-letters the entry, or raises Retry for arq to run it again after the policy's delay."""
+    mongo = clients.mongo
+    if not is_transient(error):
+        log.error("event %s (%s) failed; dead-lettered", entry.id, entry.kind, exc_info=error)
+        await dead_letters.bury(mongo=mongo, entry=entry, error=_describe(error), now=now)
+        return "dead"
+    if entry.attempts >= policy.max_attempts:
+        log.warning("event %s (%s) failed %d times; dead-lettered", entry.id, entry.kind, entry.attempts)
+        await dead_letters.bury(mongo=mongo, entry=entry, error=_describe(error), now=now)
+        return "dead"
+    delay = policy.delay(entry.attempts)
+    retry_at = now + timedelta(seconds=delay)
+    await outbox.note_failure(mongo=mongo, entry_id=entry.id, error=_describe(error), retry_at=retry_at)
+    raise Retry(defer=delay) from error
+
+
+async def handle_event(ctx: dict[str, Any], outbox_id: str) -> str:
+    """The arq task for one outbox entry; its result says what became of the entry."""
+    clients: Clients = ctx["clients"]
+    handlers: Mapping[str, tuple[Handler, ...]] = ctx["handlers"]
+    policy: RetryPolicy = ctx["retry_policy"]
+    mongo, now = clients.mongo, datetime.now(UTC)
+    try:
+        entry_id = ObjectId(outbox_id)
+    except InvalidId:
+        return "not an outbox id"
+    entry = await outbox.begin_attempt(mongo=mongo, entry_id=entry_id, now=now)
+    if entry is None:
+        return "nothing left to do"
+    if entry.attempts > policy.max_attempts:
+        # The runs before this one never came back (killed, timed out), so none of them buried it.
+        await dead_letters.bury(mongo=mongo, entry=entry, error=entry.last_error or "no run finished", now=now)
+        return "dead"
+    if entry.kind not in handlers:
+        await dead_letters.bury(mongo=mongo, entry=entry, error=f"no handler for {entry.kind}", now=now)
+        return "dead"
+    try:
+        await _run(clients, handlers[entry.kind], entry)
+    except Exception as e:
+        return await _failed(clients, entry, e, policy, now)
+    await outbox.finish(mongo=mongo, entry_id=entry.id, now=now)
+    return "done"
