@@ -18,6 +18,7 @@ from db import collections as c
 from db.mongo import Doc, Mongo
 from domain.cards.card import issue_card
 from domain.errors import DomainError
+from domain.referrals.touches import record_login
 from domain.sessions import Audience, Principal, TokenPair, TokenSigner, start_session
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,7 @@ async def login(
     channel: Channel,
     code: str,
     share_params: str,
+    device_id: str | None = None,
 ) -> LoginResult:
     if await mongo.db[c.MERCHANTS].find_one({"_id": merchant_id}, {"_id": 1}) is None:
         raise MemberError(MemberCode.MERCHANT_NOT_FOUND, "merchantId")
@@ -143,6 +145,10 @@ async def login(
     doc, created = await _find_or_create(mongo, merchant_id, channel, openid, unionid, share_params[:512])
     # Idempotent: issues the card on first login, and on a later one if a crash came between the two writes.
     await issue_card(mongo=mongo, merchant_id=merchant_id, member_id=doc["_id"])
+    # A share link or QR scene binds the member under its sharer if nobody has yet (domain.referrals).
+    await record_login(
+        mongo=mongo, merchant_id=merchant_id, member_id=doc["_id"], share_params=share_params, device_id=device_id
+    )
     member = member_from_doc(doc)
     tokens = await start_session(
         mongo=mongo, signer=signer, principal=Principal(Audience.MEMBER, member.id, merchant_id)

@@ -28,6 +28,9 @@ class LoginInput:
     share_params: str | None = strawberry.field(
         default=None, description="The launch query or QR scene the mini-program was opened with."
     )
+    device_id: str | None = strawberry.field(
+        default=None, description="A stable id of the device (wx.getDeviceInfo), to tell look-alike accounts."
+    )
 
 
 @strawberry.type
@@ -56,6 +59,7 @@ class AuthMutation:
                 channel=members.Channel(input.channel.value),
                 code=input.code,
                 share_params=input.share_params or "",
+                device_id=input.device_id,
             )
         except DomainError as e:
             return LoginPayload(user_errors=ctx.user_errors(e))

@@ -9,6 +9,8 @@ import strawberry
 from domain.coupons import forwarding, packs
 from domain.coupons.touch import Sharer
 from domain.errors import DomainError
+from domain.referrals.binding import BindingSource
+from domain.referrals.touches import CouponTouch
 from schema.common import Connection, UserError, connection
 from schema.context import Info
 from schema.coupons import CouponShare
@@ -178,6 +180,7 @@ class CouponSharingMutation:
                 merchant_id=principal.merchant_id,
                 member_id=principal.subject_id,
                 token=input.token,
+                on_first_touch=CouponTouch(ctx.clients.mongo, BindingSource.FORWARD_ACCEPT),
             )
         except DomainError as e:
             return CouponPayload(user_errors=ctx.user_errors(e))
@@ -229,6 +232,7 @@ class CouponSharingMutation:
                 merchant_id=principal.merchant_id,
                 member_id=principal.subject_id,
                 token=input.token,
+                on_first_touch=CouponTouch(ctx.clients.mongo, BindingSource.PACK_CLAIM),
             )
         except DomainError as e:
             return CouponPayload(user_errors=ctx.user_errors(e))

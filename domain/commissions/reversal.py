@@ -1,0 +1,95 @@
+"""Reversal on ORDER_REFUNDED: every commission of the order shrinks to floor(rate × base × kept share), the
+kept share being what is left of the order after all its refunds so far. Before payout that comes off the
+pending, available or in-review amount (a commission reversed to nothing is CANCELLED); after payout it
+becomes owed, a negative adjustment the next payout nets out. Each refund id is applied once.
+"""
+
+from dataclasses import dataclass
+
+from bson import ObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from db import collections as c
+from db.mongo import Doc, Mongo, transaction
+from domain.commissions.commission import BUCKETS, CommissionStatus, amount_after_refunds
+from domain.commissions.events import OrderRefunded, PaidEventPending
+from domain.commissions.ledger import Bucket, EntryKind, post
+
+
+@dataclass(frozen=True)
+class Reversal:
+    order_id: ObjectId
+    refund_id: str
+    reversed_fen: int
+    replayed: bool
+
+
+_SETTLED = (CommissionStatus.CANCELLED, CommissionStatus.REJECTED)
+
+
+async def _reverse_one(
+    mongo: Mongo, session: AsyncClientSession, doc: Doc, event: OrderRefunded, refunded_total: int
+) -> int:
+    status = CommissionStatus(doc["status"])
+    target = amount_after_refunds(doc["rate_bp"], doc["base_fen"], event.order_paid_fen, refunded_total)
+    cut = int(doc["amount_fen"] - doc["reversed_fen"]) - target
+    if status in _SETTLED or cut <= 0:
+        return 0
+    new_status: CommissionStatus = status
+    if status in (CommissionStatus.PAID, CommissionStatus.PAID_OFFLINE):
+        deltas = {Bucket.OWED: cut}
+    else:
+        deltas = {BUCKETS[status]: -cut}
+        new_status = CommissionStatus.CANCELLED if target == 0 else status
+    changed = await mongo.db[c.COMMISSIONS].update_one(
+        {"_id": doc["_id"], "status": status.value, "reversed_fen": doc["reversed_fen"]},
+        {"$inc": {"reversed_fen": cut}, "$set": {"status": new_status.value}},
+        session=session,
+    )
+    if changed.modified_count != 1:
+        raise RuntimeError("commission changed inside its own transaction snapshot")
+    await post(
+        mongo,
+        session,
+        merchant_id=doc["merchant_id"],
+        beneficiary_id=doc["beneficiary_id"],
+        kind=EntryKind.REVERSE,
+        deltas=deltas,
+        idempotency_key=f"reverse:{event.refund_id}:{doc['_id']}",
+        commission_id=doc["_id"],
+        detail={"order_id": event.order_id, "refund_id": event.refund_id},
+    )
+    return cut
+
+
+async def on_order_refunded(*, mongo: Mongo, event: OrderRefunded) -> Reversal:
+    """Handle ORDER_REFUNDED once per refund id; raises PaidEventPending while ORDER_PAID is still unhandled."""
+
+    async def work(session: AsyncClientSession) -> Reversal:
+        orders = mongo.db[c.COMMISSION_ORDERS]
+        order = await orders.find_one({"_id": event.order_id}, session=session)
+        if order is None:
+            raise PaidEventPending(str(event.order_id))
+        if event.refund_id in order["refund_ids"]:
+            return Reversal(event.order_id, event.refund_id, 0, replayed=True)
+        paid = event.order_paid_fen
+        refunded = min(order["refunded_fen"] + event.refunded_fen, paid)
+        revenue = order["revenue_fen"]
+        await orders.update_one(
+            {"_id": event.order_id, "refund_ids": {"$ne": event.refund_id}},
+            {
+                "$push": {"refund_ids": event.refund_id},
+                "$set": {
+                    "refunded_fen": refunded,
+                    "net_revenue_fen": revenue * (paid - refunded) // paid if paid else revenue,
+                },
+            },
+            session=session,
+        )
+        commissions = await mongo.db[c.COMMISSIONS].find({"order_id": event.order_id}, session=session).to_list()
+        total = 0
+        for doc in commissions:
+            total += await _reverse_one(mongo, session, doc, event, refunded)
+        return Reversal(event.order_id, event.refund_id, total, replayed=False)
+
+    return await transaction(mongo, work)

@@ -1,0 +1,44 @@
+"""Referral and commission types both doors share: share codes (link + mini-program code image) and the
+states of a commission."""
+
+import base64
+from enum import Enum
+
+import strawberry
+
+from domain.referrals.share_codes import ShareCode as ShareCodeRecord
+from schema.common import UserError
+
+
+@strawberry.type(description="A sharer's code: share `path` in a WeChat card, print or show the image.")
+class ShareCode:
+    code: str
+    path: str = strawberry.field(description="The mini-program page with the share link's query (r=… or s=…).")
+    scene: str = strawberry.field(description="The scene inside the image (m=… or s=…), at most 32 characters.")
+    image_data_url: str = strawberry.field(description="The mini-program code (wxacode) as a PNG data URL.")
+
+    @classmethod
+    def of(cls, code: ShareCodeRecord) -> "ShareCode":
+        image = base64.b64encode(code.image_png).decode()
+        return cls(code=code.code, path=code.path, scene=code.scene, image_data_url=f"data:image/png;base64,{image}")
+
+
+@strawberry.type
+class ShareCodePayload:
+    share_code: ShareCode | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.enum(
+    description="PENDING until the freeze ends, then AVAILABLE, then PAID (in a payout; AVAILABLE again if the "
+    "payout fails), or PAID_OFFLINE for staff paid through payroll; CANCELLED when refunds took it all; "
+    "REVIEW while payer and beneficiary look like one person, then REJECTED or back on its way."
+)
+class CommissionStatus(Enum):
+    PENDING = "PENDING"
+    AVAILABLE = "AVAILABLE"
+    PAID = "PAID"
+    PAID_OFFLINE = "PAID_OFFLINE"
+    CANCELLED = "CANCELLED"
+    REVIEW = "REVIEW"
+    REJECTED = "REJECTED"
