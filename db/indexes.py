@@ -18,12 +18,206 @@ INDEXES: dict[str, list[IndexModel]] = {
     c.MEMBERS: [
         IndexModel([("merchant_id", ASCENDING), ("channel", ASCENDING), ("openid", ASCENDING)], unique=True),
         IndexModel([("merchant_id", ASCENDING), ("_id", ASCENDING)]),
+        # Staff search members by nickname prefix.
+        IndexModel([("merchant_id", ASCENDING), ("nickname", ASCENDING)]),
+        # A member's subtree (multikey): downline per level, counts, and the rewrite when it moves.
+        IndexModel([("merchant_id", ASCENDING), ("ancestors", ASCENDING), ("_id", ASCENDING)]),
+        # Members a staff member brought in, by when (the staff attribution report).
+        IndexModel([("merchant_id", ASCENDING), ("acquired_by_staff_id", ASCENDING), ("bound_at", ASCENDING)]),
     ],
     c.REFRESH_TOKENS: [
         IndexModel([("family", ASCENDING)]),
         IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),
     ],
     c.AUDIT_LOG: [IndexModel([("merchant_id", ASCENDING), ("at", ASCENDING)])],
+    c.CARDS: [
+        IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING)], unique=True),
+        # Every number a card ever had (multikey), so a number is never handed out twice, even after a reissue.
+        IndexModel([("merchant_id", ASCENDING), ("numbers", ASCENDING)], unique=True),
+        IndexModel([("merchant_id", ASCENDING), ("phone_hash", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("level_id", ASCENDING)]),
+        # Birthday gifts look up one month-day as an $in over every birth year: point reads, no scan.
+        IndexModel([("merchant_id", ASCENDING), ("birthday", ASCENDING)]),
+    ],
+    c.LEDGER: [
+        # A replayed idempotency key finds the first entry instead of writing a second.
+        IndexModel([("merchant_id", ASCENDING), ("idempotency_key", ASCENDING)], unique=True),
+        IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING), ("_id", ASCENDING)]),
+    ],
+    c.COUNT_CARDS: [IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING), ("expires_at", ASCENDING)])],
+    c.TOP_UP_PLANS: [IndexModel([("merchant_id", ASCENDING), ("_id", ASCENDING)])],
+    c.OUTBOX: [
+        # The relay's two scans: PENDING entries now due, RELAYED ones whose job is due a check.
+        IndexModel([("status", ASCENDING), ("relay_at", ASCENDING)]),
+        # The admin's jobs in flight (newest first) and the count still waiting for the relay.
+        IndexModel([("merchant_id", ASCENDING), ("status", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("status", ASCENDING), ("relay_at", ASCENDING)]),
+        # An event written twice (a retried transaction, a replayed request) collides here. Sparse, since
+        # entries written before `domain.outbox.record` existed carry no key.
+        IndexModel([("dedupe_key", ASCENDING)], unique=True, sparse=True),
+    ],
+    c.COUPON_TEMPLATES: [IndexModel([("merchant_id", ASCENDING), ("_id", ASCENDING)])],
+    c.COUPONS: [
+        # Per-member limit and one-per-friend-per-pack: each first owner's origins (claim slot 0..limit-1 of a
+        # template, or a pack) are unique. Every coupon has both fields, since SecantusDB plans no partial index.
+        IndexModel([("claimed_by", ASCENDING), ("origin", ASCENDING)], unique=True),
+        # A claim's idempotency key: a concurrent retry collides here and returns the first coupon.
+        IndexModel([("claimed_by", ASCENDING), ("claim_key", ASCENDING)], unique=True),
+        IndexModel([("owner_id", ASCENDING), ("_id", ASCENDING)]),
+        # The sweeps: live coupons about to expire or lapsed, and forwards past their 24 hours.
+        IndexModel([("status", ASCENDING), ("valid_to", ASCENDING)]),
+        IndexModel([("status", ASCENDING), ("forward_until", ASCENDING)]),
+    ],
+    c.COUPON_PACKS: [
+        IndexModel([("merchant_id", ASCENDING), ("grant_key", ASCENDING)], unique=True),
+        IndexModel([("holder.member_id", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("holder.staff_id", ASCENDING), ("_id", ASCENDING)]),
+    ],
+    # The funnel's $match (template, time range) is this index's prefix.
+    c.COUPON_EVENTS: [IndexModel([("template_id", ASCENDING), ("at", ASCENDING)])],
+    c.STAFF_SCHEDULES: [IndexModel([("store_id", ASCENDING), ("staff_id", ASCENDING)], unique=True)],
+    c.SCHEDULE_EXCEPTIONS: [IndexModel([("store_id", ASCENDING), ("day", ASCENDING)])],
+    c.SERVICES: [IndexModel([("store_id", ASCENDING), ("_id", ASCENDING)])],
+    c.RESOURCES: [IndexModel([("store_id", ASCENDING), ("_id", ASCENDING)])],
+    c.BOOKINGS: [
+        # A replayed booking request finds the first booking instead of making a second.
+        IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING), ("idempotency_key", ASCENDING)], unique=True),
+        IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("store_id", ASCENDING), ("start", ASCENDING)]),
+        IndexModel([("staff_id", ASCENDING), ("start", ASCENDING)]),
+        IndexModel([("resource_id", ASCENDING), ("start", ASCENDING)]),
+    ],
+    # The no-double-booking guard: one cell per 5 minutes a staff member or resource unit is taken.
+    c.BOOKING_CELLS: [
+        IndexModel([("key", ASCENDING), ("at", ASCENDING)], unique=True),
+        IndexModel([("booking_id", ASCENDING)]),
+    ],
+    c.QUEUE_TICKETS: [
+        IndexModel([("store_id", ASCENDING), ("day", ASCENDING), ("number", ASCENDING)], unique=True),
+        # Set only while a ticket waits: a member waits at most once per store and day.
+        IndexModel([("waiting_key", ASCENDING)], unique=True, sparse=True),
+    ],
+    c.DEAD_LETTERS: [IndexModel([("merchant_id", ASCENDING), ("status", ASCENDING), ("_id", ASCENDING)])],
+    c.NOTIFICATIONS: [
+        # A re-run of the event that caused a notification finds it instead of sending a second.
+        IndexModel([("dedupe_key", ASCENDING)], unique=True),
+        IndexModel([("member_id", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("member_id", ASCENDING), ("read_at", ASCENDING)]),
+    ],
+    # One quota counter per member and subscribe-message template.
+    c.SUBSCRIPTIONS: [IndexModel([("member_id", ASCENDING), ("template_id", ASCENDING)], unique=True)],
+    # A birthday gift is given once per member and year, however many sweeps race.
+    c.BIRTHDAY_GIFTS: [IndexModel([("member_id", ASCENDING), ("year", ASCENDING)], unique=True)],
+    # A code names one sharer for good: owner_key ("member:<id>" / "staff:<id>") is unique, the code is the _id.
+    c.SHARE_CODES: [IndexModel([("owner_key", ASCENDING)], unique=True)],
+    c.REFERRAL_BINDINGS: [
+        IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING), ("at", ASCENDING)]),
+        # New members per sharer and source (the coupon funnel), per staff member (attribution).
+        IndexModel([("merchant_id", ASCENDING), ("referrer_id", ASCENDING), ("at", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("staff_id", ASCENDING), ("at", ASCENDING)]),
+        # New members per coupon template (the coupon funnel).
+        IndexModel([("template_id", ASCENDING), ("at", ASCENDING)]),
+    ],
+    c.SHAREHOLDER_PROGRAMS: [IndexModel([("merchant_id", ASCENDING), ("_id", ASCENDING)])],
+    c.SHAREHOLDERS: [
+        IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING)], unique=True),
+        IndexModel([("merchant_id", ASCENDING), ("program_id", ASCENDING), ("_id", ASCENDING)]),
+    ],
+    c.COMMISSION_ORDERS: [
+        # Network revenue of a member's downline (multikey over the two earning levels) by business day.
+        IndexModel([("upline", ASCENDING), ("day", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("staff_id", ASCENDING), ("paid_at", ASCENDING)]),
+    ],
+    c.COMMISSIONS: [
+        # Exactly one commission per order, beneficiary and level, however often ORDER_PAID is handled.
+        IndexModel([("order_id", ASCENDING), ("beneficiary_id", ASCENDING), ("level", ASCENDING)], unique=True),
+        IndexModel([("merchant_id", ASCENDING), ("beneficiary_id", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("status", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("paid_at", ASCENDING)]),
+        # The release cron: PENDING commissions whose freeze has ended.
+        IndexModel([("status", ASCENDING), ("release_at", ASCENDING)]),
+        # Payouts: a beneficiary's AVAILABLE commissions (summed, then marked), and those a payout holds. One
+        # index for both, since each extra index costs every status change (SecantusDB maintains them in Python).
+        IndexModel(
+            [("merchant_id", ASCENDING), ("status", ASCENDING), ("beneficiary_id", ASCENDING), ("payout_id", ASCENDING)]
+        ),
+    ],
+    c.COMMISSION_ACCOUNTS: [
+        IndexModel([("merchant_id", ASCENDING), ("beneficiary_id", ASCENDING)], unique=True),
+        # SecantusDB plans `post`'s guarded debit ({merchant, beneficiary, bucket: {$gte}}) only on an index
+        # that continues with the bucket: the payout's debits of available and paid.
+        IndexModel([("merchant_id", ASCENDING), ("beneficiary_id", ASCENDING), ("available_fen", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("beneficiary_id", ASCENDING), ("paid_fen", ASCENDING)]),
+    ],
+    c.COMMISSION_LEDGER: [
+        IndexModel([("merchant_id", ASCENDING), ("idempotency_key", ASCENDING)], unique=True),
+        IndexModel([("merchant_id", ASCENDING), ("beneficiary_id", ASCENDING), ("_id", ASCENDING)]),
+    ],
+    # Sold at a store: `scope` holds "*" or the store ids, so the counter's list is one `$in` on this index.
+    c.CATALOG_ITEMS: [IndexModel([("merchant_id", ASCENDING), ("scope", ASCENDING), ("_id", ASCENDING)])],
+    c.ORDERS: [
+        # A replayed createOrder finds the first order (the key carries who made it).
+        IndexModel([("merchant_id", ASCENDING), ("create_key", ASCENDING)], unique=True),
+        # Set while a booking's order is not closed: one live order per booking.
+        IndexModel([("booking_key", ASCENDING)], unique=True, sparse=True),
+        IndexModel([("merchant_id", ASCENDING), ("store_id", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("status", ASCENDING), ("expires_at", ASCENDING)]),
+    ],
+    c.PAYMENTS: [
+        IndexModel([("out_trade_no", ASCENDING)], unique=True),
+        # Set only while a payment is open: at most one open payment per order, whatever the method.
+        IndexModel([("open_key", ASCENDING)], unique=True, sparse=True),
+        IndexModel([("order_id", ASCENDING), ("_id", ASCENDING)]),
+        # The active query: payments open for longer than a few minutes, oldest first.
+        IndexModel([("status", ASCENDING), ("opened_at", ASCENDING)]),
+    ],
+    # payOrder's idempotency keys: a replay returns the first result.
+    c.PAY_REQUESTS: [IndexModel([("merchant_id", ASCENDING), ("key", ASCENDING)], unique=True)],
+    c.REFUNDS: [
+        IndexModel([("merchant_id", ASCENDING), ("idem_key", ASCENDING)], unique=True),
+        IndexModel([("out_refund_no", ASCENDING)], unique=True),
+        IndexModel([("order_id", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("payment_id", ASCENDING), ("status", ASCENDING)]),
+    ],
+    c.PAYMENT_NOTIFICATIONS: [
+        # Every delivery of one provider event finds the first one's record: the webhooks' dedupe.
+        IndexModel([("provider", ASCENDING), ("event_id", ASCENDING)], unique=True),
+        # Refund notifications kept until their payment is applied.
+        IndexModel([("status", ASCENDING), ("out_trade_no", ASCENDING)]),
+    ],
+    c.PAYOUTS: [
+        # A run holds a member's payout once; an owner's offline settlement is made once per idempotency key.
+        IndexModel([("hold_key", ASCENDING)], unique=True),
+        # Set only while a payout is PROCESSING: at most one payout in flight per member.
+        IndexModel([("open_key", ASCENDING)], unique=True, sparse=True),
+        # Unpaid rests of partly paid payouts, not yet carried into a later one.
+        IndexModel(
+            [
+                ("merchant_id", ASCENDING),
+                ("status", ASCENDING),
+                ("carried_into", ASCENDING),
+                ("beneficiary_id", ASCENDING),
+            ]
+        ),
+        IndexModel([("run_id", ASCENDING), ("beneficiary_id", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("status", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("beneficiary_id", ASCENDING), ("_id", ASCENDING)]),
+    ],
+    c.PAYOUT_TRANSFERS: [
+        # WeChat Pay's idempotency key for the bill: made once, for good.
+        IndexModel([("out_bill_no", ASCENDING)], unique=True),
+        IndexModel([("payout_id", ASCENDING), ("status", ASCENDING)]),
+        # The sender's scan: bills due a step (unset once final).
+        IndexModel([("due_at", ASCENDING)]),
+    ],
+    c.PAYOUT_RUNS: [
+        # A replayed runPayouts, or the schedule seen by two workers, finds the first run.
+        IndexModel([("merchant_id", ASCENDING), ("key", ASCENDING)], unique=True),
+        IndexModel([("merchant_id", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("status", ASCENDING), ("_id", ASCENDING)]),
+    ],
 }
 
 

@@ -3,7 +3,19 @@
 A test checks that every code of every capability's enum has both messages here.
 """
 
+from domain.booking.errors import BookingCode
+from domain.cards.errors import CardCode
+from domain.catalog import CatalogCode
+from domain.checkout.errors import CheckoutCode
+from domain.commissions.errors import CommissionCode
+from domain.coupons.errors import CouponCode
+from domain.jobs.errors import JobsCode
 from domain.members import MemberCode
+from domain.notifications.errors import NotificationCode
+from domain.orders.errors import OrderCode
+from domain.payouts.errors import PayoutCode
+from domain.pricing import PricingCode
+from domain.referrals.errors import ReferralCode
 from domain.sessions import SessionCode
 from domain.staff_auth import StaffAuthCode
 from domain.tenancy import TenancyCode
@@ -30,6 +42,254 @@ MESSAGES: dict[str, tuple[str, str]] = {
     TenancyCode.STORE_NOT_FOUND: ("门店不存在", "No such store."),
     TenancyCode.STORES_REQUIRED: ("请至少选择一个门店", "Choose at least one store."),
     "INVALID_ID": ("ID 无效", "Invalid ID."),
+    CardCode.CARD_NOT_FOUND: ("会员卡不存在", "No such member card."),
+    CardCode.CARD_LOST: (
+        "会员卡已挂失，暂不能使用余额、积分或次卡",
+        "This card is reported lost; it cannot be used to pay.",
+    ),
+    CardCode.CARD_REPLACED: ("该卡号已补卡作废，请使用新卡", "This card number was replaced by a reissued card."),
+    CardCode.INSUFFICIENT_BALANCE: ("余额不足", "Insufficient balance."),
+    CardCode.INVALID_AMOUNT: ("金额或数量无效", "Invalid amount."),
+    CardCode.IDEMPOTENCY_KEY_REUSED: (
+        "该请求编号已用于另一笔操作",
+        "This idempotency key was already used for a different request.",
+    ),
+    CardCode.IDEMPOTENCY_KEY_REQUIRED: (
+        "缺少请求编号（128 字以内）",
+        "An idempotency key of up to 128 characters is required.",
+    ),
+    CardCode.REASON_REQUIRED: ("请填写原因（200 字以内）", "A reason of up to 200 characters is required."),
+    CardCode.LEVELS_INVALID: (
+        "会员等级设置无效：首个等级门槛须为 0，门槛逐级递增，名称不重复",
+        "Invalid levels: the first threshold must be 0, thresholds must rise, names must differ.",
+    ),
+    CardCode.LEVEL_IN_USE: ("仍有会员处于该等级，不能删除", "Members still hold this level; it cannot be removed."),
+    CardCode.POINTS_RULE_INVALID: ("积分规则无效", "Invalid points rule."),
+    CardCode.POINTS_TOO_FEW: ("积分不足以抵扣 1 分钱", "Too few points to be worth one fen."),
+    CardCode.PLAN_INVALID: (
+        "充值方案无效：赠送金额不能超过充值金额",
+        "Invalid top-up plan: the bonus may not exceed the amount.",
+    ),
+    CardCode.PLAN_NOT_FOUND: ("充值方案不存在或已下架", "No such top-up plan, or it was archived."),
+    CardCode.TOP_UP_NOT_FOUND: ("充值记录不存在", "No such top-up."),
+    CardCode.COUNT_CARD_INVALID: ("次卡设置无效", "Invalid count card."),
+    CardCode.COUNT_CARD_NOT_FOUND: ("次卡不存在", "No such count card."),
+    CardCode.COUNT_CARD_EXPIRED: ("次卡已过期", "This count card has expired."),
+    CardCode.MEMBER_CODE_INVALID: ("会员码无效", "Invalid member code."),
+    CardCode.MEMBER_CODE_EXPIRED: (
+        "会员码已过期，请让顾客刷新后再扫",
+        "The member code has expired; ask for a fresh one.",
+    ),
+    CardCode.MEMBER_CODE_USED: (
+        "会员码已使用，请让顾客刷新后再扫",
+        "The member code was already used; ask for a fresh one.",
+    ),
+    CardCode.MEMBER_NOT_FOUND: ("会员不存在", "No such member."),
+    CardCode.MEMBER_AMBIGUOUS: (
+        "该手机号对应多个会员，请在会员列表中选择",
+        "Several members share this phone; pick one in the search.",
+    ),
+    CardCode.LOOKUP_INVALID: (
+        "请只提供会员码、卡号或手机号中的一项",
+        "Give exactly one of member code, card number or phone.",
+    ),
+    CardCode.NICKNAME_INVALID: ("请填写昵称（32 字以内）", "A nickname of up to 32 characters is required."),
+    CardCode.BIRTHDAY_INVALID: ("生日无效", "Invalid birthday."),
+    CardCode.BIRTHDAY_ALREADY_SET: ("生日设置后不能修改", "The birthday is already set and cannot be changed."),
+    CardCode.PHONE_CODE_INVALID: (
+        "手机号授权已失效，请重新授权",
+        "The phone number authorisation is invalid; try again.",
+    ),
+    CardCode.PHONE_UNAVAILABLE: ("暂时无法获取手机号，请稍后再试", "The phone number cannot be obtained right now."),
+    PricingCode.COUPON_MINIMUM_NOT_MET: ("未达到优惠券的使用门槛", "The order is below this coupon's minimum spend."),
+    PricingCode.COUPON_NOT_APPLICABLE: (
+        "该优惠券适用的项目不在本单中",
+        "The item this coupon is for is not in this order.",
+    ),
+    CouponCode.COUPON_TITLE_REQUIRED: (
+        "请填写券名称（64 字以内）",
+        "A coupon title of up to 64 characters is required.",
+    ),
+    CouponCode.COUPON_TEXT_TOO_LONG: ("说明或使用须知过长", "The description or terms are too long."),
+    CouponCode.INVALID_COUPON_BENEFIT: ("优惠内容设置无效", "Invalid coupon benefit for this kind of coupon."),
+    CouponCode.INVALID_COUPON_VALIDITY: (
+        "有效期无效：请设置未过期的固定时段，或领取后 1-3650 天有效",
+        "Invalid validity: a fixed window that has not ended, or 1-3650 days from receipt.",
+    ),
+    CouponCode.INVALID_COUPON_STOCK: ("发放总量无效", "Invalid total stock."),
+    CouponCode.INVALID_CLAIM_LIMIT: ("每人限领数量须为 1-100", "The per-member limit must be 1-100."),
+    CouponCode.COUPON_STATUS_CHANGE_INVALID: (
+        "券模板当前状态不能这样变更",
+        "The template cannot move to that status now.",
+    ),
+    CouponCode.IDEMPOTENCY_KEY_INVALID: (
+        "缺少请求编号（128 字以内）",
+        "An idempotency key of 1-128 characters is required.",
+    ),
+    CouponCode.COUPON_TEMPLATE_NOT_FOUND: ("优惠券不存在", "No such coupon."),
+    CouponCode.COUPON_TEMPLATE_DRAFT: ("券模板尚未上线", "The coupon template is still a draft."),
+    CouponCode.COUPON_TEMPLATE_PAUSED: ("活动已暂停，请稍后再来", "This coupon is paused for now."),
+    CouponCode.COUPON_TEMPLATE_ENDED: ("活动已结束", "This coupon campaign has ended."),
+    CouponCode.COUPON_OUT_OF_STOCK: ("券已领完", "All coupons have been claimed."),
+    CouponCode.CLAIM_LIMIT_REACHED: ("已达到每人限领数量", "You have claimed as many as allowed."),
+    CouponCode.COUPON_NOT_FOUND: ("优惠券不存在", "No such coupon in your wallet."),
+    CouponCode.COUPON_NOT_TRANSFERABLE: ("该券不可转赠", "This coupon cannot be given to someone else."),
+    CouponCode.COUPON_EXPIRED: ("优惠券已过期", "This coupon has expired."),
+    CouponCode.COUPON_NOT_YET_VALID: ("优惠券尚未到可用时间", "This coupon is not valid yet."),
+    CouponCode.COUPON_LOCKED: ("该券正在订单支付中，暂不可用", "This coupon is held by an unpaid order."),
+    CouponCode.COUPON_FORWARDING: ("该券正在转赠中，请先撤回", "This coupon is being given away; recall it first."),
+    CouponCode.COUPON_NOT_FORWARDING: ("该券没有待领取的转赠", "This coupon has no pending gift to recall."),
+    CouponCode.COUPON_NOT_LOCKED: ("该券未被此订单锁定或锁定已过期", "This coupon is not held for this order."),
+    CouponCode.FORWARD_NOT_FOUND: ("转赠链接无效", "This gift link is not valid."),
+    CouponCode.FORWARD_ALREADY_ACCEPTED: ("该券已被领取", "This gift has already been accepted."),
+    CouponCode.FORWARD_RECALLED: ("赠送人已撤回该券", "The sender took this gift back."),
+    CouponCode.FORWARD_EXPIRED: ("转赠已超过 24 小时，已退回赠送人", "This gift was not accepted in 24 hours."),
+    CouponCode.CANNOT_ACCEPT_OWN_FORWARD: ("不能领取自己转赠的券", "You cannot accept your own gift."),
+    CouponCode.PACK_NOT_FOUND: ("券包不存在", "No such coupon pack."),
+    CouponCode.PACK_EMPTY: ("券包已被领完", "This coupon pack is empty."),
+    CouponCode.CANNOT_CLAIM_OWN_PACK: ("不能领取自己分享的券包", "You cannot take from your own pack."),
+    CouponCode.INVALID_PACK_SIZE: ("券包数量须为 1-1000", "A pack holds 1-1000 coupons."),
+    CouponCode.PACK_HOLDER_INVALID: ("请选择一位本店会员或员工", "Choose one member or one staff member."),
+    CouponCode.REDEEM_CODE_INVALID: ("核销码无效", "Invalid redeem code."),
+    CouponCode.REDEEM_CODE_EXPIRED: (
+        "核销码已过期，请让顾客刷新后再扫",
+        "The redeem code expired; ask for a fresh one.",
+    ),
+    CouponCode.ALREADY_REDEEMED: ("该券已核销", "This coupon was already redeemed."),
+    CouponCode.COUPON_NOT_VALID_AT_STORE: ("该券不适用于本门店", "This coupon is not valid at this store."),
+    CouponCode.FUNNEL_RANGE_INVALID: ("开始时间须早于结束时间", "The start must be before the end."),
+    # STORE_NOT_FOUND, MEMBER_NOT_FOUND, REASON_REQUIRED and IDEMPOTENCY_KEY_INVALID share the messages above.
+    BookingCode.BOOKING_POLICY_INVALID: ("预约规则设置无效", "Invalid booking policy."),
+    BookingCode.HOURS_INVALID: (
+        "时间段无效：须为 00:00-24:00 之间、以 5 分钟为单位且同一天互不重叠",
+        "Invalid hours: 00:00-24:00 in 5-minute steps, not overlapping on one day.",
+    ),
+    BookingCode.SERVICE_INVALID: ("服务项目设置无效", "Invalid service."),
+    BookingCode.SERVICE_NOT_FOUND: ("服务项目不存在或已下架", "No such service, or it was archived."),
+    BookingCode.RESOURCE_INVALID: ("资源设置无效（数量 1-50）", "Invalid resource (capacity 1-50)."),
+    BookingCode.RESOURCE_NOT_FOUND: ("资源不存在", "No such resource."),
+    BookingCode.STAFF_NOT_FOUND: ("员工不存在或不在该门店", "No such staff member at this store."),
+    BookingCode.SCHEDULE_EXCEPTION_INVALID: (
+        "排班调整无效：加班须填写时间段",
+        "Invalid schedule exception: an extra shift needs its times.",
+    ),
+    BookingCode.SCHEDULE_EXCEPTION_NOT_FOUND: ("排班调整不存在", "No such schedule exception."),
+    BookingCode.START_TIMEZONE_REQUIRED: ("预约时间须带时区", "The start time needs a time zone."),
+    BookingCode.START_NOT_ON_SLOT: ("请选择可预约的时间点", "Choose one of the offered start times."),
+    BookingCode.BOOKING_IN_PAST: ("不能预约已过去的时间", "That time has already passed."),
+    BookingCode.BEYOND_BOOKING_HORIZON: ("超出可预约的日期范围", "That is too far ahead to book."),
+    BookingCode.OUTSIDE_OPENING_HOURS: ("不在门店营业时间内", "The store is not open then."),
+    BookingCode.STAFF_NOT_WORKING: ("该技师此时不上班", "The staff member is not working then."),
+    BookingCode.STAFF_NOT_QUALIFIED: ("该技师不提供此项服务", "This staff member does not offer this service."),
+    BookingCode.SLOT_TAKEN: ("该时段已被预约，请选择其他时间", "That time was just taken; choose another."),
+    BookingCode.NOTE_TOO_LONG: ("备注不能超过 200 字", "The note may have at most 200 characters."),
+    BookingCode.BOOKING_NOT_FOUND: ("预约不存在", "No such booking."),
+    BookingCode.BOOKING_STATUS_INVALID: (
+        "预约当前状态不能这样操作",
+        "The booking cannot do that in its current status.",
+    ),
+    BookingCode.CANCEL_CUTOFF_PASSED: (
+        "距开始时间太近，不能再取消或改期，请联系门店",
+        "Too close to the start to cancel or reschedule; please call the store.",
+    ),
+    BookingCode.NO_SHOW_TOO_EARLY: ("预约尚未开始，不能标记爽约", "The booking has not started yet."),
+    BookingCode.HOLD_EXPIRED: ("定金支付超时，预约已释放", "The deposit was not paid in time; the slot was released."),
+    BookingCode.COUNT_CARD_NOT_APPLICABLE: (
+        "该次卡不属于此会员或已用完、已过期",
+        "This count card is not the member's, or has no uses or time left.",
+    ),
+    BookingCode.QUEUE_EMPTY: ("当前没有排队的顾客", "Nobody is waiting."),
+    JobsCode.DEAD_LETTER_NOT_FOUND: ("失败任务不存在", "No such dead letter."),
+    JobsCode.DEAD_LETTER_ALREADY_RETRIED: ("该任务已重新执行", "This dead letter was already retried."),
+    NotificationCode.NOTIFICATION_NOT_FOUND: ("消息不存在", "No such notification."),
+    NotificationCode.NOTIFICATION_IDS_INVALID: ("请选择 1 到 100 条消息", "Choose 1 to 100 notifications."),
+    NotificationCode.SUBSCRIBE_TEMPLATE_UNKNOWN: ("订阅消息模板无效", "Unknown subscribe-message template."),
+    NotificationCode.SUBSCRIPTION_NOT_ASKED: (
+        "只能同意本次申请的订阅消息模板",
+        "Only templates that were asked about can be accepted.",
+    ),
+    # MEMBER_NOT_FOUND, STORE_NOT_FOUND, STORES_REQUIRED and REASON_REQUIRED share the messages above.
+    ReferralCode.REFERRER_NOT_FOUND: ("推荐人不存在", "No such referrer."),
+    ReferralCode.SELF_REFERRAL: ("不能绑定自己为推荐人", "A member cannot be their own referrer."),
+    ReferralCode.REFERRAL_CYCLE: (
+        "该推荐人是此会员的下级，不能形成循环",
+        "That referrer is in this member's downline; the chain would loop.",
+    ),
+    ReferralCode.REFERRER_UNCHANGED: ("推荐人未变化", "The member already has this referrer."),
+    ReferralCode.SHARE_CODE_UNAVAILABLE: (
+        "小程序码暂时无法生成，请稍后再试",
+        "The QR code cannot be made now; try again.",
+    ),
+    CommissionCode.PROGRAM_NAME_REQUIRED: (
+        "请填写方案名称（32 字以内）",
+        "A program name of up to 32 characters is required.",
+    ),
+    CommissionCode.PROGRAM_RATES_INVALID: (
+        "分红比例无效：每级不能为负，各级合计不能超过 100%",
+        "Invalid rates: none negative, all levels together at most 100%.",
+    ),
+    CommissionCode.PROGRAM_WINDOW_INVALID: ("结束时间须晚于开始时间", "The end must be after the start."),
+    CommissionCode.PROGRAM_FREEZE_INVALID: ("冻结天数须在 0 到 90 天之间", "Freeze days must be 0 to 90."),
+    CommissionCode.PROGRAM_MINIMUM_INVALID: ("提现门槛无效", "Invalid payout minimum."),
+    CommissionCode.PROGRAM_NOT_FOUND: ("分红方案不存在", "No such shareholder program."),
+    CommissionCode.PROGRAM_ENDED: ("该分红方案已结束", "This shareholder program has ended."),
+    CommissionCode.NOT_A_SHAREHOLDER: ("该会员不是分红股东", "This member is not a shareholder."),
+    CommissionCode.COMMISSION_NOT_FOUND: ("分红记录不存在", "No such commission."),
+    CommissionCode.COMMISSION_NOT_IN_REVIEW: ("该分红不在待审核状态", "This commission is not awaiting review."),
+    CommissionCode.REPORT_RANGE_INVALID: ("开始时间须早于结束时间", "The start must be before the end of the range."),
+    CatalogCode.CATALOG_ITEM_INVALID: (
+        "商品或服务设置无效：名称 64 字以内，价格不能为负",
+        "Invalid catalog item: a name of up to 64 characters and a price that is not negative.",
+    ),
+    CatalogCode.CATALOG_ITEM_NOT_FOUND: ("商品或服务不存在", "No such catalog item."),
+    OrderCode.ORDER_NOT_FOUND: ("订单不存在", "No such order."),
+    OrderCode.ORDER_CONTENT_INVALID: (
+        "请选择商品或服务，或输入一个金额（二选一）",
+        "Give either items or one amount, not both.",
+    ),
+    OrderCode.ORDER_AMOUNT_INVALID: ("金额无效", "Invalid amount."),
+    OrderCode.ITEM_NOT_SOLD_HERE: ("该商品或服务在本门店不可售", "This item is not sold at this store."),
+    OrderCode.MEMBER_REQUIRED: ("使用优惠券或积分需要先识别会员", "Coupons and points need a member."),
+    OrderCode.BOOKING_NOT_PAYABLE: ("该预约当前不能付款", "This booking cannot be paid for now."),
+    OrderCode.BOOKING_ALREADY_ORDERED: ("该预约已有订单，请在订单中继续支付", "This booking already has an order."),
+    OrderCode.NOTE_TOO_LONG: ("备注不能超过 200 字", "The note may have at most 200 characters."),
+    CheckoutCode.METHOD_NOT_ALLOWED: ("不支持该支付方式", "This payment method is not allowed here."),
+    CheckoutCode.METHOD_UNAVAILABLE: ("该支付方式暂不可用", "This payment method is not available."),
+    CheckoutCode.ORDER_ALREADY_PAID: ("订单已支付", "The order is already paid."),
+    CheckoutCode.ORDER_CLOSED: ("订单已关闭，请重新下单", "The order is closed; make a new one."),
+    CheckoutCode.PAYMENT_IN_PROGRESS: (
+        "该订单有一笔支付正在进行，请完成支付或稍后再试",
+        "A payment for this order is in progress; finish it or try again later.",
+    ),
+    CheckoutCode.PROVIDER_UNAVAILABLE: (
+        "支付服务暂时不可用，请稍后再试",
+        "The payment provider is unavailable; try again.",
+    ),
+    CheckoutCode.PROVIDER_REFUSED: ("支付机构拒绝了该请求", "The payment provider refused the request."),
+    CheckoutCode.ORDER_NOT_REFUNDABLE: ("该订单不能退款", "This order cannot be refunded."),
+    CheckoutCode.REFUND_AMOUNT_INVALID: (
+        "退款金额须大于 0 且不超过可退金额",
+        "The refund must be more than 0 and at most what is left to refund.",
+    ),
+    CheckoutCode.TOP_UP_REFUND_NOT_FULL: ("充值订单只能全额退款", "A top-up can only be refunded in full."),
+    CheckoutCode.REFUND_REASON_REQUIRED: ("请填写退款原因（80 字以内）", "A refund reason of up to 80 characters."),
+    PayoutCode.PAYOUTS_UNAVAILABLE: (
+        "分红发放未开通（未配置微信支付商家转账）",
+        "Payouts are not set up (WeChat Pay merchant transfer).",
+    ),
+    PayoutCode.IDEMPOTENCY_KEY_REQUIRED: ("请求缺少幂等键（64 字以内）", "An idempotency key of up to 64 characters."),
+    PayoutCode.PAYOUT_NOT_FOUND: ("分红发放记录不存在", "No such payout."),
+    PayoutCode.PAYOUT_NOT_READY: (
+        "转账单正在生成或需次日发放，请稍后再来收款",
+        "The transfer is not ready yet (being made, or due another day); try again later.",
+    ),
+    PayoutCode.PAYOUT_SETTLED: ("该笔分红已发放完成或已失败", "This payout is already paid or failed."),
+    PayoutCode.STAFF_NOT_FOUND: ("员工不存在", "No such staff member."),
+    PayoutCode.REFERENCE_TOO_LONG: ("备注不能超过 64 字", "The reference may have at most 64 characters."),
+    PayoutCode.SCHEDULE_INVALID: (
+        "发放时间无效：请选择星期一至星期日中的至少一天，时间 0–23 点",
+        "Pick at least one weekday (1–7) and an hour from 0 to 23.",
+    ),
 }
 
 

@@ -4,17 +4,64 @@ import strawberry
 
 from api.settings import Settings
 from schema.admin.auth import StaffAuthMutation
+from schema.admin.birthday_gifts import BirthdayGiftMutation, BirthdayGiftQuery
+from schema.admin.booking import BookingMutation, BookingQuery
+from schema.admin.booking_catalog import BookingCatalogMutation
+from schema.admin.booking_setup import BookingSetupMutation, BookingSetupQuery
+from schema.admin.catalog import CatalogMutation, CatalogQuery
+from schema.admin.coupon_funnel import CouponFunnelQuery
+from schema.admin.coupon_redemption import CouponRedemptionMutation
+from schema.admin.coupons import CouponTemplatesMutation, CouponTemplatesQuery
+from schema.admin.jobs import JobsMutation, JobsQuery
+from schema.admin.loyalty import LoyaltyMutation, LoyaltyQuery
+from schema.admin.members import MembersMutation, MembersQuery
+from schema.admin.orders import OrdersMutation, OrdersQuery
+from schema.admin.payouts import PayoutsMutation, PayoutsQuery
+from schema.admin.referrals import ReferralsMutation, ReferralsQuery
+from schema.admin.shareholders import ShareholdersMutation, ShareholdersQuery
 from schema.admin.tenancy import TenancyMutation, TenancyQuery
 from schema.extensions import schema_extensions
 
 
 @strawberry.type
-class Query(TenancyQuery):
+class Query(
+    TenancyQuery,
+    LoyaltyQuery,
+    MembersQuery,
+    CouponTemplatesQuery,
+    CouponFunnelQuery,
+    BookingSetupQuery,
+    BookingQuery,
+    JobsQuery,
+    BirthdayGiftQuery,
+    ShareholdersQuery,
+    ReferralsQuery,
+    CatalogQuery,
+    OrdersQuery,
+    PayoutsQuery,
+):
     pass
 
 
 @strawberry.type
-class Mutation(StaffAuthMutation, TenancyMutation):
+class Mutation(
+    StaffAuthMutation,
+    TenancyMutation,
+    LoyaltyMutation,
+    MembersMutation,
+    CouponTemplatesMutation,
+    CouponRedemptionMutation,
+    BookingSetupMutation,
+    BookingCatalogMutation,
+    BookingMutation,
+    JobsMutation,
+    BirthdayGiftMutation,
+    ShareholdersMutation,
+    ReferralsMutation,
+    CatalogMutation,
+    OrdersMutation,
+    PayoutsMutation,
+):
     pass
 
 

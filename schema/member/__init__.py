@@ -5,16 +5,47 @@ import strawberry
 from api.settings import Settings
 from schema.extensions import schema_extensions
 from schema.member.auth import AuthMutation
+from schema.member.booking import BookingMutation, BookingQuery
+from schema.member.cards import CardsQuery
+from schema.member.coupon_sharing import CouponSharingMutation, CouponSharingQuery
+from schema.member.coupons import CouponsMutation, CouponsQuery
+from schema.member.inbox import InboxMutation, InboxQuery
+from schema.member.orders import OrdersMutation, OrdersQuery
+from schema.member.payouts import PayoutsMutation, PayoutsQuery
 from schema.member.profile import ProfileQuery
+from schema.member.profile_update import ProfileMutation
+from schema.member.referrals import ReferralMutation, ReferralQuery
+from schema.member.shareholder import ShareholderQuery
 
 
 @strawberry.type
-class Query(ProfileQuery):
+class Query(
+    ProfileQuery,
+    CardsQuery,
+    CouponsQuery,
+    CouponSharingQuery,
+    BookingQuery,
+    InboxQuery,
+    ReferralQuery,
+    ShareholderQuery,
+    OrdersQuery,
+    PayoutsQuery,
+):
     pass
 
 
 @strawberry.type
-class Mutation(AuthMutation):
+class Mutation(
+    AuthMutation,
+    ProfileMutation,
+    CouponsMutation,
+    CouponSharingMutation,
+    BookingMutation,
+    InboxMutation,
+    ReferralMutation,
+    OrdersMutation,
+    PayoutsMutation,
+):
     pass
 
 

@@ -8,6 +8,7 @@ schema and fails when a field has no case, so every new field must say how it re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from bson import ObjectId
@@ -22,11 +23,17 @@ from graphql import (
 
 from api.settings import Settings
 from db.mongo import Doc, Mongo
+from domain.coupons import claims, redemption
 from domain.pii import PiiCipher
 from domain.tenancy import Role
 from schema.admin import build_admin_schema
-from tests.conftest import Gql, Shop, open_shop, staff_token
+from schema.ids import from_global_id
+from tests.booking.conftest import furnish_booking
+from tests.commissions.conftest import furnish_shareholders
+from tests.conftest import SECRET_KEY, Gql, Shop, open_shop, staff_token
+from tests.orders.conftest import furnish_orders
 from tests.tenancy.conftest import gid, hire
+from tests.workers.conftest import furnish_jobs
 
 Ids = dict[str, str]
 
@@ -124,6 +131,364 @@ CASES: dict[str, Case] = {
         lambda ids: {"input": {"memberId": ids["member"], "reason": "补办新卡"}},
         "CARD_NOT_FOUND",
     ),
+    "Query.couponTemplate": Case(
+        "query($id: ID!) { couponTemplate(id: $id) { id title } }", lambda ids: {"id": ids["coupon_template"]}, "null"
+    ),
+    "Query.couponFunnel": Case(
+        """query($id: ID!) {
+             couponFunnel(templateId: $id) { funnel { total { issued } } userErrors { field code } } }""",
+        lambda ids: {"id": ids["coupon_template"]},
+        "COUPON_TEMPLATE_NOT_FOUND",
+    ),
+    "Mutation.createCouponTemplate": Case(
+        """mutation($input: CreateCouponTemplateInput!) {
+             createCouponTemplate(input: $input) { template { id } userErrors { field code } } }""",
+        lambda ids: {
+            "input": {
+                "kind": "AMOUNT_OFF",
+                "title": "本店专享",
+                "valueFen": 500,
+                "validDays": 7,
+                "allStores": False,
+                "storeIds": [ids["store"]],
+            }
+        },
+        "STORE_NOT_FOUND",
+    ),
+    "Mutation.setCouponTemplateStatus": Case(
+        """mutation($input: SetCouponTemplateStatusInput!) {
+             setCouponTemplateStatus(input: $input) { template { id } userErrors { field code } } }""",
+        lambda ids: {"input": {"templateId": ids["coupon_template"], "status": "ACTIVE"}},
+        "COUPON_TEMPLATE_NOT_FOUND",
+    ),
+    "Mutation.grantPack": Case(
+        """mutation($input: GrantPackInput!) { grantPack(input: $input) { pack { id } userErrors { field code } } }""",
+        lambda ids: {
+            "input": {
+                "templateId": ids["coupon_template"],
+                "memberId": ids["member"],
+                "size": 3,
+                "idempotencyKey": _key(),
+            }
+        },
+        "COUPON_TEMPLATE_NOT_FOUND",
+    ),
+    "Mutation.sharePack": Case(
+        """mutation($input: SharePackInput!) {
+             sharePack(input: $input) { share { path } userErrors { field code } } }""",
+        lambda ids: {"input": {"packId": ids["coupon_pack"]}},
+        "PACK_NOT_FOUND",
+    ),
+    "Mutation.redeemCoupon": Case(
+        """mutation($input: RedeemCouponInput!) {
+             redeemCoupon(input: $input) { coupon { id } userErrors { field code } } }""",
+        lambda ids: {"input": {"code": ids["redeem_code"], "storeId": ids["store"], "idempotencyKey": _key()}},
+        "STORE_NOT_FOUND",
+    ),
+    "Query.storeBookingSetup": Case(
+        "query($id: ID!) { storeBookingSetup(storeId: $id) { services { id } } }",
+        lambda ids: {"id": ids["store"]},
+        "null",
+    ),
+    "Query.availableSlots": Case(
+        """query($store: ID!, $service: ID!, $date: Date!) {
+             availableSlots(storeId: $store, serviceId: $service, date: $date) { start } }""",
+        lambda ids: {"store": ids["store"], "service": ids["service"], "date": ids["booking_date"]},
+        "null",
+    ),
+    "Query.dayCalendar": Case(
+        """query($store: ID!, $date: Date!, $staff: ID) {
+             dayCalendar(storeId: $store, date: $date, staffId: $staff) { columns { bookings { id } } } }""",
+        lambda ids: {"store": ids["store"], "date": ids["booking_date"], "staff": ids["staff"]},
+        "null",
+    ),
+    "Query.memberBookings": Case(
+        "query($id: ID!) { memberBookings(memberId: $id) { edges { node { id } } } }",
+        lambda ids: {"id": ids["member"]},
+        "null",
+    ),
+    "Query.storeQueue": Case(
+        "query($id: ID!) { storeQueue(storeId: $id) { number } }", lambda ids: {"id": ids["store"]}, "null"
+    ),
+    "Mutation.setStoreHours": Case(
+        """mutation($input: SetStoreHoursInput!) {
+             setStoreHours(input: $input) { hours { weekday } userErrors { code } } }""",
+        lambda ids: {
+            "input": {
+                "storeId": ids["store"],
+                "hours": [
+                    {"weekday": d, "opensAt": "09:00", "closesAt": "21:00"}
+                    for d in ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+                ],
+            }
+        },
+        "STORE_NOT_FOUND",
+    ),
+    "Mutation.createService": Case(
+        """mutation($input: CreateServiceInput!) {
+             createService(input: $input) { service { id } userErrors { code } } }""",
+        lambda ids: {
+            "input": {
+                "storeId": ids["store"],
+                "name": "烫发",
+                "durationMin": 120,
+                "priceFen": 38_800,
+                "staffIds": [ids["staff"]],
+                "resourceId": ids["resource"],
+            }
+        },
+        "STORE_NOT_FOUND",
+    ),
+    "Mutation.updateService": Case(
+        """mutation($input: UpdateServiceInput!) {
+             updateService(input: $input) { service { id } userErrors { code } } }""",
+        lambda ids: {
+            "input": {
+                "id": ids["service"],
+                "name": "洗剪吹",
+                "durationMin": 60,
+                "bufferAfterMin": 15,
+                "priceFen": 8_800,
+                "staffIds": [ids["staff"]],
+                "resourceId": ids["resource"],
+            }
+        },
+        "SERVICE_NOT_FOUND",
+    ),
+    "Mutation.createResource": Case(
+        """mutation($input: CreateResourceInput!) {
+             createResource(input: $input) { resource { id } userErrors { code } } }""",
+        lambda ids: {"input": {"storeId": ids["store"], "name": "染发椅", "kind": "CHAIR", "capacity": 3}},
+        "STORE_NOT_FOUND",
+    ),
+    "Mutation.updateResource": Case(
+        """mutation($input: UpdateResourceInput!) {
+             updateResource(input: $input) { resource { id } userErrors { code } } }""",
+        lambda ids: {"input": {"id": ids["resource"], "name": "洗头床", "capacity": 3}},
+        "RESOURCE_NOT_FOUND",
+    ),
+    "Mutation.setStaffSchedule": Case(
+        """mutation($input: SetStaffScheduleInput!) {
+             setStaffSchedule(input: $input) { staffSchedule { staffMemberId } userErrors { code } } }""",
+        lambda ids: {
+            "input": {
+                "storeId": ids["store"],
+                "staffId": ids["staff"],
+                "weekly": [
+                    {"weekday": d, "opensAt": "09:00", "closesAt": "21:00"}
+                    for d in ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+                ],
+            }
+        },
+        "STORE_NOT_FOUND",
+    ),
+    "Mutation.addScheduleException": Case(
+        """mutation($input: AddScheduleExceptionInput!) {
+             addScheduleException(input: $input) { scheduleException { id } userErrors { code } } }""",
+        lambda ids: {
+            "input": {"storeId": ids["store"], "staffId": ids["staff"], "date": "2099-02-01", "kind": "LEAVE"}
+        },
+        "STORE_NOT_FOUND",
+    ),
+    "Mutation.removeScheduleException": Case(
+        """mutation($input: RemoveScheduleExceptionInput!) {
+             removeScheduleException(input: $input) { scheduleException { id } userErrors { code } } }""",
+        lambda ids: {"input": {"id": ids["schedule_exception"]}},
+        "SCHEDULE_EXCEPTION_NOT_FOUND",
+    ),
+    "Mutation.bookForMember": Case(
+        """mutation($input: BookForMemberInput!) {
+             bookForMember(input: $input) { booking { id } userErrors { code } } }""",
+        lambda ids: {
+            "input": {
+                "storeId": ids["store"],
+                "serviceId": ids["service"],
+                "memberId": ids["member"],
+                "staffId": ids["staff"],
+                "start": ids["booking_start"],
+                "idempotencyKey": _key(),
+            }
+        },
+        "STORE_NOT_FOUND",
+    ),
+    "Mutation.rescheduleBooking": Case(
+        """mutation($input: StaffRescheduleBookingInput!) {
+             rescheduleBooking(input: $input) { booking { id } userErrors { code } } }""",
+        lambda ids: {"input": {"bookingId": ids["booking"], "start": ids["reschedule_start"], "staffId": ids["staff"]}},
+        "BOOKING_NOT_FOUND",
+    ),
+    "Mutation.checkInBooking": Case(
+        """mutation($input: BookingIdInput!) {
+             checkInBooking(input: $input) { booking { id } userErrors { code } } }""",
+        lambda ids: {"input": {"bookingId": ids["booking"]}},
+        "BOOKING_NOT_FOUND",
+    ),
+    "Mutation.completeBooking": Case(
+        """mutation($input: CompleteBookingInput!) {
+             completeBooking(input: $input) { booking { id } userErrors { code } } }""",
+        lambda ids: {"input": {"bookingId": ids["booking"]}},
+        "BOOKING_NOT_FOUND",
+    ),
+    "Mutation.cancelBooking": Case(
+        """mutation($input: StaffCancelBookingInput!) {
+             cancelBooking(input: $input) { booking { id } userErrors { code } } }""",
+        lambda ids: {"input": {"bookingId": ids["booking_to_cancel"], "reason": "顾客来电取消"}},
+        "BOOKING_NOT_FOUND",
+    ),
+    "Mutation.markNoShow": Case(
+        """mutation($input: BookingIdInput!) {
+             markNoShow(input: $input) { booking { id } userErrors { code } } }""",
+        lambda ids: {"input": {"bookingId": ids["past_booking"]}},
+        "BOOKING_NOT_FOUND",
+    ),
+    "Mutation.callNext": Case(
+        """mutation($input: CallNextInput!) {
+             callNext(input: $input) { ticket { number } userErrors { code } } }""",
+        lambda ids: {"input": {"storeId": ids["store"]}},
+        "STORE_NOT_FOUND",
+    ),
+    "Mutation.retryDeadLetter": Case(
+        """mutation($input: RetryDeadLetterInput!) {
+             retryDeadLetter(input: $input) { deadLetter { id } userErrors { field code } } }""",
+        lambda ids: {"input": {"deadLetterId": ids["dead_letter"]}},
+        "DEAD_LETTER_NOT_FOUND",
+    ),
+    "Mutation.setBirthdayGift": Case(
+        """mutation($input: SetBirthdayGiftInput!) {
+             setBirthdayGift(input: $input) { birthdayGift { template { id } } userErrors { field code } } }""",
+        lambda ids: {"input": {"templateId": ids["coupon_template"]}},
+        "COUPON_TEMPLATE_NOT_FOUND",
+    ),
+    "Query.catalogItems": Case(
+        "query($id: ID) { catalogItems(storeId: $id) { edges { node { id } } } }",
+        lambda ids: {"id": ids["store"]},
+        "null",
+    ),
+    "Query.catalogItem": Case(
+        "query($id: ID!) { catalogItem(id: $id) { id name } }", lambda ids: {"id": ids["catalog_item"]}, "null"
+    ),
+    "Query.orders": Case(
+        "query($id: ID) { orders(storeId: $id) { edges { node { id } } } }", lambda ids: {"id": ids["store"]}, "null"
+    ),
+    "Query.order": Case(
+        "query($id: ID!) { order(id: $id) { order { id } payments { id } } }", lambda ids: {"id": ids["order"]}, "null"
+    ),
+    "Mutation.createCatalogItem": Case(
+        """mutation($input: CreateCatalogItemInput!) {
+             createCatalogItem(input: $input) { catalogItem { id } userErrors { field code } } }""",
+        lambda ids: {
+            "input": {
+                "kind": "PRODUCT",
+                "name": "洗发水",
+                "priceFen": 5_900,
+                "allStores": False,
+                "storeIds": [ids["store"]],
+            }
+        },
+        "STORE_NOT_FOUND",
+    ),
+    "Mutation.updateCatalogItem": Case(
+        """mutation($input: UpdateCatalogItemInput!) {
+             updateCatalogItem(input: $input) { catalogItem { id } userErrors { field code } } }""",
+        lambda ids: {"input": {"id": ids["catalog_item"], "kind": "SERVICE", "name": "洗剪吹", "priceFen": 4_200}},
+        "CATALOG_ITEM_NOT_FOUND",
+    ),
+    "Mutation.createOrder": Case(
+        """mutation($input: CreateOrderInput!) {
+             createOrder(input: $input) { order { id } userErrors { field code } } }""",
+        lambda ids: {
+            "input": {
+                "storeId": ids["store"],
+                "memberId": ids["member"],
+                "items": [{"itemId": ids["catalog_item"]}],
+                "idempotencyKey": _key(),
+            }
+        },
+        "STORE_NOT_FOUND",
+    ),
+    "Mutation.payOrder": Case(
+        """mutation($input: PayOrderInput!) {
+             payOrder(input: $input) { order { id } userErrors { field code } } }""",
+        lambda ids: {"input": {"orderId": ids["order"], "method": "CASH", "idempotencyKey": _key()}},
+        "ORDER_NOT_FOUND",
+    ),
+    "Mutation.closeOrder": Case(
+        """mutation($input: CloseOrderInput!) {
+             closeOrder(input: $input) { order { id } userErrors { field code } } }""",
+        lambda ids: {"input": {"orderId": ids["closable_order"]}},
+        "ORDER_NOT_FOUND",
+    ),
+    "Mutation.refundOrder": Case(
+        """mutation($input: RefundOrderInput!) {
+             refundOrder(input: $input) { refund { id } userErrors { field code } } }""",
+        lambda ids: {
+            "input": {"orderId": ids["paid_order"], "amountFen": 100, "reason": "顾客不满意", "idempotencyKey": _key()}
+        },
+        "ORDER_NOT_FOUND",
+    ),
+    "Query.shareholderProgram": Case(
+        "query($id: ID!) { shareholderProgram(id: $id) { id name } }",
+        lambda ids: {"id": ids["shareholder_program"]},
+        "null",
+    ),
+    "Query.shareholderRanking": Case(
+        """query($id: ID!) { shareholderRanking(programId: $id) { rows { rank } userErrors { field code } } }""",
+        lambda ids: {"id": ids["shareholder_program"]},
+        "PROGRAM_NOT_FOUND",
+    ),
+    "Query.referralChain": Case(
+        "query($id: ID!) { referralChain(memberId: $id) { member { id } upline { id } } }",
+        lambda ids: {"id": ids["member"]},
+        "null",
+    ),
+    "Mutation.createShareholderProgram": Case(
+        """mutation($input: ShareholderProgramInput!) {
+             createShareholderProgram(input: $input) { program { id } userErrors { field code } } }""",
+        lambda ids: {"input": {"name": "本店股东", "level1Bp": 1000, "allStores": False, "storeIds": [ids["store"]]}},
+        "STORE_NOT_FOUND",
+    ),
+    "Mutation.updateShareholderProgram": Case(
+        """mutation($input: UpdateShareholderProgramInput!) {
+             updateShareholderProgram(input: $input) { program { id } userErrors { field code } } }""",
+        lambda ids: {"input": {"id": ids["shareholder_program"], "program": {"name": "改名", "level1Bp": 800}}},
+        "PROGRAM_NOT_FOUND",
+    ),
+    "Mutation.appointShareholder": Case(
+        """mutation($input: AppointShareholderInput!) {
+             appointShareholder(input: $input) { appointment { active } userErrors { field code } } }""",
+        lambda ids: {"input": {"memberId": ids["member"], "programId": ids["shareholder_program"]}},
+        "MEMBER_NOT_FOUND",
+    ),
+    "Mutation.revokeShareholder": Case(
+        """mutation($input: RevokeShareholderInput!) {
+             revokeShareholder(input: $input) { appointment { active } userErrors { field code } } }""",
+        lambda ids: {"input": {"memberId": ids["member"]}},
+        "MEMBER_NOT_FOUND",
+    ),
+    "Mutation.approveCommission": Case(
+        """mutation($input: ApproveCommissionInput!) {
+             approveCommission(input: $input) { commission { status } userErrors { field code } } }""",
+        lambda ids: {"input": {"commissionId": ids["held_commission"]}},
+        "COMMISSION_NOT_FOUND",
+    ),
+    "Mutation.rejectCommission": Case(
+        """mutation($input: RejectCommissionInput!) {
+             rejectCommission(input: $input) { commission { status } userErrors { field code } } }""",
+        lambda ids: {"input": {"commissionId": ids["held_commission_2"], "reason": "本人下单"}},
+        "COMMISSION_NOT_FOUND",
+    ),
+    "Mutation.correctReferrer": Case(
+        """mutation($input: CorrectReferrerInput!) {
+             correctReferrer(input: $input) { correction { memberId } userErrors { field code } } }""",
+        lambda ids: {"input": {"memberId": ids["member"], "referrerId": ids["referrer"], "reason": "更正绑定"}},
+        "MEMBER_NOT_FOUND",
+    ),
+    "Mutation.settleStaffCommissions": Case(
+        """mutation($input: SettleStaffCommissionsInput!) {
+             settleStaffCommissions(input: $input) { payout { id } userErrors { field code } } }""",
+        lambda ids: {"input": {"staffMemberId": ids["staff"], "reference": "工资", "idempotencyKey": _key()}},
+        "STAFF_NOT_FOUND",
+    ),
 }
 
 
@@ -171,6 +536,32 @@ mutation { createTopUpPlan(input: {name: "充 500 送 50", payFen: 50000, bonusF
 GRANT_COUNT_CARD = """
 mutation($input: GrantCountCardInput!) { grantCountCard(input: $input) { countCard { id } userErrors { code } } }
 """
+CREATE_COUPON_TEMPLATE = """
+mutation { createCouponTemplate(input: {kind: AMOUNT_OFF, title: "满100减20", valueFen: 2000, validDays: 30}) {
+  template { id } userErrors { code } } }
+"""
+ACTIVATE_COUPON_TEMPLATE = """
+mutation($id: ID!) { setCouponTemplateStatus(input: {templateId: $id, status: ACTIVE}) { userErrors { code } } }
+"""
+GRANT_PACK = "mutation($input: GrantPackInput!) { grantPack(input: $input) { pack { id } userErrors { code } } }"
+
+
+async def _redeem_code(mongo: Mongo, shop: Shop, member_gid: str, template_gid: str) -> str:
+    """The code the member would show at the counter for a coupon they just claimed."""
+    member_id, template_id = from_global_id("Member", member_gid), from_global_id("CouponTemplate", template_gid)
+    assert member_id is not None and template_id is not None
+    claimed = await claims.claim_coupon(
+        mongo=mongo,
+        merchant_id=shop.merchant.merchant.id,
+        member_id=member_id,
+        template_id=template_id,
+        idempotency_key=_key(),
+    )
+    code = redemption.redeem_code(
+        signer=redemption.signer_for(SECRET_KEY), coupon=claimed.held.coupon, now=datetime.now(UTC)
+    )
+    assert code is not None
+    return code.code
 
 
 @dataclass(frozen=True)
@@ -188,7 +579,8 @@ async def _data(gql: Gql, query: str, variables: dict[str, Any] | None = None, *
 
 async def furnish(gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop, staff_phone: str) -> Tenant:
     """A merchant with one of everything an admin id can name: store, staff, member with card, card level,
-    top-up plan and count card, made the way the merchant would make them."""
+    top-up plan, count card, coupon template, coupon pack and a member's redeem code, made the way the merchant
+    would make them."""
     token = await staff_token(gql, shop.owner_phone)
     owner = shop.merchant.owner
     staff = await hire(mongo, pii, owner, staff_phone, Role.CASHIER, stores=[shop.merchant.store.id])
@@ -198,6 +590,10 @@ async def furnish(gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop, staff_phon
     plan = (await _data(gql, CREATE_TOP_UP_PLAN, token=token))["createTopUpPlan"]["topUpPlan"]["id"]
     grant = {"memberId": member, "name": "护理 10 次", "uses": 10, "expiresAt": "2099-01-01T00:00:00+00:00"}
     granted = await _data(gql, GRANT_COUNT_CARD, {"input": grant | {"idempotencyKey": _key()}}, token=token)
+    template = (await _data(gql, CREATE_COUPON_TEMPLATE, token=token))["createCouponTemplate"]["template"]["id"]
+    await _data(gql, ACTIVATE_COUPON_TEMPLATE, {"id": template}, token=token)
+    pack_grant = {"templateId": template, "staffMemberId": gid(owner), "size": 5, "idempotencyKey": _key()}
+    pack = (await _data(gql, GRANT_PACK, {"input": pack_grant}, token=token))["grantPack"]["pack"]["id"]
     ids = {
         "store": gid(shop.merchant.store),
         "staff": gid(staff),
@@ -205,15 +601,24 @@ async def furnish(gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop, staff_phon
         "level": level["id"],
         "top_up_plan": plan,
         "count_card": granted["grantCountCard"]["countCard"]["id"],
+        "coupon_template": template,
+        "coupon_pack": pack,
+        "redeem_code": await _redeem_code(mongo, shop, member, template),
     }
+    ids |= await furnish_booking(mongo, shop, staff, member)
+    ids |= await furnish_jobs(mongo, shop)
+    ids |= await furnish_orders(mongo, shop, member)
+    ids |= await furnish_shareholders(mongo, pii, shop)
     return Tenant(shop.merchant.merchant.id, token, ids)
 
 
 async def belongings(mongo: Mongo, merchant_id: ObjectId) -> dict[str, list[Doc]]:
-    """Every document in the database that belongs to one merchant, whatever collection it lives in."""
+    """Every document in the database that belongs to one merchant, whatever collection it lives in (collections
+    holding none of its documents are left out, so another merchant's first write to a new collection is no change)."""
     mine = {"$or": [{"merchant_id": merchant_id}, {"_id": merchant_id}]}
     names = sorted(await mongo.db.list_collection_names())
-    return {name: await mongo.db[name].find(mine).sort("_id", 1).to_list() for name in names}
+    found = {name: await mongo.db[name].find(mine).sort("_id", 1).to_list() for name in names}
+    return {name: docs for name, docs in found.items() if docs}
 
 
 def outcome(body: dict[str, Any], field: str) -> str:

@@ -1,0 +1,93 @@
+"""The worker's side: the payout cron is registered, each merchant's schedule (weekly by default, in its own time
+zone) opens one run per slot however many workers look, a round holds and sends on its own, and PAYOUT_SENT
+tells the member what reached them.
+"""
+
+import asyncio
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from api.clients import Clients
+from db import collections as c
+from db.mongo import Mongo
+from domain import outbox
+from domain.payouts.channel import PayoutChannel
+from domain.payouts.runs import PayoutSchedule, last_slot, open_scheduled_runs, set_payout_schedule
+from domain.pii import PiiCipher
+from payments.sandbox.transfers import Outcome, TransferSandbox
+from tests.conftest import Shop, open_shop
+from tests.payouts.conftest import bills_of, earn, payouts_of, round_until_idle, shareholder_program, shareholders
+from workers.crons import cron_jobs
+from workers.events import HANDLERS, notify_payout_sent
+
+CST = ZoneInfo("Asia/Shanghai")
+
+
+def test_the_payout_round_is_a_registered_cron_and_payout_sent_has_a_handler() -> None:
+    assert "payouts" in {job.name for job in cron_jobs()}
+    assert HANDLERS["PAYOUT_SENT"] == (notify_payout_sent,)
+
+
+def test_the_latest_slot_is_the_last_chosen_weekday_at_the_hour_in_the_merchants_zone() -> None:
+    mondays_at_10 = PayoutSchedule((1,), 10, True)
+
+    def slot(schedule: PayoutSchedule, zone: str, at: datetime) -> str | None:
+        found = last_slot(schedule, zone, at)
+        return found.isoformat() if found else None
+
+    # 2026-11-23 is a Monday
+    assert slot(mondays_at_10, "Asia/Shanghai", datetime(2026, 11, 23, 9, 59, tzinfo=CST)) == "2026-11-16"
+    assert slot(mondays_at_10, "Asia/Shanghai", datetime(2026, 11, 23, 10, 0, tzinfo=CST)) == "2026-11-23"
+    assert slot(mondays_at_10, "Asia/Shanghai", datetime(2026, 11, 29, 23, 0, tzinfo=CST)) == "2026-11-23"
+    assert (
+        slot(PayoutSchedule((1, 4), 9, True), "Europe/Paris", datetime(2026, 11, 27, 8, 0, tzinfo=CST)) == "2026-11-26"
+    )
+    assert slot(PayoutSchedule((1,), 10, False), "Asia/Shanghai", datetime(2026, 11, 23, 11, tzinfo=CST)) is None
+
+
+async def test_each_schedule_opens_one_run_per_slot_however_many_workers_look(
+    mongo: Mongo, shop: Shop, pii: PiiCipher
+) -> None:
+    # given a shop on the default schedule and another that turned scheduled payouts off
+    other = await open_shop(mongo, pii, "13900000002", name="乙店")
+    await set_payout_schedule(mongo=mongo, actor=other.merchant.owner, schedule=PayoutSchedule((1,), 10, enabled=False))
+    monday = datetime(2026, 11, 23, 10, 5, tzinfo=CST)
+
+    # when three workers look at Monday 10:05, one again on Sunday, and one the next Monday at 10:00
+    opened = await asyncio.gather(*(open_scheduled_runs(mongo=mongo, now=monday) for _ in range(3)))
+    sunday = await open_scheduled_runs(mongo=mongo, now=datetime(2026, 11, 29, 22, 0, tzinfo=CST))
+    next_monday = await open_scheduled_runs(mongo=mongo, now=datetime(2026, 11, 30, 10, 0, tzinfo=CST))
+
+    # then the first shop got one run for each Monday, and the other none
+    assert (sum(opened), sunday, next_monday) == (1, 0, 1)
+    runs = await mongo.db[c.PAYOUT_RUNS].find().sort("_id", 1).to_list()
+    assert [(r["merchant_id"], r["key"], r["trigger"]) for r in runs] == [
+        (shop.merchant.merchant.id, "schedule:2026-11-23", "SCHEDULE"),
+        (shop.merchant.merchant.id, "schedule:2026-11-30", "SCHEDULE"),
+    ]
+
+
+async def test_the_worker_pays_out_on_schedule_and_the_member_is_told(
+    mongo: Mongo, shop: Shop, channel: PayoutChannel, transfers: TransferSandbox, clients: Clients
+) -> None:
+    # given a shareholder with 12.34 yuan available, on the default weekly schedule (whose slot has come)
+    [a] = await shareholders(mongo, shop, await shareholder_program(mongo, shop), 1)
+    await earn(mongo, shop, a.id, 1_234)
+
+    # when the worker's payout rounds run, and the member confirms the transfer
+    await round_until_idle(mongo, channel)
+    [payout] = await payouts_of(mongo, a.id)
+    [bill] = await bills_of(mongo, payout["_id"])
+    await transfers.confirm(bill["out_bill_no"], Outcome.SUCCESS)
+
+    # and the worker handles the PAYOUT_SENT event (twice, as a re-run would)
+    [event] = await mongo.db[c.OUTBOX].find({"kind": "PAYOUT_SENT"}).to_list()
+    for _ in range(2):
+        await notify_payout_sent(clients, outbox.entry_from_doc(event))
+
+    # then the scheduled run paid them, and their inbox says so, once
+    run = await mongo.db[c.PAYOUT_RUNS].find_one({"_id": payout["run_id"]})
+    assert run is not None and run["trigger"] == "SCHEDULE"
+    notes = await mongo.db[c.NOTIFICATIONS].find({"member_id": a.id}).to_list()
+    assert [(n["topic"], n["title"]) for n in notes] == [("PAYOUT_SENT", "分红已发放")]
+    assert "12.34元" in notes[0]["body"]
