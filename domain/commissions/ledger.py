@@ -1,8 +1,8 @@
 """Commission balances and their ledger: one account per beneficiary (member or staff) with a bucket per
 state (pending, available, in review, paid, owed), changed only by `post` (`post_many` for a batch) inside the
-caller's transaction, together with an append-only entry under a unique idempotency key. Sum of entries == account, always, and
-no bucket goes negative. `owed` is what was clawed back from commissions already paid out; the next payout
-nets it.
+caller's transaction, together with an append-only entry under a unique idempotency key. Sum of entries ==
+account, always, and no bucket goes negative. `owed` is what was clawed back from commissions already paid
+out; the next payout nets it.
 """
 
 from collections.abc import Mapping, Sequence

@@ -1,6 +1,7 @@
 """Holding members' payouts, a chunk of members per transaction, in bulk: each member's AVAILABLE commissions
 become PAID in their payout, what they owe is netted, unpaid rests of earlier payouts are carried in, the ledger
-moves available → paid under the payout's key, and the payout is written with its transfer bills PLANNED. Nothing has left the merchant yet; the bills are sent by `domain.payouts.sending`.
+moves available → paid under the payout's key, and the payout is written with its transfer bills PLANNED.
+Nothing has left the merchant yet; the bills are sent by `domain.payouts.sending`.
 
 A payout never exceeds what was available: the amount is the account's available balance less what is owed,
 and that balance must equal the commissions (and carried rests) held, read in the same snapshot.
