@@ -1,9 +1,11 @@
 """Coupon packs (积客包): N coupons of a template granted to a member or staff member, shared as one link,
 each friend taking one.
 
-Granting takes N from the template's stock at once. A friend's take is one conditional `$inc` on the pack
-(`taken < size`), and the coupon's origin `pack:<id>` is unique per first owner, so a pack never gives more
-than N and never two to one friend. The coupon records its source: the pack, the sharing member or staff.
+Granting takes N from the template's stock at once. A friend's take is one conditional update on the pack
+(`taken < size`, the friend not yet among its `takers`) that takes a unit and records the friend together, so
+a pack never gives more than N and a friend tapping many times at once takes one unit; the coupon's origin
+`pack:<id>` is unique per first owner, so it is made once. The coupon records its source: the pack, the
+sharing member or staff.
 """
 
 import secrets
@@ -139,6 +141,7 @@ async def grant_pack(
         "template_id": template.id,
         "size": size,
         "taken": 0,
+        "takers": [],
         "holder": holder.doc(),
         "nonce": secrets.token_urlsafe(12),
         "shared_at": None,
@@ -238,17 +241,13 @@ async def claim_from_pack(
 ) -> Claimed:
     """One coupon for this friend; taking again returns the same one. `on_first_touch` is the referral hook."""
     now = datetime.now(UTC)
-    held = await _held(mongo, await _by_token(mongo, merchant_id, token))
+    found = await _by_token(mongo, merchant_id, token)
+    held = await _held(mongo, found)
     pack, template = held.pack, held.template
     mine = await _mine(mongo, member_id, pack.id)
     if mine is not None:
         return Claimed(Held(coupon_from_doc(mine), template), replayed=True)
-    code = _pack_refusal(held, member_id, now)
-    if code is not None:
-        raise CouponError(code, "token")
-    packs = mongo.db[c.COUPON_PACKS]
-    took = await packs.update_one({"_id": pack.id, "$expr": {"$lt": ["$taken", "$size"]}}, {"$inc": {"taken": 1}})
-    if took.modified_count != 1:
+    if member_id not in found.get("takers", []) and not await _take_unit(mongo, held, member_id, now):
         raise CouponError(CouponCode.PACK_EMPTY, "token")
     doc = new_coupon_doc(
         template,
@@ -263,8 +262,7 @@ async def claim_from_pack(
     try:
         await mongo.db[c.COUPONS].insert_one(doc)
     except DuplicateKeyError:
-        # This friend's concurrent tap won; theirs is the coupon, and our unit goes back to the pack.
-        await packs.update_one({"_id": pack.id}, {"$inc": {"taken": -1}})
+        # This friend's concurrent tap made the coupon first; theirs is the answer.
         first = await _mine(mongo, member_id, pack.id)
         assert first is not None
         return Claimed(Held(coupon_from_doc(first), template), replayed=True)
@@ -280,6 +278,23 @@ async def claim_from_pack(
     )
     await report_touch(on_first_touch, merchant_id=merchant_id, member_id=member_id, sharer=pack.holder)
     return Claimed(Held(coupon, template), replayed=False)
+
+
+async def _take_unit(mongo: Mongo, held: HeldPack, member_id: ObjectId, now: datetime) -> bool:
+    """Takes one unit for the friend, who joins the pack's takers in the same update: that is their right to
+    one coupon. False when the pack is empty, unless a concurrent tap of theirs took their unit meanwhile
+    (then this tap makes or returns the same coupon)."""
+    code = _pack_refusal(held, member_id, now)
+    if code is not None and code is not CouponCode.PACK_EMPTY:
+        raise CouponError(code, "token")
+    packs = mongo.db[c.COUPON_PACKS]
+    took = await packs.update_one(
+        {"_id": held.pack.id, "takers": {"$ne": member_id}, "$expr": {"$lt": ["$taken", "$size"]}},
+        {"$inc": {"taken": 1}, "$push": {"takers": member_id}},
+    )
+    if took.modified_count == 1:
+        return True
+    return await packs.find_one({"_id": held.pack.id, "takers": member_id}, {"_id": 1}) is not None
 
 
 async def list_packs(
