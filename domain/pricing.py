@@ -1,5 +1,6 @@
-"""Checkout pricing as one pure function: list price → level discount → one coupon → points → stored value →
-the remainder to an external provider (WeChat Pay, Alipay, or cash at the counter).
+"""Checkout pricing as one pure function: list price → level discount → one coupon → what was prepaid (a booking's
+deposit) → points → stored value → the remainder to an external provider (WeChat Pay, Alipay, or cash at the
+counter).
 
 The rounding rule, the only one: a percentage (the level discount, a PERCENT_OFF coupon) is taken of a whole-fen
 amount and the customer keeps the fraction, i.e. the discount is rounded up and the price down to the fen. Caps
@@ -87,13 +88,15 @@ class LinePrice:
 
 @dataclass(frozen=True)
 class Checkout:
-    """list = level discount + coupon discount + payable, and payable = points + stored value + external."""
+    """list = level discount + coupon discount + payable, and payable = prepaid + points + stored value + external."""
 
     list_fen: int
     level_discount_fen: int
     coupon_discount_fen: int
     # What the order costs the member after discounts, however it is paid.
     payable_fen: int
+    # Paid before, towards this order (a booking's deposit).
+    prepaid_fen: int
     points_used: int
     points_fen: int
     stored_value_fen: int
@@ -110,31 +113,37 @@ def price_checkout(
     points_rule: PointsRule | None = None,
     points_available: int = 0,
     stored_value_available: int = 0,
+    prepaid_fen: int = 0,
 ) -> Checkout:
     """Prices a cart for one member.
 
     `level_discount_bp` is basis points off (1000 = 10% off). `points_available` and `stored_value_available`
     are what the member puts towards this order (their balance, or 0 when they do not use it); as much of each
-    is used as the rules allow, points first. Raises PricingError when the coupon cannot apply to this cart.
+    is used as the rules allow, points first. `prepaid_fen` (a deposit) counts before either, up to what the order
+    costs after discounts. Raises PricingError when the coupon cannot apply to this cart.
     """
     _check_inputs(lines, level_discount_bp, coupon, points_rule, points_available, stored_value_available)
+    if prepaid_fen < 0:
+        raise ValueError("a prepaid amount is never negative")
     lists = [line.unit_price_fen * line.quantity for line in lines]
     level = [_percent_of(amount, level_discount_bp) for amount in lists]
     after_level = [a - d for a, d in zip(lists, level, strict=True)]
     off = [0] * len(lines) if coupon is None else _coupon_discounts(lines, after_level, coupon)
     payable_lines = [a - d for a, d in zip(after_level, off, strict=True)]
     payable = sum(payable_lines)
-    points_used, points_fen = _points(payable, points_rule, points_available)
-    stored_value_fen = min(stored_value_available, payable - points_fen)
+    prepaid = min(prepaid_fen, payable)
+    points_used, points_fen = _points(payable - prepaid, points_rule, points_available)
+    stored_value_fen = min(stored_value_available, payable - prepaid - points_fen)
     return Checkout(
         list_fen=sum(lists),
         level_discount_fen=sum(level),
         coupon_discount_fen=sum(off),
         payable_fen=payable,
+        prepaid_fen=prepaid,
         points_used=points_used,
         points_fen=points_fen,
         stored_value_fen=stored_value_fen,
-        external_fen=payable - points_fen - stored_value_fen,
+        external_fen=payable - prepaid - points_fen - stored_value_fen,
         lines=tuple(
             LinePrice(line.item_id, *amounts)
             for line, amounts in zip(lines, zip(lists, level, off, payable_lines, strict=True), strict=True)

@@ -195,11 +195,19 @@ class AlipayPayClient:
         return result
 
     async def trade_create(
-        self, *, out_trade_no: str, total_fen: int, subject: str, buyer_open_id: str, notify_url: str
+        self,
+        *,
+        out_trade_no: str,
+        total_fen: int,
+        subject: str,
+        buyer_open_id: str,
+        notify_url: str,
+        expire_at: datetime,
     ) -> str:
-        """Creates the trade `my.tradePay` pays and returns Alipay's trade_no."""
-        if total_fen <= 0:
-            raise ValueError("Alipay takes only positive amounts")
+        """Creates the trade `my.tradePay` pays and returns Alipay's trade_no; after `expire_at` Alipay refuses
+        to take the payment (time_expire, an absolute time in China time)."""
+        if total_fen <= 0 or expire_at.tzinfo is None:
+            raise ValueError("Alipay takes only positive amounts, and an expiry with its timezone")
         buyer_key = "buyer_id" if _USER_ID.fullmatch(buyer_open_id) else "buyer_open_id"
         biz = {
             "out_trade_no": out_trade_no,
@@ -207,6 +215,7 @@ class AlipayPayClient:
             "subject": subject,
             "product_code": "JSAPI_PAY",
             "op_app_id": self.config.app_id,
+            "time_expire": expire_at.astimezone(_CST).strftime("%Y-%m-%d %H:%M:%S"),
             buyer_key: buyer_open_id,
         }
         result = await self._call("alipay.trade.create", biz, notify_url=notify_url)

@@ -252,6 +252,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     OrderCode.MEMBER_REQUIRED: ("使用优惠券或积分需要先识别会员", "Coupons and points need a member."),
     OrderCode.BOOKING_NOT_PAYABLE: ("该预约当前不能付款", "This booking cannot be paid for now."),
     OrderCode.BOOKING_ALREADY_ORDERED: ("该预约已有订单，请在订单中继续支付", "This booking already has an order."),
+    OrderCode.DEPOSIT_NOT_DISCOUNTED: (
+        "定金不能使用优惠券或积分，到店结算时可用",
+        "A deposit takes no coupon or points; use them when paying for the visit.",
+    ),
     OrderCode.NOTE_TOO_LONG: ("备注不能超过 200 字", "The note may have at most 200 characters."),
     CheckoutCode.METHOD_NOT_ALLOWED: ("不支持该支付方式", "This payment method is not allowed here."),
     CheckoutCode.METHOD_UNAVAILABLE: ("该支付方式暂不可用", "This payment method is not available."),
@@ -273,6 +277,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     CheckoutCode.TOP_UP_REFUND_NOT_FULL: ("充值订单只能全额退款", "A top-up can only be refunded in full."),
     CheckoutCode.REFUND_REASON_REQUIRED: ("请填写退款原因（80 字以内）", "A refund reason of up to 80 characters."),
+    CheckoutCode.HOLD_EXPIRED: (
+        "该时段为您保留的时间已过，请重新预约",
+        "The time held for this booking has run out; please book again.",
+    ),
     PayoutCode.PAYOUTS_UNAVAILABLE: (
         "分红发放未开通（未配置微信支付商家转账）",
         "Payouts are not set up (WeChat Pay merchant transfer).",

@@ -23,10 +23,11 @@ class OrderStatus(Enum):
     CLOSED = "CLOSED"
 
 
-@strawberry.enum
+@strawberry.enum(description="CONSUMPTION: goods and services; TOP_UP: 充值; DEPOSIT: a booking's 定金.")
 class OrderKind(Enum):
     CONSUMPTION = "CONSUMPTION"
     TOP_UP = "TOP_UP"
+    DEPOSIT = "DEPOSIT"
 
 
 @strawberry.enum(description="COUNTER: made by staff; SCAN: 扫码买单; BOOKING: paying for a booking; TOP_UP: 充值.")
@@ -88,7 +89,9 @@ class OrderLine:
         )
 
 
-@strawberry.type(description="list = levelDiscount + couponDiscount + payable; payable = points + due (all fen).")
+@strawberry.type(
+    description="list = levelDiscount + couponDiscount + payable; payable = prepaid + points + due (all fen)."
+)
 class OrderPrice:
     list_fen: int
     level_discount_fen: int
@@ -97,6 +100,7 @@ class OrderPrice:
     points_used: int
     points_fen: int = strawberry.field(description="What the points pay, in fen.")
     due_fen: int = strawberry.field(description="What is paid in money: WeChat Pay, Alipay, cash or stored value.")
+    prepaid_fen: int = strawberry.field(description="Paid before: the booking's deposit, counted towards this order.")
 
     @classmethod
     def of(cls, price: model.Price) -> "OrderPrice":
@@ -108,6 +112,7 @@ class OrderPrice:
             points_used=price.points_used,
             points_fen=price.points_fen,
             due_fen=price.due_fen,
+            prepaid_fen=price.prepaid_fen,
         )
 
 

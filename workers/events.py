@@ -30,6 +30,7 @@ from api.clients import Clients
 from domain import outbox
 from domain.booking.model import EventKind
 from domain.booking.queue import QueueEvent
+from domain.checkout.refunds import refund_deposit
 from domain.commissions.accrual import on_order_paid
 from domain.commissions.events import ORDER_PAID, ORDER_REFUNDED, OrderPaid, OrderRefunded
 from domain.commissions.reversal import on_order_refunded
@@ -105,6 +106,10 @@ async def notify_payout_sent(clients: Clients, entry: OutboxEntry) -> None:
     await payout_announcements.payout_sent(outlets(clients), entry)
 
 
+async def refund_booking_deposit(clients: Clients, entry: OutboxEntry) -> None:
+    await refund_deposit(mongo=clients.mongo, providers=clients.payments, booking_id=entry.payload["booking_id"])
+
+
 async def accrue_commissions(clients: Clients, entry: OutboxEntry) -> None:
     await on_order_paid(mongo=clients.mongo, event=OrderPaid.from_payload(entry.payload))
 
@@ -123,6 +128,7 @@ HANDLERS: Mapping[str, tuple[Handler, ...]] = {
     EventKind.BOOKING_RESCHEDULED.value: (notify_booking,),
     EventKind.BOOKING_CANCELLED.value: (notify_booking,),
     EventKind.BOOKING_REMINDER.value: (notify_booking,),
+    EventKind.DEPOSIT_REFUND_DUE.value: (refund_booking_deposit,),
     QueueEvent.QUEUE_NEAR.value: (notify_queue,),
     QueueEvent.QUEUE_CALLED.value: (notify_queue,),
     "COUPON_RECEIVED": (notify_coupon_received,),

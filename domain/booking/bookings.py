@@ -3,7 +3,7 @@ chosen staff member or the least-booked qualified one, and reschedules it while 
 
 The rules (past, horizon, grid, hours, qualification) are checked against the day plan; double booking is
 refused by the occupancy cells' unique index inside the booking's transaction (domain.booking.occupancy).
-A service with a deposit is booked HELD until its payment confirms it (`lifecycle.confirm_hold`).
+A service with a deposit is booked HELD until its payment confirms it (domain.booking.deposits).
 """
 
 from dataclasses import dataclass

@@ -1,6 +1,6 @@
-"""What happens to a booking after it is made: a deposit hold confirmed by its payment, cancellation (members
-until the cut-off, staff always, with a reason), check-in, completion (using one count-card use when staff
-choose one) and no-show. Each change is one transaction with its cells and outbox entries.
+"""What happens to a booking after it is made: cancellation (members until the cut-off, staff always, with a
+reason), check-in, completion (one count-card use, or the visit's order) and no-show. Each change is one
+transaction with its cells and outbox entries; a deposit's payment confirms a hold in domain.booking.deposits.
 """
 
 from collections.abc import Awaitable, Callable
@@ -20,15 +20,14 @@ from domain.booking.model import (
     Booking,
     BookingStatus,
     EventKind,
-    announce,
     booking_from_doc,
     find_booking,
     payload,
-    reminder_for,
 )
 from domain.booking.policy import load_policy
 from domain.booking.views import BookingView, view
 from domain.cards.count_cards import live_count_cards, use_count_card
+from domain.orders.bookings import visit_order
 from domain.tenancy import Staff
 
 MAX_REASON = 200
@@ -79,6 +78,16 @@ async def _cancel(mongo: Mongo, booking: Booking, now: datetime, by_staff: Objec
             payload=payload(cancelled, by_staff_id=by_staff, reason=reason),
             dedupe_key=f"booking:{cancelled.id}:cancelled",
         )
+        if cancelled.deposit_fen > 0:
+            # Cancelled in time (members only before the cut-off) or by the store: the deposit goes back.
+            await outbox.record(
+                mongo=mongo,
+                session=s,
+                merchant_id=cancelled.merchant_id,
+                kind=EventKind.DEPOSIT_REFUND_DUE,
+                payload={"booking_id": cancelled.id},
+                dedupe_key=f"booking:{cancelled.id}:deposit_refund:cancelled",
+            )
 
     changes = {"cancelled_at": now, "cancelled_by_staff_id": by_staff, "cancel_reason": reason or None}
     allowed = (BookingStatus.HELD, BookingStatus.BOOKED)
@@ -144,15 +153,17 @@ async def mark_no_show(*, mongo: Mongo, actor: Staff, booking_id: ObjectId, now:
 async def complete(
     *, mongo: Mongo, actor: Staff, booking_id: ObjectId, count_card_id: ObjectId | None, now: datetime | None = None
 ) -> BookingView:
-    """CHECKED_IN -> COMPLETED. With `count_card_id` (one of the member's live count cards), one use of it pays
-    for the visit, under an idempotency key of the booking, so a retried completion never uses two.
-    Without one the booking is simply COMPLETED; turning it into an order belongs to checkout."""
+    """CHECKED_IN -> COMPLETED, and the visit paid for: with `count_card_id` (one of the member's live count
+    cards) by one use of it, under an idempotency key of the booking so a retried completion never uses two;
+    otherwise by the visit's order (domain.orders.bookings.visit_order: the deposit counted, the member's own
+    order if they paid ahead), which the desk or the member then pays."""
     now = now or datetime.now(UTC)
     booking = await _staff_booking(mongo, actor, booking_id)
     if booking.status_at(now) is BookingStatus.COMPLETED:
         return await view(mongo, booking)
     if booking.status_at(now) is not BookingStatus.CHECKED_IN:
         raise BookingError(BookingCode.BOOKING_STATUS_INVALID, "bookingId")
+    order_id = None
     if count_card_id is not None:
         live = await live_count_cards(mongo=mongo, merchant_id=actor.merchant_id, member_ids=[booking.member_id])
         if count_card_id not in {card.id for card in live}:
@@ -160,7 +171,15 @@ async def complete(
         await use_count_card(
             mongo=mongo, actor=actor, count_card_id=count_card_id, idempotency_key=f"booking:{booking.id}:complete"
         )
-    changes = {"completed_at": now, "completed_by_staff_id": actor.id, "count_card_id": count_card_id}
+    else:
+        order = await visit_order(mongo=mongo, booking=booking, staff_id=actor.id)
+        order_id = order.id if order is not None else None
+    changes = {
+        "completed_at": now,
+        "completed_by_staff_id": actor.id,
+        "count_card_id": count_card_id,
+        "order_id": order_id,
+    }
     try:
         done = await _move(mongo, booking, (BookingStatus.CHECKED_IN,), BookingStatus.COMPLETED, now, changes)
     except BookingError:
@@ -169,32 +188,3 @@ async def complete(
         if done.stored_status is not BookingStatus.COMPLETED:
             raise
     return await view(mongo, done)
-
-
-async def confirm_hold(*, mongo: Mongo, booking_id: ObjectId, now: datetime | None = None) -> Booking:
-    """HELD -> BOOKED once the deposit is paid (called by checkout). Refused with HOLD_EXPIRED when the hold
-    ran out first, even if nobody has taken the slot yet: the payment is then refunded instead."""
-    now = now or datetime.now(UTC)
-    doc = await mongo.db[c.BOOKINGS].find_one({"_id": booking_id})
-    if doc is None:
-        raise BookingError(BookingCode.BOOKING_NOT_FOUND, "bookingId")
-    booking = booking_from_doc(doc)
-    if booking.status_at(now) is BookingStatus.BOOKED:
-        return booking
-    if booking.status_at(now) is not BookingStatus.HELD:
-        raise BookingError(BookingCode.HOLD_EXPIRED, "bookingId")
-    policy = await load_policy(mongo=mongo, merchant_id=booking.merchant_id)
-    expected = len(booking.cell_keys()) * len(occupancy.cells(booking.span))
-
-    async def confirm(s: AsyncClientSession, confirmed: Booking) -> None:
-        # Another writer may have judged the hold expired by its own clock and taken cells: then it is lost.
-        if await occupancy.confirm(mongo=mongo, session=s, booking_id=confirmed.id, now=now) != expected:
-            raise BookingError(BookingCode.HOLD_EXPIRED, "bookingId")
-        await announce(mongo=mongo, session=s, booking=confirmed, kind=EventKind.BOOKING_CONFIRMED, policy=policy)
-
-    changes = {
-        "hold_expires_at": None,
-        "confirmed_at": now,
-        "reminder_key": reminder_for(booking.id, booking.version, booking.start, policy, now),
-    }
-    return await _move(mongo, booking, (BookingStatus.HELD,), BookingStatus.BOOKED, now, changes, confirm)

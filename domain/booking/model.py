@@ -35,6 +35,8 @@ class EventKind(StrEnum):
     BOOKING_CANCELLED = "BOOKING_CANCELLED"
     BOOKING_RESCHEDULED = "BOOKING_RESCHEDULED"
     BOOKING_REMINDER = "BOOKING_REMINDER"
+    # A cancelled (or lost) booking whose deposit may have been paid: the worker refunds whatever was.
+    DEPOSIT_REFUND_DUE = "DEPOSIT_REFUND_DUE"
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class Booking:
     reminder_key: str | None
     cancel_reason: str | None
     count_card_id: ObjectId | None
+    # The order a completed visit is paid with (none when a count card paid, or the service is free).
+    order_id: ObjectId | None
     created_at: datetime
 
     def status_at(self, now: datetime) -> BookingStatus:
@@ -104,6 +108,7 @@ def booking_from_doc(doc: Doc) -> Booking:
         reminder_key=doc["reminder_key"],
         cancel_reason=doc.get("cancel_reason"),
         count_card_id=doc.get("count_card_id"),
+        order_id=doc.get("order_id"),
         created_at=doc["created_at"],
     )
 

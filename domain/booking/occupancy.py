@@ -75,11 +75,19 @@ def _live(now: datetime) -> Doc:
 
 
 async def taken_keys(
-    *, mongo: Mongo, session: AsyncClientSession, keys: list[str], span: Span, now: datetime
+    *,
+    mongo: Mongo,
+    session: AsyncClientSession,
+    keys: list[str],
+    span: Span,
+    now: datetime,
+    ignore: ObjectId | None = None,
 ) -> set[str]:
-    """Which of `keys` hold a cell in `span` as this transaction sees it: used to choose a staff member or
-    unit that is likely free; the unique index, not this read, is what refuses a double booking."""
-    query = {"key": {"$in": keys}, "at": {"$gte": cells(span)[0], "$lt": span.end}, **_live(now)}
+    """Which of `keys` hold a cell in `span` as this transaction sees it (other than booking `ignore`'s): used to
+    choose a staff member or unit that is likely free; the unique index, not this read, refuses a double booking."""
+    query: Doc = {"key": {"$in": keys}, "at": {"$gte": cells(span)[0], "$lt": span.end}, **_live(now)}
+    if ignore is not None:
+        query["booking_id"] = {"$ne": ignore}
     docs = await mongo.db[c.BOOKING_CELLS].find(query, {"key": 1}, session=session).to_list()
     return {d["key"] for d in docs}
 
@@ -121,13 +129,3 @@ async def occupy(
 
 async def release(*, mongo: Mongo, session: AsyncClientSession, booking_id: ObjectId) -> None:
     await mongo.db[c.BOOKING_CELLS].delete_many({"booking_id": booking_id}, session=session)
-
-
-async def confirm(*, mongo: Mongo, session: AsyncClientSession, booking_id: ObjectId, now: datetime) -> int:
-    """Turns a hold's cells permanent; returns how many were still held (fewer means the hold lapsed)."""
-    result = await mongo.db[c.BOOKING_CELLS].update_many(
-        {"booking_id": booking_id, "hold_expires_at": {"$gt": now}},
-        {"$set": {"hold_expires_at": None}},
-        session=session,
-    )
-    return result.modified_count

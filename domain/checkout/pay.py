@@ -103,6 +103,8 @@ def _check_payable(order: Order) -> None:
         raise CheckoutError(CheckoutCode.ORDER_ALREADY_PAID, "orderId")
     if order.status is OrderStatus.CLOSED:
         raise CheckoutError(CheckoutCode.ORDER_CLOSED, "orderId")
+    if order.kind is OrderKind.DEPOSIT and order.expires_at <= datetime.now(UTC):
+        raise CheckoutError(CheckoutCode.HOLD_EXPIRED, "orderId")
 
 
 async def _replay(mongo: Mongo, merchant_id: ObjectId, key: str, order_id: ObjectId) -> PayResult | None:
@@ -189,7 +191,8 @@ def _payment_doc(order: Order, method: PayMethod, payer: Payer, now: datetime) -
         # Present only while OPEN: at most one open payment per order.
         "open_key": str(order.id),
         "opened_at": now,
-        "expires_at": now + PAY_WINDOW,
+        # A deposit can be paid only while its booking's slot is held for it.
+        "expires_at": min(now + PAY_WINDOW, order.expires_at) if order.kind is OrderKind.DEPOSIT else now + PAY_WINDOW,
         "staff_id": payer.staff.id if payer.staff else None,
     }
 
@@ -288,6 +291,7 @@ async def _ask_provider(
             subject=_description(order),
             buyer_open_id=buyer,
             notify_url=providers.alipay_notify_url,
+            expire_at=payment.expires_at,
         )
         await mongo.db[c.PAYMENTS].update_one({"_id": payment.id}, {"$set": {"provider_trade_no": trade_no}})
         return {"alipay": trade_no}

@@ -1,4 +1,5 @@
-"""Refunds (退款) as managers ask for them: `refund_order`, partial or full.
+"""Refunds (退款) as managers ask for them (`refund_order`, partial or full), and a cancelled booking's deposit
+given back by the worker (`refund_deposit`).
 
 A refund is reserved against the order before anything is asked of a provider, so concurrent refunds never add up
 to more than was paid. WeChat Pay refunds complete by notification; Alipay answers at once (its notification then
@@ -24,8 +25,10 @@ from domain.checkout.providers import Providers
 from domain.checkout.records import Payment, Refund, RefundStatus, payment_from_doc, refund_from_doc
 from domain.checkout.settle_refund import REFUNDABLE, apply_refund, fail_refund, required_doc, take_top_up_back
 from domain.errors import PermissionDenied
-from domain.orders.model import OrderKind, PayMethod, order_from_doc
+from domain.orders.bookings import deposit_key
+from domain.orders.model import Order, OrderKind, PayMethod, order_from_doc
 from domain.orders.views import OrderView, staff_order, view
+from domain.outbox import TryAgainLater
 from domain.tenancy import Role, Staff, audit
 from payments.errors import ProviderRefused, ProviderUnavailable
 from payments.wechatpay import RefundStatus as WeChatRefundStatus
@@ -82,6 +85,47 @@ async def refund_order(
         raise CheckoutError(CheckoutCode.REFUND_AMOUNT_INVALID, "amountFen")
     if order.kind is OrderKind.TOP_UP and amount_fen != order.price.due_fen:
         raise CheckoutError(CheckoutCode.TOP_UP_REFUND_NOT_FULL, "amountFen")
+    result = await _start(mongo, providers, order, amount_fen, reason, key, actor.id)
+    await audit(mongo=mongo, actor=actor, action="order.refund", target=order.id, amount=amount_fen, reason=reason)
+    return result
+
+
+async def refund_deposit(*, mongo: Mongo, providers: Providers, booking_id: ObjectId) -> Refund | None:
+    """A cancelled booking's deposit, whatever of it is still held, back to the member (the member cancelled
+    before the cut-off, staff cancelled, or the payment landed on a booking already lost). Keyed by the booking,
+    so every event asking for it refunds once; None when no deposit was paid (or it is already back)."""
+    doc = await mongo.db[c.ORDERS].find_one({"booking_key": deposit_key(booking_id), "kind": OrderKind.DEPOSIT.value})
+    if doc is None:
+        return None
+    order = order_from_doc(doc)
+    key = f"deposit:{booking_id}"
+    first = await mongo.db[c.REFUNDS].find_one({"merchant_id": order.merchant_id, "idem_key": key})
+    if first is not None:
+        return (await _replay(mongo, providers, first, order.id)).refund
+    left = order.price.due_fen - order.refunded_fen
+    if order.status.value not in REFUNDABLE or order.payment_id is None or left <= 0:
+        return None
+    try:
+        return (await _start(mongo, providers, order, left, "预约取消，退还定金", key, None)).refund
+    except CheckoutError as e:
+        # Only the worker calls this: an unreachable provider is asked again later with the same refund.
+        if e.code is CheckoutCode.PROVIDER_UNAVAILABLE:
+            raise TryAgainLater(str(booking_id)) from e
+        raise
+
+
+async def _start(
+    mongo: Mongo,
+    providers: Providers,
+    order: Order,
+    amount_fen: int,
+    reason: str,
+    key: str,
+    staff_id: ObjectId | None,
+) -> RefundResult:
+    """Reserves `amount_fen` of the order (refused when it would pass what was paid), records the refund and
+    asks the provider; a concurrent request with the same key gets the first refund."""
+    assert order.payment_id is not None
     payment = payment_from_doc(await required_doc(mongo, c.PAYMENTS, {"_id": order.payment_id}))
     rid = ObjectId()
     refund: Doc = {
@@ -95,7 +139,7 @@ async def refund_order(
         "status": RefundStatus.PROCESSING.value,
         "out_refund_no": str(rid),
         "idem_key": key,
-        "staff_id": actor.id,
+        "staff_id": staff_id,
         "created_at": datetime.now(UTC),
         "reserved": True,
         "top_up_taken": order.kind is OrderKind.TOP_UP,
@@ -120,8 +164,7 @@ async def refund_order(
     try:
         await transaction(mongo, reserve)
     except DuplicateKeyError:
-        return await _replay(mongo, providers, await required_doc(mongo, c.REFUNDS, {"idem_key": key}), order_id)
-    await audit(mongo=mongo, actor=actor, action="order.refund", target=order.id, amount=amount_fen, reason=reason)
+        return await _replay(mongo, providers, await required_doc(mongo, c.REFUNDS, {"idem_key": key}), order.id)
     return await _submit(mongo, providers, refund_from_doc(refund), payment)
 
 

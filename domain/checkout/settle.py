@@ -1,11 +1,11 @@
 """`mark_paid`: the one way an order becomes paid, whoever says so (a webhook, the active query, the counter).
 
 One transaction: the order PENDING (or CLOSED) -> PAID, the payment record SUCCEEDED, the coupon used up, the
-points redeemed, stored value spent or topped up, points earned with the level re-checked (record_payment), and
-the ORDER_PAID outbox event. The conditional update on the order's status is what makes it exactly-once: two
-notifications with different event ids for one payment, or twenty deliveries of one, race to it and all but one
-find the payment already applied. An amount the provider reports that is not the payment's changes nothing but
-a flag on the order, and is logged loudly.
+points redeemed, stored value spent or topped up, points earned with the level re-checked (record_payment), the
+ORDER_PAID outbox event, and for a deposit its booking confirmed. The conditional update on the order's status
+is what makes it exactly-once: two notifications with different event ids for one payment, or twenty deliveries
+of one, race to it and all but one find the payment already applied. An amount the provider reports that is not
+the payment's changes nothing but a flag on the order, and is logged loudly.
 """
 
 import logging
@@ -21,6 +21,9 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from db import collections as c
 from db.mongo import Doc, Mongo, transaction
 from domain import outbox
+from domain.booking.deposits import confirm_paid_hold
+from domain.booking.model import EventKind
+from domain.booking.occupancy import CellTaken
 from domain.cards.errors import CardError
 from domain.cards.ledger import SYSTEM, Actor, ActorKind
 from domain.cards.points import record_payment, redeem_points
@@ -97,7 +100,11 @@ async def mark_paid(*, mongo: Mongo, paid: ProviderPayment, settled_by: SettledB
     async def work(s: AsyncClientSession) -> Settlement:
         return await settle_in(mongo=mongo, session=s, payment_id=payment.id, paid=paid, settled_by=settled_by)
 
-    return await transaction(mongo, work)
+    try:
+        return await transaction(mongo, work)
+    except CellTaken:
+        # A booking took a paid deposit's slot while this settled; settled again, the deposit finds it lost.
+        return await transaction(mongo, work)
 
 
 async def settle_in(
@@ -149,11 +156,38 @@ async def settle_in(
         return Settlement(Outcome.DUPLICATE_PAYMENT, order, settled)
     order = order_from_doc(won)
     effects = await _effects(mongo, s, order, settled)
+    if order.kind is OrderKind.DEPOSIT and order.booking_id is not None:
+        await _confirm_booking(mongo, s, order, order.booking_id, now)
     done = await mongo.db[c.ORDERS].find_one_and_update(
         {"_id": order.id}, {"$set": {"effects": effects}}, return_document=ReturnDocument.AFTER, session=s
     )
     await _announce(mongo, s, order, settled, effects)
     return Settlement(Outcome.APPLIED, order_from_doc(done or won), settled)
+
+
+async def _confirm_booking(
+    mongo: Mongo, s: AsyncClientSession, order: Order, booking_id: ObjectId, now: datetime
+) -> None:
+    """The deposit's booking confirmed; money in for a booking that can no longer be had is flagged (so staff
+    see why) and refunded by the worker."""
+    if await confirm_paid_hold(mongo=mongo, session=s, booking_id=booking_id, now=now) is None:
+        await flag_order(
+            mongo=mongo,
+            order_id=order.id,
+            code=FlagKind.BOOKING_LOST,
+            detail=f"deposit paid for booking {booking_id}, which was cancelled or whose time was taken",
+            key=f"booking_lost:{order.id}",
+            session=s,
+        )
+        await outbox.record(
+            mongo=mongo,
+            session=s,
+            merchant_id=order.merchant_id,
+            kind=EventKind.DEPOSIT_REFUND_DUE,
+            payload={"booking_id": booking_id},
+            dedupe_key=f"booking:{booking_id}:deposit_refund:{order.id}",
+        )
+        log.warning("deposit paid for a lost booking: refunding it", extra={"order_id": str(order.id)})
 
 
 async def _required(mongo: Mongo, collection: str, oid: ObjectId, session: AsyncClientSession | None) -> Doc:

@@ -31,6 +31,9 @@ class OrderKind(StrEnum):
     CONSUMPTION = "CONSUMPTION"
     # Stored value bought (充值): no discounts, no points; the ledger credits it when paid.
     TOP_UP = "TOP_UP"
+    # A booking's deposit (定金): no discounts; paying it confirms the held slot, and the booking's own order
+    # counts it as prepaid.
+    DEPOSIT = "DEPOSIT"
 
 
 class OrderSource(StrEnum):
@@ -55,6 +58,8 @@ class FlagKind(StrEnum):
     POINTS_NOT_REDEEMED = "POINTS_NOT_REDEEMED"
     CLAWBACK_SHORT = "CLAWBACK_SHORT"
     REFUND_MISMATCH = "REFUND_MISMATCH"
+    # A deposit paid for a booking that was cancelled, or whose lapsed hold someone else took, meanwhile.
+    BOOKING_LOST = "BOOKING_LOST"
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,7 @@ class Line:
 
 @dataclass(frozen=True)
 class Price:
-    """What checkout worked out: list = level + coupon discounts + payable; payable = points + due."""
+    """What checkout worked out: list = level + coupon discounts + payable; payable = prepaid + points + due."""
 
     list_fen: int
     level_discount_fen: int
@@ -87,6 +92,8 @@ class Price:
     points_fen: int
     # Paid in money: through WeChat Pay or Alipay, in cash, or from stored value.
     due_fen: int
+    # Paid before, by the booking's deposit order.
+    prepaid_fen: int = 0
 
     def doc(self) -> Doc:
         return {
@@ -97,6 +104,7 @@ class Price:
             "points_used": self.points_used,
             "points_fen": self.points_fen,
             "due_fen": self.due_fen,
+            "prepaid_fen": self.prepaid_fen,
         }
 
 
@@ -162,6 +170,7 @@ def order_from_doc(doc: Doc) -> Order:
             p["points_used"],
             p["points_fen"],
             p["due_fen"],
+            p.get("prepaid_fen", 0),
         ),
         coupon_id=doc.get("coupon_id"),
         booking_id=doc.get("booking_id"),

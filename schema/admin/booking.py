@@ -37,6 +37,9 @@ class AdminBooking:
     cancel_reason: str | None
     booked_by_staff_member_id: strawberry.ID | None = strawberry.field(description="Set when staff booked it.")
     count_card_id: strawberry.ID | None = strawberry.field(description="The count card a use was taken from.")
+    order_id: strawberry.ID | None = strawberry.field(
+        description="The order the completed visit is paid with (none when a count card paid for it)."
+    )
     created_at: datetime
 
     @classmethod
@@ -65,6 +68,7 @@ class AdminBooking:
             if b.booked_by_staff_id
             else None,
             count_card_id=to_global_id("CountCard", b.count_card_id) if b.count_card_id else None,
+            order_id=to_global_id("Order", b.order_id) if b.order_id else None,
             created_at=b.created_at,
         )
 

@@ -9,7 +9,7 @@ from bson import ObjectId
 
 from domain.checkout import pay, refunds, views
 from domain.errors import DomainError
-from domain.orders import create
+from domain.orders import create, draft
 from domain.orders.model import Flag
 from domain.orders.model import OrderStatus as OrderStatusRecord
 from domain.orders.views import OrderView, store_orders
@@ -233,7 +233,7 @@ class OrdersMutation:
                 member_id=ids["memberId"],
                 items=items,
                 amount_fen=input.amount_fen,
-                discounts=create.Discounts(coupon_id=ids["couponId"], use_points=input.use_points),
+                discounts=draft.Discounts(coupon_id=ids["couponId"], use_points=input.use_points),
                 note=input.note,
                 idempotency_key=input.idempotency_key,
             )

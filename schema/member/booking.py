@@ -66,9 +66,12 @@ class MemberBooking:
     staff_name: str
     price_fen: int
     deposit_fen: int
-    hold_expires_at: datetime | None = strawberry.field(description="While HELD: pay the deposit before this.")
+    hold_expires_at: datetime | None = strawberry.field(
+        description="While HELD: pay the deposit (createOrder with bookingId, then payOrder) before this."
+    )
     note: str
     cancel_reason: str | None = strawberry.field(description="Why the store cancelled it, when it did.")
+    order_id: strawberry.ID | None = strawberry.field(description="Once the visit is completed: the order to pay.")
     created_at: datetime
 
     @classmethod
@@ -89,6 +92,7 @@ class MemberBooking:
             hold_expires_at=b.hold_expires_at,
             note=b.note,
             cancel_reason=b.cancel_reason,
+            order_id=to_global_id("Order", b.order_id) if b.order_id else None,
             created_at=b.created_at,
         )
 

@@ -9,7 +9,7 @@ from bson import ObjectId
 
 from domain.checkout import pay, views
 from domain.errors import DomainError
-from domain.orders import create
+from domain.orders import create, draft
 from domain.orders.views import OrderView, member_orders
 from schema.common import Connection, UserError, connection
 from schema.context import Info
@@ -173,7 +173,7 @@ class OrdersMutation:
                     booking_id=ids["bookingId"],
                     top_up_plan_id=ids["topUpPlanId"],
                 ),
-                discounts=create.Discounts(coupon_id=ids["couponId"], use_points=input.use_points),
+                discounts=draft.Discounts(coupon_id=ids["couponId"], use_points=input.use_points),
                 idempotency_key=input.idempotency_key,
             )
         except DomainError as e:

@@ -215,9 +215,9 @@ async def test_no_show_only_after_the_start_and_it_frees_the_time(mongo: Mongo, 
 async def test_an_unpaid_deposit_hold_blocks_the_slot_only_until_it_expires(
     mongo: Mongo, pii: PiiCipher, shop: Shop
 ) -> None:
-    # given a service with a 50 yuan deposit (a 10-minute hold) and three members
+    # given a service with a 50 yuan deposit (a 10-minute hold) and two members
     salon = await open_salon(mongo, pii, shop, staff=1, deposit=5_000)
-    first, second, third = await make_members(mongo, salon.merchant_id, 3)
+    first, second = await make_members(mongo, salon.merchant_id, 2)
     start = salon.local(salon.tomorrow(), "10:00")
     now = datetime.now(UTC)
 
@@ -251,20 +251,3 @@ async def test_an_unpaid_deposit_hold_blocks_the_slot_only_until_it_expires(
     assert during is BookingCode.SLOT_TAKEN
     assert await outbox(mongo, "BOOKING_CONFIRMED") == []
     assert {d["booking_id"] for d in await mongo.db[c.BOOKING_CELLS].find({}).to_list()} == {after.booking.id}
-
-    # when the first member's payment arrives late, and the second's in time
-    try:
-        await lifecycle.confirm_hold(mongo=mongo, booking_id=held.booking.id, now=now + timedelta(minutes=12))
-        raise AssertionError("confirmed a lapsed hold")
-    except BookingError as e:
-        late = e.code
-    confirmed = await lifecycle.confirm_hold(mongo=mongo, booking_id=after.booking.id, now=now + timedelta(minutes=12))
-
-    # then the late one is refused (to be refunded), the second is BOOKED with its confirmation and reminder,
-    # and its cells no longer expire: a third member is refused long after the hold would have run out
-    assert late is BookingCode.HOLD_EXPIRED
-    assert confirmed.stored_status.value == "BOOKED"
-    [event] = await outbox(mongo, "BOOKING_CONFIRMED")
-    assert event["payload"]["booking_id"] == after.booking.id
-    assert len(await outbox(mongo, "BOOKING_REMINDER")) == 1
-    assert await attempt(third, now + timedelta(hours=1)) is BookingCode.SLOT_TAKEN

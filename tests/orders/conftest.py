@@ -8,7 +8,7 @@ from db.mongo import Mongo
 from domain import catalog
 from domain.checkout import pay
 from domain.checkout.providers import Providers
-from domain.orders import create
+from domain.orders import create, draft
 from domain.orders.model import PayMethod
 from schema.ids import from_global_id, to_global_id
 from tests.conftest import Shop
@@ -30,7 +30,7 @@ async def furnish_orders(mongo: Mongo, shop: Shop, member_gid: str) -> dict[str,
             member_id=member_id,
             items=[create.CartItem(item.id, 1)],
             amount_fen=None,
-            discounts=create.Discounts(),
+            discounts=draft.Discounts(),
             note="",
             idempotency_key=uuid.uuid4().hex,
         )

@@ -4,6 +4,7 @@ query and refund, RSA2 both ways, and the notifications the sandbox posts to our
 
 import uuid
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -27,6 +28,7 @@ async def create(client: AlipayPayClient, payments: PaymentsWorld, out_trade_no:
         subject="积客演示门店-洗剪吹",
         buyer_open_id=OPEN_ID,
         notify_url=f"{payments.webhooks.url}/alipay",
+        expire_at=datetime.now(UTC) + timedelta(minutes=15),
     )
 
 

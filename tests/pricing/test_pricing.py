@@ -54,6 +54,7 @@ def test_every_step_applies_in_order_and_the_parts_add_up() -> None:
         level_discount_fen=1_010,
         coupon_discount_fen=2_000,
         payable_fen=7_089,
+        prepaid_fen=0,
         points_used=3_500,
         points_fen=3_500,
         stored_value_fen=500,
@@ -137,6 +138,24 @@ def test_stored_value_never_pays_more_than_is_owed() -> None:
     assert (checkout.stored_value_fen, checkout.external_fen) == (999, 0)
 
 
+def test_a_deposit_counts_after_the_discounts_and_before_points() -> None:
+    # given a 9.99 yuan cut at 10% off, booked with a 3 yuan deposit, and points that may pay half of the rest
+    rule = PointsRule(points_per_unit=1, fen_per_unit=1, max_share_bp=5_000)
+
+    # when it is priced
+    checkout = price_checkout(
+        [HAIRCUT], level_discount_bp=1_000, points_rule=rule, points_available=10_000, prepaid_fen=300
+    )
+
+    # then 8.99 is payable: the deposit pays 3, points half of the 5.99 left (2.99), the provider 3.00
+    assert (checkout.payable_fen, checkout.prepaid_fen, checkout.points_fen, checkout.external_fen) == (
+        899,
+        300,
+        299,
+        300,
+    )
+
+
 def test_malformed_inputs_are_bugs_not_user_errors() -> None:
     # given inputs no validated catalog or settings could produce, then each is a ValueError
     calls: list[Callable[[], Checkout]] = [
@@ -194,6 +213,7 @@ balance_strategy = st.one_of(st.just(0), st.integers(0, 500), st.integers(0, 10_
     rule=points_rule_strategy,
     points=balance_strategy,
     stored_value=balance_strategy,
+    prepaid=balance_strategy,
 )
 def test_parts_are_never_negative_and_always_add_up(
     lines: list[CartLine],
@@ -202,8 +222,9 @@ def test_parts_are_never_negative_and_always_add_up(
     rule: PointsRule | None,
     points: int,
     stored_value: int,
+    prepaid: int,
 ) -> None:
-    # given any cart, level, coupon, points rule and balances
+    # given any cart, level, coupon, points rule, balances and deposit paid before
     # when it is priced
     try:
         c = price_checkout(
@@ -213,6 +234,7 @@ def test_parts_are_never_negative_and_always_add_up(
             points_rule=rule,
             points_available=points,
             stored_value_available=stored_value,
+            prepaid_fen=prepaid,
         )
     except PricingError as refused:
         # then a refused coupon is refused for a true reason
@@ -221,10 +243,19 @@ def test_parts_are_never_negative_and_always_add_up(
         return
 
     # then no part is negative and the parts add up, order-wide and per line
-    parts = (c.level_discount_fen, c.coupon_discount_fen, c.points_fen, c.stored_value_fen, c.external_fen)
+    parts = (
+        c.level_discount_fen,
+        c.coupon_discount_fen,
+        c.prepaid_fen,
+        c.points_fen,
+        c.stored_value_fen,
+        c.external_fen,
+    )
     assert min(parts) >= 0 and min(c.points_used, c.payable_fen) >= 0
     assert c.list_fen == sum(parts) == sum(line.unit_price_fen * line.quantity for line in lines)
-    assert c.payable_fen == c.points_fen + c.stored_value_fen + c.external_fen
+    assert c.payable_fen == c.prepaid_fen + c.points_fen + c.stored_value_fen + c.external_fen
+    # and a deposit counts in full unless the order costs less than it
+    assert c.prepaid_fen == min(prepaid, c.payable_fen)
     for line, priced in zip(lines, c.lines, strict=True):
         assert priced.item_id == line.item_id
         assert priced.list_fen == priced.level_discount_fen + priced.coupon_discount_fen + priced.payable_fen
@@ -272,9 +303,9 @@ def _assert_points_and_stored_value_used_as_far_as_allowed(
         assert c.points_used == c.points_fen == 0
     else:
         units = c.points_used // rule.points_per_unit
-        cap_fen = c.payable_fen * rule.max_share_bp // BP
+        cap_fen = (c.payable_fen - c.prepaid_fen) * rule.max_share_bp // BP
         assert c.points_used == units * rule.points_per_unit <= points
         assert c.points_fen == units * rule.fen_per_unit <= cap_fen
         # one more unit would break the balance or the cap
         assert c.points_used + rule.points_per_unit > points or c.points_fen + rule.fen_per_unit > cap_fen
-    assert c.stored_value_fen == min(stored_value, c.payable_fen - c.points_fen)
+    assert c.stored_value_fen == min(stored_value, c.payable_fen - c.prepaid_fen - c.points_fen)
