@@ -26,8 +26,9 @@ lint: setup
 	$(UV) run ruff format --check .
 	$(UV) run mypy
 
+# One set of servers per xdist worker; more than four workers buys little and costs a server set each.
 test: lint
-	$(UV) run pytest
+	$(UV) run pytest -n auto --maxprocesses 4
 
 schema: setup
 	$(UV) run jike export-schema
