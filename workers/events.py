@@ -34,6 +34,7 @@ from domain.checkout.refunds import refund_deposit
 from domain.commissions.accrual import on_order_paid
 from domain.commissions.events import ORDER_PAID, ORDER_REFUNDED, OrderPaid, OrderRefunded
 from domain.commissions.reversal import on_order_refunded
+from domain.coupons.coupon import COUPON_RECEIVED
 from domain.coupons.expiry import COUPON_EXPIRING
 from domain.jobs import dead_letters
 from domain.notifications import announcements
@@ -131,7 +132,7 @@ HANDLERS: Mapping[str, tuple[Handler, ...]] = {
     EventKind.DEPOSIT_REFUND_DUE.value: (refund_booking_deposit,),
     QueueEvent.QUEUE_NEAR.value: (notify_queue,),
     QueueEvent.QUEUE_CALLED.value: (notify_queue,),
-    "COUPON_RECEIVED": (notify_coupon_received,),
+    COUPON_RECEIVED: (notify_coupon_received,),
     COUPON_EXPIRING: (notify_coupon_expiring,),
     "BIRTHDAY_GIFT": (notify_birthday_gift,),
     "COMMISSION_ACCRUED": (notify_commission_accrued,),

@@ -15,6 +15,7 @@ from bson import ObjectId
 
 from db import collections as c
 from db.mongo import Doc, Mongo
+from domain import outbox
 from domain.coupons.errors import CouponCode
 from domain.coupons.templates import Template, template_from_doc
 from domain.coupons.touch import Sharer
@@ -257,3 +258,19 @@ async def get_my_coupon(
 async def load_coupon(mongo: Mongo, merchant_id: ObjectId, coupon_id: ObjectId) -> Coupon | None:
     doc = await mongo.db[c.COUPONS].find_one({"_id": coupon_id, "merchant_id": merchant_id})
     return coupon_from_doc(doc) if doc else None
+
+
+COUPON_RECEIVED = "COUPON_RECEIVED"
+
+
+async def announce_received(mongo: Mongo, coupon: Coupon) -> None:
+    """券到账: the member a friend's forward or pack just gave this coupon is told what it is and until when.
+    Written after the change (coupons take no transaction), so a crash in between can skip a notice, never
+    send two: the key is the coupon and its new owner."""
+    await outbox.record_once(
+        mongo=mongo,
+        merchant_id=coupon.merchant_id,
+        kind=COUPON_RECEIVED,
+        payload={"coupon_id": coupon.id, "member_id": coupon.owner_id},
+        dedupe_key=f"coupon:{coupon.id}:received:{coupon.owner_id}",
+    )

@@ -21,6 +21,7 @@ from domain.coupons.coupon import (
     Coupon,
     CouponStatus,
     Held,
+    announce_received,
     coupon_from_doc,
     load_coupon,
     status_filter,
@@ -198,6 +199,7 @@ async def accept_coupon(
         mongo, held.template, [(funnel.Step.CLAIMED, 1)], attribution=attribution, at=now, coupon_id=accepted.id
     )
     await report_touch(on_first_touch, merchant_id=merchant_id, member_id=member_id, sharer=attribution)
+    await announce_received(mongo, accepted)
     return held
 
 

@@ -21,7 +21,7 @@ from db import collections as c
 from db.mongo import Doc, Mongo
 from domain.coupons import funnel
 from domain.coupons.claims import Claimed
-from domain.coupons.coupon import Held, SourceKind, coupon_from_doc, new_coupon_doc
+from domain.coupons.coupon import Held, SourceKind, announce_received, coupon_from_doc, new_coupon_doc
 from domain.coupons.errors import CouponCode, CouponError, check_key
 from domain.coupons.templates import (
     Template,
@@ -277,6 +277,7 @@ async def claim_from_pack(
         pack_id=pack.id,
     )
     await report_touch(on_first_touch, merchant_id=merchant_id, member_id=member_id, sharer=pack.holder)
+    await announce_received(mongo, coupon)
     return Claimed(Held(coupon, template), replayed=False)
 
 

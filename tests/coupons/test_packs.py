@@ -116,6 +116,7 @@ async def test_a_friend_tapping_many_times_gets_one_coupon(
     # then they have one coupon, every answer is that coupon, and the pack gave one
     assert len({r["coupon"]["id"] for r in [*racing, later]}) == 1
     assert await mongo.db[c.COUPONS].count_documents({"owner_id": friend.id}) == 1
+    assert await mongo.db[c.OUTBOX].count_documents({"kind": "COUPON_RECEIVED"}) == 1
     view = await gql("member", PACK, {"token": token}, token=friend.token)
     assert view["data"]["couponPack"] == {
         "pack": {"size": 5, "taken": 1, "remaining": 4},
