@@ -4,6 +4,7 @@ visit makes its order with the deposit counted (or uses the order the member pai
 """
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -80,6 +81,22 @@ async def order_for(gql: Gql, member: Customer, booking_gid: str, **extra: Any) 
     return payload
 
 
+@dataclass(frozen=True)
+class Hold:
+    salon: Salon
+    member: Customer
+    booking: str
+    deposit_order: str
+
+
+async def hold_with_deposit(gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop, name: str = "顾客") -> Hold:
+    """A 128 yuan cut with a 50 yuan deposit, held for a member who has made the deposit's order."""
+    salon = await open_salon(mongo, pii, shop, staff=1, deposit=5_000)
+    member = await shopper(mongo, shop, name)
+    held = (await book(gql, salon, member))["booking"]
+    return Hold(salon, member, held["id"], (await order_for(gql, member, held["id"]))["order"]["id"])
+
+
 async def pay_by_wechat(gql: Gql, mongo: Mongo, sandbox: PaymentsSandbox, member: Customer, order_gid: str) -> None:
     """The member opens WeChat Pay for the order and pays; the sandbox notifies our webhook."""
     assert (await member_pay(gql, member, order_gid, "WECHAT_PAY"))["userErrors"] == []
@@ -147,18 +164,15 @@ async def test_paying_the_deposit_confirms_the_held_booking(
 async def test_a_deposit_takes_no_coupon_or_points_and_not_after_the_hold(
     gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop
 ) -> None:
-    # given a member holding a slot with a deposit
-    salon = await open_salon(mongo, pii, shop, staff=1, deposit=5_000)
-    member = await shopper(mongo, shop)
-    held = (await book(gql, salon, member))["booking"]
+    # given a member holding a slot, who made the deposit's order
+    hold = await hold_with_deposit(gql, mongo, pii, shop)
 
-    # when they try to pay the deposit with points, then order it properly and wait past the hold to pay
-    with_points = await order_for(gql, member, held["id"], usePoints=True)
-    order = (await order_for(gql, member, held["id"]))["order"]
+    # when they try to order the deposit again with points instead, and pay theirs after the hold ran out
+    with_points = await order_for(gql, hold.member, hold.booking, usePoints=True)
     await mongo.db[c.ORDERS].update_one(
-        {"_id": from_global_id("Order", order["id"])}, {"$set": {"expires_at": datetime.now(UTC)}}
+        {"_id": from_global_id("Order", hold.deposit_order)}, {"$set": {"expires_at": datetime.now(UTC)}}
     )
-    late = await member_pay(gql, member, order["id"], "WECHAT_PAY")
+    late = await member_pay(gql, hold.member, hold.deposit_order, "WECHAT_PAY")
 
     # then points are refused for a deposit, and the late payment is refused with the hold's own error
     assert [(e["field"], e["code"]) for e in with_points["userErrors"]] == [("usePoints", "DEPOSIT_NOT_DISCOUNTED")]
@@ -170,33 +184,29 @@ async def test_a_deposit_paid_after_the_hold_lapsed_books_the_slot_if_it_is_stil
     gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop, payments_sandbox: PaymentsSandbox
 ) -> None:
     # given a member who opened WeChat Pay for the deposit in time, but whose hold ran out before paying
-    salon = await open_salon(mongo, pii, shop, staff=1, deposit=5_000)
-    member = await shopper(mongo, shop)
-    held = (await book(gql, salon, member))["booking"]
-    order = (await order_for(gql, member, held["id"]))["order"]
-    assert (await member_pay(gql, member, order["id"], "WECHAT_PAY"))["userErrors"] == []
-    await let_hold_lapse(mongo, held["id"])
+    hold = await hold_with_deposit(gql, mongo, pii, shop)
+    assert (await member_pay(gql, hold.member, hold.deposit_order, "WECHAT_PAY"))["userErrors"] == []
+    await let_hold_lapse(mongo, hold.booking)
 
     # when the payment lands, nobody having taken the slot meanwhile
-    await payments_sandbox.sandbox.pay(Provider.WECHATPAY, (await open_payment(mongo, order["id"]))["out_trade_no"])
+    opened = await open_payment(mongo, hold.deposit_order)
+    await payments_sandbox.sandbox.pay(Provider.WECHATPAY, opened["out_trade_no"])
 
     # then the booking is theirs, for good, and nothing asks staff to refund
-    assert (await booking_doc(mongo, held["id"]))["status"] == "BOOKED"
+    assert (await booking_doc(mongo, hold.booking))["status"] == "BOOKED"
     assert await mongo.db[c.BOOKING_CELLS].count_documents({"hold_expires_at": None}) > 0
-    assert await flags(mongo, order["id"]) == []
+    assert await flags(mongo, hold.deposit_order) == []
 
 
 async def test_a_deposit_paid_after_someone_took_the_lapsed_slot_is_flagged_for_a_refund(
     gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop, payments_sandbox: PaymentsSandbox
 ) -> None:
     # given a member whose hold ran out while paying, and another member who booked the freed slot
-    salon = await open_salon(mongo, pii, shop, staff=1, deposit=5_000)
-    slow, quick = await shopper(mongo, shop, "慢"), await shopper(mongo, shop, "快")
-    held = (await book(gql, salon, slow))["booking"]
-    order = (await order_for(gql, slow, held["id"]))["order"]
+    hold = await hold_with_deposit(gql, mongo, pii, shop, "慢")
+    slow, held, order = hold.member, {"id": hold.booking}, {"id": hold.deposit_order}
     assert (await member_pay(gql, slow, order["id"], "WECHAT_PAY"))["userErrors"] == []
     await let_hold_lapse(mongo, held["id"])
-    taken = (await book(gql, salon, quick))["booking"]
+    taken = (await book(gql, hold.salon, await shopper(mongo, shop, "快")))["booking"]
 
     # when the slow member's payment lands
     await payments_sandbox.sandbox.pay(Provider.WECHATPAY, (await open_payment(mongo, order["id"]))["out_trade_no"])
@@ -215,12 +225,10 @@ async def test_completing_the_visit_makes_its_order_with_the_deposit_counted(
     gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop, payments_sandbox: PaymentsSandbox
 ) -> None:
     # given a member who paid the 50 yuan deposit of a 128 yuan cut, and came in
-    salon = await open_salon(mongo, pii, shop, staff=1, deposit=5_000)
-    member = await shopper(mongo, shop)
-    held = (await book(gql, salon, member))["booking"]
-    deposit = (await order_for(gql, member, held["id"]))["order"]
-    await pay_by_wechat(gql, mongo, payments_sandbox, member, deposit["id"])
-    desk = salon.owner_token
+    hold = await hold_with_deposit(gql, mongo, pii, shop)
+    member, held = hold.member, {"id": hold.booking}
+    await pay_by_wechat(gql, mongo, payments_sandbox, member, hold.deposit_order)
+    desk = hold.salon.owner_token
     await gql("admin", CHECK_IN, {"id": held["id"]}, token=desk)
 
     # when staff complete the visit, twice (a retried tap), and take the rest in cash
@@ -267,10 +275,8 @@ async def test_a_booking_cancelled_in_time_gives_the_deposit_back_once(
     gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop, payments_sandbox: PaymentsSandbox, clients: Clients
 ) -> None:
     # given a member who paid the 50 yuan deposit for tomorrow
-    salon = await open_salon(mongo, pii, shop, staff=1, deposit=5_000)
-    member = await shopper(mongo, shop)
-    held = (await book(gql, salon, member))["booking"]
-    deposit = (await order_for(gql, member, held["id"]))["order"]
+    hold = await hold_with_deposit(gql, mongo, pii, shop)
+    member, held, deposit = hold.member, {"id": hold.booking}, {"id": hold.deposit_order}
     await pay_by_wechat(gql, mongo, payments_sandbox, member, deposit["id"])
 
     # when they cancel (well before the cut-off) and the worker runs the refund event, twice (a redelivery)
@@ -293,10 +299,8 @@ async def test_cancelling_an_unpaid_hold_refunds_nothing(
     gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop, clients: Clients
 ) -> None:
     # given a member holding a slot who made the deposit's order but never paid
-    salon = await open_salon(mongo, pii, shop, staff=1, deposit=5_000)
-    member = await shopper(mongo, shop)
-    held = (await book(gql, salon, member))["booking"]
-    await order_for(gql, member, held["id"])
+    hold = await hold_with_deposit(gql, mongo, pii, shop)
+    member, held = hold.member, {"id": hold.booking}
 
     # when they cancel and the worker runs the refund event
     await gql("member", MEMBER_CANCEL, {"id": held["id"]}, token=member.token)
