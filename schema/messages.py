@@ -165,6 +165,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Invalid hours: 00:00-24:00 in 5-minute steps, not overlapping on one day.",
     ),
     BookingCode.SERVICE_INVALID: ("服务项目设置无效", "Invalid service."),
+    BookingCode.ITEM_NOT_BOOKABLE: (
+        "请选择在本店销售、已启用的服务类商品",
+        "Choose an active service item sold at this store.",
+    ),
     BookingCode.SERVICE_NOT_FOUND: ("服务项目不存在或已下架", "No such service, or it was archived."),
     BookingCode.RESOURCE_INVALID: ("资源设置无效（数量 1-50）", "Invalid resource (capacity 1-50)."),
     BookingCode.RESOURCE_NOT_FOUND: ("资源不存在", "No such resource."),
@@ -193,7 +197,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Too close to the start to cancel or reschedule; please call the store.",
     ),
     BookingCode.NO_SHOW_TOO_EARLY: ("预约尚未开始，不能标记爽约", "The booking has not started yet."),
-    BookingCode.HOLD_EXPIRED: ("定金支付超时，预约已释放", "The deposit was not paid in time; the slot was released."),
     BookingCode.COUNT_CARD_NOT_APPLICABLE: (
         "该次卡不属于此会员或已用完、已过期",
         "This count card is not the member's, or has no uses or time left.",

@@ -77,7 +77,7 @@ async def _plan(
     mongo: Mongo, store: Store, service_id: ObjectId, start: datetime, now: datetime, ignore: ObjectId | None = None
 ) -> DayPlan:
     service = await get_service(mongo=mongo, merchant_id=store.merchant_id, service_id=service_id)
-    if service is None or service.store_id != store.id or not service.active:
+    if service is None or service.store_id != store.id or not service.bookable:
         raise BookingError(BookingCode.SERVICE_NOT_FOUND, "serviceId")
     policy = await load_policy(mongo=mongo, merchant_id=store.merchant_id)
     day = local_date(start, ZoneInfo(store.timezone))
@@ -146,7 +146,7 @@ async def _book(mongo: Mongo, request: Request, now: datetime) -> Booking:
     span = check_start(plan, start, now)
     staff = candidates(plan, span, request.staff_id)
     service = plan.service
-    hold = now + plan.policy.hold if service.spec.deposit_fen else None
+    hold = now + plan.policy.hold if service.deposit_fen else None
 
     async def attempt(s: AsyncClientSession) -> Booking:
         again = await mongo.db[c.BOOKINGS].find_one(first, session=s)
@@ -160,15 +160,16 @@ async def _book(mongo: Mongo, request: Request, now: datetime) -> Booking:
             "store_id": request.store.id,
             "member_id": request.member_id,
             "service_id": service.id,
-            "service_name": service.spec.name,
+            "service_name": service.name,
+            "item_id": service.spec.item_id,
             "staff_id": choice.staff_id,
             "resource_id": service.spec.resource_id,
             "unit": choice.unit,
             "start": start,
             "end": start + service.duration,
             "occupied_until": span.end,
-            "price_fen": service.spec.price_fen,
-            "deposit_fen": service.spec.deposit_fen,
+            "price_fen": service.price_fen,
+            "deposit_fen": service.deposit_fen,
             "status": (BookingStatus.HELD if hold else BookingStatus.BOOKED).value,
             "hold_expires_at": hold,
             "note": note,

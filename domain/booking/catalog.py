@@ -1,6 +1,9 @@
-"""What a store books: services (duration, buffer after, price, deposit, the staff qualified to perform them,
-the resource they need) and resources (chairs, beds, rooms, car bays) with a capacity of identical units.
-Owners and managers of the store set them up; archived ones stay on old bookings but cannot be booked.
+"""What a store books: services and resources (chairs, beds, rooms, car bays) with a capacity of identical units.
+
+A service is a catalog item of kind SERVICE (domain.catalog: its name and price, the one the counter sells and
+coupons name) made bookable at one store: duration, buffer after, deposit, the staff qualified to perform it and
+the resource it needs. Owners and managers of the store set them up; an archived service, or one whose item is
+no longer sold at the store, stays on old bookings but cannot be booked.
 """
 
 from dataclasses import dataclass
@@ -14,12 +17,12 @@ from db import collections as c
 from db.mongo import Doc, Mongo
 from domain.booking.access import MANAGERS, check_scope, find_store, staff_store
 from domain.booking.errors import BookingCode, BookingError
+from domain.catalog import CatalogItem, ItemKind, item_from_doc
 from domain.tenancy import Staff, staff_from_doc
 
 CELL_MINUTES = 5
 MAX_DURATION_MIN = 12 * 60
 MAX_BUFFER_MIN = 4 * 60
-MAX_PRICE_FEN = 100_000_000
 MAX_CAPACITY = 50
 
 
@@ -44,10 +47,9 @@ class Resource:
 
 @dataclass(frozen=True)
 class ServiceSpec:
-    name: str
+    item_id: ObjectId
     duration_min: int
     buffer_after_min: int
-    price_fen: int
     deposit_fen: int
     staff_ids: tuple[ObjectId, ...]
     resource_id: ObjectId | None
@@ -61,6 +63,25 @@ class Service:
     spec: ServiceSpec
     active: bool
     created_at: datetime
+    # The catalog item as it is now: a price change applies to bookings made from then on.
+    item: CatalogItem
+
+    @property
+    def name(self) -> str:
+        return self.item.spec.name
+
+    @property
+    def price_fen(self) -> int:
+        return self.item.spec.price_fen
+
+    @property
+    def deposit_fen(self) -> int:
+        # The item's price may have dropped below the deposit set earlier; a deposit never exceeds the price.
+        return min(self.spec.deposit_fen, self.price_fen)
+
+    @property
+    def bookable(self) -> bool:
+        return self.active and self.item.sold_at(self.store_id)
 
     @property
     def duration(self) -> timedelta:
@@ -72,17 +93,24 @@ class Service:
         return timedelta(minutes=self.spec.duration_min + self.spec.buffer_after_min)
 
 
-def service_from_doc(doc: Doc) -> Service:
+def service_from_doc(doc: Doc, item: CatalogItem) -> Service:
     spec = ServiceSpec(
-        name=doc["name"],
+        item_id=doc["item_id"],
         duration_min=doc["duration_min"],
         buffer_after_min=doc["buffer_after_min"],
-        price_fen=doc["price_fen"],
         deposit_fen=doc["deposit_fen"],
         staff_ids=tuple(doc["staff_ids"]),
         resource_id=doc["resource_id"],
     )
-    return Service(doc["_id"], doc["merchant_id"], doc["store_id"], spec, doc["active"], doc["created_at"])
+    return Service(doc["_id"], doc["merchant_id"], doc["store_id"], spec, doc["active"], doc["created_at"], item)
+
+
+async def _with_items(mongo: Mongo, docs: list[Doc]) -> list[Service]:
+    """The services with their catalog items, in one query whatever their number."""
+    ids = list({d["item_id"] for d in docs})
+    found = await mongo.db[c.CATALOG_ITEMS].find({"_id": {"$in": ids}}).to_list() if ids else []
+    items = {d["_id"]: item_from_doc(d) for d in found}
+    return [service_from_doc(d, items[d["item_id"]]) for d in docs]
 
 
 def resource_from_doc(doc: Doc) -> Resource:
@@ -112,12 +140,13 @@ def _check_minutes(value: int, low: int, high: int, field: str) -> None:
 
 
 async def _check_spec(mongo: Mongo, merchant_id: ObjectId, store_id: ObjectId, spec: ServiceSpec) -> ServiceSpec:
-    name = _check_name(spec.name, BookingCode.SERVICE_INVALID)
+    found_item = await mongo.db[c.CATALOG_ITEMS].find_one({"_id": spec.item_id, "merchant_id": merchant_id})
+    item = item_from_doc(found_item) if found_item else None
+    if item is None or item.spec.kind is not ItemKind.SERVICE or not item.sold_at(store_id):
+        raise BookingError(BookingCode.ITEM_NOT_BOOKABLE, "itemId")
     _check_minutes(spec.duration_min, CELL_MINUTES, MAX_DURATION_MIN, "durationMin")
     _check_minutes(spec.buffer_after_min, 0, MAX_BUFFER_MIN, "bufferAfterMin")
-    if not 0 <= spec.price_fen <= MAX_PRICE_FEN:
-        raise BookingError(BookingCode.SERVICE_INVALID, "priceFen")
-    if not 0 <= spec.deposit_fen <= spec.price_fen:
+    if not 0 <= spec.deposit_fen <= item.spec.price_fen:
         raise BookingError(BookingCode.SERVICE_INVALID, "depositFen")
     staff_ids = tuple(dict.fromkeys(spec.staff_ids))
     if not staff_ids:
@@ -137,10 +166,9 @@ async def _check_spec(mongo: Mongo, merchant_id: ObjectId, store_id: ObjectId, s
         if await mongo.db[c.RESOURCES].find_one(query) is None:
             raise BookingError(BookingCode.RESOURCE_NOT_FOUND, "resourceId")
     return ServiceSpec(
-        name,
+        spec.item_id,
         spec.duration_min,
         spec.buffer_after_min,
-        spec.price_fen,
         spec.deposit_fen,
         staff_ids,
         spec.resource_id,
@@ -149,10 +177,9 @@ async def _check_spec(mongo: Mongo, merchant_id: ObjectId, store_id: ObjectId, s
 
 def _spec_fields(spec: ServiceSpec) -> dict[str, Any]:
     return {
-        "name": spec.name,
+        "item_id": spec.item_id,
         "duration_min": spec.duration_min,
         "buffer_after_min": spec.buffer_after_min,
-        "price_fen": spec.price_fen,
         "deposit_fen": spec.deposit_fen,
         "staff_ids": list(spec.staff_ids),
         "resource_id": spec.resource_id,
@@ -171,7 +198,7 @@ async def create_service(*, mongo: Mongo, actor: Staff, store_id: ObjectId, spec
         "created_at": datetime.now(UTC),
     }
     await mongo.db[c.SERVICES].insert_one(doc)
-    return service_from_doc(doc)
+    return (await _with_items(mongo, [doc]))[0]
 
 
 async def update_service(
@@ -190,17 +217,18 @@ async def update_service(
     )
     if doc is None:
         raise BookingError(BookingCode.SERVICE_NOT_FOUND, "id")
-    return service_from_doc(doc)
+    return (await _with_items(mongo, [doc]))[0]
 
 
 async def get_service(*, mongo: Mongo, merchant_id: ObjectId, service_id: ObjectId) -> Service | None:
     doc = await mongo.db[c.SERVICES].find_one({"_id": service_id, "merchant_id": merchant_id})
-    return service_from_doc(doc) if doc else None
+    return (await _with_items(mongo, [doc]))[0] if doc else None
 
 
-async def list_services(*, mongo: Mongo, store_id: ObjectId, active_only: bool) -> list[Service]:
-    query: Doc = {"store_id": store_id, **({"active": True} if active_only else {})}
-    return [service_from_doc(d) for d in await mongo.db[c.SERVICES].find(query).sort("_id", 1).to_list()]
+async def list_services(*, mongo: Mongo, store_id: ObjectId, bookable_only: bool) -> list[Service]:
+    query: Doc = {"store_id": store_id, **({"active": True} if bookable_only else {})}
+    services = await _with_items(mongo, await mongo.db[c.SERVICES].find(query).sort("_id", 1).to_list())
+    return [s for s in services if s.bookable] if bookable_only else services
 
 
 def _check_capacity(capacity: int) -> None:
@@ -259,11 +287,11 @@ class Offer:
 
 
 async def offers(*, mongo: Mongo, merchant_id: ObjectId, store_id: ObjectId) -> list[Offer] | None:
-    """The store's active services, in three queries; None for a store that is not the merchant's."""
+    """The store's bookable services, in four queries; None for a store that is not the merchant's."""
     store = await find_store(mongo=mongo, merchant_id=merchant_id, store_id=store_id)
     if store is None:
         return None
-    services = await list_services(mongo=mongo, store_id=store.id, active_only=True)
+    services = await list_services(mongo=mongo, store_id=store.id, bookable_only=True)
     ids = list({sid for s in services for sid in s.spec.staff_ids})
     docs = await mongo.db[c.STAFF].find({"_id": {"$in": ids}, "active": True}).to_list() if ids else []
     staff = {d["_id"]: staff_from_doc(d) for d in docs}

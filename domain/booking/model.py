@@ -47,6 +47,8 @@ class Booking:
     member_id: ObjectId
     service_id: ObjectId
     service_name: str
+    # The catalog item the service is sold as: the visit's order line names it, so coupons for it apply.
+    item_id: ObjectId
     staff_id: ObjectId
     resource_id: ObjectId | None
     unit: int | None
@@ -92,6 +94,7 @@ def booking_from_doc(doc: Doc) -> Booking:
         member_id=doc["member_id"],
         service_id=doc["service_id"],
         service_name=doc["service_name"],
+        item_id=doc["item_id"],
         staff_id=doc["staff_id"],
         resource_id=doc["resource_id"],
         unit=doc["unit"],

@@ -221,7 +221,7 @@ async def booking_setup(*, mongo: Mongo, actor: Staff, store_id: ObjectId) -> Bo
     return BookingSetup(
         store=store,
         hours=await store_hours(mongo=mongo, store_id=store.id),
-        services=await list_services(mongo=mongo, store_id=store.id, active_only=False),
+        services=await list_services(mongo=mongo, store_id=store.id, bookable_only=False),
         resources=await list_resources(mongo=mongo, store_id=store.id),
         schedules=[StaffSchedule(d["staff_id"], _ranges_from(d["weekly"])) for d in schedule_docs],
         exceptions=[exception_from_doc(d) for d in exception_docs],

@@ -178,7 +178,7 @@ def free_slots(plan: DayPlan, now: datetime, staff_id: ObjectId | None = None) -
 
 async def _plan_for(*, mongo: Mongo, store: Store, service_id: ObjectId, day: date, now: datetime) -> DayPlan | None:
     service = await get_service(mongo=mongo, merchant_id=store.merchant_id, service_id=service_id)
-    if service is None or service.store_id != store.id or not service.active:
+    if service is None or service.store_id != store.id or not service.bookable:
         return None
     policy = await load_policy(mongo=mongo, merchant_id=store.merchant_id)
     return await load_day(mongo=mongo, store=store, service=service, policy=policy, day=day, now=now)

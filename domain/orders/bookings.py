@@ -39,7 +39,7 @@ async def deposit_paid(mongo: Mongo, booking_id: ObjectId) -> int:
 async def _visit_doc(
     mongo: Mongo, booking: Booking, discounts: Discounts, create_key: str, staff_id: ObjectId | None
 ) -> Doc:
-    lines = [Line(str(booking.service_id), LineKind.SERVICE, booking.service_name, booking.price_fen, 1)]
+    lines = [Line(str(booking.item_id), LineKind.SERVICE, booking.service_name, booking.price_fen, 1)]
     price = await price_order(
         mongo=mongo,
         merchant_id=booking.merchant_id,
@@ -73,7 +73,7 @@ async def member_booking_order(*, mongo: Mongo, booking: Booking, discounts: Dis
             field = "couponId" if discounts.coupon_id is not None else "usePoints"
             raise OrderError(OrderCode.DEPOSIT_NOT_DISCOUNTED, field)
         deposit = booking.deposit_fen
-        line = Line(str(booking.service_id), LineKind.AMOUNT, f"{booking.service_name} 定金", deposit, 1)
+        line = Line(str(booking.item_id), LineKind.AMOUNT, f"{booking.service_name} 定金", deposit, 1)
         doc = order_doc(
             merchant_id=booking.merchant_id,
             store_id=booking.store_id,

@@ -1,5 +1,5 @@
-"""The store's booking catalog as owners and managers change it: services (duration, buffer, price, deposit,
-qualified staff, the resource they need) and resources with their capacity.
+"""The store's booking catalog as owners and managers change it: services (a catalog service item made
+bookable: duration, buffer, deposit, qualified staff, the resource they need) and resources with their capacity.
 """
 
 from datetime import datetime
@@ -44,17 +44,18 @@ class Resource:
         )
 
 
-@strawberry.type
+@strawberry.type(description="A catalog item of kind SERVICE made bookable at one store.")
 class Service:
     id: strawberry.ID
+    item_id: strawberry.ID = strawberry.field(description="The CatalogItem: its name and price are the service's.")
     name: str
     duration_min: int
     buffer_after_min: int = strawberry.field(description="Clean-up time after each booking, kept free too.")
     price_fen: int
-    deposit_fen: int
+    deposit_fen: int = strawberry.field(description="Never more than the item's price.")
     staff_member_ids: list[strawberry.ID] = strawberry.field(description="The staff qualified to perform it.")
     resource_id: strawberry.ID | None
-    active: bool
+    active: bool = strawberry.field(description="Bookable: not archived, and its item still sold at the store.")
     created_at: datetime
 
     @classmethod
@@ -62,14 +63,15 @@ class Service:
         spec = s.spec
         return cls(
             id=to_global_id("Service", s.id),
-            name=spec.name,
+            item_id=to_global_id("CatalogItem", spec.item_id),
+            name=s.name,
             duration_min=spec.duration_min,
             buffer_after_min=spec.buffer_after_min,
-            price_fen=spec.price_fen,
-            deposit_fen=spec.deposit_fen,
+            price_fen=s.price_fen,
+            deposit_fen=s.deposit_fen,
             staff_member_ids=[to_global_id("StaffMember", i) for i in spec.staff_ids],
             resource_id=to_global_id("Resource", spec.resource_id) if spec.resource_id else None,
-            active=s.active,
+            active=s.bookable,
             created_at=s.created_at,
         )
 
@@ -77,10 +79,9 @@ class Service:
 @strawberry.input
 class CreateServiceInput:
     store_id: strawberry.ID
-    name: str
+    item_id: strawberry.ID = strawberry.field(description="A SERVICE catalog item sold at the store.")
     duration_min: int
     buffer_after_min: int = 0
-    price_fen: int
     deposit_fen: int = 0
     staff_ids: list[strawberry.ID]
     resource_id: strawberry.ID | None = None
@@ -89,10 +90,9 @@ class CreateServiceInput:
 @strawberry.input
 class UpdateServiceInput:
     id: strawberry.ID
-    name: str
+    item_id: strawberry.ID
     duration_min: int
     buffer_after_min: int = 0
-    price_fen: int
     deposit_fen: int = 0
     staff_ids: list[strawberry.ID]
     resource_id: strawberry.ID | None = None
@@ -133,17 +133,19 @@ def _ids(kind: str, gids: list[strawberry.ID]) -> list[ObjectId] | None:
 
 
 def _spec(info: Info, input: CreateServiceInput | UpdateServiceInput) -> catalog.ServiceSpec | list[UserError]:
+    item_id = from_global_id("CatalogItem", input.item_id)
     staff_ids = _ids("StaffMember", input.staff_ids)
     resource_id = from_global_id("Resource", input.resource_id) if input.resource_id else None
+    if item_id is None:
+        return info.context.invalid_id("itemId")
     if staff_ids is None:
         return info.context.invalid_id("staffIds")
     if input.resource_id and resource_id is None:
         return info.context.invalid_id("resourceId")
     return catalog.ServiceSpec(
-        name=input.name,
+        item_id=item_id,
         duration_min=input.duration_min,
         buffer_after_min=input.buffer_after_min,
-        price_fen=input.price_fen,
         deposit_fen=input.deposit_fen,
         staff_ids=tuple(staff_ids),
         resource_id=resource_id,

@@ -31,13 +31,13 @@ class BookableService:
 
     @classmethod
     def of(cls, offer: catalog.Offer) -> "BookableService":
-        spec = offer.service.spec
+        service = offer.service
         return cls(
-            id=to_global_id("Service", offer.service.id),
-            name=spec.name,
-            duration_min=spec.duration_min,
-            price_fen=spec.price_fen,
-            deposit_fen=spec.deposit_fen,
+            id=to_global_id("Service", service.id),
+            name=service.name,
+            duration_min=service.spec.duration_min,
+            price_fen=service.price_fen,
+            deposit_fen=service.deposit_fen,
             staff=[BookableStaff(id=to_global_id("StaffMember", s.id), name=s.name) for s in offer.staff],
         )
 

@@ -15,6 +15,7 @@ from bson import ObjectId
 
 from db import collections as c
 from db.mongo import Doc, Mongo
+from domain import catalog as items
 from domain import tenancy
 from domain.booking import bookings, catalog, queue, schedules
 from domain.booking.schedules import ClockRange
@@ -140,6 +141,12 @@ class Salon:
         return datetime.now(self.zone).date() + timedelta(days=1)
 
 
+async def service_item(mongo: Mongo, owner: tenancy.Staff, name: str, price_fen: int) -> ObjectId:
+    """A SERVICE item of the merchant's catalog, sold at every store: what a booking service is made from."""
+    spec = items.ItemSpec(items.ItemKind.SERVICE, name, price_fen, True, ())
+    return (await items.create_item(mongo=mongo, actor=owner, spec=spec)).id
+
+
 async def open_salon(
     mongo: Mongo,
     pii: PiiCipher,
@@ -167,10 +174,9 @@ async def open_salon(
             mongo=mongo, actor=owner, store_id=store.id, staff_id=member.staff.id, weekly=weekly or every_day()
         )
     spec = catalog.ServiceSpec(
-        name="精剪",
+        item_id=await service_item(mongo, owner, "精剪", 12_800),
         duration_min=duration,
         buffer_after_min=buffer,
-        price_fen=12_800,
         deposit_fen=deposit,
         staff_ids=tuple(m.staff.id for m in team),
         resource_id=resource_id,
@@ -180,11 +186,11 @@ async def open_salon(
 
 
 async def add_service(salon: Salon, mongo: Mongo, duration: int, buffer: int, **overrides: Any) -> catalog.Service:
+    name, price = overrides.get("name", f"{duration} 分钟护理"), overrides.get("price_fen", 9_900)
     spec = catalog.ServiceSpec(
-        name=overrides.get("name", f"{duration} 分钟护理"),
+        item_id=await service_item(mongo, salon.owner, name, price),
         duration_min=duration,
         buffer_after_min=buffer,
-        price_fen=overrides.get("price_fen", 9_900),
         deposit_fen=overrides.get("deposit_fen", 0),
         staff_ids=overrides.get("staff_ids", tuple(m.staff.id for m in salon.staff)),
         resource_id=overrides.get("resource_id"),
@@ -221,7 +227,7 @@ async def furnish_booking(mongo: Mongo, shop: Shop, staff: tenancy.Staff, member
     resource = await catalog.create_resource(
         mongo=mongo, actor=owner, store_id=store.id, name="洗头床", kind=catalog.ResourceKind.BED, capacity=2
     )
-    spec = catalog.ServiceSpec("洗剪吹", 60, 15, 8_800, 0, (staff.id,), None)
+    spec = catalog.ServiceSpec(await service_item(mongo, owner, "洗剪吹", 8_800), 60, 15, 0, (staff.id,), None)
     service = await catalog.create_service(mongo=mongo, actor=owner, store_id=store.id, spec=spec)
     leave = await schedules.add_exception(
         mongo=mongo,

@@ -1,14 +1,16 @@
-"""Booking setup through the admin API: an owner sets the policy, opening hours, a resource, a service with
-its qualified staff, weekly schedules and exceptions, and reads it all back; bad values each get their code,
-and only owners and managers of the store may change it.
+"""Booking setup through the admin API: an owner sets the policy, opening hours, a resource, a service (a
+catalog service item with its qualified staff), weekly schedules and exceptions, and reads it all back; bad
+values each get their code, and only owners and managers of the store may change it.
 """
 
 from typing import Any
 
 from db.mongo import Mongo
+from domain import catalog as items
 from domain.pii import PiiCipher
 from domain.tenancy import Role
-from tests.booking.conftest import admin_token, make_members, make_staff
+from schema.ids import to_global_id as gid_of
+from tests.booking.conftest import admin_token, make_members, make_staff, service_item
 from tests.conftest import Gql, Shop
 from tests.tenancy.conftest import forbidden, gid, open_store
 
@@ -29,10 +31,20 @@ mutation($input: CreateResourceInput!) {
   createResource(input: $input) { resource { id name kind capacity active } userErrors { field code } }
 }
 """
+CREATE_ITEM = """
+mutation($input: CreateCatalogItemInput!) {
+  createCatalogItem(input: $input) { catalogItem { id } userErrors { field code } }
+}
+"""
+UPDATE_ITEM = """
+mutation($input: UpdateCatalogItemInput!) {
+  updateCatalogItem(input: $input) { catalogItem { id } userErrors { field code } }
+}
+"""
 CREATE_SERVICE = """
 mutation($input: CreateServiceInput!) {
   createService(input: $input) {
-    service { id name durationMin bufferAfterMin priceFen depositFen staffMemberIds resourceId active }
+    service { id itemId name durationMin bufferAfterMin priceFen depositFen staffMemberIds resourceId active }
     userErrors { field code }
   }
 }
@@ -72,7 +84,7 @@ query($store: ID!) {
   }
 }
 """
-BOOKABLE = "query($store: ID!) { bookableServices(storeId: $store) { name durationMin staff { name } } }"
+BOOKABLE = "query($store: ID!) { bookableServices(storeId: $store) { name durationMin priceFen staff { name } } }"
 
 WEEKDAYS = ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
 
@@ -102,12 +114,13 @@ async def test_owner_sets_up_a_store_for_booking(gql: Gql, mongo: Mongo, pii: Pi
     room = await ok(
         gql, CREATE_RESOURCE, {"input": {"storeId": store, "name": "按摩房", "kind": "ROOM", "capacity": 3}}, token
     )
+    massage = {"kind": "SERVICE", "name": "全身按摩", "priceFen": 29_800}
+    item = (await ok(gql, CREATE_ITEM, {"input": massage}, token))["catalogItem"]["id"]
     service_input = {
         "storeId": store,
-        "name": "全身按摩",
+        "itemId": item,
         "durationMin": 90,
         "bufferAfterMin": 10,
-        "priceFen": 29_800,
         "depositFen": 5_000,
         "staffIds": [first.gid, second.gid],
         "resourceId": room["resource"]["id"],
@@ -122,7 +135,12 @@ async def test_owner_sets_up_a_store_for_booking(gql: Gql, mongo: Mongo, pii: Pi
     extra |= {"startsAt": "10:00", "endsAt": "14:00"}
     added = await ok(gql, ADD_EXCEPTION, {"input": extra}, token)
 
-    # then each change reads back as given
+    # then each change reads back as given, the service named and priced by its catalog item
+    assert (service["service"]["itemId"], service["service"]["name"], service["service"]["priceFen"]) == (
+        item,
+        "全身按摩",
+        29_800,
+    )
     assert policy["bookingPolicy"] == {
         "granularityMin": 30,
         "cancelCutoffMin": 240,
@@ -155,14 +173,19 @@ async def test_owner_sets_up_a_store_for_booking(gql: Gql, mongo: Mongo, pii: Pi
     [guest] = await make_members(mongo, shop.merchant.merchant.id, 1)
     offered = await gql("member", BOOKABLE, {"store": store}, token=guest.token)
     staff_names = [{"name": "技师1"}, {"name": "技师2"}]
-    assert offered["data"]["bookableServices"] == [{"name": "全身按摩", "durationMin": 90, "staff": staff_names}]
+    assert offered["data"]["bookableServices"] == [
+        {"name": "全身按摩", "durationMin": 90, "priceFen": 29_800, "staff": staff_names}
+    ]
 
-    # when the extra shift is removed and the service archived
+    # when the item's price changes at the counter, the extra shift is removed and the service archived
+    await ok(gql, UPDATE_ITEM, {"input": massage | {"id": item, "priceFen": 31_800}}, token)
+    repriced = (await gql("member", BOOKABLE, {"store": store}, token=guest.token))["data"]["bookableServices"]
     await ok(gql, REMOVE_EXCEPTION, {"id": added["scheduleException"]["id"]}, token)
     archive = {k: v for k, v in service_input.items() if k != "storeId"} | {"id": service["service"]["id"]}
     await ok(gql, UPDATE_SERVICE, {"input": archive | {"active": False}}, token)
 
-    # then members no longer see the service, and the setup lists only the leave
+    # then members saw the new price, then no longer see the service, and the setup lists only the leave
+    assert [s["priceFen"] for s in repriced] == [31_800]
     offered = await gql("member", BOOKABLE, {"store": store}, token=guest.token)
     assert offered["data"]["bookableServices"] == []
     setup = (await gql("admin", SETUP, {"store": store}, token=token))["data"]["storeBookingSetup"]
@@ -178,8 +201,20 @@ async def test_bad_setup_values_each_have_their_code(gql: Gql, mongo: Mongo, pii
     [here] = await make_staff(mongo, pii, shop.merchant.merchant.id, [shop.merchant.store.id], 1)
     [there] = await make_staff(mongo, pii, shop.merchant.merchant.id, [elsewhere.id], 1)
 
+    cut = await service_item(mongo, shop.merchant.owner, "精剪", 100)
+    shampoo = await items.create_item(
+        mongo=mongo,
+        actor=shop.merchant.owner,
+        spec=items.ItemSpec(items.ItemKind.PRODUCT, "洗发水", 6_800, True, ()),
+    )
+    only_there = await items.create_item(
+        mongo=mongo,
+        actor=shop.merchant.owner,
+        spec=items.ItemSpec(items.ItemKind.SERVICE, "二号店专享", 100, False, (elsewhere.id,)),
+    )
+
     def service(**overrides: Any) -> dict[str, Any]:
-        base = {"storeId": store, "name": "精剪", "durationMin": 60, "priceFen": 100, "staffIds": [here.gid]}
+        base = {"storeId": store, "itemId": gid_of("CatalogItem", cut), "durationMin": 60, "staffIds": [here.gid]}
         return {"input": base | overrides}
 
     def hours(*ranges: tuple[str, str]) -> dict[str, Any]:
@@ -200,7 +235,8 @@ async def test_bad_setup_values_each_have_their_code(gql: Gql, mongo: Mongo, pii
         (CREATE_SERVICE, service(depositFen=200), ("depositFen", "SERVICE_INVALID")),
         (CREATE_SERVICE, service(staffIds=[]), ("staffIds", "SERVICE_INVALID")),
         (CREATE_SERVICE, service(staffIds=[there.gid]), ("staffIds", "STAFF_NOT_FOUND")),
-        (CREATE_SERVICE, service(name=" "), ("name", "SERVICE_INVALID")),
+        (CREATE_SERVICE, service(itemId=gid_of("CatalogItem", shampoo.id)), ("itemId", "ITEM_NOT_BOOKABLE")),
+        (CREATE_SERVICE, service(itemId=gid_of("CatalogItem", only_there.id)), ("itemId", "ITEM_NOT_BOOKABLE")),
         (
             CREATE_RESOURCE,
             {"input": {"storeId": store, "name": "床", "kind": "BED", "capacity": 0}},

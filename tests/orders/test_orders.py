@@ -13,7 +13,7 @@ from schema.ids import to_global_id
 from tests.booking.conftest import open_salon
 from tests.checkout.conftest import ADMIN_CREATE_ORDER, MEMBER_CREATE_ORDER, cashier, key, scan_order, shopper
 from tests.conftest import Gql, Shop
-from tests.coupons.conftest import store_gid
+from tests.coupons.conftest import claimed_coupon, new_template, store_gid
 from tests.orders.test_catalog import add_item
 
 CLOSE_ORDER = """
@@ -141,6 +141,49 @@ async def test_a_member_pays_for_a_booking_with_one_order_at_a_time(
     assert [e["code"] for e in second["userErrors"]] == ["BOOKING_ALREADY_ORDERED"]
     assert closed["data"]["closeOrder"]["order"]["status"] == "CLOSED"
     assert third["userErrors"] == []
+
+
+async def test_a_coupon_for_the_catalog_service_applies_to_its_booking(
+    gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop, owner_token: str
+) -> None:
+    # given a 9.9 yuan experience coupon (体验券) for the 精剪 the counter sells, held by a member who booked 精剪
+    salon = await open_salon(mongo, pii, shop)
+    member = await shopper(mongo, shop)
+    item = str(salon.service.spec.item_id)
+    template = await new_template(
+        gql,
+        owner_token,
+        kind="EXPERIENCE",
+        title="精剪体验价",
+        valueFen=990,
+        minimumSpendFen=0,
+        itemId=item,
+        itemName="精剪",
+    )
+    coupon = await claimed_coupon(gql, member, template)
+    start = datetime.combine(salon.tomorrow(), time(10, 0), tzinfo=salon.zone).astimezone(UTC)
+    booked = await bookings.member_book(
+        mongo=mongo,
+        merchant_id=salon.merchant_id,
+        member_id=member.id,
+        store_id=salon.store.id,
+        service_id=salon.service.id,
+        staff_id=None,
+        start=start,
+        note="",
+        idempotency_key=key(),
+    )
+
+    # when they order the booking with the coupon
+    variables = {
+        "input": {"bookingId": to_global_id("Booking", booked.booking.id), "couponId": coupon, "idempotencyKey": key()}
+    }
+    body = await gql("member", MEMBER_CREATE_ORDER, variables, token=member.token)
+
+    # then the booked cut is the catalog's 精剪, so the coupon prices it at 9.9 yuan
+    payload = body["data"]["createOrder"]
+    assert payload["userErrors"] == []
+    assert (payload["order"]["price"]["listFen"], payload["order"]["price"]["dueFen"]) == (12_800, 990)
 
 
 async def test_a_scan_order_for_another_merchants_store_is_refused(gql: Gql, mongo: Mongo, shop: Shop) -> None:

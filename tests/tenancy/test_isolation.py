@@ -230,9 +230,8 @@ CASES: dict[str, Case] = {
         lambda ids: {
             "input": {
                 "storeId": ids["store"],
-                "name": "烫发",
+                "itemId": ids["catalog_item"],
                 "durationMin": 120,
-                "priceFen": 38_800,
                 "staffIds": [ids["staff"]],
                 "resourceId": ids["resource"],
             }
@@ -245,10 +244,9 @@ CASES: dict[str, Case] = {
         lambda ids: {
             "input": {
                 "id": ids["service"],
-                "name": "洗剪吹",
+                "itemId": ids["catalog_item"],
                 "durationMin": 60,
                 "bufferAfterMin": 15,
-                "priceFen": 8_800,
                 "staffIds": [ids["staff"]],
                 "resourceId": ids["resource"],
             }
