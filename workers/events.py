@@ -42,7 +42,7 @@ from domain.notifications.delivery import Outlets
 from domain.notifications.sms import LoggingSms
 from domain.outbox import OutboxEntry, TryAgainLater
 from domain.payouts import announce as payout_announcements
-from domain.payouts.settlement import PAYOUT_SENT
+from domain.payouts.settlement import PAYOUT_SENT, PAYOUT_WAITING
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,10 @@ async def notify_commission_accrued(clients: Clients, entry: OutboxEntry) -> Non
     await announcements.commission_accrued(outlets(clients), entry)
 
 
+async def notify_payout_waiting(clients: Clients, entry: OutboxEntry) -> None:
+    await payout_announcements.payout_waiting(outlets(clients), entry)
+
+
 async def notify_payout_sent(clients: Clients, entry: OutboxEntry) -> None:
     await payout_announcements.payout_sent(outlets(clients), entry)
 
@@ -138,6 +142,7 @@ HANDLERS: Mapping[str, tuple[Handler, ...]] = {
     "COMMISSION_ACCRUED": (notify_commission_accrued,),
     ORDER_PAID: (accrue_commissions,),
     ORDER_REFUNDED: (reverse_commissions,),
+    PAYOUT_WAITING: (notify_payout_waiting,),
     PAYOUT_SENT: (notify_payout_sent,),
 }
 

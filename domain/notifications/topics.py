@@ -20,6 +20,7 @@ class Topic(StrEnum):
     COUPON_RECEIVED = "COUPON_RECEIVED"
     COUPON_EXPIRING = "COUPON_EXPIRING"
     COMMISSION_ACCRUED = "COMMISSION_ACCRUED"
+    PAYOUT_WAITING = "PAYOUT_WAITING"
     PAYOUT_SENT = "PAYOUT_SENT"
     POINTS_CHANGED = "POINTS_CHANGED"
     LEVEL_UP = "LEVEL_UP"
@@ -68,9 +69,17 @@ TEMPLATES: dict[Topic, Template] = {
         (("amount1", "amount"), ("thing2", "source"), ("time3", "time")),
         "pages/shareholder/earnings",
     ),
+    # WeChat Pay holds a merchant transfer until the member confirms it in the mini-program, and closes it
+    # unconfirmed after about 24 hours: this is the message that gets the money collected.
+    Topic.PAYOUT_WAITING: Template(
+        "分红待收款",
+        "{amount} 已转出，请在 24 小时内到小程序确认收款，逾期将退回",
+        (("amount1", "amount"), ("time2", "time")),
+        "pages/shareholder/payouts",
+    ),
     Topic.PAYOUT_SENT: Template(
         "分红已发放",
-        "{amount} 已发放，请在小程序中确认收款",
+        "{amount} 已到账微信零钱",
         (("amount1", "amount"), ("time2", "time")),
         "pages/shareholder/payouts",
     ),

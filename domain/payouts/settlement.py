@@ -8,7 +8,8 @@ final state is never changed again. When a payout's last bill is final the payou
   the rests it carried are free to be carried again;
 - some paid: PARTIALLY_PAID; the unpaid rest goes back to available and joins the next payout.
 
-Anything paid announces PAYOUT_SENT through the outbox. Every money move is a ledger entry keyed by the payout.
+A bill waiting for the member to confirm it announces PAYOUT_WAITING (once per payout); anything paid announces
+PAYOUT_SENT through the outbox. Every money move is a ledger entry keyed by the payout.
 """
 
 import logging
@@ -31,6 +32,7 @@ from payments.wechatpay.transfers import TransferBill, TransferNotification, Tra
 log = logging.getLogger(__name__)
 
 PAYOUT_SENT = "PAYOUT_SENT"
+PAYOUT_WAITING = "PAYOUT_WAITING"
 _NET = {"$subtract": ["$amount_fen", "$reversed_fen"]}
 _FINAL_VALUES = [s.value for s in FINAL]
 
@@ -73,6 +75,15 @@ async def record_bill(*, mongo: Mongo, bill: TransferBill, now: datetime, pacing
         # Still moving: nothing else changes with it, so no transaction; a final state is never overwritten.
         change["$set"]["due_at"] = _next_look(bill.state, now, pacing)
         await mongo.db[c.PAYOUT_TRANSFERS].update_one({"_id": doc["_id"], "status": {"$nin": _FINAL_VALUES}}, change)
+        if status is TransferStatus.WAIT_USER_CONFIRM:
+            # One message per payout, however many of its bills wait and however often they are looked at.
+            await outbox.record_once(
+                mongo=mongo,
+                merchant_id=doc["merchant_id"],
+                kind=PAYOUT_WAITING,
+                payload={"payout_id": doc["payout_id"], "member_id": doc["beneficiary_id"]},
+                dedupe_key=f"payout.waiting:{doc['payout_id']}",
+            )
         return status
     change["$set"]["settled_at"] = now
     change["$unset"] = {"due_at": ""}

@@ -7,6 +7,8 @@ import asyncio
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bson import ObjectId
+
 from api.clients import Clients
 from db import collections as c
 from db.mongo import Mongo
@@ -18,14 +20,15 @@ from payments.sandbox.transfers import Outcome, TransferSandbox
 from tests.conftest import Shop, open_shop
 from tests.payouts.conftest import bills_of, earn, payouts_of, round_until_idle, shareholder_program, shareholders
 from workers.crons import cron_jobs
-from workers.events import HANDLERS, notify_payout_sent
+from workers.events import HANDLERS, notify_payout_sent, notify_payout_waiting
 
 CST = ZoneInfo("Asia/Shanghai")
 
 
-def test_the_payout_round_is_a_registered_cron_and_payout_sent_has_a_handler() -> None:
+def test_the_payout_round_is_a_registered_cron_and_payout_events_have_handlers() -> None:
     assert "payouts" in {job.name for job in cron_jobs()}
     assert HANDLERS["PAYOUT_SENT"] == (notify_payout_sent,)
+    assert HANDLERS["PAYOUT_WAITING"] == (notify_payout_waiting,)
 
 
 def test_the_latest_slot_is_the_last_chosen_weekday_at_the_hour_in_the_merchants_zone() -> None:
@@ -74,20 +77,34 @@ async def test_the_worker_pays_out_on_schedule_and_the_member_is_told(
     [a] = await shareholders(mongo, shop, await shareholder_program(mongo, shop), 1)
     await earn(mongo, shop, a.id, 1_234)
 
-    # when the worker's payout rounds run, and the member confirms the transfer
+    # when the worker's payout rounds run (twice: the bill is looked at again while it waits) and the worker
+    # handles the PAYOUT_WAITING event, twice, as a re-run would
     await round_until_idle(mongo, channel)
+    await round_until_idle(mongo, channel)
+    [waiting] = await mongo.db[c.OUTBOX].find({"kind": "PAYOUT_WAITING"}).to_list()
+    for _ in range(2):
+        await notify_payout_waiting(clients, outbox.entry_from_doc(waiting))
+
+    # then the member is asked, once, to collect the transfer before WeChat Pay closes it
+    notes = await mongo.db[c.NOTIFICATIONS].find({"member_id": a.id}).to_list()
+    assert [(n["topic"], n["title"]) for n in notes] == [("PAYOUT_WAITING", "分红待收款")]
+    assert "12.34元" in notes[0]["body"] and "24 小时内" in notes[0]["body"]
+
+    # when the member confirms the transfer and the worker handles PAYOUT_SENT (twice), and a late PAYOUT_WAITING
     [payout] = await payouts_of(mongo, a.id)
     [bill] = await bills_of(mongo, payout["_id"])
     await transfers.confirm(bill["out_bill_no"], Outcome.SUCCESS)
-
-    # and the worker handles the PAYOUT_SENT event (twice, as a re-run would)
     [event] = await mongo.db[c.OUTBOX].find({"kind": "PAYOUT_SENT"}).to_list()
     for _ in range(2):
         await notify_payout_sent(clients, outbox.entry_from_doc(event))
+    await notify_payout_waiting(clients, outbox.entry_from_doc(waiting | {"_id": ObjectId()}))
 
-    # then the scheduled run paid them, and their inbox says so, once
+    # then the scheduled run paid them, their inbox says so once, and nothing more asks them to collect it
     run = await mongo.db[c.PAYOUT_RUNS].find_one({"_id": payout["run_id"]})
     assert run is not None and run["trigger"] == "SCHEDULE"
-    notes = await mongo.db[c.NOTIFICATIONS].find({"member_id": a.id}).to_list()
-    assert [(n["topic"], n["title"]) for n in notes] == [("PAYOUT_SENT", "分红已发放")]
-    assert "12.34元" in notes[0]["body"]
+    notes = await mongo.db[c.NOTIFICATIONS].find({"member_id": a.id}).sort("_id", 1).to_list()
+    assert [(n["topic"], n["title"]) for n in notes] == [
+        ("PAYOUT_WAITING", "分红待收款"),
+        ("PAYOUT_SENT", "分红已发放"),
+    ]
+    assert "12.34元" in notes[1]["body"]
