@@ -27,6 +27,7 @@ from domain.booking.model import (
     announce,
     booking_from_doc,
     find_booking,
+    occupy_cells,
     reminder_for,
 )
 from domain.booking.policy import load_policy
@@ -181,16 +182,7 @@ async def _book(mongo: Mongo, request: Request, now: datetime) -> Booking:
         }
         await mongo.db[c.BOOKINGS].insert_one(doc, session=s)
         booking = booking_from_doc(doc)
-        await occupancy.occupy(
-            mongo=mongo,
-            session=s,
-            merchant_id=booking.merchant_id,
-            booking_id=booking.id,
-            keys=booking.cell_keys(),
-            span=span,
-            hold_expires_at=hold,
-            now=now,
-        )
+        await occupy_cells(mongo=mongo, session=s, booking=booking, hold_expires_at=hold, now=now)
         if hold is None:
             await announce(
                 mongo=mongo, session=s, booking=booking, kind=EventKind.BOOKING_CONFIRMED, policy=plan.policy
@@ -280,16 +272,7 @@ async def _reschedule(
         if doc is None:
             raise BookingError(BookingCode.BOOKING_STATUS_INVALID, "bookingId")
         booking = booking_from_doc(doc)
-        await occupancy.occupy(
-            mongo=mongo,
-            session=s,
-            merchant_id=booking.merchant_id,
-            booking_id=booking.id,
-            keys=booking.cell_keys(),
-            span=span,
-            hold_expires_at=None,
-            now=now,
-        )
+        await occupy_cells(mongo=mongo, session=s, booking=booking, hold_expires_at=None, now=now)
         if current.reminder_key is not None:
             await outbox.cancel(mongo=mongo, session=s, dedupe_key=current.reminder_key)
         await announce(

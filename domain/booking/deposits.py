@@ -14,7 +14,15 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from db import collections as c
 from db.mongo import Mongo
 from domain.booking import occupancy
-from domain.booking.model import Booking, BookingStatus, EventKind, announce, booking_from_doc, reminder_for
+from domain.booking.model import (
+    Booking,
+    BookingStatus,
+    EventKind,
+    announce,
+    booking_from_doc,
+    occupy_cells,
+    reminder_for,
+)
 from domain.booking.policy import load_policy
 
 # Past the hold: these already hold their slot for good (a redelivered payment finds them so).
@@ -42,16 +50,7 @@ async def confirm_paid_hold(
     policy = await load_policy(mongo=mongo, merchant_id=booking.merchant_id)
     # Ours go, lapsed or not, and come back without an expiry: one shape whether the hold ran out or not.
     await occupancy.release(mongo=mongo, session=s, booking_id=booking.id)
-    await occupancy.occupy(
-        mongo=mongo,
-        session=s,
-        merchant_id=booking.merchant_id,
-        booking_id=booking.id,
-        keys=keys,
-        span=booking.span,
-        hold_expires_at=None,
-        now=now,
-    )
+    await occupy_cells(mongo=mongo, session=s, booking=booking, hold_expires_at=None, now=now)
     changes = {
         "status": BookingStatus.BOOKED.value,
         "hold_expires_at": None,

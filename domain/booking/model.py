@@ -134,6 +134,27 @@ async def find_booking(
     return booking_from_doc(doc)
 
 
+async def occupy_cells(
+    *,
+    mongo: Mongo,
+    session: AsyncClientSession,
+    booking: Booking,
+    hold_expires_at: datetime | None,
+    now: datetime,
+) -> None:
+    """The booking's staff member (and resource unit) taken for its span, in its transaction."""
+    await occupancy.occupy(
+        mongo=mongo,
+        session=session,
+        merchant_id=booking.merchant_id,
+        booking_id=booking.id,
+        keys=booking.cell_keys(),
+        span=booking.span,
+        hold_expires_at=hold_expires_at,
+        now=now,
+    )
+
+
 def reminder_for(
     booking_id: ObjectId, version: int, start: datetime, policy: BookingPolicy, now: datetime
 ) -> str | None:
