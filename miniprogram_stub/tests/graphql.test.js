@@ -55,7 +55,7 @@ test("an expired access token is refreshed once and the request sent again", asy
 test("a refused refresh signs the member in again instead", async () => {
   const wx = fakeWx((request) => {
     if (operation(request) === "Refresh") {
-      const refused = { field: "refreshToken", code: "REFRESH_TOKEN_INVALID", message: "请重新登录" };
+      const refused = { field: "refreshToken", code: "REFRESH_TOKEN_REUSED", message: "请重新登录" };
       return ok({ refreshToken: { session: null, userErrors: [refused] } });
     }
     return request.header.Authorization === "Bearer fresh" ? ok({ me: { id: "m" } }) : { statusCode: 401, data: {} };
