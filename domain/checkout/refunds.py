@@ -102,7 +102,8 @@ async def refund_deposit(*, mongo: Mongo, providers: Providers, booking_id: Obje
     first = await mongo.db[c.REFUNDS].find_one({"merchant_id": order.merchant_id, "idem_key": key})
     if first is not None:
         return (await _replay(mongo, providers, first, order.id)).refund
-    left = order.price.due_fen - order.refunded_fen
+    # What staff already refunded, or are refunding now, is not refunded again.
+    left = order.price.due_fen - order.refunded_fen - int(doc.get("refund_reserved_fen", 0))
     if order.status.value not in REFUNDABLE or order.payment_id is None or left <= 0:
         return None
     try:

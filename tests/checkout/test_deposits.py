@@ -29,6 +29,7 @@ from tests.checkout.conftest import (
     open_payment,
     order_doc,
     outbox,
+    refund,
     shopper,
 )
 from tests.conftest import Gql, Shop
@@ -310,3 +311,22 @@ async def test_cancelling_an_unpaid_hold_refunds_nothing(
     # then the event is done and nothing was refunded
     assert outcome == "done"
     assert await mongo.db[c.REFUNDS].count_documents({}) == 0
+
+
+async def test_a_deposit_partly_refunded_by_staff_gives_back_only_the_rest_on_cancelling(
+    gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop, payments_sandbox: PaymentsSandbox, clients: Clients
+) -> None:
+    # given a member who paid a 50 yuan deposit, 10 of which the owner has already refunded as a goodwill gesture
+    hold = await hold_with_deposit(gql, mongo, pii, shop)
+    await pay_by_wechat(gql, mongo, payments_sandbox, hold.member, hold.deposit_order)
+    goodwill = await refund(gql, hold.salon.owner_token, hold.deposit_order, 1_000)
+
+    # when the member cancels and the worker runs the refund event
+    await gql("member", MEMBER_CANCEL, {"id": hold.booking}, token=hold.member.token)
+    [due] = await outbox(mongo, "DEPOSIT_REFUND_DUE")
+    await run_event(clients, due["_id"])
+
+    # then only the 40 yuan left went back, so the deposit was refunded exactly once in all
+    refunds = await mongo.db[c.REFUNDS].find({}).sort("_id", 1).to_list()
+    assert goodwill["userErrors"] == []
+    assert [r["amount_fen"] for r in refunds] == [1_000, 4_000]
