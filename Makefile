@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 
-.PHONY: dev test lint setup uv redis schema
+.PHONY: dev test lint setup uv redis node schema
 
 uv:
 	@command -v uv >/dev/null 2>&1 || test -x $(HOME)/.local/bin/uv || python3 -m pip install --user --quiet uv
@@ -15,7 +15,14 @@ redis: uv
 	   (apt-get update -qq >/dev/null && apt-get install -y -qq redis-server >/dev/null)); \
 	else $(UV) sync --locked --group redis-binary; fi
 
-setup: uv redis
+# Node.js runs the mini-program reference client's tests (miniprogram_stub/); Debian's package if it is missing.
+node:
+	@command -v node >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get install -y -qq nodejs >/dev/null 2>&1 || \
+	   (apt-get update -qq >/dev/null && apt-get install -y -qq nodejs >/dev/null)); } || \
+	  echo "node not found: the mini-program client's tests will fail; install Node.js 18 or newer"
+
+setup: uv redis node
 	@$(UV) sync --locked --inexact
 
 dev: setup
