@@ -18,6 +18,7 @@ from db.mongo import Doc, Mongo
 from domain import catalog as items
 from domain import tenancy
 from domain.booking import bookings, catalog, queue, schedules
+from domain.booking.model import Booking
 from domain.booking.schedules import ClockRange
 from domain.pii import PiiCipher
 from domain.sessions import Audience, Principal, TokenSigner
@@ -196,6 +197,22 @@ async def add_service(salon: Salon, mongo: Mongo, duration: int, buffer: int, **
         resource_id=overrides.get("resource_id"),
     )
     return await catalog.create_service(mongo=mongo, actor=salon.owner, store_id=salon.store.id, spec=spec)
+
+
+async def book_tomorrow(mongo: Mongo, salon: Salon, member_id: ObjectId, clock: str = "10:00") -> Booking:
+    """The member's booking of the salon's service tomorrow at `clock`, with whichever technician is free."""
+    made = await bookings.member_book(
+        mongo=mongo,
+        merchant_id=salon.merchant_id,
+        member_id=member_id,
+        store_id=salon.store.id,
+        service_id=salon.service.id,
+        staff_id=None,
+        start=salon.local(salon.tomorrow(), clock),
+        note="",
+        idempotency_key=key(),
+    )
+    return made.booking
 
 
 def oid(type_name: str, gid: str) -> ObjectId:

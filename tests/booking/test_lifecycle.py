@@ -15,7 +15,7 @@ from domain.cards.count_cards import grant_count_card, live_count_cards
 from domain.cards.ledger import SYSTEM
 from domain.pii import PiiCipher
 from schema.ids import to_global_id
-from tests.booking.conftest import Person, Salon, key, make_members, oid, open_salon, outbox
+from tests.booking.conftest import Person, Salon, book_tomorrow, key, make_members, oid, open_salon, outbox
 from tests.conftest import Gql, Shop
 
 BOOK = """
@@ -182,28 +182,18 @@ async def test_no_show_only_after_the_start_and_it_frees_the_time(mongo: Mongo, 
     # given a booking tomorrow at 10:00
     salon = await open_salon(mongo, pii, shop, staff=1)
     [guest] = await make_members(mongo, salon.merchant_id, 1)
-    start = salon.local(salon.tomorrow(), "10:00")
-    made = await bookings.member_book(
-        mongo=mongo,
-        merchant_id=salon.merchant_id,
-        member_id=guest.id,
-        store_id=salon.store.id,
-        service_id=salon.service.id,
-        staff_id=None,
-        start=start,
-        note="",
-        idempotency_key=key(),
-    )
+    made = await book_tomorrow(mongo, salon, guest.id)
+    start = made.start
     desk = salon.staff[0].staff
 
     # when staff mark it a no-show before it starts, and ten minutes after
     try:
-        await lifecycle.mark_no_show(mongo=mongo, actor=desk, booking_id=made.booking.id)
+        await lifecycle.mark_no_show(mongo=mongo, actor=desk, booking_id=made.id)
         raise AssertionError("marked a no-show before the start")
     except BookingError as e:
         early = e.code
     marked = await lifecycle.mark_no_show(
-        mongo=mongo, actor=desk, booking_id=made.booking.id, now=start + timedelta(minutes=10)
+        mongo=mongo, actor=desk, booking_id=made.id, now=start + timedelta(minutes=10)
     )
 
     # then the first is refused, the second is NO_SHOW and its cells are gone

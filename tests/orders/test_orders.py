@@ -2,15 +2,13 @@
 a member paying for a booking (once), closing an unpaid order, and a replayed key returning the first order.
 """
 
-from datetime import UTC, datetime, time
 from typing import Any
 
 from db.mongo import Mongo
-from domain.booking import bookings
 from domain.cards.points import record_payment
 from domain.pii import PiiCipher
 from schema.ids import to_global_id
-from tests.booking.conftest import open_salon
+from tests.booking.conftest import book_tomorrow, open_salon
 from tests.checkout.conftest import ADMIN_CREATE_ORDER, MEMBER_CREATE_ORDER, cashier, key, scan_order, shopper
 from tests.conftest import Gql, Shop
 from tests.coupons.conftest import claimed_coupon, new_template, store_gid
@@ -104,19 +102,8 @@ async def test_a_member_pays_for_a_booking_with_one_order_at_a_time(
     # given a member booked for a 128 yuan cut tomorrow
     salon = await open_salon(mongo, pii, shop)
     member = await shopper(mongo, shop)
-    start = datetime.combine(salon.tomorrow(), time(10, 0), tzinfo=salon.zone).astimezone(UTC)
-    booked = await bookings.member_book(
-        mongo=mongo,
-        merchant_id=salon.merchant_id,
-        member_id=member.id,
-        store_id=salon.store.id,
-        service_id=salon.service.id,
-        staff_id=None,
-        start=start,
-        note="",
-        idempotency_key=key(),
-    )
-    booking = {"bookingId": to_global_id("Booking", booked.booking.id)}
+    booked = await book_tomorrow(mongo, salon, member.id)
+    booking = {"bookingId": to_global_id("Booking", booked.id)}
 
     async def order_it() -> dict[str, Any]:
         variables = {"input": booking | {"idempotencyKey": key()}}
@@ -161,22 +148,11 @@ async def test_a_coupon_for_the_catalog_service_applies_to_its_booking(
         itemName="精剪",
     )
     coupon = await claimed_coupon(gql, member, template)
-    start = datetime.combine(salon.tomorrow(), time(10, 0), tzinfo=salon.zone).astimezone(UTC)
-    booked = await bookings.member_book(
-        mongo=mongo,
-        merchant_id=salon.merchant_id,
-        member_id=member.id,
-        store_id=salon.store.id,
-        service_id=salon.service.id,
-        staff_id=None,
-        start=start,
-        note="",
-        idempotency_key=key(),
-    )
+    booked = await book_tomorrow(mongo, salon, member.id)
 
     # when they order the booking with the coupon
     variables = {
-        "input": {"bookingId": to_global_id("Booking", booked.booking.id), "couponId": coupon, "idempotencyKey": key()}
+        "input": {"bookingId": to_global_id("Booking", booked.id), "couponId": coupon, "idempotencyKey": key()}
     }
     body = await gql("member", MEMBER_CREATE_ORDER, variables, token=member.token)
 
