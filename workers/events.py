@@ -30,6 +30,7 @@ from api.clients import Clients
 from domain import outbox
 from domain.booking.model import EventKind
 from domain.booking.queue import QueueEvent
+from domain.cards.ledger import POINTS_CHANGED
 from domain.checkout.refunds import refund_deposit
 from domain.commissions.accrual import on_order_paid
 from domain.commissions.events import ORDER_PAID, ORDER_REFUNDED, OrderPaid, OrderRefunded
@@ -83,6 +84,10 @@ async def notify_level_up(clients: Clients, entry: OutboxEntry) -> None:
     await announcements.level_up(outlets(clients), entry)
 
 
+async def notify_points_changed(clients: Clients, entry: OutboxEntry) -> None:
+    await announcements.points_changed(outlets(clients), entry)
+
+
 async def notify_queue(clients: Clients, entry: OutboxEntry) -> None:
     await announcements.queue_called(outlets(clients), entry)
 
@@ -129,6 +134,7 @@ async def reverse_commissions(clients: Clients, entry: OutboxEntry) -> None:
 # member is told through domain.notifications.delivery.notify, topic PAYOUT_SENT).
 HANDLERS: Mapping[str, tuple[Handler, ...]] = {
     "LEVEL_UP": (notify_level_up,),
+    POINTS_CHANGED: (notify_points_changed,),
     EventKind.BOOKING_CONFIRMED.value: (notify_booking,),
     EventKind.BOOKING_RESCHEDULED.value: (notify_booking,),
     EventKind.BOOKING_CANCELLED.value: (notify_booking,),

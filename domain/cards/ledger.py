@@ -23,6 +23,7 @@ from pymongo.errors import DuplicateKeyError
 
 from db import collections as c
 from db.mongo import Doc, Mongo, transaction
+from domain import outbox
 from domain.cards.errors import CardCode, CardError
 from domain.pagination import Page, clamp
 
@@ -49,6 +50,7 @@ class EntryKind(StrEnum):
 
 # What a LOST card refuses: value leaving through a counter. Credits, refunds and staff adjustments go on.
 SPENDING = frozenset({EntryKind.REDEEM, EntryKind.SPEND, EntryKind.COUNT_USE})
+POINTS_CHANGED = "POINTS_CHANGED"
 
 
 class CardStatus(StrEnum):
@@ -279,6 +281,16 @@ async def post(*, mongo: Mongo, session: AsyncClientSession, posting: Posting) -
         "at": now,
     }
     await mongo.db[c.LEDGER].insert_one(entry, session=session)
+    if posting.account is Account.POINTS and posting.amount != 0:
+        # 积分变动: the member is told of every change of their points, in the transaction that made it.
+        await outbox.record(
+            mongo=mongo,
+            session=session,
+            merchant_id=posting.merchant_id,
+            kind=POINTS_CHANGED,
+            payload={"member_id": posting.member_id, "entry_id": entry["_id"]},
+            dedupe_key=f"ledger:{entry['_id']}:points",
+        )
     return entry_from_doc(entry)
 
 

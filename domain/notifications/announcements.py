@@ -64,6 +64,24 @@ async def booking_changed(out: Outlets, entry: OutboxEntry) -> None:
     await _tell(out, entry, p["member_id"], _BOOKING_TOPICS[EventKind(entry.kind)], fields)
 
 
+# How each kind of points entry reads to the member; an adjustment says the staff's own reason.
+_POINTS_REASONS = {"EARN": "消费获得", "REDEEM": "积分抵扣", "ADJUSTMENT": "积分调整"}
+
+
+async def points_changed(out: Outlets, entry: OutboxEntry) -> None:
+    """POINTS_CHANGED {member_id, entry_id}: what changed, why, and the balance it left (as of that entry)."""
+    doc = await out.mongo.db[c.LEDGER].find_one({"_id": entry.payload["entry_id"], "merchant_id": entry.merchant_id})
+    if doc is None:
+        return
+    reason = (doc.get("reason") or "") if doc["kind"] == "ADJUSTMENT" else ""
+    fields = {
+        "change": f"{doc['amount']:+d}",
+        "balance": str(doc["balance_after"]),
+        "reason": reason or _POINTS_REASONS.get(doc["kind"], "积分变动"),
+    }
+    await _tell(out, entry, doc["member_id"], Topic.POINTS_CHANGED, fields)
+
+
 async def level_up(out: Outlets, entry: OutboxEntry) -> None:
     p = entry.payload
     await _tell(out, entry, p["member_id"], Topic.LEVEL_UP, {"level": p["to_level_name"]})

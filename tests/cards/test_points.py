@@ -52,7 +52,9 @@ async def test_payment_crossing_a_threshold_raises_the_level_and_writes_one_leve
     # and a replay of the crossing payment changes nothing and says the same
     replay = await _pay(mongo, customer, 50_000, key="order-2:earn")
     assert replay.entry.replayed and replay.leveled_up and replay.level.id == crossing.level.id
-    assert await mongo.db[c.OUTBOX].count_documents({}) == 1
+    assert await mongo.db[c.OUTBOX].count_documents({"kind": "LEVEL_UP"}) == 1
+    # and each of the three payments (not the replay) tells the member of their points, once
+    assert await mongo.db[c.OUTBOX].count_documents({"kind": "POINTS_CHANGED"}) == 3
     assert (await card_doc(mongo, customer))["lifetime_paid_fen"] == 120_000
 
 

@@ -1,6 +1,7 @@
 """Events told to members, end to end through the worker: a booking confirmed at once and reminded (by WeChat
 and SMS) when due, in the store's local time; a cancelled booking's reminder never sent; a coupon's expiry
-warned once however often the sweep runs; a shareholder's commission (分红到账) told to them alone.
+warned once however often the sweep runs; a shareholder's commission (分红到账) told to them alone; every change
+of a member's points (积分变动) told with its reason and the balance it left.
 """
 
 import logging
@@ -14,7 +15,10 @@ from api.settings import Settings
 from db import collections as c
 from db.mongo import Mongo
 from domain import outbox
+from domain.cards.adjustments import StoredValuePart, adjust_balance
 from domain.cards.card import issue_card
+from domain.cards.ledger import Account
+from domain.cards.points import record_payment
 from domain.coupons import claims, expiry
 from domain.notifications.topics import Topic
 from domain.pii import PiiCipher
@@ -179,3 +183,40 @@ async def test_a_shareholder_is_told_of_each_commission_and_staff_are_not(
     assert template_id == TEMPLATES["COMMISSION_ACCRUED"]
     assert (data["amount1"], data["thing2"]) == ("12.34元", "小王0")
     assert await mongo.db[c.NOTIFICATIONS].count_documents({"topic": "COMMISSION_ACCRUED"}) == 1
+
+
+async def test_every_change_of_points_is_told_with_its_reason_and_the_balance_left(
+    settings: Settings, mongo: Mongo, pii: PiiCipher, shop: Shop, channels: Channels
+) -> None:
+    # given a member who allowed 积分变动 messages twice
+    person, to = await guest(mongo, pii, shop, Topic.POINTS_CHANGED, Topic.POINTS_CHANGED)
+    merchant_id = shop.merchant.merchant.id
+
+    # when they pay 128 yuan, and the owner takes 28 points back for a mistake, and the worker runs twice
+    await record_payment(
+        mongo=mongo,
+        merchant_id=merchant_id,
+        member_id=person.id,
+        paid_fen=12_800,
+        reference="order:1",
+        idempotency_key="order:1:earn",
+    )
+    await adjust_balance(
+        mongo=mongo,
+        actor=shop.merchant.owner,
+        member_id=person.id,
+        account=Account.POINTS,
+        amount=-28,
+        part=StoredValuePart.BONUS,
+        reason="误加积分更正",
+        idempotency_key=uuid.uuid4().hex,
+    )
+    await run_worker(settings)
+    await run_worker(settings)
+
+    # then each change reached them once, saying why, by how much, and what was left
+    sent = [data for template_id, data in messages(channels, to) if template_id == TEMPLATES["POINTS_CHANGED"]]
+    assert [(d["character_string1"], d["number2"], d["thing3"]) for d in sent] == [
+        ("+128", "128", "消费获得"),
+        ("-28", "100", "误加积分更正"),
+    ]
