@@ -45,13 +45,6 @@ class RefundResult:
     replayed: bool
 
 
-async def _doc(mongo: Mongo, collection: str, query: Doc, session: AsyncClientSession | None = None) -> Doc:
-    doc = await mongo.db[collection].find_one(query, session=session)
-    if doc is None:
-        raise RuntimeError(f"{collection} {query} is missing")
-    return doc
-
-
 def _check_reason(reason: str) -> str:
     reason = reason.strip()
     if not reason or len(reason) > MAX_REASON:
