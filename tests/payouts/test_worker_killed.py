@@ -29,6 +29,11 @@ from tests.payouts.conftest import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
+# A worker killed inside a transaction leaves it open on the server until the transaction lifetime (60 s) ends
+# it; its successor's transactions on the same documents conflict and retry until then. The waits allow for
+# that (they are limits, not timings: a run that is not held up finishes in seconds).
+ORPHANED_TRANSACTION_S = 60
+WAIT_S = ORPHANED_TRANSACTION_S + 90
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
@@ -84,15 +89,15 @@ async def test_a_worker_killed_mid_batch_and_restarted_pays_every_beneficiary_ex
     with tempfile.TemporaryFile() as log:
         # when the worker is killed while it holds the payouts
         first = await start_worker(env, log)
-        await wait_for(lambda: held(3), seconds=60)
+        await wait_for(lambda: held(3), seconds=WAIT_S)
         await kill(first)
         # and its successor is killed while it sends the transfer bills
         second = await start_worker(env, log)
-        await wait_for(lambda: sent(6), seconds=60)
+        await wait_for(lambda: sent(6), seconds=WAIT_S)
         await kill(second)
         # and a third one, a few minutes later, runs until there is nothing left to do
         third = await start_worker({**env, "PAYOUT_CLOCK_AHEAD_S": "180"}, log)
-        finished = await asyncio.wait_for(third.wait(), 120)
+        finished = await asyncio.wait_for(third.wait(), WAIT_S)
         log.seek(0)
         assert finished == 0, log.read().decode()
 
