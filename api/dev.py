@@ -22,8 +22,11 @@ from api import embedded
 from api.sandbox import sandbox_env, sandbox_keys_path
 from api.settings import Settings
 from db.indexes import ensure_indexes
-from db.mongo import open_mongo
+from db.mongo import Mongo, open_mongo
+from domain import catalog as items
 from domain import tenancy
+from domain.booking import catalog, schedules
+from domain.booking.schedules import ClockRange
 from domain.pii import PiiCipher
 from payments.sandbox import SandboxKeys
 from schema.ids import to_global_id
@@ -69,6 +72,18 @@ def dev_secrets(data_dir: Path) -> dict[str, str]:
     }
 
 
+async def _open_for_booking(mongo: Mongo, owner: tenancy.Staff, store: tenancy.Store) -> None:
+    """The demo store open 09:00-21:00 every day with its owner taking bookings for a 精剪, so the booking
+    screens have something to show from the first start."""
+    week = [ClockRange(day, "09:00", "21:00") for day in range(7)]
+    await schedules.set_store_hours(mongo=mongo, actor=owner, store_id=store.id, hours=week)
+    await schedules.set_staff_schedule(mongo=mongo, actor=owner, store_id=store.id, staff_id=owner.id, weekly=week)
+    cut = items.ItemSpec(items.ItemKind.SERVICE, "精剪", 12_800, True, ())
+    item = await items.create_item(mongo=mongo, actor=owner, spec=cut)
+    spec = catalog.ServiceSpec(item.id, 60, 15, 0, (owner.id,), None)
+    await catalog.create_service(mongo=mongo, actor=owner, store_id=store.id, spec=spec)
+
+
 async def seed_demo(settings: Settings) -> str:
     mongo = open_mongo(settings.mongodb_uri.get_secret_value(), settings.mongodb_db)
     try:
@@ -89,6 +104,7 @@ async def seed_demo(settings: Settings) -> str:
             owner_phone=DEMO_PHONE,
             owner_password=password,
         )
+        await _open_for_booking(mongo, created.owner, created.store)
         note = f"owner login phone {DEMO_PHONE} password {password}"
         (settings.data_dir / "demo-login.txt").write_text(note + "\n")
         return f"demo merchant {to_global_id('Merchant', created.merchant.id)} created: {note}"
