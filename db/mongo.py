@@ -41,3 +41,11 @@ async def transaction(mongo: Mongo, fn: Callable[[AsyncClientSession], Awaitable
             read_concern=ReadConcern("snapshot"),
             write_concern=WriteConcern("majority"),
         )
+
+
+async def required_doc(mongo: Mongo, collection: str, query: Doc, session: AsyncClientSession | None = None) -> Doc:
+    """The one document `query` names, which the caller knows exists (it wrote or read it moments ago)."""
+    doc = await mongo.db[collection].find_one(query, session=session)
+    if doc is None:
+        raise RuntimeError(f"{collection} {query} is missing")
+    return doc

@@ -18,7 +18,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from db import collections as c
-from db.mongo import Doc, Mongo, transaction
+from db.mongo import Doc, Mongo, required_doc, transaction
 from domain.cards.errors import CardCode, CardError
 from domain.cards.ledger import check_key
 from domain.checkout.closing import close_unpaid
@@ -113,7 +113,7 @@ async def _replay(mongo: Mongo, merchant_id: ObjectId, key: str, order_id: Objec
         return None
     if doc["order_id"] != order_id:
         raise CardError(CardCode.IDEMPOTENCY_KEY_REUSED, "idempotencyKey")
-    payment = payment_from_doc(await _one(mongo, c.PAYMENTS, doc["payment_id"]))
+    payment = payment_from_doc(await required_doc(mongo, c.PAYMENTS, {"_id": doc["payment_id"]}))
     order = await load_order(mongo=mongo, merchant_id=merchant_id, order_id=order_id)
     result = doc.get("result") or {}
     return PayResult(await view(mongo, order), payment, _params(result.get("wechat_pay")), result.get("alipay"), True)
@@ -130,13 +130,6 @@ def _params(stored: dict[str, str] | None) -> RequestPaymentParams | None:
         signType=stored["signType"],
         paySign=stored["paySign"],
     )
-
-
-async def _one(mongo: Mongo, collection: str, oid: ObjectId) -> Doc:
-    doc = await mongo.db[collection].find_one({"_id": oid})
-    if doc is None:
-        raise RuntimeError(f"{collection} {oid} is missing")
-    return doc
 
 
 async def pay_order(

@@ -101,8 +101,13 @@ async def reconcile_pending(
         .limit(limit)
         .to_list()
     )
+    # Orders with a payment still open wait for it: one query for the whole batch.
+    keys = [str(d["_id"]) for d in stale]
+    paying = {
+        p["open_key"] for p in await mongo.db[c.PAYMENTS].find({"open_key": {"$in": keys}}, {"open_key": 1}).to_list()
+    }
     for doc in stale:
-        if await mongo.db[c.PAYMENTS].find_one({"open_key": str(doc["_id"])}, {"_id": 1}) is None:
+        if str(doc["_id"]) not in paying:
             orders_closed += await close_unpaid(mongo=mongo, order=order_from_doc(doc)) is not None
     return ReconcileReport(
         checked=len(docs),

@@ -17,13 +17,13 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from db import collections as c
-from db.mongo import Doc, Mongo, transaction
+from db.mongo import Doc, Mongo, required_doc, transaction
 from domain.cards.errors import CardCode, CardError
 from domain.cards.ledger import check_key
 from domain.checkout.errors import CheckoutCode, CheckoutError
 from domain.checkout.providers import Providers
 from domain.checkout.records import Payment, Refund, RefundStatus, payment_from_doc, refund_from_doc
-from domain.checkout.settle_refund import REFUNDABLE, apply_refund, fail_refund, required_doc, take_top_up_back
+from domain.checkout.settle_refund import REFUNDABLE, apply_refund, fail_refund, take_top_up_back
 from domain.errors import PermissionDenied
 from domain.orders.bookings import deposit_key
 from domain.orders.model import Order, OrderKind, PayMethod, order_from_doc

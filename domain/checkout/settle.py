@@ -19,7 +19,7 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from db import collections as c
-from db.mongo import Doc, Mongo, transaction
+from db.mongo import Doc, Mongo, required_doc, transaction
 from domain import outbox
 from domain.booking.deposits import confirm_paid_hold
 from domain.booking.model import EventKind
@@ -81,7 +81,7 @@ async def mark_paid(*, mongo: Mongo, paid: ProviderPayment, settled_by: SettledB
     payment = payment_from_doc(doc)
     if payment.status is PaymentStatus.SUCCEEDED and paid.amount_fen == payment.amount_fen:
         # The common redelivery: answered from one read, without a transaction.
-        order = order_from_doc(await _required(mongo, c.ORDERS, payment.order_id, None))
+        order = order_from_doc(await required_doc(mongo, c.ORDERS, {"_id": payment.order_id}))
         return Settlement(Outcome.ALREADY_APPLIED, order, payment)
     if paid.amount_fen != payment.amount_fen:
         await flag_order(
@@ -112,9 +112,9 @@ async def settle_in(
 ) -> Settlement:
     """`mark_paid` inside the caller's transaction (the counter opens and settles a payment in one)."""
     s = session
-    payment = payment_from_doc(await _required(mongo, c.PAYMENTS, payment_id, s))
+    payment = payment_from_doc(await required_doc(mongo, c.PAYMENTS, {"_id": payment_id}, s))
     if payment.status is PaymentStatus.SUCCEEDED:
-        order = order_from_doc(await _required(mongo, c.ORDERS, payment.order_id, s))
+        order = order_from_doc(await required_doc(mongo, c.ORDERS, {"_id": payment.order_id}, s))
         return Settlement(Outcome.ALREADY_APPLIED, order, payment)
     now = datetime.now(UTC)
     paid_doc = {"method": payment.method.value, "payment_id": payment.id}
@@ -141,7 +141,7 @@ async def settle_in(
         return_document=ReturnDocument.AFTER,
         session=s,
     )
-    settled = payment_from_doc(settled_doc or await _required(mongo, c.PAYMENTS, payment.id, s))
+    settled = payment_from_doc(settled_doc or await required_doc(mongo, c.PAYMENTS, {"_id": payment.id}, s))
     if won is None:
         await flag_order(
             mongo=mongo,
@@ -152,7 +152,7 @@ async def settle_in(
             session=s,
         )
         log.error("DUPLICATE PAYMENT for an order already paid", extra={"payment_id": str(payment.id)})
-        order = order_from_doc(await _required(mongo, c.ORDERS, payment.order_id, s))
+        order = order_from_doc(await required_doc(mongo, c.ORDERS, {"_id": payment.order_id}, s))
         return Settlement(Outcome.DUPLICATE_PAYMENT, order, settled)
     order = order_from_doc(won)
     effects = await _effects(mongo, s, order, settled)
@@ -188,13 +188,6 @@ async def _confirm_booking(
             dedupe_key=f"booking:{booking_id}:deposit_refund:{order.id}",
         )
         log.warning("deposit paid for a lost booking: refunding it", extra={"order_id": str(order.id)})
-
-
-async def _required(mongo: Mongo, collection: str, oid: ObjectId, session: AsyncClientSession | None) -> Doc:
-    doc = await mongo.db[collection].find_one({"_id": oid}, session=session)
-    if doc is None:
-        raise RuntimeError(f"{collection} {oid} vanished inside its own transaction")
-    return doc
 
 
 def _actor(order: Order, payment: Payment) -> Actor:

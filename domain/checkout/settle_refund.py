@@ -17,7 +17,7 @@ from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from db import collections as c
-from db.mongo import Doc, Mongo, transaction
+from db.mongo import Mongo, required_doc, transaction
 from domain import outbox
 from domain.cards.errors import CardCode, CardError
 from domain.cards.ledger import SYSTEM, Account, Actor, ActorKind, EntryKind, Parts, Posting, post
@@ -38,13 +38,6 @@ class RefundOutcome(StrEnum):
     PARKED = "PARKED"
     MISMATCH = "MISMATCH"
     UNKNOWN = "UNKNOWN"
-
-
-async def required_doc(mongo: Mongo, collection: str, query: Doc, session: AsyncClientSession | None = None) -> Doc:
-    doc = await mongo.db[collection].find_one(query, session=session)
-    if doc is None:
-        raise RuntimeError(f"{collection} {query} is missing")
-    return doc
 
 
 async def take_top_up_back(mongo: Mongo, s: AsyncClientSession, order: Order, refund_id: ObjectId) -> None:
