@@ -4,6 +4,7 @@ refunded than was paid however many refunds race.
 """
 
 import asyncio
+from typing import Any
 
 from bson import ObjectId
 
@@ -16,6 +17,7 @@ from payments.sandbox import Provider
 from schema.ids import from_global_id, to_global_id
 from tests.checkout.conftest import (
     MEMBER_CREATE_ORDER,
+    REFUND_ORDER,
     PaymentsSandbox,
     balances_and_statuses,
     card,
@@ -223,3 +225,37 @@ async def test_a_top_up_already_spent_cannot_be_refunded(
     assert (
         await mongo.db[c.REFUNDS].count_documents({"order_id": ObjectId(str(from_global_id("Order", order_gid)))}) == 0
     )
+
+
+async def test_bad_refunds_each_have_their_code_and_change_nothing(
+    gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop
+) -> None:
+    # given a walk-in who paid 50 yuan in cash, an order still unpaid, and a manager
+    staff = await cashier(mongo, pii, shop)
+    paid = await counter_order(gql, staff, shop, 5_000, None)
+    await staff_pay(gql, staff, paid, "CASH")
+    unpaid = await counter_order(gql, staff, shop, 3_000, None)
+    manager = await cashier(mongo, pii, shop, Role.MANAGER, phone="13700000003")
+
+    def asking(order_gid: str, amount_fen: int, reason: str) -> dict[str, Any]:
+        return {"input": {"orderId": order_gid, "amountFen": amount_fen, "reason": reason, "idempotencyKey": key()}}
+
+    cases = [
+        (asking(paid, 1_000, ""), ("reason", "REFUND_REASON_REQUIRED")),
+        (asking(paid, 1_000, "   "), ("reason", "REFUND_REASON_REQUIRED")),
+        (asking(paid, 1_000, "退" * 81), ("reason", "REFUND_REASON_REQUIRED")),
+        (asking(paid, 0, "顾客不满意"), ("amountFen", "REFUND_AMOUNT_INVALID")),
+        (asking(paid, 5_001, "顾客不满意"), ("amountFen", "REFUND_AMOUNT_INVALID")),
+        (asking(unpaid, 1_000, "顾客不满意"), ("orderId", "ORDER_NOT_REFUNDABLE")),
+    ]
+
+    # when the manager sends each
+    refused = []
+    for variables, _ in cases:
+        body = await gql("admin", REFUND_ORDER, variables, token=manager.token)
+        refused.append(tuple(body["data"]["refundOrder"]["userErrors"][0][k] for k in ("field", "code")))
+
+    # then each is refused with the field and code it concerns, and nothing was refunded
+    assert refused == [expected for _, expected in cases]
+    assert await mongo.db[c.REFUNDS].count_documents({}) == 0
+    assert (await order_doc(mongo, paid))["refunded_fen"] == 0

@@ -4,6 +4,7 @@ a member paying for a booking (once), closing an unpaid order, and a replayed ke
 
 from typing import Any
 
+from db import collections as c
 from db.mongo import Mongo
 from domain.cards.points import record_payment
 from domain.pii import PiiCipher
@@ -173,3 +174,53 @@ async def test_a_scan_order_for_another_merchants_store_is_refused(gql: Gql, mon
     # then no such store
     assert [e["code"] for e in body["data"]["createOrder"]["userErrors"]] == ["STORE_NOT_FOUND"]
     assert await scan_order(gql, member, store_gid(shop), 100)
+
+
+async def test_bad_order_contents_each_have_their_code_and_make_nothing(
+    gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop, owner_token: str
+) -> None:
+    # given a cashier, a catalog item and a member paying by scan
+    staff = await cashier(mongo, pii, shop)
+    cut = (await add_item(gql, owner_token, name="洗剪吹", priceFen=3_800))["catalogItem"]["id"]
+    member = await shopper(mongo, shop)
+    store = store_gid(shop)
+
+    def at_counter(**fields: Any) -> dict[str, Any]:
+        return {"input": {"storeId": store, "idempotencyKey": key(), **fields}}
+
+    cases: list[tuple[str, str, dict[str, Any], tuple[str, str]]] = [
+        ("admin", ADMIN_CREATE_ORDER, at_counter(amountFen=0), ("amountFen", "ORDER_AMOUNT_INVALID")),
+        ("admin", ADMIN_CREATE_ORDER, at_counter(amountFen=-100), ("amountFen", "ORDER_AMOUNT_INVALID")),
+        ("admin", ADMIN_CREATE_ORDER, at_counter(amountFen=100_000_001), ("amountFen", "ORDER_AMOUNT_INVALID")),
+        ("admin", ADMIN_CREATE_ORDER, at_counter(), ("items", "ORDER_CONTENT_INVALID")),
+        (
+            "admin",
+            ADMIN_CREATE_ORDER,
+            at_counter(items=[{"itemId": cut, "quantity": 0}]),
+            ("items", "ORDER_CONTENT_INVALID"),
+        ),
+        (
+            "admin",
+            ADMIN_CREATE_ORDER,
+            at_counter(items=[{"itemId": cut, "quantity": 1_000}]),
+            ("items", "ORDER_CONTENT_INVALID"),
+        ),
+        (
+            "admin",
+            ADMIN_CREATE_ORDER,
+            at_counter(items=[{"itemId": cut}] * 51),
+            ("items", "ORDER_CONTENT_INVALID"),
+        ),
+        ("admin", ADMIN_CREATE_ORDER, at_counter(amountFen=100, note="备" * 201), ("note", "NOTE_TOO_LONG")),
+        ("member", MEMBER_CREATE_ORDER, at_counter(amountFen=0), ("amountFen", "ORDER_AMOUNT_INVALID")),
+    ]
+
+    # when each is sent
+    refused = []
+    for door, document, variables, _ in cases:
+        body = await gql(door, document, variables, token=staff.token if door == "admin" else member.token)
+        refused.append(tuple(body["data"]["createOrder"]["userErrors"][0][k] for k in ("field", "code")))
+
+    # then each is refused with the field and code it concerns, and no order was made
+    assert refused == [expected for _, _, _, expected in cases]
+    assert await mongo.db[c.ORDERS].count_documents({}) == 0
