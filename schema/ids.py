@@ -22,6 +22,12 @@ def from_global_id(type_name: str, gid: str) -> ObjectId | None:
         return None
 
 
+def from_global_ids(type_name: str, gids: list[strawberry.ID]) -> list[ObjectId] | None:
+    """Every ObjectId inside `gids`, in order, or None when any of them is not an ID of `type_name`."""
+    parsed = [from_global_id(type_name, g) for g in gids]
+    return None if None in parsed else [p for p in parsed if p is not None]
+
+
 def to_cursor(oid: ObjectId) -> str:
     return to_global_id("Cursor", oid)
 

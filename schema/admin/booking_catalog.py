@@ -6,13 +6,12 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
-from bson import ObjectId
 
 from domain.booking import catalog
 from domain.errors import DomainError
 from schema.common import UserError
 from schema.context import Info
-from schema.ids import from_global_id, to_global_id
+from schema.ids import from_global_id, from_global_ids, to_global_id
 
 
 @strawberry.enum
@@ -127,14 +126,9 @@ class ResourcePayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _ids(kind: str, gids: list[strawberry.ID]) -> list[ObjectId] | None:
-    parsed = [from_global_id(kind, g) for g in gids]
-    return None if None in parsed else [p for p in parsed if p is not None]
-
-
 def _spec(info: Info, input: CreateServiceInput | UpdateServiceInput) -> catalog.ServiceSpec | list[UserError]:
     item_id = from_global_id("CatalogItem", input.item_id)
-    staff_ids = _ids("StaffMember", input.staff_ids)
+    staff_ids = from_global_ids("StaffMember", input.staff_ids)
     resource_id = from_global_id("Resource", input.resource_id) if input.resource_id else None
     if item_id is None:
         return info.context.invalid_id("itemId")

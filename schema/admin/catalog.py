@@ -12,7 +12,7 @@ from domain import catalog
 from domain.errors import DomainError
 from schema.common import Connection, UserError, connection
 from schema.context import Info
-from schema.ids import from_cursor, from_global_id, to_global_id
+from schema.ids import from_cursor, from_global_id, from_global_ids, to_global_id
 
 
 @strawberry.enum(name="CatalogItemKind")
@@ -80,12 +80,10 @@ class CatalogItemPayload:
 def _spec(
     kind: CatalogItemKindType, name: str, price_fen: int, all_stores: bool, store_gids: list[strawberry.ID]
 ) -> catalog.ItemSpec | None:
-    store_ids = [from_global_id("Store", g) for g in store_gids]
-    if any(s is None for s in store_ids):
+    store_ids = from_global_ids("Store", store_gids)
+    if store_ids is None:
         return None
-    return catalog.ItemSpec(
-        catalog.ItemKind(kind.value), name, price_fen, all_stores, tuple(s for s in store_ids if s is not None)
-    )
+    return catalog.ItemSpec(catalog.ItemKind(kind.value), name, price_fen, all_stores, tuple(store_ids))
 
 
 @strawberry.type

@@ -17,7 +17,7 @@ from schema.admin.types import Store
 from schema.common import Connection, UserError, connection
 from schema.context import Info
 from schema.coupons import CouponBenefit, CouponKind, CouponShare, CouponValidity
-from schema.ids import from_cursor, from_global_id, to_global_id
+from schema.ids import from_cursor, from_global_id, from_global_ids, to_global_id
 
 
 @strawberry.enum(name="CouponTemplateStatus", description="ENDED also once a fixed window is over.")
@@ -236,13 +236,11 @@ class CouponTemplatesMutation:
     async def create_coupon_template(self, info: Info, input: CreateCouponTemplateInput) -> CouponTemplatePayload:
         ctx = info.context
         actor = await ctx.staff()
-        store_ids = [from_global_id("Store", gid) for gid in input.store_ids]
-        if any(s is None for s in store_ids):
+        store_ids = from_global_ids("Store", input.store_ids)
+        if store_ids is None:
             return CouponTemplatePayload(user_errors=ctx.invalid_id("storeIds"))
         try:
-            t = await templates.create_template(
-                mongo=ctx.clients.mongo, actor=actor, draft=input.draft([s for s in store_ids if s is not None])
-            )
+            t = await templates.create_template(mongo=ctx.clients.mongo, actor=actor, draft=input.draft(store_ids))
         except DomainError as e:
             return CouponTemplatePayload(user_errors=ctx.user_errors(e))
         return CouponTemplatePayload(template=AdminCouponTemplate.of(t, t.created_at))

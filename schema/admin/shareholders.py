@@ -7,7 +7,6 @@ from enum import Enum
 from typing import Annotated
 
 import strawberry
-from bson import ObjectId
 
 from domain.commissions import programs, reports, review
 from domain.commissions.commission import BeneficiaryKind
@@ -16,7 +15,7 @@ from domain.errors import DomainError
 from schema.admin.types import Store
 from schema.common import Connection, UserError, connection
 from schema.context import Info
-from schema.ids import from_cursor, from_global_id, to_global_id
+from schema.ids import from_cursor, from_global_id, from_global_ids, to_global_id
 from schema.referrals import CommissionStatus
 
 
@@ -213,12 +212,9 @@ class CommissionPayload:
 
 
 def _settings(info: Info, p: ShareholderProgramInput) -> programs.ProgramSettings | list[UserError]:
-    store_ids: list[ObjectId] = []
-    for gid in p.store_ids:
-        store_id = from_global_id("Store", gid)
-        if store_id is None:
-            return info.context.invalid_id("storeIds")
-        store_ids.append(store_id)
+    store_ids = from_global_ids("Store", p.store_ids)
+    if store_ids is None:
+        return info.context.invalid_id("storeIds")
     return programs.ProgramSettings(
         name=p.name,
         level1_bp=p.level1_bp,

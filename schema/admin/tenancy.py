@@ -1,14 +1,13 @@
 """The merchant, its stores and its staff, as the signed-in staff member may see and change them."""
 
 import strawberry
-from bson import ObjectId
 
 from domain import tenancy
 from domain.errors import DomainError
 from schema.admin.types import Merchant, StaffMember, StaffRole, Store
 from schema.common import Connection, UserError, connection
 from schema.context import Info, NotAuthenticated
-from schema.ids import from_cursor, from_global_id
+from schema.ids import from_cursor, from_global_id, from_global_ids
 
 
 @strawberry.input
@@ -112,12 +111,9 @@ class TenancyMutation:
     async def add_staff(self, info: Info, input: AddStaffInput) -> AddStaffPayload:
         ctx = info.context
         actor = await ctx.staff()
-        store_ids: list[ObjectId] = []
-        for gid in input.store_ids:
-            store_id = from_global_id("Store", gid)
-            if store_id is None:
-                return AddStaffPayload(user_errors=ctx.invalid_id("storeIds"))
-            store_ids.append(store_id)
+        store_ids = from_global_ids("Store", input.store_ids)
+        if store_ids is None:
+            return AddStaffPayload(user_errors=ctx.invalid_id("storeIds"))
         try:
             staff = await tenancy.add_staff(
                 mongo=ctx.clients.mongo,

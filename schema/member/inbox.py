@@ -12,7 +12,7 @@ from domain.notifications import inbox, subscriptions
 from domain.notifications.delivery import Notification as NotificationRecord
 from schema.common import Connection, UserError, connection
 from schema.context import Info
-from schema.ids import from_cursor, from_global_id, to_global_id
+from schema.ids import from_cursor, from_global_ids, to_global_id
 
 
 @strawberry.enum(description="What a notification is about.")
@@ -132,9 +132,8 @@ class InboxMutation:
     async def mark_read(self, info: Info, input: MarkReadInput) -> MarkReadPayload:
         ctx = info.context
         principal = ctx.need_principal()
-        ids = [from_global_id("Notification", gid) for gid in input.notification_ids]
-        valid = [i for i in ids if i is not None]
-        if len(valid) != len(ids):
+        valid = from_global_ids("Notification", input.notification_ids)
+        if valid is None:
             return MarkReadPayload(user_errors=ctx.invalid_id("notificationIds"))
         try:
             marked = await inbox.mark_read(
