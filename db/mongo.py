@@ -4,6 +4,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from bson import ObjectId
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -49,3 +50,11 @@ async def required_doc(mongo: Mongo, collection: str, query: Doc, session: Async
     if doc is None:
         raise RuntimeError(f"{collection} {query} is missing")
     return doc
+
+
+async def field_by_id(mongo: Mongo, collection: str, ids: set[ObjectId], field: str) -> dict[ObjectId, Any]:
+    """One field of each document in `ids`, by id, in one query (the names a list shows beside its rows)."""
+    if not ids:
+        return {}
+    docs = await mongo.db[collection].find({"_id": {"$in": list(ids)}}, {field: 1}).to_list()
+    return {d["_id"]: d.get(field) for d in docs}

@@ -4,13 +4,12 @@ calendar with a column per staff member. Names come in one batched query per kin
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from bson import ObjectId
 
 from db import collections as c
-from db.mongo import Doc, Mongo
+from db.mongo import Doc, Mongo, field_by_id
 from domain.booking.access import ANY_ROLE, check_scope, find_store
 from domain.booking.model import Booking, BookingStatus, booking_from_doc
 from domain.booking.schedules import WeeklyRange, exception_from_doc, open_spans, store_hours, working_spans
@@ -42,18 +41,11 @@ class DayCalendar:
     columns: list[CalendarColumn]
 
 
-async def _names(mongo: Mongo, collection: str, ids: set[ObjectId], field: str) -> dict[ObjectId, Any]:
-    if not ids:
-        return {}
-    docs = await mongo.db[collection].find({"_id": {"$in": list(ids)}}, {field: 1}).to_list()
-    return {d["_id"]: d.get(field) for d in docs}
-
-
 async def views_of(mongo: Mongo, bookings: list[Booking]) -> list[BookingView]:
     """The bookings with their store, staff and member names, in three queries at most."""
-    stores = await _names(mongo, c.STORES, {b.store_id for b in bookings}, "name")
-    staff = await _names(mongo, c.STAFF, {b.staff_id for b in bookings}, "name")
-    members = await _names(mongo, c.MEMBERS, {b.member_id for b in bookings}, "nickname")
+    stores = await field_by_id(mongo, c.STORES, {b.store_id for b in bookings}, "name")
+    staff = await field_by_id(mongo, c.STAFF, {b.staff_id for b in bookings}, "name")
+    members = await field_by_id(mongo, c.MEMBERS, {b.member_id for b in bookings}, "nickname")
     return [
         BookingView(b, stores.get(b.store_id, ""), staff.get(b.staff_id, ""), members.get(b.member_id))
         for b in bookings

@@ -3,12 +3,11 @@ store's name and the member's nickname, fetched in one batched query per kind wh
 """
 
 from dataclasses import dataclass
-from typing import Any
 
 from bson import ObjectId
 
 from db import collections as c
-from db.mongo import Doc, Mongo
+from db.mongo import Doc, Mongo, field_by_id
 from domain.catalog import visible_store
 from domain.orders.errors import OrderCode, OrderError
 from domain.orders.model import Order, OrderStatus, order_from_doc
@@ -23,18 +22,11 @@ class OrderView:
     member_nickname: str | None
 
 
-async def _names(mongo: Mongo, collection: str, ids: set[ObjectId], field: str) -> dict[ObjectId, Any]:
-    if not ids:
-        return {}
-    docs = await mongo.db[collection].find({"_id": {"$in": list(ids)}}, {field: 1}).to_list()
-    return {d["_id"]: d.get(field) for d in docs}
-
-
 async def views_of(mongo: Mongo, orders: list[Order], *, nicknames: bool = True) -> list[OrderView]:
     """The orders with their stores' names and (for staff screens, `nicknames`) their members' nicknames."""
-    stores = await _names(mongo, c.STORES, {o.store_id for o in orders}, "name")
+    stores = await field_by_id(mongo, c.STORES, {o.store_id for o in orders}, "name")
     wanted = {o.member_id for o in orders if o.member_id} if nicknames else set()
-    members = await _names(mongo, c.MEMBERS, wanted, "nickname")
+    members = await field_by_id(mongo, c.MEMBERS, wanted, "nickname")
     return [OrderView(o, stores.get(o.store_id, ""), members.get(o.member_id) if o.member_id else None) for o in orders]
 
 
