@@ -46,7 +46,7 @@ class MemberCodeSigner:
     def open(self, merchant_id: ObjectId, code: str) -> tuple[ObjectId, int]:
         """(member id, window) of a code made for this merchant; MEMBER_CODE_INVALID for anything else."""
         try:
-            raw = base64.b32decode(code)
+            raw = base64.b32decode(code.strip().upper())
         except (binascii.Error, ValueError) as e:
             raise CardError(CardCode.MEMBER_CODE_INVALID, "code") from e
         body, mac = raw[:-_MAC_BYTES], raw[-_MAC_BYTES:]

@@ -45,6 +45,19 @@ async def test_scanning_a_fresh_member_code_identifies_the_member_once(
     assert second["userErrors"][0]["code"] == "MEMBER_CODE_USED"
 
 
+async def test_a_member_code_typed_by_hand_in_lower_case_is_read_like_a_scan(
+    gql: Gql, owner_token: str, customer: Customer
+) -> None:
+    # given a member whose scanner does not work, reading their code out
+    shown = (await gql("member", MEMBER_CODE, token=customer.token))["data"]["memberCode"]
+
+    # when the cashier types it in lower case, with a stray space
+    typed = await _lookup(gql, owner_token, code=f" {shown['code'].lower()} ")
+
+    # then it finds the member, as the coupon redeem code already does
+    assert typed["member"]["id"] == customer.gid and typed["userErrors"] == []
+
+
 async def test_a_screenshot_of_an_old_code_is_expired(gql: Gql, owner_token: str, customer: Customer) -> None:
     # given a code signed for this member two minutes ago (a screenshot someone kept)
     signer = signer_for(SECRET_KEY)
