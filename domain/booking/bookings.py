@@ -118,6 +118,8 @@ def _check_note(note: str) -> str:
 
 
 def _check_key(key: str) -> str:
+    # Stripped like the ledger's and coupons' keys, so " k" and "k" are one request and a blank key none.
+    key = key.strip()
     if not 0 < len(key) <= MAX_KEY:
         raise BookingError(BookingCode.IDEMPOTENCY_KEY_INVALID, "idempotencyKey")
     return key

@@ -135,6 +135,7 @@ async def test_each_wrong_start_has_its_own_error(gql: Gql, mongo: Mongo, pii: P
         "SERVICE_NOT_FOUND": book_input(salon, salon.local(day, "10:00").isoformat())
         | {"serviceId": to_global_id("Service", ObjectId())},
         "NOTE_TOO_LONG": book_input(salon, salon.local(day, "16:00").isoformat(), note="长" * 201),
+        "IDEMPOTENCY_KEY_INVALID": book_input(salon, salon.local(day, "16:00").isoformat()) | {"idempotencyKey": "  "},
     }
 
     # when the member tries each
