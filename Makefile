@@ -22,7 +22,7 @@ node:
 	   (apt-get update -qq >/dev/null && apt-get install -y -qq nodejs >/dev/null)); } || \
 	  echo "node not found: the mini-program client's tests will fail; install Node.js 18 or newer"
 
-setup: uv redis node
+setup: uv redis
 	@$(UV) sync --locked --inexact
 
 dev: setup
@@ -34,7 +34,7 @@ lint: setup
 	$(UV) run mypy
 
 # One set of servers per xdist worker; more than four workers buys little and costs a server set each.
-test: lint
+test: node lint
 	$(UV) run pytest -n auto --maxprocesses 4
 
 schema: setup
