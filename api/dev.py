@@ -17,6 +17,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from dotenv import dotenv_values
 
 from api import embedded
 from api.sandbox import sandbox_env, sandbox_keys_path
@@ -116,23 +117,31 @@ def _child(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     return embedded.spawn([sys.executable, "-m", "api.cli", *args], supervised=True, env=env)
 
 
+def configured_env(env_file: Path = Path(".env")) -> dict[str, str]:
+    """The settings' environment as Settings will read it: `.env` lines under the process environment (which
+    wins), so a database or provider configured in `.env` is used instead of an embedded stand-in."""
+    from_file = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
+    return from_file | dict(os.environ)
+
+
 def run_dev() -> None:
-    env = dict(os.environ)
+    env = configured_env()
+    given = set(env)
     data_dir = Path(env.get("JIKE_DATA_DIR", ".jike")).resolve()
     env["JIKE_DATA_DIR"] = str(data_dir)
     for key, value in dev_secrets(data_dir).items():
         env.setdefault(key, value)
     children: list[subprocess.Popen[bytes]] = []
     try:
-        if "JIKE_MONGODB_URI" not in os.environ:
+        if "JIKE_MONGODB_URI" not in given:
             port = embedded.free_port()
             children.append(embedded.start_mongo(port, data_dir / "mongo", data_dir / "mongo.log", supervised=True))
             env["JIKE_MONGODB_URI"] = f"mongodb://127.0.0.1:{port}/?directConnection=true"
-        if "JIKE_REDIS_URL" not in os.environ:
+        if "JIKE_REDIS_URL" not in given:
             port = embedded.free_port()
             children.append(embedded.start_redis(port, data_dir / "redis", supervised=True))
             env["JIKE_REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
-        if "JIKE_WECHATPAY_MCHID" not in os.environ:
+        if "JIKE_WECHATPAY_MCHID" not in given:
             port = embedded.free_port()
             keys = SandboxKeys.load_or_create(
                 sandbox_keys_path(data_dir),
@@ -143,7 +152,7 @@ def run_dev() -> None:
             sandbox = _child(["sandbox", "--port", str(port)], env)
             children.append(sandbox)
             embedded.wait_for_port(port, sandbox)
-        if "JIKE_WECHAT_API_BASE" not in os.environ:
+        if "JIKE_WECHAT_API_BASE" not in given:
             port = embedded.free_port()
             fake = _child(["fake-channels", "--port", str(port)], env)
             children.append(fake)

@@ -1,10 +1,15 @@
-"""The demo merchant `make dev` seeds on first start: made once, and able to take a booking straight away."""
+"""`make dev`'s set-up: what it takes as configured (`.env` as well as the environment, so it does not start an
+embedded stand-in for a database set in `.env`), and the demo merchant it seeds on first start: made once, and
+able to take a booking straight away.
+"""
 
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from api.dev import seed_demo
+import pytest
+
+from api.dev import configured_env, seed_demo
 from api.settings import Settings
 from db import collections as c
 from db.mongo import Mongo
@@ -37,3 +42,20 @@ async def test_the_demo_merchant_is_made_once_and_can_take_a_booking_tomorrow(
         staff_id=None,
     )
     assert free and [s.staff[0].name for s in free[:1]] == ["店主"]
+
+
+def test_a_database_set_in_dot_env_counts_as_configured_and_the_environment_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a .env naming a MongoDB and a Redis, and the shell naming another Redis
+    env_file = tmp_path / ".env"
+    env_file.write_text("JIKE_MONGODB_URI=mongodb://db.internal:27017\nJIKE_REDIS_URL=redis://from-file:6379/0\n")
+    monkeypatch.delenv("JIKE_MONGODB_URI", raising=False)
+    monkeypatch.setenv("JIKE_REDIS_URL", "redis://from-shell:6379/0")
+
+    # when make dev reads its configuration
+    env = configured_env(env_file)
+
+    # then the file's MongoDB is taken (no embedded one will start), and the shell's Redis wins as Settings has it
+    assert env["JIKE_MONGODB_URI"] == "mongodb://db.internal:27017"
+    assert env["JIKE_REDIS_URL"] == "redis://from-shell:6379/0"
