@@ -125,6 +125,13 @@ class Coupon:
             return CouponCode.COUPON_LOCKED
         return None
 
+    def use_blocker(self, now: datetime) -> CouponCode | None:
+        """Why the coupon cannot pay or be redeemed right now; unlike `blocker`, a coupon whose validity has not
+        begun is refused too (it may still be forwarded)."""
+        if (code := self.blocker(now)) is not None:
+            return code
+        return CouponCode.COUPON_NOT_YET_VALID if self.valid_from > now else None
+
 
 def coupon_from_doc(doc: Doc) -> Coupon:
     fwd, lock, red, src = doc.get("forward"), doc.get("lock"), doc.get("redemption"), doc["source"]

@@ -89,7 +89,7 @@ class RedeemCode:
 
 def redeem_code(*, signer: RedeemCodeSigner, coupon: Coupon, now: datetime) -> RedeemCode | None:
     """A fresh code for the owner's screen, or None while the coupon cannot be redeemed (no QR to show)."""
-    if coupon.blocker(now) is not None or coupon.valid_from > now:
+    if coupon.use_blocker(now) is not None:
         return None
     window = _window(now)
     return RedeemCode(
@@ -138,10 +138,7 @@ async def _refuse(mongo: Mongo, coupon: Coupon, now: datetime, field: str) -> Co
     if coupon.redemption is not None:
         view = await describe(mongo, coupon.redemption)
         return CouponError(CouponCode.ALREADY_REDEEMED, field, redemption=view)
-    code = coupon.blocker(now)
-    if code is None and coupon.valid_from > now:
-        code = CouponCode.COUPON_NOT_YET_VALID
-    return CouponError(code or CouponCode.COUPON_LOCKED, field)
+    return CouponError(coupon.use_blocker(now) or CouponCode.COUPON_LOCKED, field)
 
 
 async def _finish(
@@ -187,7 +184,7 @@ async def redeem_coupon(
         raise CouponError(CouponCode.REDEEM_CODE_EXPIRED, "code")
     if not coupon.valid_at(store_id):
         raise CouponError(CouponCode.COUPON_NOT_VALID_AT_STORE, "storeId")
-    if coupon.blocker(now) is not None or coupon.valid_from > now:
+    if coupon.use_blocker(now) is not None:
         raise await _refuse(mongo, coupon, now, "code")
     redemption = {"at": now, "store_id": store_id, "staff_id": actor.id, "order_id": None, "key": key}
     doc = await mongo.db[c.COUPONS].find_one_and_update(

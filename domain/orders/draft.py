@@ -74,9 +74,7 @@ async def price_order(
         if held is None:
             raise CouponError(CouponCode.COUPON_NOT_FOUND, "couponId")
         now = datetime.now(UTC)
-        blocker = held.coupon.blocker(now)
-        if blocker is None and held.coupon.valid_from > now:
-            blocker = CouponCode.COUPON_NOT_YET_VALID
+        blocker = held.coupon.use_blocker(now)
         if blocker is not None:
             raise CouponError(blocker, "couponId")
         if not held.coupon.valid_at(store_id):
