@@ -8,18 +8,19 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
-from api.clients import Clients, open_clients
 from api.graphql import graphql_endpoint
 from api.health import healthz, metrics_endpoint, readyz
 from api.middleware import BodyLimit, HttpMetrics, RequestContext
 from api.payout_webhook import payout_webhook_routes
 from api.sandbox import sandbox_routes
-from api.settings import Env, Settings
 from api.webhooks import InFlight, webhook_routes
 from db.indexes import ensure_indexes
 from domain.sessions import Audience
 from schema.admin import build_admin_schema
+from schema.extensions import QueryLimits
 from schema.member import build_member_schema
+from startup.clients import Clients, open_clients
+from startup.settings import Env, Settings
 
 
 class State(TypedDict):
@@ -41,12 +42,16 @@ def create_app(settings: Settings) -> Starlette:
                 await inflight.drain()
 
     graphiql = settings.env is Env.DEV
+    limits = QueryLimits(
+        max_depth=settings.graphql_max_depth,
+        max_aliases=settings.graphql_max_aliases,
+        max_tokens=settings.graphql_max_tokens,
+        introspection=settings.introspection,
+    )
     return Starlette(
         routes=[
-            Route(
-                "/graphql/member", graphql_endpoint(build_member_schema(settings), Audience.MEMBER, graphiql=graphiql)
-            ),
-            Route("/graphql/admin", graphql_endpoint(build_admin_schema(settings), Audience.ADMIN, graphiql=graphiql)),
+            Route("/graphql/member", graphql_endpoint(build_member_schema(limits), Audience.MEMBER, graphiql=graphiql)),
+            Route("/graphql/admin", graphql_endpoint(build_admin_schema(limits), Audience.ADMIN, graphiql=graphiql)),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint(metrics)),

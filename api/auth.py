@@ -8,8 +8,8 @@ import json
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.clients import Clients
 from domain.sessions import Audience, InvalidToken, Principal
+from startup.clients import Clients
 
 PRINCIPAL_KEY = "jike.principal"
 

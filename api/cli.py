@@ -8,7 +8,7 @@ import typer
 import uvicorn
 
 from api.logs import configure_logging
-from api.settings import Settings
+from startup.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 

@@ -21,7 +21,6 @@ from dotenv import dotenv_values
 
 from api import embedded
 from api.sandbox import sandbox_env, sandbox_keys_path
-from api.settings import Settings
 from db.indexes import ensure_indexes
 from db.mongo import Mongo, open_mongo
 from domain import catalog as items
@@ -31,6 +30,7 @@ from domain.booking.schedules import ClockRange
 from domain.pii import PiiCipher
 from payments.sandbox import SandboxKeys
 from schema.ids import to_global_id
+from startup.settings import Settings
 
 DEMO_PHONE = "13800000000"
 

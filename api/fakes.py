@@ -2,9 +2,9 @@
 
 import uvicorn
 
-from api.settings import Env, Settings
 from channels.alipay import load_private_key
 from channels.fake import FakeState, create_fake_app
+from startup.settings import Env, Settings
 
 
 def run_fake_channels(settings: Settings, port: int, fake_alipay_private_key: str) -> None:

@@ -8,8 +8,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from api.clients import Clients
 from api.middleware import HttpMetrics
+from startup.clients import Clients
 
 _CHECK_TIMEOUT_S = 2.0
 

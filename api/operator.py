@@ -2,7 +2,6 @@
 
 from bson import ObjectId
 
-from api.settings import Settings
 from db import collections as c
 from db.indexes import ensure_indexes
 from db.mongo import open_mongo
@@ -10,6 +9,7 @@ from domain import tenancy
 from domain.errors import DomainError
 from domain.pii import PiiCipher
 from schema.ids import from_global_id, to_global_id
+from startup.settings import Settings
 
 
 async def create_merchant(

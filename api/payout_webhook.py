@@ -13,9 +13,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from api.clients import Clients, payout_channel
 from domain.payouts import settlement
 from payments.errors import NotificationRejected
+from startup.clients import Clients
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ def _fail(status: int, message: str) -> Response:
 
 async def transfer_webhook(request: Request) -> Response:
     clients: Clients = request.state.clients
-    channel = payout_channel(clients)
+    channel = clients.payouts
     if channel is None:
         return _fail(404, "WeChat Pay is not configured")
     body = await request.body()

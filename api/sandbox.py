@@ -11,13 +11,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from api.clients import Clients
-from api.settings import Env, Settings
 from domain.checkout.views import open_payment
 from domain.orders.model import PayMethod
 from payments.sandbox import Provider, Sandbox, SandboxKeys, create_sandbox_app
 from payments.sandbox.keys import private_pem, public_pem
 from schema.ids import from_global_id
+from startup.clients import Clients
+from startup.settings import Env, Settings
 
 SANDBOX_PAY_PATH = "/_dev/sandbox-pay"
 

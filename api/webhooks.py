@@ -17,10 +17,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from api.clients import Clients
 from domain.checkout import notifications
 from domain.checkout.notifications import Receipt
 from payments.errors import NotificationRejected
+from startup.clients import Clients
 
 log = logging.getLogger(__name__)
 

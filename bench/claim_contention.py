@@ -23,7 +23,6 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from api import embedded
 from api.app import create_app
-from api.settings import Env, Settings
 from db import collections as c
 from db.indexes import ensure_indexes
 from db.mongo import Mongo, open_mongo, transaction
@@ -33,6 +32,7 @@ from domain.pii import PiiCipher
 from domain.pricing import CouponKind
 from domain.sessions import Audience, Principal, TokenSigner
 from schema.ids import to_global_id
+from startup.settings import Env, Settings
 
 CLAIM = """
 mutation($input: ClaimCouponInput!) {

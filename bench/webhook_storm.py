@@ -25,8 +25,6 @@ from asgi_lifespan import LifespanManager
 
 from api import embedded
 from api.app import create_app
-from api.clients import payment_providers
-from api.settings import Env, Settings
 from api.webhooks import ANSWER_WITHIN_S
 from db import collections as c
 from db.indexes import ensure_indexes
@@ -39,6 +37,8 @@ from domain.orders.model import PayMethod
 from domain.pii import PiiCipher
 from payments.sandbox import Sandbox, SandboxKeys, SignedNotification, create_sandbox_app
 from payments.sandbox.keys import private_pem, public_pem
+from startup.clients import payment_providers
+from startup.settings import Env, Settings
 
 
 def _settings(mongo_uri: str, redis_url: str, keys: SandboxKeys, sandbox_url: str) -> Settings:

@@ -9,13 +9,13 @@ from starlette.requests import Request
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
-from api.clients import Clients
 from db import collections as c
 from domain.errors import DomainError
 from domain.sessions import Principal
 from domain.tenancy import Staff, Store, load_staff, store_from_doc
 from schema.common import UserError
 from schema.messages import EN, ZH, message
+from startup.clients import Clients
 
 
 class SchemaCode(StrEnum):

@@ -6,6 +6,7 @@ never leaks internals to a client.
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from graphql.error import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
@@ -18,7 +19,6 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 
-from api.settings import Settings
 from domain.errors import PermissionDenied
 from schema.context import NotAuthenticated
 
@@ -56,14 +56,27 @@ class ErrorCodes(MaskErrors):
         return processed
 
 
-def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
+@dataclass(frozen=True)
+class QueryLimits:
+    """What one request may ask for; the SDL does not depend on them, so exporting it needs no settings."""
+
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 2000
+    introspection: bool = True
+
+
+DEFAULT_LIMITS = QueryLimits()
+
+
+def schema_extensions(limits: QueryLimits) -> list[Callable[[], SchemaExtension]]:
     """Factories, so every request gets fresh extension instances."""
     extensions: list[Callable[[], SchemaExtension]] = [
-        lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
-        lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         ErrorCodes,
     ]
-    if not settings.introspection:
+    if not limits.introspection:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     return extensions

@@ -20,12 +20,12 @@ from redis.asyncio import Redis
 
 from api import embedded
 from api.app import create_app
-from api.settings import Env, Settings
 from channels.fake import FakeState, create_fake_app
 from db.indexes import ensure_indexes
 from db.mongo import Mongo, open_mongo
 from domain import tenancy
 from domain.pii import PiiCipher
+from startup.settings import Env, Settings
 
 PII_KEY = "test-pii-key-" + "x" * 32
 SECRET_KEY = "test-secret-key-" + "y" * 32

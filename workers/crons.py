@@ -16,7 +16,6 @@ from arq import Retry, cron
 from arq.cron import CronJob
 from arq.typing import WorkerCoroutine
 
-from api.clients import Clients, payout_channel
 from channels.wechat import WeChatError
 from domain import birthday_gifts
 from domain.checkout.reconcile import reconcile_pending
@@ -25,6 +24,7 @@ from domain.commissions.release import release_due_commissions
 from domain.coupons import expiry
 from domain.jobs import cron_runs
 from domain.payouts.batch import pay_out
+from startup.clients import Clients
 from workers.relay import relay
 
 # A run stops after this many batches of commission releases; the next run goes on.
@@ -109,7 +109,7 @@ async def query_pending_payments(ctx: dict[str, Any], now: datetime) -> int:
 async def pay_out_commissions(ctx: dict[str, Any], now: datetime) -> int:
     """Shareholder payouts: open scheduled runs, hold payouts, send and settle transfer bills (within a budget)."""
     clients: Clients = ctx["clients"]
-    channel = payout_channel(clients)
+    channel = clients.payouts
     if channel is None:
         return 0
     return (await pay_out(mongo=clients.mongo, channel=channel, now=now)).work

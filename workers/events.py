@@ -26,7 +26,6 @@ from pymongo.errors import ConnectionFailure, PyMongoError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from api.clients import Clients
 from domain import outbox
 from domain.booking.model import EventKind
 from domain.booking.queue import QueueEvent
@@ -44,6 +43,7 @@ from domain.notifications.sms import LoggingSms
 from domain.outbox import OutboxEntry, TryAgainLater
 from domain.payouts import announce as payout_announcements
 from domain.payouts.settlement import PAYOUT_SENT, PAYOUT_WAITING
+from startup.clients import Clients
 
 log = logging.getLogger(__name__)
 

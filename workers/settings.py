@@ -12,8 +12,8 @@ from arq import func
 from arq.connections import RedisSettings
 from arq.cron import CronJob
 
-from api.clients import open_clients
-from api.settings import Settings
+from startup.clients import open_clients
+from startup.settings import Settings
 from workers.crons import cron_jobs as scheduled
 from workers.events import DEFAULT_RETRY, HANDLERS, Handler, RetryPolicy, handle_event
 

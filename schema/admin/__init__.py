@@ -2,7 +2,6 @@
 
 import strawberry
 
-from api.settings import Settings
 from schema.admin.auth import StaffAuthMutation
 from schema.admin.birthday_gifts import BirthdayGiftMutation, BirthdayGiftQuery
 from schema.admin.booking import BookingMutation, BookingQuery
@@ -20,7 +19,7 @@ from schema.admin.payouts import PayoutsMutation, PayoutsQuery
 from schema.admin.referrals import ReferralsMutation, ReferralsQuery
 from schema.admin.shareholders import ShareholdersMutation, ShareholdersQuery
 from schema.admin.tenancy import TenancyMutation, TenancyQuery
-from schema.extensions import schema_extensions
+from schema.extensions import DEFAULT_LIMITS, QueryLimits, schema_extensions
 
 
 @strawberry.type
@@ -65,5 +64,5 @@ class Mutation(
     pass
 
 
-def build_admin_schema(settings: Settings) -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=schema_extensions(settings))
+def build_admin_schema(limits: QueryLimits = DEFAULT_LIMITS) -> strawberry.Schema:
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=schema_extensions(limits))

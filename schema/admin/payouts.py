@@ -8,7 +8,6 @@ from enum import Enum
 
 import strawberry
 
-from api.clients import payout_channel
 from domain.commissions.commission import BeneficiaryKind
 from domain.errors import DomainError
 from domain.payouts import model, offline, planning, runs, views
@@ -216,7 +215,7 @@ class PayoutsQuery:
         try:
             p = await views.preview_payouts(
                 mongo=ctx.clients.mongo,
-                channel=payout_channel(ctx.clients),
+                channel=ctx.clients.payouts,
                 actor=await ctx.staff(),
                 first=first,
                 after=from_cursor(after),
@@ -268,7 +267,7 @@ class PayoutsMutation:
         try:
             run = await runs.run_payouts(
                 mongo=ctx.clients.mongo,
-                channel=payout_channel(ctx.clients),
+                channel=ctx.clients.payouts,
                 actor=await ctx.staff(),
                 idempotency_key=input.idempotency_key,
             )

@@ -2,8 +2,7 @@
 
 import strawberry
 
-from api.settings import Settings
-from schema.extensions import schema_extensions
+from schema.extensions import DEFAULT_LIMITS, QueryLimits, schema_extensions
 from schema.member.auth import AuthMutation
 from schema.member.booking import BookingMutation, BookingQuery
 from schema.member.cards import CardsQuery
@@ -49,5 +48,5 @@ class Mutation(
     pass
 
 
-def build_member_schema(settings: Settings) -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=schema_extensions(settings))
+def build_member_schema(limits: QueryLimits = DEFAULT_LIMITS) -> strawberry.Schema:
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=schema_extensions(limits))

@@ -6,7 +6,6 @@ from datetime import datetime
 
 import strawberry
 
-from api.clients import payout_channel
 from domain.errors import DomainError
 from domain.payouts import views
 from payments.wechatpay.transfers import MerchantTransferParams
@@ -98,7 +97,7 @@ class PayoutsMutation:
         try:
             ready = await views.receive_payout(
                 mongo=ctx.clients.mongo,
-                channel=payout_channel(ctx.clients),
+                channel=ctx.clients.payouts,
                 merchant_id=principal.merchant_id,
                 member_id=principal.subject_id,
                 payout_id=payout_id,

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from api.dev import configured_env, seed_demo
-from api.settings import Settings
 from db import collections as c
 from db.mongo import Mongo
 from domain.booking.slots import member_slots
+from startup.settings import Settings
 
 
 async def test_the_demo_merchant_is_made_once_and_can_take_a_booking_tomorrow(

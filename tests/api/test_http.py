@@ -11,8 +11,8 @@ from pydantic import SecretStr
 
 from api import embedded
 from api.app import create_app
-from api.settings import Settings
 from db.mongo import Mongo
+from startup.settings import Settings
 from tests.conftest import Gql
 
 ME = "query { me { id } }"

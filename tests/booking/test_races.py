@@ -13,13 +13,13 @@ import hypothesis
 from bson import ObjectId
 from hypothesis import strategies as st
 
-from api.settings import Settings
 from db import collections as c
 from db.mongo import Mongo, open_mongo
 from domain.booking import bookings, catalog, lifecycle, policy, views
 from domain.booking.errors import BookingCode, BookingError
 from domain.pii import PiiCipher
 from domain.tenancy import Staff
+from startup.settings import Settings
 from tests.booking.conftest import Salon, add_service, key, make_members, open_salon
 from tests.conftest import Gql, Shop
 

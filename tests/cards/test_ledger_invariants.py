@@ -25,7 +25,6 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from api.settings import Settings
 from db import collections as c
 from db.mongo import Mongo, open_mongo
 from domain.cards import adjustments, points, stored_value
@@ -33,6 +32,7 @@ from domain.cards.card import issue_card
 from domain.cards.errors import CardCode, CardError
 from domain.cards.ledger import SYSTEM, Account, Entry
 from domain.tenancy import Role, Staff
+from startup.settings import Settings
 
 # The default program a new merchant gets: (threshold fen, points multiplier bp), 1 point per yuan, 100 per yuan.
 LEVELS = [(0, 10_000), (100_000, 12_000), (500_000, 15_000)]

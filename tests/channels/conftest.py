@@ -1,4 +1,4 @@
-"""Channel clients built the way api/clients.py builds them, over an HTTP client that records every
+"""Channel clients built the way startup/clients.py builds them, over an HTTP client that records every
 upstream call, plus an impostor Alipay gateway that signs its answers with a key we do not trust.
 """
 
@@ -14,10 +14,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from redis.asyncio import Redis
 
 from api import embedded
-from api.settings import Settings
 from channels.alipay import AlipayClient
 from channels.fake import FakeState, create_fake_app
 from channels.wechat import WeChatClient
+from startup.settings import Settings
 from tests.conftest import ALIPAY_APP_ID, WECHAT_APPID, WECHAT_SECRET, Channels
 
 

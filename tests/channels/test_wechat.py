@@ -9,9 +9,9 @@ import pytest
 from redis.asyncio import Redis
 
 from api import embedded
-from api.settings import Settings
 from channels.fake import openid_for
 from channels.wechat import SYSTEM_BUSY, WeChatClient, WeChatError
+from startup.settings import Settings
 from tests.channels.conftest import Upstream
 from tests.conftest import WECHAT_APPID, WECHAT_SECRET, Channels
 from tests.members.conftest import fresh_code

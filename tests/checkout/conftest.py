@@ -17,7 +17,6 @@ from starlette.applications import Starlette
 
 from api import embedded
 from api.app import create_app
-from api.settings import Settings
 from db import collections as c
 from db.mongo import Doc, Mongo
 from domain.cards.card import issue_card
@@ -28,6 +27,7 @@ from domain.tenancy import Role
 from payments.sandbox import Sandbox, SandboxKeys, create_sandbox_app
 from payments.sandbox.keys import private_pem, public_pem
 from schema.ids import from_global_id
+from startup.settings import Settings
 from tests.conftest import ALIPAY_APP_ID, WECHAT_APPID, Gql, Shop
 from tests.coupons.conftest import Colleague, Customer, make_members, make_staff
 

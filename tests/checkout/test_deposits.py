@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from bson import ObjectId
 
-from api.clients import Clients, open_clients
-from api.settings import Settings
 from db import collections as c
 from db.mongo import Doc, Mongo
 from domain.pii import PiiCipher
 from payments.sandbox import Provider
 from schema.ids import from_global_id
+from startup.clients import Clients, open_clients
+from startup.settings import Settings
 from tests.booking.conftest import Salon, open_salon
 from tests.checkout.conftest import (
     ADMIN_PAY_ORDER,

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from api.clients import payment_providers
-from api.settings import Settings
 from db import collections as c
 from db.mongo import Mongo
 from domain.checkout.providers import Providers
 from domain.checkout.reconcile import reconcile_pending
+from startup.clients import payment_providers
+from startup.settings import Settings
 from tests.checkout.conftest import (
     PaymentsSandbox,
     card,

@@ -9,8 +9,8 @@ import pytest
 
 from api.app import create_app
 from api.sandbox import SANDBOX_PAY_PATH, request_sandbox_pay, run_sandbox
-from api.settings import Env, Settings
 from db.mongo import Mongo
+from startup.settings import Env, Settings
 from tests.checkout.conftest import PaymentsSandbox, member_pay, order_doc, scan_order, shopper
 from tests.conftest import Gql, Shop
 from tests.coupons.conftest import store_gid

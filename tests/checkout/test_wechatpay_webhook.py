@@ -15,8 +15,6 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from api.clients import payment_providers
-from api.settings import Settings
 from db import collections as c
 from db.mongo import Mongo
 from domain.checkout import notifications
@@ -24,6 +22,8 @@ from payments.sandbox import Provider, SignedNotification
 from payments.sandbox.keys import new_rsa_key
 from payments.sandbox.wechatpay import notification
 from payments.wechatpay.signing import signed_message
+from startup.clients import payment_providers
+from startup.settings import Settings
 from tests.checkout.conftest import (
     PaymentsSandbox,
     balances_and_statuses,

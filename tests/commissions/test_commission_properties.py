@@ -18,7 +18,6 @@ import hypothesis
 from bson import ObjectId
 from hypothesis import strategies as st
 
-from api.settings import Settings
 from db import collections as c
 from db.mongo import Mongo, open_mongo
 from domain.commissions.accrual import on_order_paid
@@ -31,6 +30,7 @@ from domain.payouts.offline import settle_staff_offline
 from domain.pii import PiiCipher
 from domain.referrals.binding import BindingSource, bind_referrer
 from domain.tenancy import Role, add_staff
+from startup.settings import Settings
 from tests.commissions.conftest import account, ledger_sums, open_program
 from tests.conftest import Shop
 from tests.referrals.conftest import bind, make_members

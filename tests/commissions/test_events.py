@@ -10,11 +10,11 @@ import pytest
 from arq import Retry
 from bson import ObjectId
 
-from api.clients import Clients, open_clients
-from api.settings import Settings
 from db.mongo import Mongo, transaction
 from domain import outbox
 from domain.commissions.events import ORDER_PAID, ORDER_REFUNDED
+from startup.clients import Clients, open_clients
+from startup.settings import Settings
 from tests.commissions.conftest import appoint, commissions_of, open_program, paid, refunded
 from tests.conftest import Shop
 from tests.referrals.conftest import chain_of

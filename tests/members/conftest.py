@@ -11,8 +11,8 @@ import httpx
 from asgi_lifespan import LifespanManager
 
 from api.app import create_app
-from api.settings import Settings
 from schema.ids import to_global_id
+from startup.settings import Settings
 from tests.conftest import Gql, Shop
 
 LOGIN = """

@@ -3,9 +3,9 @@
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from api.settings import Settings
 from db import collections as c
 from db.mongo import Mongo
+from startup.settings import Settings
 from tests.conftest import Gql, Shop
 from tests.members.conftest import door, fresh_code, log_in
 

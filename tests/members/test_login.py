@@ -10,11 +10,11 @@ from bson import ObjectId
 from redis.asyncio import Redis
 
 from api import embedded
-from api.settings import Settings
 from db import collections as c
 from db.mongo import Mongo
 from domain.sessions import Audience, TokenSigner
 from schema.ids import from_global_id, to_global_id
+from startup.settings import Settings
 from tests.conftest import SECRET_KEY, Channels, Gql, Shop
 from tests.members.conftest import LOGIN, door, fresh_code, log_in, merchant_gid
 

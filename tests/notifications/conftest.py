@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from api.clients import Clients, open_clients
-from api.settings import Settings
 from db.mongo import Mongo
 from domain.notifications.delivery import Outlets
+from startup.clients import Clients, open_clients
+from startup.settings import Settings
 from tests.workers.conftest import TEMPLATES
 from workers.events import outlets
 

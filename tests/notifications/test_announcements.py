@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from arq.connections import RedisSettings, create_pool
 
-from api.settings import Settings
 from db import collections as c
 from db.mongo import Mongo
 from domain import outbox
@@ -22,6 +21,7 @@ from domain.cards.points import record_payment
 from domain.coupons import claims, expiry
 from domain.notifications.topics import Topic
 from domain.pii import PiiCipher
+from startup.settings import Settings
 from tests.booking.conftest import Person, make_members, open_salon
 from tests.conftest import Channels, Gql, Shop
 from tests.workers.conftest import TEMPLATES, coupon_template, grant, run_worker

@@ -10,14 +10,14 @@ from typing import Any
 import httpx
 import pytest
 
-from api.clients import Clients
-from api.settings import Settings
 from channels.wechat import WeChatClient
 from db import collections as c
 from db.mongo import Mongo
 from domain.notifications.delivery import ChannelStatus, Notification, Outlets, notify
 from domain.notifications.topics import Topic
 from domain.outbox import TryAgainLater
+from startup.clients import Clients
+from startup.settings import Settings
 from tests.booking.conftest import Person
 from tests.conftest import Channels, Shop
 from tests.workers.conftest import TEMPLATES, subscribed_members

@@ -15,9 +15,7 @@ import pytest
 from bson import ObjectId
 
 from api.app import create_app
-from api.clients import Clients, open_clients, payout_channel
 from api.embedded import free_port
-from api.settings import Settings
 from db import collections as c
 from db.mongo import Doc, Mongo
 from domain.commissions.accrual import on_order_paid
@@ -31,6 +29,8 @@ from domain.payouts.sending import send_due
 from payments.sandbox import Sandbox, SandboxKeys, create_sandbox_app
 from payments.sandbox.keys import private_pem, public_pem
 from payments.sandbox.transfers import Limits, TransferSandbox
+from startup.clients import Clients, open_clients
+from startup.settings import Settings
 from tests.checkout.conftest import serving
 from tests.commissions.conftest import open_program, paid
 from tests.conftest import ALIPAY_APP_ID, WECHAT_APPID, Shop
@@ -103,9 +103,8 @@ async def clients(settings: Settings, mongo: Mongo) -> AsyncIterator[Clients]:
 
 @pytest.fixture
 def channel(clients: Clients) -> PayoutChannel:
-    """What the worker pays through (api.clients.payout_channel), with the account's limits as the sandbox has
-    them."""
-    made = payout_channel(clients)
+    """What the worker pays through (the clients bundle's), with the account's limits as the sandbox has them."""
+    made = clients.payouts
     assert made is not None
     return made
 

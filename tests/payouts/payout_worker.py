@@ -7,8 +7,8 @@ import asyncio
 import os
 from datetime import UTC, datetime, timedelta
 
-from api.clients import open_clients
-from api.settings import Settings
+from startup.clients import open_clients
+from startup.settings import Settings
 from workers.crons import pay_out_commissions
 
 

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from bson import ObjectId
 
-from api.clients import Clients
 from db import collections as c
 from db.mongo import Mongo
 from domain import outbox
@@ -17,6 +16,7 @@ from domain.payouts.channel import PayoutChannel
 from domain.payouts.runs import PayoutSchedule, last_slot, open_scheduled_runs, set_payout_schedule
 from domain.pii import PiiCipher
 from payments.sandbox.transfers import Outcome, TransferSandbox
+from startup.clients import Clients
 from tests.conftest import Shop, open_shop
 from tests.payouts.conftest import bills_of, earn, payouts_of, round_until_idle, shareholder_program, shareholders
 from workers.crons import cron_jobs

@@ -13,11 +13,11 @@ from typing import IO
 
 from pydantic import SecretStr
 
-from api.settings import Settings
 from db import collections as c
 from db.mongo import Mongo
 from payments.sandbox.transfers import Outcome, TransferSandbox
 from payments.wechatpay.transfers import TransferState
+from startup.settings import Settings
 from tests.conftest import Shop
 from tests.payouts.conftest import (
     assert_ledger_adds_up,

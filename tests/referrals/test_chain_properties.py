@@ -15,7 +15,6 @@ import hypothesis
 from bson import ObjectId
 from hypothesis import strategies as st
 
-from api.settings import Settings
 from db import collections as c
 from db.mongo import Mongo, open_mongo
 from domain.coupons.touch import Sharer
@@ -24,6 +23,7 @@ from domain.referrals.chain import MAX_ANCESTORS
 from domain.referrals.correction import correct_referrer
 from domain.referrals.errors import ReferralError
 from domain.tenancy import Staff
+from startup.settings import Settings
 from tests.conftest import Shop
 from tests.referrals.conftest import make_members
 

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from api.settings import Settings
 from domain.pii import PiiCipher
 from domain.staff_auth import attempts_key
 from schema.messages import EN, ZH, message
+from startup.settings import Settings
 from tests.conftest import OWNER_PASSWORD, Gql, Shop
 
 STAFF_LOGIN = """

@@ -21,7 +21,6 @@ from graphql import (
     get_named_type,
 )
 
-from api.settings import Settings
 from db.mongo import Doc, Mongo
 from domain.coupons import claims, redemption
 from domain.pii import PiiCipher
@@ -502,8 +501,7 @@ def _id_paths(type_: GraphQLInputType, path: str, seen: frozenset[str] = frozens
 
 def fields_taking_ids() -> dict[str, list[str]]:
     """`Query.x` / `Mutation.y` -> the argument paths of type ID, read from the admin schema itself."""
-    settings = Settings(_env_file=None, secret_key="isolation", pii_key="isolation")
-    schema = build_client_schema(cast(IntrospectionQuery, build_admin_schema(settings).introspect()))
+    schema = build_client_schema(cast(IntrospectionQuery, build_admin_schema().introspect()))
     found: dict[str, list[str]] = {}
     for root in (schema.query_type, schema.mutation_type):
         assert root is not None

@@ -13,7 +13,6 @@ from bson import ObjectId
 from pydantic import SecretStr
 
 from api import embedded
-from api.settings import Settings
 from db import collections as c
 from db.mongo import Mongo
 from domain import outbox
@@ -26,6 +25,7 @@ from domain.notifications.topics import Topic
 from domain.outbox import entry_from_doc
 from domain.pricing import CouponKind
 from schema.ids import to_global_id
+from startup.settings import Settings
 from tests.booking.conftest import Person, make_members
 from tests.conftest import Shop
 from workers.crons import cron_jobs

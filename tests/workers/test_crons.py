@@ -12,8 +12,6 @@ from typing import Any
 import pytest
 from bson import ObjectId
 
-from api.clients import open_clients
-from api.settings import Settings
 from db import collections as c
 from db.mongo import Mongo
 from domain import birthday_gifts
@@ -24,6 +22,8 @@ from domain.coupons.templates import Template
 from domain.pii import PiiCipher
 from domain.tenancy import Role
 from schema.ids import to_global_id
+from startup.clients import open_clients
+from startup.settings import Settings
 from tests.booking.conftest import make_members
 from tests.conftest import Gql, Shop
 from tests.coupons.conftest import make_staff

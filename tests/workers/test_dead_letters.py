@@ -9,8 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 from bson import ObjectId
 
-from api.clients import Clients
-from api.settings import Settings
 from db import collections as c
 from db.mongo import Mongo
 from domain import outbox
@@ -18,6 +16,8 @@ from domain.outbox import OutboxEntry, TryAgainLater
 from domain.pii import PiiCipher
 from domain.tenancy import Role
 from schema.ids import to_global_id
+from startup.clients import Clients
+from startup.settings import Settings
 from tests.conftest import Gql, Shop, count_commands
 from tests.coupons.conftest import make_staff
 from tests.workers.conftest import QUICK_RETRY, run_worker

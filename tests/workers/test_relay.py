@@ -14,12 +14,12 @@ from bson import ObjectId
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from api import embedded
-from api.settings import Settings
 from db import collections as c
 from db.mongo import Mongo
 from domain import outbox
 from domain.cards import points
 from domain.notifications.topics import Topic
+from startup.settings import Settings
 from tests.conftest import Channels, Shop
 from tests.workers.conftest import run_worker, subscribed_members
 from workers.relay import RECHECK_AFTER, Relayed, relay

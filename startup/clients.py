@@ -8,7 +8,6 @@ from datetime import timedelta
 import httpx
 from redis.asyncio import Redis
 
-from api.settings import Settings
 from channels.alipay import AlipayClient, load_private_key, load_public_key
 from channels.wechat import WeChatClient
 from db.mongo import Mongo, open_mongo
@@ -21,6 +20,7 @@ from domain.staff_auth import LockoutPolicy
 from payments.alipay import AlipayConfig, AlipayPayClient
 from payments.wechatpay import WeChatPayClient, WeChatPayConfig
 from payments.wechatpay.transfers import WeChatTransferClient
+from startup.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,8 @@ class Clients:
     signer: TokenSigner
     lockout: LockoutPolicy
     payments: Providers
+    # Shareholder payouts through the WeChat Pay merchant account; None when WeChat Pay is not configured.
+    payouts: PayoutChannel | None
 
 
 @asynccontextmanager
@@ -43,6 +45,7 @@ async def open_clients(settings: Settings) -> AsyncIterator[Clients]:
     redis = Redis.from_url(settings.redis_url.get_secret_value(), decode_responses=True)
     # WeChat expects answers within a few seconds; a hung upstream must not hang a member's login.
     http = httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0))
+    payments = payment_providers(settings, http)
     try:
         yield Clients(
             settings=settings,
@@ -64,7 +67,8 @@ async def open_clients(settings: Settings) -> AsyncIterator[Clients]:
                 refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_s),
             ),
             lockout=LockoutPolicy(settings.staff_login_max_failures, settings.staff_login_lock_s),
-            payments=payment_providers(settings, http),
+            payments=payments,
+            payouts=payout_channel(settings, payments, http),
         )
     finally:
         await http.aclose()
@@ -118,13 +122,13 @@ def payment_providers(settings: Settings, http: httpx.AsyncClient) -> Providers:
     return Providers(wechatpay, alipay, f"{base}/webhooks/wechatpay", f"{base}/webhooks/alipay")
 
 
-def payout_channel(clients: Clients) -> PayoutChannel | None:
+def payout_channel(s: Settings, payments: Providers, http: httpx.AsyncClient) -> PayoutChannel | None:
     """Shareholder payouts go out through the WeChat Pay merchant account, when one is configured."""
-    wechatpay, s = clients.payments.wechatpay, clients.settings
+    wechatpay = payments.wechatpay
     if wechatpay is None:
         return None
     return PayoutChannel(
-        transfers=WeChatTransferClient(wechatpay.config, http=clients.http),
+        transfers=WeChatTransferClient(wechatpay.config, http=http),
         notify_url=f"{s.notify_base_url}/webhooks/wechatpay/transfer",
         limits=TransferLimits(s.payout_single_limit_fen, s.payout_per_payee_daily_limit_fen, s.payout_daily_limit_fen),
         scene_id=s.payout_transfer_scene_id,
