@@ -23,9 +23,9 @@ from domain.coupons.errors import CouponCode, CouponError
 from domain.coupons.gifts import gift_coupon
 from domain.coupons.templates import Template, load_template, refusal
 from domain.errors import PermissionDenied
+from domain.events import BirthdayGift
 from domain.tenancy import Role, Staff, audit
 
-BIRTHDAY_GIFT = "BIRTHDAY_GIFT"
 FIRST_BIRTH_YEAR = 1900
 _DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -139,8 +139,7 @@ async def _give(mongo: Mongo, template: Template, member_id: ObjectId, day: date
             mongo=mongo,
             session=s,
             merchant_id=template.merchant_id,
-            kind=BIRTHDAY_GIFT,
-            payload={"member_id": member_id, "coupon_id": coupon.id, "title": template.title},
+            event=BirthdayGift(member_id=member_id, coupon_id=coupon.id, title=template.title),
             dedupe_key=f"birthday:{member_id}:{day.year}",
         )
 

@@ -19,6 +19,7 @@ from pymongo.errors import DuplicateKeyError
 
 from db import collections as c
 from db.mongo import Doc, Mongo
+from domain.events import Event
 
 MAX_ERROR_LENGTH = 500
 
@@ -75,15 +76,13 @@ def entry_from_doc(doc: Doc) -> OutboxEntry:
     )
 
 
-def _new_doc(
-    merchant_id: ObjectId, kind: str, payload: dict[str, Any], dedupe_key: str, due_at: datetime | None
-) -> Doc:
+def _new_doc(merchant_id: ObjectId, event: Event, dedupe_key: str, due_at: datetime | None) -> Doc:
     now = datetime.now(UTC)
     doc: Doc = {
         "_id": ObjectId(),
         "merchant_id": merchant_id,
-        "kind": kind,
-        "payload": payload,
+        "kind": event.KIND,
+        "payload": event.payload(),
         "dedupe_key": dedupe_key,
         "status": OutboxStatus.PENDING.value,
         "created_at": now,
@@ -101,13 +100,12 @@ async def record(
     mongo: Mongo,
     session: AsyncClientSession | None,
     merchant_id: ObjectId,
-    kind: str,
-    payload: dict[str, Any],
+    event: Event,
     dedupe_key: str,
     due_at: datetime | None = None,
 ) -> ObjectId:
     """Writes the event inside the caller's transaction (`session`); a second entry with the key raises."""
-    doc = _new_doc(merchant_id, kind, payload, dedupe_key, due_at)
+    doc = _new_doc(merchant_id, event, dedupe_key, due_at)
     await mongo.db[c.OUTBOX].insert_one(doc, session=session)
     return ObjectId(doc["_id"])
 
@@ -116,8 +114,7 @@ async def record_once(
     *,
     mongo: Mongo,
     merchant_id: ObjectId,
-    kind: str,
-    payload: dict[str, Any],
+    event: Event,
     dedupe_key: str,
     due_at: datetime | None = None,
 ) -> bool:
@@ -127,8 +124,7 @@ async def record_once(
             mongo=mongo,
             session=None,
             merchant_id=merchant_id,
-            kind=kind,
-            payload=payload,
+            event=event,
             dedupe_key=dedupe_key,
             due_at=due_at,
         )

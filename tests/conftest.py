@@ -21,6 +21,7 @@ from redis.asyncio import Redis
 from api import embedded
 from api.app import create_app
 from channels.fake import FakeState, create_fake_app
+from db import collections
 from db.indexes import ensure_indexes
 from db.mongo import Mongo, open_mongo
 from domain import tenancy
@@ -143,16 +144,21 @@ def settings(servers: Servers, channels: Channels) -> Settings:
 
 
 @pytest.fixture
-async def mongo(settings: Settings) -> AsyncIterator[Mongo]:
-    """The test's own fresh database, dropped afterwards; Redis is emptied before each test."""
+async def mongo(settings: Settings, request: pytest.FixtureRequest) -> AsyncIterator[Mongo]:
+    """The test's own fresh database, dropped afterwards; Redis is emptied before each test. A test that leaves
+    a dead letter fails, unless it is marked `dead_letters` (it makes them on purpose): an event the worker
+    could not handle is a bug somewhere, even when the test's own assertions pass."""
     handle = open_mongo(settings.mongodb_uri.get_secret_value(), settings.mongodb_db)
     redis = Redis.from_url(settings.redis_url.get_secret_value())
     await redis.flushdb()
     await redis.aclose()
     await ensure_indexes(handle)
     yield handle
+    dead = await handle.db[collections.DEAD_LETTERS].find({}, {"kind": 1, "error": 1}).to_list()
     await handle.client.drop_database(settings.mongodb_db)
     await handle.close()
+    if request.node.get_closest_marker("dead_letters") is None:
+        assert dead == [], "the test left dead letters it did not expect"
 
 
 @pytest.fixture

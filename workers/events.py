@@ -1,22 +1,24 @@
 """Outbox events in the worker: the `handle_event` task the relay enqueues (one per entry, job id = entry id)
-and the registry of handlers it dispatches to by event kind.
+and the registry of handlers it dispatches to by event class (domain/events.py has one class per kind).
 
 arq retries only on `Retry`, so this task decides: a transient failure (TryAgainLater, an unreachable Mongo,
 Redis or upstream) is retried with backoff until `RetryPolicy.max_attempts`, then dead-lettered; any other
-exception is a bug and is dead-lettered at once (an OWNER can retry it after the fix). Attempts are counted in
-the outbox, so a run that was killed or timed out counts too. Every handler must be idempotent: an entry runs
-again after a crash, a retry, or a dead-letter retry; handlers that finished are skipped on later runs.
+exception, a payload that does not parse included, is a bug and is dead-lettered at once (an OWNER can retry it
+after the fix). Attempts are counted in the outbox, so a run that was killed or timed out counts too. Every
+handler must be idempotent: an entry runs again after a crash, a retry, or a dead-letter retry; handlers that
+finished are skipped on later runs.
 
-Registering a handler: write `async def on_x(clients: Clients, entry: OutboxEntry) -> None` as a thin call
-into domain/, and add it to the kind's tuple in HANDLERS. Kinds written but not registered are dead-lettered
-(never silently dropped), so registering later and retrying the dead letters catches up.
+Registering a handler: write `async def on_x(clients: Clients, entry: OutboxEntry, event: X) -> None` as a thin
+call into domain/, and add it to X's line in HANDLERS with `on(X, ...)`, which checks the handler takes an X.
+Kinds written but not registered are dead-lettered (never silently dropped), so registering later and retrying
+the dead letters catches up.
 """
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from arq import Retry
@@ -27,27 +29,44 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from domain import outbox
-from domain.booking.model import EventKind
-from domain.booking.queue import QueueEvent
-from domain.cards.ledger import POINTS_CHANGED
 from domain.checkout.refunds import refund_deposit
 from domain.commissions.accrual import on_order_paid
-from domain.commissions.events import ORDER_PAID, ORDER_REFUNDED, OrderPaid, OrderRefunded
 from domain.commissions.reversal import on_order_refunded
-from domain.coupons.coupon import COUPON_RECEIVED
-from domain.coupons.expiry import COUPON_EXPIRING
+from domain.events import (
+    BirthdayGift,
+    BookingCancelled,
+    BookingConfirmed,
+    BookingEvent,
+    BookingReminder,
+    BookingRescheduled,
+    CommissionAccrued,
+    CouponExpiring,
+    CouponReceived,
+    DepositRefundDue,
+    Event,
+    LevelUp,
+    OrderPaid,
+    OrderRefunded,
+    PayoutSent,
+    PayoutWaiting,
+    PointsChanged,
+    QueueCalled,
+    QueueEvent,
+    QueueNear,
+)
 from domain.jobs import dead_letters
 from domain.notifications import announcements
 from domain.notifications.delivery import Outlets
 from domain.notifications.sms import LoggingSms
 from domain.outbox import OutboxEntry, TryAgainLater
 from domain.payouts import announce as payout_announcements
-from domain.payouts.settlement import PAYOUT_SENT, PAYOUT_WAITING
 from startup.clients import Clients
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Clients, OutboxEntry], Awaitable[None]]
+E = TypeVar("E", bound=Event)
+Handler = Callable[[Clients, OutboxEntry, Any], Awaitable[None]]
+Handlers = Mapping[type[Event], tuple[Handler, ...]]
 
 
 @dataclass(frozen=True)
@@ -76,81 +95,88 @@ def outlets(clients: Clients) -> Outlets:
     )
 
 
-async def notify_booking(clients: Clients, entry: OutboxEntry) -> None:
-    await announcements.booking_changed(outlets(clients), entry)
+async def notify_booking(clients: Clients, entry: OutboxEntry, event: BookingEvent) -> None:
+    await announcements.booking_changed(outlets(clients), entry, event)
 
 
-async def notify_level_up(clients: Clients, entry: OutboxEntry) -> None:
-    await announcements.level_up(outlets(clients), entry)
+async def notify_level_up(clients: Clients, entry: OutboxEntry, event: LevelUp) -> None:
+    await announcements.level_up(outlets(clients), entry, event)
 
 
-async def notify_points_changed(clients: Clients, entry: OutboxEntry) -> None:
-    await announcements.points_changed(outlets(clients), entry)
+async def notify_points_changed(clients: Clients, entry: OutboxEntry, event: PointsChanged) -> None:
+    await announcements.points_changed(outlets(clients), entry, event)
 
 
-async def notify_queue(clients: Clients, entry: OutboxEntry) -> None:
-    await announcements.queue_called(outlets(clients), entry)
+async def notify_queue(clients: Clients, entry: OutboxEntry, event: QueueEvent) -> None:
+    await announcements.queue_called(outlets(clients), entry, event)
 
 
-async def notify_coupon_received(clients: Clients, entry: OutboxEntry) -> None:
-    await announcements.coupon_received(outlets(clients), entry)
+async def notify_coupon_received(clients: Clients, entry: OutboxEntry, event: CouponReceived) -> None:
+    await announcements.coupon_received(outlets(clients), entry, event)
 
 
-async def notify_coupon_expiring(clients: Clients, entry: OutboxEntry) -> None:
-    await announcements.coupon_expiring(outlets(clients), entry)
+async def notify_coupon_expiring(clients: Clients, entry: OutboxEntry, event: CouponExpiring) -> None:
+    await announcements.coupon_expiring(outlets(clients), entry, event)
 
 
-async def notify_birthday_gift(clients: Clients, entry: OutboxEntry) -> None:
-    await announcements.birthday_gift(outlets(clients), entry)
+async def notify_birthday_gift(clients: Clients, entry: OutboxEntry, event: BirthdayGift) -> None:
+    await announcements.birthday_gift(outlets(clients), entry, event)
 
 
-async def notify_commission_accrued(clients: Clients, entry: OutboxEntry) -> None:
-    await announcements.commission_accrued(outlets(clients), entry)
+async def notify_commission_accrued(clients: Clients, entry: OutboxEntry, event: CommissionAccrued) -> None:
+    await announcements.commission_accrued(outlets(clients), entry, event)
 
 
-async def notify_payout_waiting(clients: Clients, entry: OutboxEntry) -> None:
-    await payout_announcements.payout_waiting(outlets(clients), entry)
+async def notify_payout_waiting(clients: Clients, entry: OutboxEntry, event: PayoutWaiting) -> None:
+    await payout_announcements.payout_waiting(outlets(clients), entry, event)
 
 
-async def notify_payout_sent(clients: Clients, entry: OutboxEntry) -> None:
-    await payout_announcements.payout_sent(outlets(clients), entry)
+async def notify_payout_sent(clients: Clients, entry: OutboxEntry, event: PayoutSent) -> None:
+    await payout_announcements.payout_sent(outlets(clients), entry, event)
 
 
-async def refund_booking_deposit(clients: Clients, entry: OutboxEntry) -> None:
-    await refund_deposit(mongo=clients.mongo, providers=clients.payments, booking_id=entry.payload["booking_id"])
+async def refund_booking_deposit(clients: Clients, entry: OutboxEntry, event: DepositRefundDue) -> None:
+    await refund_deposit(mongo=clients.mongo, providers=clients.payments, booking_id=event.booking_id)
 
 
-async def accrue_commissions(clients: Clients, entry: OutboxEntry) -> None:
-    await on_order_paid(mongo=clients.mongo, event=OrderPaid.from_payload(entry.payload))
+async def accrue_commissions(clients: Clients, entry: OutboxEntry, event: OrderPaid) -> None:
+    await on_order_paid(mongo=clients.mongo, event=event)
 
 
-async def reverse_commissions(clients: Clients, entry: OutboxEntry) -> None:
+async def reverse_commissions(clients: Clients, entry: OutboxEntry, event: OrderRefunded) -> None:
     # Raises PaidEventPending (a TryAgainLater) while the order's ORDER_PAID is still unhandled.
-    await on_order_refunded(mongo=clients.mongo, event=OrderRefunded.from_payload(entry.payload))
+    await on_order_refunded(mongo=clients.mongo, event=event)
 
 
-# Event kind -> its handlers, run in order. Referrals (issue 6) register their ORDER_PAID / ORDER_REFUNDED
-# handlers (commission accrual and reversal) here, payments any of their own, and payouts PAYOUT_SENT (its
-# member is told through domain.notifications.delivery.notify, topic PAYOUT_SENT).
-HANDLERS: Mapping[str, tuple[Handler, ...]] = {
-    "LEVEL_UP": (notify_level_up,),
-    POINTS_CHANGED: (notify_points_changed,),
-    EventKind.BOOKING_CONFIRMED.value: (notify_booking,),
-    EventKind.BOOKING_RESCHEDULED.value: (notify_booking,),
-    EventKind.BOOKING_CANCELLED.value: (notify_booking,),
-    EventKind.BOOKING_REMINDER.value: (notify_booking,),
-    EventKind.DEPOSIT_REFUND_DUE.value: (refund_booking_deposit,),
-    QueueEvent.QUEUE_NEAR.value: (notify_queue,),
-    QueueEvent.QUEUE_CALLED.value: (notify_queue,),
-    COUPON_RECEIVED: (notify_coupon_received,),
-    COUPON_EXPIRING: (notify_coupon_expiring,),
-    "BIRTHDAY_GIFT": (notify_birthday_gift,),
-    "COMMISSION_ACCRUED": (notify_commission_accrued,),
-    ORDER_PAID: (accrue_commissions,),
-    ORDER_REFUNDED: (reverse_commissions,),
-    PAYOUT_WAITING: (notify_payout_waiting,),
-    PAYOUT_SENT: (notify_payout_sent,),
-}
+def on(
+    kind: type[E], *handlers: Callable[[Clients, OutboxEntry, E], Awaitable[None]]
+) -> tuple[type[Event], tuple[Handler, ...]]:
+    """One line of the registry: the event class and its handlers, each typed to take that class."""
+    return kind, handlers
+
+
+# Event class -> its handlers, run in order.
+HANDLERS: Handlers = dict(
+    [
+        on(OrderPaid, accrue_commissions),
+        on(OrderRefunded, reverse_commissions),
+        on(PointsChanged, notify_points_changed),
+        on(LevelUp, notify_level_up),
+        on(CouponReceived, notify_coupon_received),
+        on(CouponExpiring, notify_coupon_expiring),
+        on(BirthdayGift, notify_birthday_gift),
+        on(BookingConfirmed, notify_booking),
+        on(BookingRescheduled, notify_booking),
+        on(BookingCancelled, notify_booking),
+        on(BookingReminder, notify_booking),
+        on(DepositRefundDue, refund_booking_deposit),
+        on(QueueNear, notify_queue),
+        on(QueueCalled, notify_queue),
+        on(CommissionAccrued, notify_commission_accrued),
+        on(PayoutWaiting, notify_payout_waiting),
+        on(PayoutSent, notify_payout_sent),
+    ]
+)
 
 # arq's own Retry from a handler counts as transient too, so the outbox's attempt count still decides.
 _TRANSIENT = (TryAgainLater, Retry, ConnectionFailure, RedisConnectionError, RedisTimeoutError, httpx.TransportError)
@@ -170,11 +196,12 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-async def _run(clients: Clients, handlers: tuple[Handler, ...], entry: OutboxEntry) -> None:
+async def _run(clients: Clients, kind: type[Event], handlers: tuple[Handler, ...], entry: OutboxEntry) -> None:
+    event = kind.from_payload(entry.payload)
     for handler in handlers:
         name = handler_name(handler)
         if name not in entry.handled:
-            await handler(clients, entry)
+            await handler(clients, entry, event)
             await outbox.handler_done(mongo=clients.mongo, entry_id=entry.id, handler=name)
 
 
@@ -198,7 +225,7 @@ async def _failed(clients: Clients, entry: OutboxEntry, error: Exception, policy
 async def handle_event(ctx: dict[str, Any], outbox_id: str) -> str:
     """The arq task for one outbox entry; its result says what became of the entry."""
     clients: Clients = ctx["clients"]
-    handlers: Mapping[str, tuple[Handler, ...]] = ctx["handlers"]
+    handlers: Handlers = ctx["handlers"]
     policy: RetryPolicy = ctx["retry_policy"]
     mongo, now = clients.mongo, datetime.now(UTC)
     try:
@@ -212,11 +239,12 @@ async def handle_event(ctx: dict[str, Any], outbox_id: str) -> str:
         # The runs before this one never came back (killed, timed out), so none of them buried it.
         await dead_letters.bury(mongo=mongo, entry=entry, error=entry.last_error or "no run finished", now=now)
         return "dead"
-    if entry.kind not in handlers:
+    kind = next((k for k in handlers if k.KIND == entry.kind), None)
+    if kind is None:
         await dead_letters.bury(mongo=mongo, entry=entry, error=f"no handler for {entry.kind}", now=now)
         return "dead"
     try:
-        await _run(clients, handlers[entry.kind], entry)
+        await _run(clients, kind, handlers[kind], entry)
     except Exception as e:
         return await _failed(clients, entry, e, policy, now)
     await outbox.finish(mongo=mongo, entry_id=entry.id, now=now)

@@ -4,7 +4,7 @@ and arq's health check (a key the worker refreshes every 30 s; `arq.worker.async
 arq retries only on `Retry`, so every job here is idempotent and turns transient failures into `Retry`.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -15,7 +15,7 @@ from arq.cron import CronJob
 from startup.clients import open_clients
 from startup.settings import Settings
 from workers.crons import cron_jobs as scheduled
-from workers.events import DEFAULT_RETRY, HANDLERS, Handler, RetryPolicy, handle_event
+from workers.events import DEFAULT_RETRY, HANDLERS, Handlers, RetryPolicy, handle_event
 
 # The event task counts its own attempts in the outbox and dead-letters by them; arq's count only has to
 # stay out of the way (it also counts runs interrupted by a restart).
@@ -25,7 +25,7 @@ _ARQ_MAX_TRIES = 1000
 def worker_options(
     settings: Settings,
     *,
-    handlers: Mapping[str, tuple[Handler, ...]] = HANDLERS,
+    handlers: Handlers = HANDLERS,
     retry_policy: RetryPolicy = DEFAULT_RETRY,
     cron_jobs: Sequence[CronJob] | None = None,
 ) -> dict[str, Any]:

@@ -23,8 +23,8 @@ from domain.booking.errors import BookingCode, BookingError
 from domain.booking.model import (
     Booking,
     BookingStatus,
-    EventKind,
     announce,
+    booking_event,
     booking_from_doc,
     find_booking,
     occupy_cells,
@@ -34,6 +34,7 @@ from domain.booking.policy import load_policy
 from domain.booking.slots import DayPlan, StaffDay, load_day
 from domain.booking.views import BookingView, view
 from domain.booking.wallclock import Span, local_date
+from domain.events import BookingConfirmed, BookingRescheduled
 from domain.tenancy import Staff, Store
 
 MAX_NOTE = 200
@@ -187,7 +188,11 @@ async def _book(mongo: Mongo, request: Request, now: datetime) -> Booking:
         await occupy_cells(mongo=mongo, session=s, booking=booking, hold_expires_at=hold, now=now)
         if hold is None:
             await announce(
-                mongo=mongo, session=s, booking=booking, kind=EventKind.BOOKING_CONFIRMED, policy=plan.policy
+                mongo=mongo,
+                session=s,
+                booking=booking,
+                event=booking_event(BookingConfirmed, booking),
+                policy=plan.policy,
             )
         return booking
 
@@ -281,9 +286,8 @@ async def _reschedule(
             mongo=mongo,
             session=s,
             booking=booking,
-            kind=EventKind.BOOKING_RESCHEDULED,
+            event=booking_event(BookingRescheduled, booking, previous_start=current.start),
             policy=plan.policy,
-            previous_start=current.start,
         )
         return booking
 

@@ -17,13 +17,14 @@ from domain.booking import occupancy
 from domain.booking.model import (
     Booking,
     BookingStatus,
-    EventKind,
     announce,
+    booking_event,
     booking_from_doc,
     occupy_cells,
     reminder_for,
 )
 from domain.booking.policy import load_policy
+from domain.events import BookingConfirmed
 
 # Past the hold: these already hold their slot for good (a redelivered payment finds them so).
 _CONFIRMED = (BookingStatus.BOOKED, BookingStatus.CHECKED_IN, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
@@ -66,5 +67,11 @@ async def confirm_paid_hold(
     if confirmed_doc is None:
         raise RuntimeError(f"booking {booking.id} changed inside the transaction that read it")
     confirmed = booking_from_doc(confirmed_doc)
-    await announce(mongo=mongo, session=s, booking=confirmed, kind=EventKind.BOOKING_CONFIRMED, policy=policy)
+    await announce(
+        mongo=mongo,
+        session=s,
+        booking=confirmed,
+        event=booking_event(BookingConfirmed, confirmed),
+        policy=policy,
+    )
     return confirmed

@@ -19,14 +19,14 @@ from domain.booking.errors import BookingCode, BookingError
 from domain.booking.model import (
     Booking,
     BookingStatus,
-    EventKind,
+    booking_event,
     booking_from_doc,
     find_booking,
-    payload,
 )
 from domain.booking.policy import load_policy
 from domain.booking.views import BookingView, view
 from domain.cards.count_cards import live_count_cards, use_count_card
+from domain.events import BookingCancelled, DepositRefundDue
 from domain.orders.bookings import visit_order
 from domain.tenancy import Staff
 
@@ -74,8 +74,7 @@ async def _cancel(mongo: Mongo, booking: Booking, now: datetime, by_staff: Objec
             mongo=mongo,
             session=s,
             merchant_id=cancelled.merchant_id,
-            kind=EventKind.BOOKING_CANCELLED,
-            payload=payload(cancelled, by_staff_id=by_staff, reason=reason),
+            event=booking_event(BookingCancelled, cancelled, by_staff_id=by_staff, reason=reason),
             dedupe_key=f"booking:{cancelled.id}:cancelled",
         )
         if cancelled.deposit_fen > 0:
@@ -84,8 +83,7 @@ async def _cancel(mongo: Mongo, booking: Booking, now: datetime, by_staff: Objec
                 mongo=mongo,
                 session=s,
                 merchant_id=cancelled.merchant_id,
-                kind=EventKind.DEPOSIT_REFUND_DUE,
-                payload={"booking_id": cancelled.id},
+                event=DepositRefundDue(booking_id=cancelled.id),
                 dedupe_key=f"booking:{cancelled.id}:deposit_refund:cancelled",
             )
 

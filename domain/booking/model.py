@@ -5,7 +5,7 @@ unpaid hold reads as EXPIRED once its time runs out) and the outbox events a boo
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -17,6 +17,9 @@ from domain.booking import occupancy
 from domain.booking.errors import BookingCode, BookingError
 from domain.booking.policy import BookingPolicy
 from domain.booking.wallclock import Span
+from domain.events import BookingConfirmed, BookingEvent, BookingReminder, BookingRescheduled
+
+B = TypeVar("B", bound=BookingEvent)
 
 
 class BookingStatus(StrEnum):
@@ -28,15 +31,6 @@ class BookingStatus(StrEnum):
     NO_SHOW = "NO_SHOW"
     # Never stored: a HELD booking whose hold ran out reads as EXPIRED.
     EXPIRED = "EXPIRED"
-
-
-class EventKind(StrEnum):
-    BOOKING_CONFIRMED = "BOOKING_CONFIRMED"
-    BOOKING_CANCELLED = "BOOKING_CANCELLED"
-    BOOKING_RESCHEDULED = "BOOKING_RESCHEDULED"
-    BOOKING_REMINDER = "BOOKING_REMINDER"
-    # A cancelled (or lost) booking whose deposit may have been paid: the worker refunds whatever was.
-    DEPOSIT_REFUND_DUE = "DEPOSIT_REFUND_DUE"
 
 
 @dataclass(frozen=True)
@@ -164,16 +158,17 @@ def reminder_for(
     return f"booking:{booking_id}:reminder:{version}" if policy.reminder_lead_min and due > now else None
 
 
-def payload(booking: Booking, **extra: Any) -> dict[str, Any]:
-    return {
-        "booking_id": booking.id,
-        "member_id": booking.member_id,
-        "store_id": booking.store_id,
-        "staff_id": booking.staff_id,
-        "service_name": booking.service_name,
-        "start": booking.start,
+def booking_event(kind: type[B], booking: Booking, **extra: Any) -> B:
+    """The event of `kind` about the booking as it is now; `extra` names the fields only that kind has."""
+    return kind(
+        booking_id=booking.id,
+        member_id=booking.member_id,
+        store_id=booking.store_id,
+        staff_id=booking.staff_id,
+        service_name=booking.service_name,
+        start=booking.start,
         **extra,
-    }
+    )
 
 
 async def announce(
@@ -181,26 +176,23 @@ async def announce(
     mongo: Mongo,
     session: AsyncClientSession,
     booking: Booking,
-    kind: EventKind,
+    event: BookingConfirmed | BookingRescheduled,
     policy: BookingPolicy,
-    **extra: Any,
 ) -> None:
     """The event for a booking confirmed or moved, and the reminder its `reminder_key` names."""
     await outbox.record(
         mongo=mongo,
         session=session,
         merchant_id=booking.merchant_id,
-        kind=kind,
-        payload=payload(booking, **extra),
-        dedupe_key=f"booking:{booking.id}:{kind.lower()}:{booking.version}",
+        event=event,
+        dedupe_key=f"booking:{booking.id}:{event.KIND.lower()}:{booking.version}",
     )
     if booking.reminder_key is not None:
         await outbox.record(
             mongo=mongo,
             session=session,
             merchant_id=booking.merchant_id,
-            kind=EventKind.BOOKING_REMINDER,
-            payload=payload(booking),
+            event=booking_event(BookingReminder, booking),
             dedupe_key=booking.reminder_key,
             due_at=booking.start - policy.reminder_lead,
         )

@@ -19,6 +19,7 @@ from domain import outbox
 from domain.booking.access import ANY_ROLE, check_scope, find_store, merchant_store, staff_store
 from domain.booking.errors import BookingCode, BookingError
 from domain.booking.wallclock import local_date
+from domain.events import QueueCalled, QueueEvent, QueueNear
 from domain.tenancy import Staff, Store
 
 NEAR = 2
@@ -27,11 +28,6 @@ NEAR = 2
 class TicketStatus(StrEnum):
     WAITING = "WAITING"
     CALLED = "CALLED"
-
-
-class QueueEvent(StrEnum):
-    QUEUE_NEAR = "QUEUE_NEAR"
-    QUEUE_CALLED = "QUEUE_CALLED"
 
 
 @dataclass(frozen=True)
@@ -149,19 +145,13 @@ async def my_position(
     return QueuePosition(ticket, await _ahead(mongo, ticket))
 
 
-async def _notify(mongo: Mongo, s: AsyncClientSession, merchant_id: ObjectId, kind: QueueEvent, doc: Doc) -> None:
+async def _notify(mongo: Mongo, s: AsyncClientSession, merchant_id: ObjectId, kind: type[QueueEvent], doc: Doc) -> None:
     await outbox.record(
         mongo=mongo,
         session=s,
         merchant_id=merchant_id,
-        kind=kind,
-        payload={
-            "ticket_id": doc["_id"],
-            "member_id": doc["member_id"],
-            "store_id": doc["store_id"],
-            "number": doc["number"],
-        },
-        dedupe_key=f"queue:{doc['_id']}:{kind.lower()}",
+        event=kind(ticket_id=doc["_id"], member_id=doc["member_id"], store_id=doc["store_id"], number=doc["number"]),
+        dedupe_key=f"queue:{doc['_id']}:{kind.KIND.lower()}",
     )
 
 
@@ -185,14 +175,14 @@ async def call_next(*, mongo: Mongo, actor: Staff, store_id: ObjectId, now: date
         )
         if called is None:
             raise BookingError(BookingCode.QUEUE_EMPTY, "storeId")
-        await _notify(mongo, s, actor.merchant_id, QueueEvent.QUEUE_CALLED, called)
+        await _notify(mongo, s, actor.merchant_id, QueueCalled, called)
         third = await mongo.db[c.QUEUE_TICKETS].find(waiting, session=s).sort("number", 1).skip(NEAR).limit(1).to_list()
         if third:
             flagged = await mongo.db[c.QUEUE_TICKETS].update_one(
                 {"_id": third[0]["_id"], "near_notified": False}, {"$set": {"near_notified": True}}, session=s
             )
             if flagged.modified_count:
-                await _notify(mongo, s, actor.merchant_id, QueueEvent.QUEUE_NEAR, third[0])
+                await _notify(mongo, s, actor.merchant_id, QueueNear, third[0])
         return _ticket(called)
 
     return await transaction(mongo, work)

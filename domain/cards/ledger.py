@@ -25,6 +25,7 @@ from db import collections as c
 from db.mongo import Doc, Mongo, transaction
 from domain import outbox
 from domain.cards.errors import CardCode, CardError
+from domain.events import PointsChanged
 from domain.pagination import Page, clamp
 
 T = TypeVar("T")
@@ -50,7 +51,6 @@ class EntryKind(StrEnum):
 
 # What a LOST card refuses: value leaving through a counter. Credits, refunds and staff adjustments go on.
 SPENDING = frozenset({EntryKind.REDEEM, EntryKind.SPEND, EntryKind.COUNT_USE})
-POINTS_CHANGED = "POINTS_CHANGED"
 
 
 class CardStatus(StrEnum):
@@ -287,8 +287,7 @@ async def post(*, mongo: Mongo, session: AsyncClientSession, posting: Posting) -
             mongo=mongo,
             session=session,
             merchant_id=posting.merchant_id,
-            kind=POINTS_CHANGED,
-            payload={"member_id": posting.member_id, "entry_id": entry["_id"]},
+            event=PointsChanged(member_id=posting.member_id, entry_id=entry["_id"]),
             dedupe_key=f"ledger:{entry['_id']}:points",
         )
     return entry_from_doc(entry)

@@ -28,6 +28,7 @@ from domain.cards.ledger import (
     run_in,
 )
 from domain.cards.program import BP, Level, PointsRule, load_program
+from domain.events import LevelUp
 
 FEN_PER_YUAN = 100
 
@@ -156,14 +157,13 @@ async def record_payment(
                 mongo=mongo,
                 session=s,
                 merchant_id=merchant_id,
-                kind="LEVEL_UP",
-                payload={
-                    "member_id": member_id,
-                    "card_id": card.id,
-                    "from_level_id": held.id,
-                    "to_level_id": level.id,
-                    "to_level_name": level.name,
-                },
+                event=LevelUp(
+                    member_id=member_id,
+                    card_id=card.id,
+                    from_level_id=held.id,
+                    to_level_id=level.id,
+                    to_level_name=level.name,
+                ),
                 # A member reaches each level once, so this also dedupes a retried transaction.
                 dedupe_key=f"level_up:{card.id}:{level.id}",
             )

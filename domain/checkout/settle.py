@@ -22,7 +22,6 @@ from db import collections as c
 from db.mongo import Doc, Mongo, required_doc, transaction
 from domain import outbox
 from domain.booking.deposits import confirm_paid_hold
-from domain.booking.model import EventKind
 from domain.booking.occupancy import CellTaken
 from domain.cards.errors import CardError
 from domain.cards.ledger import SYSTEM, Actor, ActorKind
@@ -31,11 +30,10 @@ from domain.cards.stored_value import spend_stored_value, top_up
 from domain.checkout.records import EXTERNAL, Payment, PaymentStatus, SettledBy, payment_from_doc
 from domain.coupons.errors import CouponError
 from domain.coupons.redemption import consume
+from domain.events import DepositRefundDue, OrderPaid
 from domain.orders.model import FlagKind, Order, OrderKind, OrderStatus, PayMethod, flag_order, order_from_doc
 
 log = logging.getLogger(__name__)
-
-ORDER_PAID = "ORDER_PAID"
 
 
 class Outcome(StrEnum):
@@ -161,7 +159,7 @@ async def settle_in(
     done = await mongo.db[c.ORDERS].find_one_and_update(
         {"_id": order.id}, {"$set": {"effects": effects}}, return_document=ReturnDocument.AFTER, session=s
     )
-    await _announce(mongo, s, order, settled, effects)
+    await _announce(mongo, s, order, settled, paid.paid_at, effects)
     return Settlement(Outcome.APPLIED, order_from_doc(done or won), settled)
 
 
@@ -183,8 +181,7 @@ async def _confirm_booking(
             mongo=mongo,
             session=s,
             merchant_id=order.merchant_id,
-            kind=EventKind.DEPOSIT_REFUND_DUE,
-            payload={"booking_id": booking_id},
+            event=DepositRefundDue(booking_id=booking_id),
             dedupe_key=f"booking:{booking_id}:deposit_refund:{order.id}",
         )
         log.warning("deposit paid for a lost booking: refunding it", extra={"order_id": str(order.id)})
@@ -293,25 +290,24 @@ async def _flag_effect(
 
 
 async def _announce(
-    mongo: Mongo, s: AsyncClientSession, order: Order, payment: Payment, effects: dict[str, Any]
+    mongo: Mongo, s: AsyncClientSession, order: Order, payment: Payment, paid_at: datetime, effects: dict[str, Any]
 ) -> None:
     top_up_paid = order.top_up.pay_fen if order.kind is OrderKind.TOP_UP and order.top_up else 0
     await outbox.record(
         mongo=mongo,
         session=s,
         merchant_id=order.merchant_id,
-        kind=ORDER_PAID,
-        payload={
-            "order_id": order.id,
-            "merchant_id": order.merchant_id,
-            "member_id": order.member_id,
-            "store_id": order.store_id,
-            "paid_at": payment.paid_at,
-            "consumption_paid_fen": 0 if order.kind is OrderKind.TOP_UP else order.price.due_fen,
-            "stored_value_spent_fen": effects["stored_value_paid"],
-            "top_up_paid_fen": top_up_paid,
-            "method": payment.method.value,
-            "payment_id": payment.id,
-        },
+        event=OrderPaid(
+            order_id=order.id,
+            merchant_id=order.merchant_id,
+            member_id=order.member_id,
+            store_id=order.store_id,
+            paid_at=paid_at,
+            consumption_paid_fen=0 if order.kind is OrderKind.TOP_UP else order.price.due_fen,
+            stored_value_spent_fen=effects["stored_value_paid"],
+            top_up_paid_fen=top_up_paid,
+            method=payment.method.value,
+            payment_id=payment.id,
+        ),
         dedupe_key=f"order_paid:{order.id}",
     )

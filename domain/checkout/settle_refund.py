@@ -23,11 +23,11 @@ from domain.cards.errors import CardCode, CardError
 from domain.cards.ledger import SYSTEM, Account, Actor, ActorKind, EntryKind, Parts, Posting, post
 from domain.cards.stored_value import refund_top_up, top_up
 from domain.checkout.records import Clawback, Refund, RefundStatus, refund_from_doc
+from domain.events import OrderRefunded
 from domain.orders.model import FlagKind, Order, OrderKind, OrderStatus, PayMethod, flag_order, order_from_doc
 
 log = logging.getLogger(__name__)
 
-ORDER_REFUNDED = "ORDER_REFUNDED"
 REFUNDABLE = [OrderStatus.PAID.value, OrderStatus.PARTIALLY_REFUNDED.value]
 
 
@@ -125,17 +125,16 @@ async def apply_in(
         mongo=mongo,
         session=s,
         merchant_id=order.merchant_id,
-        kind=ORDER_REFUNDED,
-        payload={
-            "order_id": order.id,
-            "refund_id": refund.id,
-            "refunded_fen": refund.amount_fen,
-            "order_paid_fen": due,
-            "merchant_id": order.merchant_id,
-            "member_id": order.member_id,
-            "order_refunded_total_fen": after,
-            "method": refund.method.value,
-        },
+        event=OrderRefunded(
+            order_id=order.id,
+            refund_id=str(refund.id),
+            refunded_fen=refund.amount_fen,
+            order_paid_fen=due,
+            merchant_id=order.merchant_id,
+            member_id=order.member_id,
+            order_refunded_total_fen=after,
+            method=refund.method.value,
+        ),
         dedupe_key=f"order_refunded:{refund.id}",
     )
     return RefundOutcome.APPLIED

@@ -28,9 +28,9 @@ from domain.commissions.commission import (
     amount_of,
     commission_from_doc,
 )
-from domain.commissions.events import COMMISSION_ACCRUED, OrderPaid
 from domain.commissions.ledger import EntryKind, post
 from domain.commissions.programs import MEMBER_LEVELS, STAFF_LEVEL, Program, merchant_programs
+from domain.events import CommissionAccrued, OrderPaid
 from domain.referrals.identity import NO_IDENTITY, Identity, member_identities, overlaps
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -124,18 +124,18 @@ def _commission_doc(order: OrderPaid, earner: _Earner, payer: Identity, now: dat
     }
 
 
-def accrued_event(doc: Doc) -> Doc:
-    """The COMMISSION_ACCRUED payload the 分红到账 push is built from."""
-    return {
-        "commission_id": doc["_id"],
-        "beneficiary_id": doc["beneficiary_id"],
-        "beneficiary_kind": doc["beneficiary_kind"],
-        "level": doc["level"],
-        "amount_fen": doc["amount_fen"] - doc["reversed_fen"],
-        "order_id": doc["order_id"],
-        "payer_id": doc["payer_id"],
-        "release_at": doc["release_at"],
-    }
+def accrued_event(doc: Doc) -> CommissionAccrued:
+    """What the 分红到账 push is built from."""
+    return CommissionAccrued(
+        commission_id=doc["_id"],
+        beneficiary_id=doc["beneficiary_id"],
+        beneficiary_kind=doc["beneficiary_kind"],
+        level=doc["level"],
+        amount_fen=doc["amount_fen"] - doc["reversed_fen"],
+        order_id=doc["order_id"],
+        payer_id=doc["payer_id"],
+        release_at=doc["release_at"],
+    )
 
 
 async def announce(mongo: Mongo, session: AsyncClientSession, doc: Doc) -> None:
@@ -143,29 +143,26 @@ async def announce(mongo: Mongo, session: AsyncClientSession, doc: Doc) -> None:
         mongo=mongo,
         session=session,
         merchant_id=doc["merchant_id"],
-        kind=COMMISSION_ACCRUED,
-        payload=accrued_event(doc),
+        event=accrued_event(doc),
         dedupe_key=f"commission.accrued:{doc['_id']}",
     )
 
 
-async def _plan(mongo: Mongo, order: OrderPaid, now: datetime) -> tuple[Doc, list[Doc]]:
+async def _plan(mongo: Mongo, order: OrderPaid, payer_id: ObjectId, now: datetime) -> tuple[Doc, list[Doc]]:
     payer = await mongo.db[c.MEMBERS].find_one(
-        {"_id": order.member_id, "merchant_id": order.merchant_id}, {"ancestors": 1, "acquired_by_staff_id": 1}
+        {"_id": payer_id, "merchant_id": order.merchant_id}, {"ancestors": 1, "acquired_by_staff_id": 1}
     )
     payer = payer or {}
     earners = await _earners(mongo, order, payer, await merchant_programs(mongo, order.merchant_id))
     payer_identity = NO_IDENTITY
     if earners:
-        payer_identity = (await member_identities(mongo, order.merchant_id, [order.member_id])).get(
-            order.member_id, NO_IDENTITY
-        )
+        payer_identity = (await member_identities(mongo, order.merchant_id, [payer_id])).get(payer_id, NO_IDENTITY)
     docs = [d for e in earners if (d := _commission_doc(order, e, payer_identity, now)) is not None]
     upline = list(payer.get("ancestors") or [])[: len(MEMBER_LEVELS)]
     marker: Doc = {
         "_id": order.order_id,
         "merchant_id": order.merchant_id,
-        "payer_id": order.member_id,
+        "payer_id": payer_id,
         "store_id": order.store_id,
         "paid_at": order.paid_at,
         "day": await _business_day(mongo, order),
@@ -186,12 +183,15 @@ async def _plan(mongo: Mongo, order: OrderPaid, now: datetime) -> tuple[Doc, lis
 
 
 async def on_order_paid(*, mongo: Mongo, event: OrderPaid) -> Accrual:
-    """Handle ORDER_PAID; safe to call any number of times, also concurrently: it accrues once."""
+    """Handle ORDER_PAID; safe to call any number of times, also concurrently: it accrues once. A walk-in sale
+    (no member) has no upline and no acquiring staff member: nobody earns, and nothing is written."""
+    if event.member_id is None:
+        return Accrual(event.order_id, (), replayed=False)
     orders = mongo.db[c.COMMISSION_ORDERS]
     if await orders.find_one({"_id": event.order_id}, {"_id": 1}) is not None:
         return Accrual(event.order_id, await _commissions_of(mongo, event.order_id), replayed=True)
     now = datetime.now(UTC)
-    marker, docs = await _plan(mongo, event, now)
+    marker, docs = await _plan(mongo, event, event.member_id, now)
 
     async def work(session: AsyncClientSession) -> bool:
         if await orders.find_one({"_id": event.order_id}, {"_id": 1}, session=session) is not None:

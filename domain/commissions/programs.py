@@ -16,8 +16,8 @@ from pymongo.errors import DuplicateKeyError
 from db import collections as c
 from db.mongo import Doc, Mongo
 from domain.commissions.errors import CommissionCode, CommissionError
-from domain.commissions.events import OrderPaid
 from domain.errors import PermissionDenied
+from domain.events import OrderPaid
 from domain.pagination import Page, clamp
 from domain.tenancy import Role, Staff, audit
 

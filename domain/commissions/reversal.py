@@ -12,8 +12,9 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from db import collections as c
 from db.mongo import Doc, Mongo, transaction
 from domain.commissions.commission import BUCKETS, CommissionStatus, amount_after_refunds
-from domain.commissions.events import OrderRefunded, PaidEventPending
 from domain.commissions.ledger import Bucket, EntryKind, post
+from domain.events import OrderRefunded
+from domain.outbox import TryAgainLater
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,10 @@ class Reversal:
 
 
 _SETTLED = (CommissionStatus.CANCELLED, CommissionStatus.REJECTED)
+
+
+class PaidEventPending(TryAgainLater):
+    """ORDER_REFUNDED arrived before its order's ORDER_PAID was handled: the relay runs it again later."""
 
 
 async def _reverse_one(
@@ -63,7 +68,10 @@ async def _reverse_one(
 
 
 async def on_order_refunded(*, mongo: Mongo, event: OrderRefunded) -> Reversal:
-    """Handle ORDER_REFUNDED once per refund id; raises PaidEventPending while ORDER_PAID is still unhandled."""
+    """Handle ORDER_REFUNDED once per refund id; raises PaidEventPending while ORDER_PAID is still unhandled.
+    A walk-in sale (no member) earned nobody anything, so its refund has nothing to reverse."""
+    if event.member_id is None:
+        return Reversal(event.order_id, event.refund_id, 0, replayed=False)
 
     async def work(session: AsyncClientSession) -> Reversal:
         orders = mongo.db[c.COMMISSION_ORDERS]

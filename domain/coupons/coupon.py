@@ -19,6 +19,7 @@ from domain import outbox
 from domain.coupons.errors import CouponCode
 from domain.coupons.templates import Template, template_from_doc
 from domain.coupons.touch import Sharer
+from domain.events import CouponReceived
 from domain.pagination import Page, clamp
 
 
@@ -267,9 +268,6 @@ async def load_coupon(mongo: Mongo, merchant_id: ObjectId, coupon_id: ObjectId) 
     return coupon_from_doc(doc) if doc else None
 
 
-COUPON_RECEIVED = "COUPON_RECEIVED"
-
-
 async def announce_received(mongo: Mongo, coupon: Coupon) -> None:
     """券到账: the member a friend's forward or pack just gave this coupon is told what it is and until when.
     Written after the change (coupons take no transaction), so a crash in between can skip a notice, never
@@ -277,7 +275,6 @@ async def announce_received(mongo: Mongo, coupon: Coupon) -> None:
     await outbox.record_once(
         mongo=mongo,
         merchant_id=coupon.merchant_id,
-        kind=COUPON_RECEIVED,
-        payload={"coupon_id": coupon.id, "member_id": coupon.owner_id},
+        event=CouponReceived(coupon_id=coupon.id, member_id=coupon.owner_id),
         dedupe_key=f"coupon:{coupon.id}:received:{coupon.owner_id}",
     )

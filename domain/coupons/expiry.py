@@ -13,9 +13,9 @@ from db import collections as c
 from db.mongo import Mongo
 from domain import outbox
 from domain.coupons.coupon import CouponStatus
+from domain.events import CouponExpiring
 
 EXPIRY_NOTICE = timedelta(days=3)
-COUPON_EXPIRING = "COUPON_EXPIRING"
 _LIVE = [CouponStatus.ACTIVE.value, CouponStatus.FORWARDING.value]
 _BATCH = 500
 
@@ -35,8 +35,7 @@ async def announce_expiring(*, mongo: Mongo, now: datetime, within: timedelta = 
             announced += await outbox.record_once(
                 mongo=mongo,
                 merchant_id=doc["merchant_id"],
-                kind=COUPON_EXPIRING,
-                payload={"coupon_id": doc["_id"], "member_id": doc["owner_id"]},
+                event=CouponExpiring(coupon_id=doc["_id"], member_id=doc["owner_id"]),
                 dedupe_key=f"coupon:{doc['_id']}:expiring",
             )
             ids.append(doc["_id"])

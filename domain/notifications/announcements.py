@@ -10,18 +10,35 @@ from datetime import UTC, datetime
 from bson import ObjectId
 
 from db import collections as c
-from domain.booking.model import BookingStatus, EventKind, booking_from_doc
+from domain.booking.model import BookingStatus, booking_from_doc
 from domain.coupons.coupon import CouponStatus, coupon_from_doc
+from domain.events import (
+    BirthdayGift,
+    BookingCancelled,
+    BookingConfirmed,
+    BookingEvent,
+    BookingReminder,
+    BookingRescheduled,
+    CommissionAccrued,
+    CouponExpiring,
+    CouponReceived,
+    LevelUp,
+    PointsChanged,
+    QueueCalled,
+    QueueEvent,
+    QueueNear,
+)
 from domain.notifications.delivery import Outlets, notify
 from domain.notifications.topics import Topic, local_time, yuan
 from domain.outbox import OutboxEntry
 
-_BOOKING_TOPICS = {
-    EventKind.BOOKING_CONFIRMED: Topic.BOOKING_CONFIRMED,
-    EventKind.BOOKING_RESCHEDULED: Topic.BOOKING_RESCHEDULED,
-    EventKind.BOOKING_CANCELLED: Topic.BOOKING_CANCELLED,
-    EventKind.BOOKING_REMINDER: Topic.BOOKING_REMINDER,
+_BOOKING_TOPICS: dict[type[BookingEvent], Topic] = {
+    BookingConfirmed: Topic.BOOKING_CONFIRMED,
+    BookingRescheduled: Topic.BOOKING_RESCHEDULED,
+    BookingCancelled: Topic.BOOKING_CANCELLED,
+    BookingReminder: Topic.BOOKING_REMINDER,
 }
+_QUEUE_TOPICS: dict[type[QueueEvent], Topic] = {QueueNear: Topic.QUEUE_NEAR, QueueCalled: Topic.QUEUE_CALLED}
 _DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
@@ -40,12 +57,11 @@ async def _tell(out: Outlets, entry: OutboxEntry, member_id: ObjectId, topic: To
     )
 
 
-async def booking_changed(out: Outlets, entry: OutboxEntry) -> None:
+async def booking_changed(out: Outlets, entry: OutboxEntry, event: BookingEvent) -> None:
     """Confirmed, rescheduled, cancelled, or due a reminder; a reminder only while the booking still stands as
     it was when the reminder was written (not cancelled, not moved, not yet started)."""
-    p = entry.payload
-    if entry.kind == EventKind.BOOKING_REMINDER:
-        doc = await out.mongo.db[c.BOOKINGS].find_one({"_id": p["booking_id"], "merchant_id": entry.merchant_id})
+    if isinstance(event, BookingReminder):
+        doc = await out.mongo.db[c.BOOKINGS].find_one({"_id": event.booking_id, "merchant_id": entry.merchant_id})
         now = datetime.now(UTC)
         if doc is None:
             return
@@ -54,23 +70,23 @@ async def booking_changed(out: Outlets, entry: OutboxEntry) -> None:
             return
         if booking.start <= now:
             return
-    store = await out.mongo.db[c.STORES].find_one({"_id": p["store_id"], "merchant_id": entry.merchant_id})
+    store = await out.mongo.db[c.STORES].find_one({"_id": event.store_id, "merchant_id": entry.merchant_id})
     fields = {
-        "service": p["service_name"],
-        "start": local_time(p["start"], store["timezone"] if store else _DEFAULT_TIMEZONE),
+        "service": event.service_name,
+        "start": local_time(event.start, store["timezone"] if store else _DEFAULT_TIMEZONE),
         "store": store["name"] if store else "",
-        "booking_id": str(p["booking_id"]),
+        "booking_id": str(event.booking_id),
     }
-    await _tell(out, entry, p["member_id"], _BOOKING_TOPICS[EventKind(entry.kind)], fields)
+    await _tell(out, entry, event.member_id, _BOOKING_TOPICS[type(event)], fields)
 
 
 # How each kind of points entry reads to the member; an adjustment says the staff's own reason.
 _POINTS_REASONS = {"EARN": "消费获得", "REDEEM": "积分抵扣", "ADJUSTMENT": "积分调整"}
 
 
-async def points_changed(out: Outlets, entry: OutboxEntry) -> None:
-    """POINTS_CHANGED {member_id, entry_id}: what changed, why, and the balance it left (as of that entry)."""
-    doc = await out.mongo.db[c.LEDGER].find_one({"_id": entry.payload["entry_id"], "merchant_id": entry.merchant_id})
+async def points_changed(out: Outlets, entry: OutboxEntry, event: PointsChanged) -> None:
+    """What changed, why, and the balance it left (as of that entry)."""
+    doc = await out.mongo.db[c.LEDGER].find_one({"_id": event.entry_id, "merchant_id": entry.merchant_id})
     if doc is None:
         return
     reason = (doc.get("reason") or "") if doc["kind"] == "ADJUSTMENT" else ""
@@ -82,22 +98,22 @@ async def points_changed(out: Outlets, entry: OutboxEntry) -> None:
     await _tell(out, entry, doc["member_id"], Topic.POINTS_CHANGED, fields)
 
 
-async def level_up(out: Outlets, entry: OutboxEntry) -> None:
-    p = entry.payload
-    await _tell(out, entry, p["member_id"], Topic.LEVEL_UP, {"level": p["to_level_name"]})
+async def level_up(out: Outlets, entry: OutboxEntry, event: LevelUp) -> None:
+    await _tell(out, entry, event.member_id, Topic.LEVEL_UP, {"level": event.to_level_name})
 
 
-async def queue_called(out: Outlets, entry: OutboxEntry) -> None:
-    """QUEUE_NEAR and QUEUE_CALLED: the member's ticket number at the store."""
-    p = entry.payload
-    store = await out.mongo.db[c.STORES].find_one({"_id": p["store_id"], "merchant_id": entry.merchant_id})
-    fields = {"number": str(p["number"]), "store": store["name"] if store else ""}
-    await _tell(out, entry, p["member_id"], Topic(entry.kind), fields)
+async def queue_called(out: Outlets, entry: OutboxEntry, event: QueueEvent) -> None:
+    """Near the front, or called: the member's ticket number at the store."""
+    store = await out.mongo.db[c.STORES].find_one({"_id": event.store_id, "merchant_id": entry.merchant_id})
+    fields = {"number": str(event.number), "store": store["name"] if store else ""}
+    await _tell(out, entry, event.member_id, _QUEUE_TOPICS[type(event)], fields)
 
 
-async def _coupon_fields(out: Outlets, entry: OutboxEntry) -> tuple[ObjectId, dict[str, str]] | None:
+async def _coupon_fields(
+    out: Outlets, entry: OutboxEntry, coupon_id: ObjectId
+) -> tuple[ObjectId, dict[str, str]] | None:
     """The live coupon's current owner and what to say about it; None once it is used up or expired."""
-    doc = await out.mongo.db[c.COUPONS].find_one({"_id": entry.payload["coupon_id"], "merchant_id": entry.merchant_id})
+    doc = await out.mongo.db[c.COUPONS].find_one({"_id": coupon_id, "merchant_id": entry.merchant_id})
     if doc is None:
         return None
     coupon = coupon_from_doc(doc)
@@ -113,38 +129,36 @@ async def _coupon_fields(out: Outlets, entry: OutboxEntry) -> tuple[ObjectId, di
     return coupon.owner_id, fields
 
 
-async def coupon_received(out: Outlets, entry: OutboxEntry) -> None:
-    """COUPON_RECEIVED {coupon_id, member_id}: the member who received it, while they still hold it."""
-    found = await _coupon_fields(out, entry)
-    if found is not None and found[0] == entry.payload["member_id"]:
+async def coupon_received(out: Outlets, entry: OutboxEntry, event: CouponReceived) -> None:
+    """The member who received it, while they still hold it."""
+    found = await _coupon_fields(out, entry, event.coupon_id)
+    if found is not None and found[0] == event.member_id:
         await _tell(out, entry, found[0], Topic.COUPON_RECEIVED, found[1])
 
 
-async def coupon_expiring(out: Outlets, entry: OutboxEntry) -> None:
-    """COUPON_EXPIRING {coupon_id}: whoever holds the coupon now."""
-    found = await _coupon_fields(out, entry)
+async def coupon_expiring(out: Outlets, entry: OutboxEntry, event: CouponExpiring) -> None:
+    """Whoever holds the coupon now."""
+    found = await _coupon_fields(out, entry, event.coupon_id)
     if found is not None:
         await _tell(out, entry, found[0], Topic.COUPON_EXPIRING, found[1])
 
 
-async def birthday_gift(out: Outlets, entry: OutboxEntry) -> None:
-    """BIRTHDAY_GIFT {member_id, coupon_id, title}: told even if the coupon was since passed on."""
-    p = entry.payload
-    fields = {"title": p["title"], "coupon_id": str(p["coupon_id"])}
-    await _tell(out, entry, p["member_id"], Topic.BIRTHDAY_GIFT, fields)
+async def birthday_gift(out: Outlets, entry: OutboxEntry, event: BirthdayGift) -> None:
+    """Told even if the coupon was since passed on."""
+    fields = {"title": event.title, "coupon_id": str(event.coupon_id)}
+    await _tell(out, entry, event.member_id, Topic.BIRTHDAY_GIFT, fields)
 
 
-async def commission_accrued(out: Outlets, entry: OutboxEntry) -> None:
-    """COMMISSION_ACCRUED (分红到账) {beneficiary_id, beneficiary_kind, amount_fen, payer_id}: a member
-    beneficiary is told whose spending earned it; staff commissions are settled through payroll, untold."""
-    p = entry.payload
-    if p.get("beneficiary_kind") != "MEMBER" or p["amount_fen"] <= 0:
+async def commission_accrued(out: Outlets, entry: OutboxEntry, event: CommissionAccrued) -> None:
+    """分红到账: a member beneficiary is told whose spending earned it; staff commissions are settled through
+    payroll, untold."""
+    if event.beneficiary_kind != "MEMBER" or event.amount_fen <= 0:
         return
-    payer = await out.mongo.db[c.MEMBERS].find_one({"_id": p["payer_id"], "merchant_id": entry.merchant_id})
+    payer = await out.mongo.db[c.MEMBERS].find_one({"_id": event.payer_id, "merchant_id": entry.merchant_id})
     store = await out.mongo.db[c.STORES].find_one({"merchant_id": entry.merchant_id}, sort=[("_id", 1)])
     fields = {
-        "amount": yuan(p["amount_fen"]),
+        "amount": yuan(event.amount_fen),
         "source": (payer or {}).get("nickname") or "好友",
         "time": local_time(entry.created_at, store["timezone"] if store else _DEFAULT_TIMEZONE),
     }
-    await _tell(out, entry, p["beneficiary_id"], Topic.COMMISSION_ACCRUED, fields)
+    await _tell(out, entry, event.beneficiary_id, Topic.COMMISSION_ACCRUED, fields)

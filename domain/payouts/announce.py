@@ -7,6 +7,7 @@ from datetime import datetime
 
 from db import collections as c
 from db.mongo import Doc
+from domain.events import PayoutSent, PayoutWaiting
 from domain.notifications.delivery import Outlets, notify
 from domain.notifications.topics import Topic, local_time, yuan
 from domain.outbox import OutboxEntry
@@ -16,20 +17,15 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 _PAID = (PayoutStatus.PAID.value, PayoutStatus.PARTIALLY_PAID.value)
 
 
-async def payout_waiting(out: Outlets, entry: OutboxEntry) -> None:
-    """PAYOUT_WAITING {payout_id, member_id}."""
-    payout = await out.mongo.db[c.PAYOUTS].find_one(
-        {"_id": entry.payload["payout_id"], "merchant_id": entry.merchant_id}
-    )
+async def payout_waiting(out: Outlets, entry: OutboxEntry, event: PayoutWaiting) -> None:
+    payout = await out.mongo.db[c.PAYOUTS].find_one({"_id": event.payout_id, "merchant_id": entry.merchant_id})
     if payout is None or payout["status"] != PayoutStatus.PROCESSING.value:
         return
     await _tell(out, entry, payout, Topic.PAYOUT_WAITING, payout["amount_fen"], entry.created_at)
 
 
-async def payout_sent(out: Outlets, entry: OutboxEntry) -> None:
-    """PAYOUT_SENT {payout_id, member_id, paid_fen, settled_at}."""
-    p = entry.payload
-    payout = await out.mongo.db[c.PAYOUTS].find_one({"_id": p["payout_id"], "merchant_id": entry.merchant_id})
+async def payout_sent(out: Outlets, entry: OutboxEntry, event: PayoutSent) -> None:
+    payout = await out.mongo.db[c.PAYOUTS].find_one({"_id": event.payout_id, "merchant_id": entry.merchant_id})
     if payout is None or payout["status"] not in _PAID:
         return
     await _tell(out, entry, payout, Topic.PAYOUT_SENT, payout["paid_fen"], payout["settled_at"])

@@ -24,6 +24,7 @@ from db.mongo import Doc, Mongo, transaction
 from domain import outbox
 from domain.commissions.commission import CommissionStatus
 from domain.commissions.ledger import Bucket, EntryKind, post
+from domain.events import PayoutSent, PayoutWaiting
 from domain.payouts.channel import Pacing, PayoutChannel
 from domain.payouts.model import FINAL, PayoutStatus, TransferStatus
 from payments.errors import NotificationRejected
@@ -31,8 +32,6 @@ from payments.wechatpay.transfers import TransferBill, TransferNotification, Tra
 
 log = logging.getLogger(__name__)
 
-PAYOUT_SENT = "PAYOUT_SENT"
-PAYOUT_WAITING = "PAYOUT_WAITING"
 _NET = {"$subtract": ["$amount_fen", "$reversed_fen"]}
 _FINAL_VALUES = [s.value for s in FINAL]
 
@@ -80,8 +79,7 @@ async def record_bill(*, mongo: Mongo, bill: TransferBill, now: datetime, pacing
             await outbox.record_once(
                 mongo=mongo,
                 merchant_id=doc["merchant_id"],
-                kind=PAYOUT_WAITING,
-                payload={"payout_id": doc["payout_id"], "member_id": doc["beneficiary_id"]},
+                event=PayoutWaiting(payout_id=doc["payout_id"], member_id=doc["beneficiary_id"]),
                 dedupe_key=f"payout.waiting:{doc['payout_id']}",
             )
         return status
@@ -229,13 +227,7 @@ async def settle_in(
             mongo=mongo,
             session=session,
             merchant_id=payout["merchant_id"],
-            kind=PAYOUT_SENT,
-            payload={
-                "payout_id": payout_id,
-                "member_id": payout["beneficiary_id"],
-                "paid_fen": paid,
-                "settled_at": now,
-            },
+            event=PayoutSent(payout_id=payout_id, member_id=payout["beneficiary_id"], paid_fen=paid, settled_at=now),
             dedupe_key=f"payout.sent:{payout_id}",
         )
     return status

@@ -11,8 +11,8 @@ from bson import ObjectId
 from db import collections as c
 from db.mongo import Doc, Mongo
 from domain.commissions.accrual import on_order_paid
-from domain.commissions.events import OrderPaid, OrderRefunded
 from domain.commissions.programs import Program, ProgramSettings, appoint_shareholder, create_program
+from domain.events import OrderPaid, OrderRefunded
 from domain.pii import PiiCipher
 from schema.ids import to_global_id
 from tests.conftest import Shop
@@ -69,6 +69,8 @@ def refunded(order: OrderPaid, fen: int, refund_id: str | None = None) -> OrderR
         refund_id=refund_id or str(ObjectId()),
         refunded_fen=fen,
         order_paid_fen=order.consumption_paid_fen + order.top_up_paid_fen,
+        merchant_id=order.merchant_id,
+        member_id=order.member_id,
     )
 
 

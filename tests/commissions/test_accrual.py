@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from db import collections as c
 from db.mongo import Mongo
 from domain.commissions.accrual import on_order_paid
-from domain.commissions.events import OrderPaid
 from domain.commissions.programs import CommissionBase, revoke_shareholder
 from domain.coupons.touch import Sharer
+from domain.events import OrderPaid
 from domain.pii import PiiCipher
 from domain.referrals.binding import BindingSource, bind_referrer
 from domain.tenancy import Role, create_store

@@ -21,11 +21,11 @@ from hypothesis import strategies as st
 from db import collections as c
 from db.mongo import Mongo, open_mongo
 from domain.commissions.accrual import on_order_paid
-from domain.commissions.events import OrderPaid, OrderRefunded
 from domain.commissions.programs import Program, appoint_shareholder
 from domain.commissions.release import release_due_commissions
 from domain.commissions.reversal import on_order_refunded
 from domain.coupons.touch import Sharer
+from domain.events import OrderPaid, OrderRefunded
 from domain.payouts.offline import settle_staff_offline
 from domain.pii import PiiCipher
 from domain.referrals.binding import BindingSource, bind_referrer
@@ -85,7 +85,12 @@ class Play:
         order = self.orders[index % len(self.orders)]
         left = order.consumption_paid_fen - self.refunded[order.order_id]
         parts = [left * percent // 200, left * percent // 200] if race else [left * percent // 100]
-        events = [OrderRefunded(order.order_id, str(ObjectId()), part, order.consumption_paid_fen) for part in parts]
+        events = [
+            OrderRefunded(
+                order.order_id, str(ObjectId()), part, order.consumption_paid_fen, order.merchant_id, order.member_id
+            )
+            for part in parts
+        ]
         # two different refunds at once (race), then every one delivered again
         await asyncio.gather(*(on_order_refunded(mongo=self.mongo, event=e) for e in events))
         await asyncio.gather(*(on_order_refunded(mongo=self.mongo, event=e) for e in events))

@@ -1,6 +1,5 @@
-"""Commissions through the worker: ORDER_PAID and ORDER_REFUNDED outbox entries, written the way payments
-writes them, run through `handle_event` into accrual and reversal; a refund that overtakes its payment is
-retried rather than lost.
+"""Commissions through the worker: ORDER_PAID and ORDER_REFUNDED outbox entries run through `handle_event`
+into accrual and reversal; a refund that overtakes its payment is retried rather than lost.
 """
 
 from collections.abc import AsyncIterator
@@ -12,7 +11,7 @@ from bson import ObjectId
 
 from db.mongo import Mongo, transaction
 from domain import outbox
-from domain.commissions.events import ORDER_PAID, ORDER_REFUNDED
+from domain.events import Event
 from startup.clients import Clients, open_clients
 from startup.settings import Settings
 from tests.commissions.conftest import appoint, commissions_of, open_program, paid, refunded
@@ -27,16 +26,14 @@ async def clients(settings: Settings, mongo: Mongo) -> AsyncIterator[Clients]:
         yield opened
 
 
-async def _record(mongo: Mongo, shop: Shop, kind: str, payload: dict[str, Any]) -> ObjectId:
+async def _record(mongo: Mongo, shop: Shop, event: Event) -> ObjectId:
     async def write(session: Any) -> ObjectId:
         return await outbox.record(
             mongo=mongo,
             session=session,
             merchant_id=shop.merchant.merchant.id,
-            kind=kind,
-            # payments adds fields of its own; commissions reads only the ones it needs
-            payload=payload | {"method": "WECHAT_PAY"},
-            dedupe_key=f"{kind}:{ObjectId()}",
+            event=event,
+            dedupe_key=f"{event.KIND}:{ObjectId()}",
         )
 
     return await transaction(mongo, write)
@@ -53,9 +50,8 @@ async def test_order_events_accrue_and_reverse_through_the_worker(clients: Clien
     await appoint(mongo, shop, await open_program(mongo, shop), shareholder.id)
     order = paid(shop, friend.id, 10_000)
     refund = refunded(order, 3_000)
-    refund_payload = refund.payload() | {"refund_id": ObjectId(refund.refund_id)}
-    paid_entry = await _record(mongo, shop, ORDER_PAID, order.payload())
-    refund_entry = await _record(mongo, shop, ORDER_REFUNDED, refund_payload)
+    paid_entry = await _record(mongo, shop, order)
+    refund_entry = await _record(mongo, shop, refund)
 
     # when the refund's job runs first, then the payment's, then the refund's retry
     with pytest.raises(Retry):

@@ -12,9 +12,8 @@ from bson import ObjectId
 from db import collections as c
 from db.mongo import Mongo
 from domain.commissions.accrual import on_order_paid
-from domain.commissions.events import PaidEventPending
 from domain.commissions.release import release_due_commissions
-from domain.commissions.reversal import on_order_refunded
+from domain.commissions.reversal import PaidEventPending, on_order_refunded
 from domain.coupons.touch import Sharer
 from domain.payouts.offline import settle_staff_offline
 from domain.pii import PiiCipher

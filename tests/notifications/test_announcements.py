@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from arq.connections import RedisSettings, create_pool
+from bson import ObjectId
 
 from db import collections as c
 from db.mongo import Mongo
@@ -19,6 +20,7 @@ from domain.cards.card import issue_card
 from domain.cards.ledger import Account
 from domain.cards.points import record_payment
 from domain.coupons import claims, expiry
+from domain.events import CommissionAccrued
 from domain.notifications.topics import Topic
 from domain.pii import PiiCipher
 from startup.settings import Settings
@@ -161,19 +163,20 @@ async def test_a_shareholder_is_told_of_each_commission_and_staff_are_not(
 
     # when a commission of 12.34 yuan accrues to the shareholder and one to a staff member
     for kind, beneficiary in (("MEMBER", shareholder.id), ("STAFF", shop.merchant.owner.id)):
-        payload = {
-            "commission_id": uuid.uuid4().hex,
-            "beneficiary_id": beneficiary,
-            "beneficiary_kind": kind,
-            "level": 1,
-            "amount_fen": 1234,
-            "payer_id": friend.id,
-        }
+        accrued = CommissionAccrued(
+            commission_id=ObjectId(),
+            beneficiary_id=beneficiary,
+            beneficiary_kind=kind,
+            level=1,
+            amount_fen=1234,
+            order_id=ObjectId(),
+            payer_id=friend.id,
+            release_at=datetime.now(UTC),
+        )
         await outbox.record_once(
             mongo=mongo,
             merchant_id=merchant_id,
-            kind="COMMISSION_ACCRUED",
-            payload=payload,
+            event=accrued,
             dedupe_key=f"commission:{kind}",
         )
     await run_worker(settings)

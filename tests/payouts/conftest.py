@@ -19,9 +19,9 @@ from api.embedded import free_port
 from db import collections as c
 from db.mongo import Doc, Mongo
 from domain.commissions.accrual import on_order_paid
-from domain.commissions.events import OrderPaid
 from domain.commissions.programs import Program, appoint_shareholder
 from domain.commissions.release import release_due_commissions
+from domain.events import OrderPaid
 from domain.payouts.batch import Round, pay_out
 from domain.payouts.channel import PayoutChannel
 from domain.payouts.runs import run_payouts

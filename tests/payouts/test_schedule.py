@@ -12,6 +12,7 @@ from bson import ObjectId
 from db import collections as c
 from db.mongo import Mongo
 from domain import outbox
+from domain.events import PayoutSent, PayoutWaiting
 from domain.payouts.channel import PayoutChannel
 from domain.payouts.runs import PayoutSchedule, last_slot, open_scheduled_runs, set_payout_schedule
 from domain.pii import PiiCipher
@@ -27,8 +28,8 @@ CST = ZoneInfo("Asia/Shanghai")
 
 def test_the_payout_round_is_a_registered_cron_and_payout_events_have_handlers() -> None:
     assert "payouts" in {job.name for job in cron_jobs()}
-    assert HANDLERS["PAYOUT_SENT"] == (notify_payout_sent,)
-    assert HANDLERS["PAYOUT_WAITING"] == (notify_payout_waiting,)
+    assert HANDLERS[PayoutSent] == (notify_payout_sent,)
+    assert HANDLERS[PayoutWaiting] == (notify_payout_waiting,)
 
 
 def test_the_latest_slot_is_the_last_chosen_weekday_at_the_hour_in_the_merchants_zone() -> None:
@@ -83,7 +84,9 @@ async def test_the_worker_pays_out_on_schedule_and_the_member_is_told(
     await round_until_idle(mongo, channel)
     [waiting] = await mongo.db[c.OUTBOX].find({"kind": "PAYOUT_WAITING"}).to_list()
     for _ in range(2):
-        await notify_payout_waiting(clients, outbox.entry_from_doc(waiting))
+        await notify_payout_waiting(
+            clients, outbox.entry_from_doc(waiting), PayoutWaiting.from_payload(waiting["payload"])
+        )
 
     # then the member is asked, once, to collect the transfer before WeChat Pay closes it
     notes = await mongo.db[c.NOTIFICATIONS].find({"member_id": a.id}).to_list()
@@ -96,8 +99,9 @@ async def test_the_worker_pays_out_on_schedule_and_the_member_is_told(
     await transfers.confirm(bill["out_bill_no"], Outcome.SUCCESS)
     [event] = await mongo.db[c.OUTBOX].find({"kind": "PAYOUT_SENT"}).to_list()
     for _ in range(2):
-        await notify_payout_sent(clients, outbox.entry_from_doc(event))
-    await notify_payout_waiting(clients, outbox.entry_from_doc(waiting | {"_id": ObjectId()}))
+        await notify_payout_sent(clients, outbox.entry_from_doc(event), PayoutSent.from_payload(event["payload"]))
+    late = waiting | {"_id": ObjectId()}
+    await notify_payout_waiting(clients, outbox.entry_from_doc(late), PayoutWaiting.from_payload(late["payload"]))
 
     # then the scheduled run paid them, their inbox says so once, and nothing more asks them to collect it
     run = await mongo.db[c.PAYOUT_RUNS].find_one({"_id": payout["run_id"]})

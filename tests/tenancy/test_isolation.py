@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import pytest
 from bson import ObjectId
 from graphql import (
     GraphQLID,
@@ -629,6 +630,7 @@ def outcome(body: dict[str, Any], field: str) -> str:
     return "ACCEPTED"
 
 
+@pytest.mark.dead_letters  # each merchant is given one, to probe the dead-letter screens
 async def test_staff_of_one_merchant_cannot_read_or_change_anything_of_another(
     gql: Gql, shop: Shop, mongo: Mongo, pii: PiiCipher
 ) -> None:

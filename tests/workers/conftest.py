@@ -4,8 +4,10 @@ of the test's own (to stop it), and the real arq worker run in burst mode agains
 
 import subprocess
 import warnings
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import ClassVar
 
 import pytest
 from arq.worker import Worker
@@ -19,6 +21,7 @@ from domain import outbox
 from domain.cards.card import issue_card
 from domain.coupons import templates
 from domain.coupons.templates import Benefit, Template, TemplateDraft, TemplateStatus, Validity
+from domain.events import Event
 from domain.jobs import dead_letters
 from domain.notifications import subscriptions
 from domain.notifications.topics import Topic
@@ -29,8 +32,23 @@ from startup.settings import Settings
 from tests.booking.conftest import Person, make_members
 from tests.conftest import Shop
 from workers.crons import cron_jobs
-from workers.events import HANDLERS, Handler, RetryPolicy
+from workers.events import HANDLERS, Handlers, RetryPolicy
 from workers.settings import worker_options
+
+
+@dataclass(frozen=True)
+class Probe(Event):
+    """An event kind of the tests' own, for handlers they register."""
+
+    KIND: ClassVar[str] = "TEST_EVENT"
+
+    order_no: str = "A1"
+
+
+def probe(kind: str) -> type[Probe]:
+    """A probe of another kind, so a test can give it a handler of its own."""
+    return dataclass(frozen=True)(type(kind, (Probe,), {"KIND": kind}))
+
 
 TEMPLATES = {topic.value: f"tmpl-{topic.value.lower().replace('_', '-')}" for topic in Topic}
 # Retries within milliseconds, so a burst-mode worker sees an event through all its attempts at once.
@@ -56,7 +74,7 @@ async def own_redis(settings: Settings, mongo: Mongo) -> AsyncIterator[tuple[Set
 async def run_worker(
     settings: Settings,
     *,
-    handlers: Mapping[str, tuple[Handler, ...]] = HANDLERS,
+    handlers: Handlers = HANDLERS,
     retry_policy: RetryPolicy = QUICK_RETRY,
 ) -> Worker:
     """`jike worker` until its queue is empty; the relay runs at start-up, the other crons not at all."""
@@ -113,7 +131,7 @@ async def furnish_jobs(mongo: Mongo, shop: Shop) -> dict[str, str]:
     """For the tenancy isolation walk: a dead letter of the shop's, as the worker buries one."""
     merchant_id = shop.merchant.merchant.id
     key = f"isolation:{merchant_id}"
-    await outbox.record_once(mongo=mongo, merchant_id=merchant_id, kind="TEST_EVENT", payload={}, dedupe_key=key)
+    await outbox.record_once(mongo=mongo, merchant_id=merchant_id, event=Probe(), dedupe_key=key)
     doc = await mongo.db[c.OUTBOX].find_one({"dedupe_key": key})
     assert doc is not None
     await dead_letters.bury(mongo=mongo, entry=entry_from_doc(doc), error="ValueError: bug", now=datetime.now(UTC))

@@ -7,6 +7,7 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from bson import ObjectId
 
 from db import collections as c
@@ -20,8 +21,11 @@ from startup.clients import Clients
 from startup.settings import Settings
 from tests.conftest import Gql, Shop, count_commands
 from tests.coupons.conftest import make_staff
-from tests.workers.conftest import QUICK_RETRY, run_worker
-from workers.events import HANDLERS, Handler
+from tests.workers.conftest import QUICK_RETRY, probe, run_worker
+from workers.events import HANDLERS, Handler, Handlers
+
+# Every test here makes dead letters on purpose.
+pytestmark = pytest.mark.dead_letters
 
 DEAD_LETTERS = """
 query($status: DeadLetterStatus) {
@@ -50,21 +54,19 @@ class Recorder:
         self.failure = failure
         self.runs: list[ObjectId] = []
 
-    async def __call__(self, clients: Clients, entry: OutboxEntry) -> None:
+    async def __call__(self, clients: Clients, entry: OutboxEntry, event: object) -> None:
         self.runs.append(entry.id)
         if self.failure is not None:
             raise self.failure
 
 
-def with_handler(kind: str, handler: Handler) -> dict[str, tuple[Handler, ...]]:
-    return {**HANDLERS, kind: (handler,)}
+def with_handler(kind: str, handler: Handler) -> Handlers:
+    return {**HANDLERS, probe(kind): (handler,)}
 
 
 async def event(mongo: Mongo, shop: Shop, kind: str) -> ObjectId:
     key = f"test:{uuid.uuid4().hex}"
-    await outbox.record_once(
-        mongo=mongo, merchant_id=shop.merchant.merchant.id, kind=kind, payload={"order_no": "A1"}, dedupe_key=key
-    )
+    await outbox.record_once(mongo=mongo, merchant_id=shop.merchant.merchant.id, event=probe(kind)(), dedupe_key=key)
     doc = await mongo.db[c.OUTBOX].find_one({"dedupe_key": key})
     assert doc is not None
     return ObjectId(doc["_id"])
@@ -183,7 +185,7 @@ async def test_jobs_in_flight_and_dead_letters_are_listed_in_a_fixed_number_of_q
     merchant_id, now = shop.merchant.merchant.id, datetime.now(UTC)
     for i in range(6):
         await outbox.record_once(
-            mongo=mongo, merchant_id=merchant_id, kind="TEST_SCREEN", payload={}, dedupe_key=f"screen:{i}"
+            mongo=mongo, merchant_id=merchant_id, event=probe("TEST_SCREEN")(), dedupe_key=f"screen:{i}"
         )
     ids = [d["_id"] for d in await mongo.db[c.OUTBOX].find({"kind": "TEST_SCREEN"}).to_list()]
     await outbox.mark_relayed(mongo=mongo, ids=ids[:5], now=now, check_at=now + timedelta(minutes=10))

@@ -21,7 +21,7 @@ from domain.cards import points
 from domain.notifications.topics import Topic
 from startup.settings import Settings
 from tests.conftest import Channels, Shop
-from tests.workers.conftest import run_worker, subscribed_members
+from tests.workers.conftest import probe, run_worker, subscribed_members
 from workers.relay import RECHECK_AFTER, Relayed, relay
 
 
@@ -42,8 +42,7 @@ async def events(
         await outbox.record_once(
             mongo=mongo,
             merchant_id=shop.merchant.merchant.id,
-            kind=kind,
-            payload={"i": i},
+            event=probe(kind)(order_no=str(i)),
             dedupe_key=key,
             due_at=due_at,
         )
