@@ -142,3 +142,8 @@ def test_a_payload_that_does_not_fit_its_kind_is_a_clear_error(change: dict[str,
     # when it is read, then the error names the field
     with pytest.raises(EventPayloadError, match=problem):
         OrderPaid.from_payload(good | change)
+
+
+def test_the_architecture_document_lists_every_event_kind() -> None:
+    document = (Path(__file__).parents[2] / "docs" / "architecture.md").read_text()
+    assert [kind.KIND for kind in EVENTS if f"| {kind.KIND} |" not in document] == []
