@@ -242,6 +242,14 @@ async def post(*, mongo: Mongo, session: AsyncClientSession, posting: Posting) -
         if not _same_request(first, posting):
             raise CardError(CardCode.IDEMPOTENCY_KEY_REUSED, "idempotencyKey")
         return first
+    return await post_new(mongo=mongo, session=session, posting=posting)
+
+
+async def post_new(*, mongo: Mongo, session: AsyncClientSession, posting: Posting, also: Doc | None = None) -> Entry:
+    """`post` for a caller that has just looked the key up in this transaction and found no entry: the same
+    snapshot would answer the same, so it is not read again (and the unique index still refuses a second
+    entry). `also` is more of the update to the balance document, made in the same write (a payment's
+    lifetime spending and level with the points it earns); the posting's own `$inc` always stands."""
     if posting.amount == 0 and posting.kind is not EntryKind.EARN:
         raise CardError(CardCode.INVALID_AMOUNT, "amount")
     now = datetime.now(UTC)
@@ -257,8 +265,12 @@ async def post(*, mongo: Mongo, session: AsyncClientSession, posting: Posting) -
     for field_name, delta in inc.items():
         if delta < 0:
             query[field_name] = {"$gte": -delta}
+    extra = also or {}
     doc = await mongo.db[name].find_one_and_update(
-        query, {"$inc": inc}, return_document=ReturnDocument.AFTER, session=session
+        query,
+        {**extra, "$inc": {**extra.get("$inc", {}), **inc}},
+        return_document=ReturnDocument.AFTER,
+        session=session,
     )
     if doc is None:
         raise await _refusal(mongo, session, posting, name)

@@ -11,7 +11,7 @@ from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from db import collections as c
-from db.mongo import Mongo
+from db.mongo import Doc, Mongo
 from domain import outbox
 from domain.cards.card import card_from_doc
 from domain.cards.errors import CardCode, CardError
@@ -24,7 +24,7 @@ from domain.cards.ledger import (
     Posting,
     check_key,
     find_entry,
-    post,
+    post_new,
     run_in,
 )
 from domain.cards.program import BP, Level, PointsRule, load_program
@@ -76,12 +76,15 @@ async def earn_points(
     reference: str,
     idempotency_key: str,
     detail: dict[str, object],
+    card_change: Doc,
 ) -> Entry:
-    """The EARN entry for a payment at `level`, inside the caller's transaction. Zero points is still an
-    entry: the payment itself is then on record and its key replays."""
-    return await post(
+    """The EARN entry for a payment at `level`, inside the caller's transaction, which has just found no entry
+    under the key. Zero points is still an entry: the payment itself is then on record and its key replays.
+    `card_change` goes to the card in the same write as the points."""
+    return await post_new(
         mongo=mongo,
         session=session,
+        also=card_change,
         posting=Posting(
             merchant_id=merchant_id,
             member_id=member_id,
@@ -136,6 +139,9 @@ async def record_payment(
         reached = program.level_for(lifetime)
         leveled_up = reached.threshold_fen > held.threshold_fen
         level = reached if leveled_up else held
+        card_change: Doc = {"$inc": {"lifetime_paid_fen": paid_fen}}
+        if leveled_up:
+            card_change["$set"] = {"level_id": level.id}
         entry = await earn_points(
             mongo=mongo,
             session=s,
@@ -147,11 +153,8 @@ async def record_payment(
             reference=reference,
             idempotency_key=key,
             detail={"level_from": held.id, "level_to": level.id, "lifetime_paid_fen": lifetime},
+            card_change=card_change,
         )
-        update: dict[str, object] = {"$inc": {"lifetime_paid_fen": paid_fen}}
-        if leveled_up:
-            update["$set"] = {"level_id": level.id}
-        await mongo.db[c.CARDS].update_one({"_id": card.id}, update, session=s)
         if leveled_up:
             await outbox.record(
                 mongo=mongo,
@@ -197,7 +200,7 @@ async def redeem_points(
         value_fen, charged = redemption_for(points, program.points_rule)
         if value_fen == 0:
             raise CardError(CardCode.POINTS_TOO_FEW, "points", rate=program.points_rule.redeem_points_per_yuan)
-        entry = await post(
+        entry = await post_new(
             mongo=mongo,
             session=s,
             posting=Posting(

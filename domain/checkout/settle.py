@@ -2,14 +2,15 @@
 
 One transaction: the order PENDING (or CLOSED) -> PAID, the payment record SUCCEEDED, the coupon used up, the
 points redeemed, stored value spent or topped up, points earned with the level re-checked (record_payment), the
-ORDER_PAID outbox event, and for a deposit its booking confirmed. The conditional update on the order's status
-is what makes it exactly-once: two notifications with different event ids for one payment, or twenty deliveries
-of one, race to it and all but one find the payment already applied. An amount the provider reports that is not
-the payment's changes nothing but a flag on the order, and is logged loudly.
+ORDER_PAID outbox event, and for a deposit its booking confirmed. Conditional updates make it exactly-once: two
+notifications with different event ids for one payment, or twenty deliveries of one, race to the payment's
+status and all but one find it already applied; two payments of one order race to the order's, and the later
+is kept as a duplicate. An amount the provider reports that is not the payment's changes nothing but a flag on
+the order, and is logged loudly.
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -110,21 +111,11 @@ async def settle_in(
 ) -> Settlement:
     """`mark_paid` inside the caller's transaction (the counter opens and settles a payment in one)."""
     s = session
-    payment = payment_from_doc(await required_doc(mongo, c.PAYMENTS, {"_id": payment_id}, s))
-    if payment.status is PaymentStatus.SUCCEEDED:
-        order = order_from_doc(await required_doc(mongo, c.ORDERS, {"_id": payment.order_id}, s))
-        return Settlement(Outcome.ALREADY_APPLIED, order, payment)
     now = datetime.now(UTC)
-    paid_doc = {"method": payment.method.value, "payment_id": payment.id}
-    # The exactly-once guard: of every settlement of this order racing here, one finds it unpaid.
-    won = await mongo.db[c.ORDERS].find_one_and_update(
-        {"_id": payment.order_id, "status": {"$in": [OrderStatus.PENDING.value, OrderStatus.CLOSED.value]}},
-        {"$set": {"status": OrderStatus.PAID.value, "paid_at": paid.paid_at, "paid": paid_doc}},
-        return_document=ReturnDocument.AFTER,
-        session=s,
-    )
+    # Of every settlement of this payment racing here, one finds it not yet succeeded; the payment comes back
+    # from the write, so it is not read first.
     settled_doc = await mongo.db[c.PAYMENTS].find_one_and_update(
-        {"_id": payment.id, "status": {"$ne": PaymentStatus.SUCCEEDED.value}},
+        {"_id": payment_id, "status": {"$ne": PaymentStatus.SUCCEEDED.value}},
         {
             "$set": {
                 "status": PaymentStatus.SUCCEEDED.value,
@@ -132,25 +123,39 @@ async def settle_in(
                 "provider_trade_no": paid.provider_trade_no,
                 "settled_by": settled_by.value,
                 "settled_at": now,
-                "duplicate": won is None,
+                "duplicate": False,
             },
             "$unset": {"open_key": ""},
         },
         return_document=ReturnDocument.AFTER,
         session=s,
     )
-    settled = payment_from_doc(settled_doc or await required_doc(mongo, c.PAYMENTS, {"_id": payment.id}, s))
+    if settled_doc is None:
+        payment = payment_from_doc(await required_doc(mongo, c.PAYMENTS, {"_id": payment_id}, s))
+        order = order_from_doc(await required_doc(mongo, c.ORDERS, {"_id": payment.order_id}, s))
+        return Settlement(Outcome.ALREADY_APPLIED, order, payment)
+    settled = payment_from_doc(settled_doc)
+    paid_doc = {"method": settled.method.value, "payment_id": settled.id}
+    # The exactly-once guard for the order: of every payment of it settling here, one finds it unpaid.
+    won = await mongo.db[c.ORDERS].find_one_and_update(
+        {"_id": settled.order_id, "status": {"$in": [OrderStatus.PENDING.value, OrderStatus.CLOSED.value]}},
+        {"$set": {"status": OrderStatus.PAID.value, "paid_at": paid.paid_at, "paid": paid_doc}},
+        return_document=ReturnDocument.AFTER,
+        session=s,
+    )
     if won is None:
+        await mongo.db[c.PAYMENTS].update_one({"_id": settled.id}, {"$set": {"duplicate": True}}, session=s)
+        settled = replace(settled, duplicate=True)
         await flag_order(
             mongo=mongo,
-            order_id=payment.order_id,
+            order_id=settled.order_id,
             code=FlagKind.DUPLICATE_PAYMENT,
-            detail=f"payment {payment.id} ({payment.method}) of {payment.amount_fen} fen came after the order was paid",
-            key=f"duplicate:{payment.id}",
+            detail=f"payment {settled.id} ({settled.method}) of {settled.amount_fen} fen came after the order was paid",
+            key=f"duplicate:{settled.id}",
             session=s,
         )
-        log.error("DUPLICATE PAYMENT for an order already paid", extra={"payment_id": str(payment.id)})
-        order = order_from_doc(await required_doc(mongo, c.ORDERS, {"_id": payment.order_id}, s))
+        log.error("DUPLICATE PAYMENT for an order already paid", extra={"payment_id": str(settled.id)})
+        order = order_from_doc(await required_doc(mongo, c.ORDERS, {"_id": settled.order_id}, s))
         return Settlement(Outcome.DUPLICATE_PAYMENT, order, settled)
     order = order_from_doc(won)
     effects = await _effects(mongo, s, order, settled)

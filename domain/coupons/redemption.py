@@ -141,21 +141,24 @@ async def _refuse(mongo: Mongo, coupon: Coupon, now: datetime, field: str) -> Co
     return CouponError(coupon.use_blocker(now) or CouponCode.COUPON_LOCKED, field)
 
 
-async def _finish(
-    mongo: Mongo, coupon: Coupon, now: datetime, *, replayed: bool, session: AsyncClientSession | None = None
-) -> Redeemed:
-    assert coupon.redemption is not None
+async def _count_redeemed(mongo: Mongo, coupon: Coupon, now: datetime, session: AsyncClientSession | None) -> Held:
+    """The coupon just used, with its template, counted in the funnel (with the use, when in its `session`)."""
     held = (await with_templates(mongo, [coupon]))[0]
-    if not replayed:
-        await funnel.record(
-            mongo,
-            held.template,
-            [(funnel.Step.REDEEMED, 1)],
-            attribution=coupon.attribution(),
-            at=now,
-            coupon_id=coupon.id,
-            session=session,
-        )
+    await funnel.record(
+        mongo,
+        held.template,
+        [(funnel.Step.REDEEMED, 1)],
+        attribution=coupon.attribution(),
+        at=now,
+        coupon_id=coupon.id,
+        session=session,
+    )
+    return held
+
+
+async def _finish(mongo: Mongo, coupon: Coupon, now: datetime, *, replayed: bool) -> Redeemed:
+    assert coupon.redemption is not None
+    held = (await with_templates(mongo, [coupon]))[0] if replayed else await _count_redeemed(mongo, coupon, now, None)
     return Redeemed(held, await describe(mongo, coupon.redemption), replayed)
 
 
@@ -277,7 +280,8 @@ async def consume(
         if fresh.redemption is not None and fresh.redemption.order_id == order_id:
             return (await with_templates(mongo, [fresh]))[0]
         raise CouponError(CouponCode.COUPON_NOT_LOCKED, "couponId")
-    return (await _finish(mongo, coupon_from_doc(doc), now, replayed=False, session=session)).held
+    # Only the coupon is answered here, so the store and staff names a scan's answer shows are not read.
+    return await _count_redeemed(mongo, coupon_from_doc(doc), now, session)
 
 
 async def release(*, mongo: Mongo, merchant_id: ObjectId, coupon_id: ObjectId, order_id: ObjectId) -> bool:

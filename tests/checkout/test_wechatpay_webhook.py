@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from db import collections as c
 from db.mongo import Mongo
 from domain.checkout import notifications
+from domain.checkout.reconcile import reconcile_pending
 from payments.sandbox import Provider, SignedNotification
 from payments.sandbox.keys import new_rsa_key
 from payments.sandbox.wechatpay import notification
@@ -29,6 +30,7 @@ from tests.checkout.conftest import (
     balances_and_statuses,
     card,
     flags,
+    give,
     member_pay,
     open_payment,
     order_doc,
@@ -297,3 +299,33 @@ async def test_a_refund_notified_before_its_payment_is_kept_and_applied_after_it
     assert (await mongo.db[c.PAYMENT_NOTIFICATIONS].find_one({"event_id": "REFUND-EVENT-1"}) or {})[
         "status"
     ] == "APPLIED"
+
+
+async def test_money_that_comes_in_for_an_order_already_paid_another_way_is_kept_and_flagged_for_a_refund(
+    gql: Gql, mongo: Mongo, shop: Shop, payments_sandbox: PaymentsSandbox, settings: Settings, client: httpx.AsyncClient
+) -> None:
+    # given a member who chose WeChat Pay for a 50 yuan order, whose payment our active query closed after its window
+    member, order_gid, out_trade_no = await wechat_order(gql, mongo, shop, 5_000)
+    async with httpx.AsyncClient() as http:
+        closing = await reconcile_pending(
+            mongo=mongo, providers=payment_providers(settings, http), now=datetime.now(UTC) + timedelta(minutes=16)
+        )
+    assert closing.closed == 1
+    # and who then paid the order with stored value
+    await give(mongo, shop, member, stored=(5_000, 0))
+    assert (await member_pay(gql, member, order_gid, "STORED_VALUE"))["order"]["status"] == "PAID"
+
+    # when WeChat Pay says the closed payment was paid after all (the member paid in the instant it closed)
+    answer = await deliver(client, paid_notification(payments_sandbox, out_trade_no))
+
+    # then the money is on record as a duplicate and the order flagged so staff refund it
+    assert answer.status_code == 204
+    duplicate = await mongo.db[c.PAYMENTS].find_one({"out_trade_no": out_trade_no})
+    assert duplicate is not None and (duplicate["status"], duplicate["duplicate"]) == ("SUCCEEDED", True)
+    assert await flags(mongo, order_gid) == ["DUPLICATE_PAYMENT"]
+    # and the order stays paid by stored value, with its effects once: 50 yuan spent, 50 points earned
+    order = await order_doc(mongo, order_gid)
+    assert (order["status"], order["paid"]["method"]) == ("PAID", "STORED_VALUE")
+    held = await card(mongo, member)
+    assert (held["stored_paid"], held["points"], held["lifetime_paid_fen"]) == (0, 50, 5_000)
+    assert len(await outbox(mongo, "ORDER_PAID")) == 1
