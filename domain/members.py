@@ -1,46 +1,20 @@
-"""Members: who they are per merchant and channel, and how they sign in from the mini-program.
-
-A member is created on first login, exactly once per merchant + channel + openid, however many logins race.
+"""Members: who they are per merchant and channel (the mini-program platform they came through), as every
+capability reads them. Signing in, which creates the member on first login, is domain.member_auth.
 """
 
-import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from bson import ObjectId
-from pymongo import ReturnDocument
-from pymongo.errors import DuplicateKeyError
 
-from channels.alipay import AlipayClient, AlipayError
-from channels.wechat import WeChatClient, WeChatError
 from db import collections as c
 from db.mongo import Doc, Mongo
-from domain.cards.card import issue_card
-from domain.errors import DomainError
-from domain.referrals.touches import record_login
-from domain.sessions import Audience, Principal, TokenPair, TokenSigner, start_session
-
-log = logging.getLogger(__name__)
-
-# WeChat: invalid code, code already used, high-risk user blocked. Alipay: an unusable auth code.
-_BAD_WECHAT_CODES = frozenset({40029, 40163, 40226})
-_BAD_ALIPAY_CODES = frozenset({"isv.code-invalid", "isv.code-expired", "isv.auth-code-invalid"})
 
 
 class Channel(StrEnum):
     WECHAT = "WECHAT"
     ALIPAY = "ALIPAY"
-
-
-class MemberCode(StrEnum):
-    INVALID_LOGIN_CODE = "INVALID_LOGIN_CODE"
-    MERCHANT_NOT_FOUND = "MERCHANT_NOT_FOUND"
-    CHANNEL_UNAVAILABLE = "CHANNEL_UNAVAILABLE"
-
-
-class MemberError(DomainError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -54,13 +28,6 @@ class Member:
     created_at: datetime
 
 
-@dataclass(frozen=True)
-class LoginResult:
-    member: Member
-    created: bool
-    tokens: TokenPair
-
-
 def member_from_doc(doc: Doc) -> Member:
     return Member(
         id=doc["_id"],
@@ -71,89 +38,6 @@ def member_from_doc(doc: Doc) -> Member:
         nickname=doc.get("nickname"),
         created_at=doc["created_at"],
     )
-
-
-async def _identify(
-    channel: Channel, code: str, wechat: WeChatClient, alipay: AlipayClient | None
-) -> tuple[str, str | None]:
-    try:
-        if channel is Channel.WECHAT:
-            session = await wechat.jscode2session(code)
-            return session.openid, session.unionid
-        if alipay is None:
-            raise MemberError(MemberCode.CHANNEL_UNAVAILABLE, "channel")
-        user = await alipay.oauth_token(code)
-        return user.open_id, None
-    except WeChatError as e:
-        if e.errcode in _BAD_WECHAT_CODES:
-            raise MemberError(MemberCode.INVALID_LOGIN_CODE, "code", errcode=e.errcode) from e
-        log.error("wechat jscode2session failed", extra={"errcode": e.errcode, "errmsg": e.errmsg})
-        raise MemberError(MemberCode.CHANNEL_UNAVAILABLE, "channel") from e
-    except AlipayError as e:
-        if e.sub_code in _BAD_ALIPAY_CODES:
-            raise MemberError(MemberCode.INVALID_LOGIN_CODE, "code", sub_code=e.sub_code) from e
-        log.error("alipay oauth.token failed", extra={"code": e.code, "sub_code": e.sub_code})
-        raise MemberError(MemberCode.CHANNEL_UNAVAILABLE, "channel") from e
-
-
-async def _find_or_create(
-    mongo: Mongo, merchant_id: ObjectId, channel: Channel, openid: str, unionid: str | None, share_params: str
-) -> tuple[Doc, bool]:
-    key = {"merchant_id": merchant_id, "channel": channel.value, "openid": openid}
-    new_id = ObjectId()
-    insert = {
-        "_id": new_id,
-        "unionid": unionid,
-        "nickname": None,
-        "created_at": datetime.now(UTC),
-        # The first touch is kept as it came, for the referral binding to read.
-        "first_touch": share_params,
-    }
-    members = mongo.db[c.MEMBERS]
-    try:
-        doc = await members.find_one_and_update(
-            key, {"$setOnInsert": insert}, upsert=True, return_document=ReturnDocument.AFTER
-        )
-    except DuplicateKeyError:
-        doc = None
-    if doc is None:
-        # A concurrent first login won the insert: MongoDB reports that as a duplicate key, and SecantusDB
-        # sometimes as an empty answer. Either way the member now exists; theirs is the one.
-        doc = await members.find_one(key)
-    if doc is None:
-        raise RuntimeError("member neither upserted nor found")
-    return doc, doc["_id"] == new_id
-
-
-async def login(
-    *,
-    mongo: Mongo,
-    signer: TokenSigner,
-    wechat: WeChatClient,
-    alipay: AlipayClient | None,
-    merchant_id: ObjectId,
-    channel: Channel,
-    code: str,
-    share_params: str,
-    device_id: str | None = None,
-) -> LoginResult:
-    if await mongo.db[c.MERCHANTS].find_one({"_id": merchant_id}, {"_id": 1}) is None:
-        raise MemberError(MemberCode.MERCHANT_NOT_FOUND, "merchantId")
-    if not code.strip() or len(code) > 256:
-        raise MemberError(MemberCode.INVALID_LOGIN_CODE, "code")
-    openid, unionid = await _identify(channel, code, wechat, alipay)
-    doc, created = await _find_or_create(mongo, merchant_id, channel, openid, unionid, share_params[:512])
-    # Idempotent: issues the card on first login, and on a later one if a crash came between the two writes.
-    await issue_card(mongo=mongo, merchant_id=merchant_id, member_id=doc["_id"])
-    # A share link or QR scene binds the member under its sharer if nobody has yet (domain.referrals).
-    await record_login(
-        mongo=mongo, merchant_id=merchant_id, member_id=doc["_id"], share_params=share_params, device_id=device_id
-    )
-    member = member_from_doc(doc)
-    tokens = await start_session(
-        mongo=mongo, signer=signer, principal=Principal(Audience.MEMBER, member.id, merchant_id)
-    )
-    return LoginResult(member, created, tokens)
 
 
 async def get_member(*, mongo: Mongo, member_id: ObjectId, merchant_id: ObjectId) -> Member | None:

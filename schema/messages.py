@@ -10,7 +10,7 @@ from domain.checkout.errors import CheckoutCode
 from domain.commissions.errors import CommissionCode
 from domain.coupons.errors import CouponCode
 from domain.jobs.errors import JobsCode
-from domain.members import MemberCode
+from domain.member_auth import MemberCode
 from domain.notifications.errors import NotificationCode
 from domain.orders.errors import OrderCode
 from domain.payouts.errors import PayoutCode

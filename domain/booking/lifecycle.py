@@ -1,6 +1,6 @@
 """What happens to a booking after it is made: cancellation (members until the cut-off, staff always, with a
-reason), check-in, completion (one count-card use, or the visit's order) and no-show. Each change is one
-transaction with its cells and outbox entries; a deposit's payment confirms a hold in domain.booking.deposits.
+reason), check-in, completion and no-show, each one transaction with its cells and outbox entries. A deposit's
+payment confirms a hold (domain.booking.deposits); what pays for a visit is domain.orders.bookings' to decide.
 """
 
 from collections.abc import Awaitable, Callable
@@ -25,9 +25,7 @@ from domain.booking.model import (
 )
 from domain.booking.policy import load_policy
 from domain.booking.views import BookingView, view
-from domain.cards.count_cards import live_count_cards, use_count_card
 from domain.events import BookingCancelled, DepositRefundDue
-from domain.orders.bookings import visit_order
 from domain.tenancy import Staff
 
 MAX_REASON = 200
@@ -116,7 +114,8 @@ async def staff_cancel(
     return await view(mongo, await _cancel(mongo, booking, now or datetime.now(UTC), actor.id, reason))
 
 
-async def _staff_booking(mongo: Mongo, actor: Staff, booking_id: ObjectId) -> Booking:
+async def staff_booking(*, mongo: Mongo, actor: Staff, booking_id: ObjectId) -> Booking:
+    """The booking, found within the actor's merchant and checked against their store scope."""
     booking = await find_booking(mongo=mongo, merchant_id=actor.merchant_id, booking_id=booking_id)
     check_scope(actor, booking.store_id, ANY_ROLE)
     return booking
@@ -124,7 +123,7 @@ async def _staff_booking(mongo: Mongo, actor: Staff, booking_id: ObjectId) -> Bo
 
 async def check_in(*, mongo: Mongo, actor: Staff, booking_id: ObjectId, now: datetime | None = None) -> BookingView:
     now = now or datetime.now(UTC)
-    booking = await _staff_booking(mongo, actor, booking_id)
+    booking = await staff_booking(mongo=mongo, actor=actor, booking_id=booking_id)
     changes = {"checked_in_at": now, "checked_in_by_staff_id": actor.id}
     return await view(
         mongo, await _move(mongo, booking, (BookingStatus.BOOKED,), BookingStatus.CHECKED_IN, now, changes)
@@ -134,7 +133,7 @@ async def check_in(*, mongo: Mongo, actor: Staff, booking_id: ObjectId, now: dat
 async def mark_no_show(*, mongo: Mongo, actor: Staff, booking_id: ObjectId, now: datetime | None = None) -> BookingView:
     """Only once the start has passed; the rest of the booked time goes back to walk-ins and other bookings."""
     now = now or datetime.now(UTC)
-    booking = await _staff_booking(mongo, actor, booking_id)
+    booking = await staff_booking(mongo=mongo, actor=actor, booking_id=booking_id)
     if booking.status_at(now) is BookingStatus.BOOKED and now < booking.start:
         raise BookingError(BookingCode.NO_SHOW_TOO_EARLY, "bookingId")
 
@@ -148,30 +147,17 @@ async def mark_no_show(*, mongo: Mongo, actor: Staff, booking_id: ObjectId, now:
     return await view(mongo, marked)
 
 
-async def complete(
-    *, mongo: Mongo, actor: Staff, booking_id: ObjectId, count_card_id: ObjectId | None, now: datetime | None = None
-) -> BookingView:
-    """CHECKED_IN -> COMPLETED, and the visit paid for: with `count_card_id` (one of the member's live count
-    cards) by one use of it, under an idempotency key of the booking so a retried completion never uses two;
-    otherwise by the visit's order (domain.orders.bookings.visit_order: the deposit counted, the member's own
-    order if they paid ahead), which the desk or the member then pays."""
-    now = now or datetime.now(UTC)
-    booking = await _staff_booking(mongo, actor, booking_id)
-    if booking.status_at(now) is BookingStatus.COMPLETED:
-        return await view(mongo, booking)
-    if booking.status_at(now) is not BookingStatus.CHECKED_IN:
-        raise BookingError(BookingCode.BOOKING_STATUS_INVALID, "bookingId")
-    order_id = None
-    if count_card_id is not None:
-        live = await live_count_cards(mongo=mongo, merchant_id=actor.merchant_id, member_ids=[booking.member_id])
-        if count_card_id not in {card.id for card in live}:
-            raise BookingError(BookingCode.COUNT_CARD_NOT_APPLICABLE, "countCardId")
-        await use_count_card(
-            mongo=mongo, actor=actor, count_card_id=count_card_id, idempotency_key=f"booking:{booking.id}:complete"
-        )
-    else:
-        order = await visit_order(mongo=mongo, booking=booking, staff_id=actor.id)
-        order_id = order.id if order is not None else None
+async def mark_completed(
+    *,
+    mongo: Mongo,
+    actor: Staff,
+    booking: Booking,
+    count_card_id: ObjectId | None,
+    order_id: ObjectId | None,
+    now: datetime,
+) -> Booking:
+    """CHECKED_IN -> COMPLETED, recording what pays for the visit (the count card used, or the visit's order).
+    Choosing and charging that is domain.orders.bookings.complete_visit's, the one caller."""
     changes = {
         "completed_at": now,
         "completed_by_staff_id": actor.id,
@@ -179,10 +165,10 @@ async def complete(
         "order_id": order_id,
     }
     try:
-        done = await _move(mongo, booking, (BookingStatus.CHECKED_IN,), BookingStatus.COMPLETED, now, changes)
+        return await _move(mongo, booking, (BookingStatus.CHECKED_IN,), BookingStatus.COMPLETED, now, changes)
     except BookingError:
         # A concurrent completion of the same booking won; it is complete either way.
-        done = await find_booking(mongo=mongo, merchant_id=actor.merchant_id, booking_id=booking_id)
+        done = await find_booking(mongo=mongo, merchant_id=actor.merchant_id, booking_id=booking.id)
         if done.stored_status is not BookingStatus.COMPLETED:
             raise
-    return await view(mongo, done)
+        return done

@@ -1,6 +1,6 @@
 """Orders for bookings: the deposit (定金) whose payment confirms a HELD booking, the member paying for a booked
-visit ahead, and the order a completed visit is paid with at the desk. A booking has at most one live order of
-each kind: its booking_key ("<id>:deposit", "<id>:visit") is unique while the order lives.
+visit ahead, and completing a visit with what pays for it (a count-card use, or the order paid at the desk). A
+booking has at most one live order of each kind: its booking_key ("<id>:deposit", "<id>:visit") is unique.
 """
 
 from datetime import UTC, datetime
@@ -9,11 +9,16 @@ from bson import ObjectId
 
 from db import collections as c
 from db.mongo import Doc, Mongo
+from domain.booking.errors import BookingCode, BookingError
+from domain.booking.lifecycle import mark_completed, staff_booking
 from domain.booking.model import Booking, BookingStatus
+from domain.booking.views import BookingView, view
+from domain.cards.count_cards import live_count_cards, use_count_card
 from domain.orders.draft import Discounts, insert_order, order_doc, price_order
 from domain.orders.errors import OrderCode, OrderError
 from domain.orders.model import SETTLED, Line, Order, OrderKind, OrderSource, Price, order_from_doc
 from domain.pricing import LineKind
+from domain.tenancy import Staff
 
 _VISITED_OR_DUE = (BookingStatus.BOOKED, BookingStatus.CHECKED_IN, BookingStatus.COMPLETED)
 
@@ -114,3 +119,33 @@ async def visit_order(*, mongo: Mongo, booking: Booking, staff_id: ObjectId) -> 
         if live is None:
             raise
         return order_from_doc(live)
+
+
+async def complete_visit(
+    *, mongo: Mongo, actor: Staff, booking_id: ObjectId, count_card_id: ObjectId | None, now: datetime | None = None
+) -> BookingView:
+    """CHECKED_IN -> COMPLETED, and the visit paid for: with `count_card_id` (one of the member's live count
+    cards) by one use of it, under an idempotency key of the booking so a retried completion never uses two;
+    otherwise by the visit's order (`visit_order`: the deposit counted, the member's own order if they paid
+    ahead), which the desk or the member then pays."""
+    now = now or datetime.now(UTC)
+    booking = await staff_booking(mongo=mongo, actor=actor, booking_id=booking_id)
+    if booking.status_at(now) is BookingStatus.COMPLETED:
+        return await view(mongo, booking)
+    if booking.status_at(now) is not BookingStatus.CHECKED_IN:
+        raise BookingError(BookingCode.BOOKING_STATUS_INVALID, "bookingId")
+    order_id = None
+    if count_card_id is not None:
+        live = await live_count_cards(mongo=mongo, merchant_id=actor.merchant_id, member_ids=[booking.member_id])
+        if count_card_id not in {card.id for card in live}:
+            raise BookingError(BookingCode.COUNT_CARD_NOT_APPLICABLE, "countCardId")
+        await use_count_card(
+            mongo=mongo, actor=actor, count_card_id=count_card_id, idempotency_key=f"booking:{booking.id}:complete"
+        )
+    else:
+        order = await visit_order(mongo=mongo, booking=booking, staff_id=actor.id)
+        order_id = order.id if order is not None else None
+    done = await mark_completed(
+        mongo=mongo, actor=actor, booking=booking, count_card_id=count_card_id, order_id=order_id, now=now
+    )
+    return await view(mongo, done)

@@ -12,7 +12,7 @@ from db.mongo import Doc, Mongo
 from domain.referrals.binding import BindingSource
 
 COUPON_SOURCES = (BindingSource.FORWARD_ACCEPT.value, BindingSource.PACK_CLAIM.value)
-# The coupon funnel's group-by values (domain.coupons.funnel.GroupBy), and the event field each groups by.
+# The coupon funnel's group-by values (domain.coupon_funnel.GroupBy), and the event field each groups by.
 _GROUP_FIELDS = {"SHARER": "$referrer_id", "STAFF": "$coupon_staff_id"}
 
 

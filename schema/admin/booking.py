@@ -8,6 +8,7 @@ import strawberry
 
 from domain.booking import bookings, lifecycle, queue, slots, views
 from domain.errors import DomainError
+from domain.orders.bookings import complete_visit
 from schema.admin.types import StaffMember
 from schema.booking import BookingStatus, QueueTicket, TimeRange
 from schema.common import Connection, UserError, connection
@@ -336,7 +337,7 @@ class BookingMutation:
         if input.count_card_id and count_card is None:
             return AdminBookingPayload(user_errors=ctx.invalid_id("countCardId"))
         try:
-            done = await lifecycle.complete(
+            done = await complete_visit(
                 mongo=ctx.clients.mongo, actor=await ctx.staff(), booking_id=booking, count_card_id=count_card
             )
         except DomainError as e:

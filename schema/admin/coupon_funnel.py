@@ -8,7 +8,7 @@ from typing import Annotated
 
 import strawberry
 
-from domain.coupons import funnel
+from domain import coupon_funnel
 from domain.errors import DomainError
 from schema.admin.coupons import AdminCouponTemplate
 from schema.common import UserError
@@ -40,7 +40,7 @@ class CouponFunnelRow:
     )
 
     @classmethod
-    def of(cls, row: funnel.FunnelRow) -> "CouponFunnelRow":
+    def of(cls, row: coupon_funnel.FunnelRow) -> "CouponFunnelRow":
         return cls(
             sharer_member_id=to_global_id("Member", row.sharer_id) if row.sharer_id else None,
             staff_member_id=to_global_id("StaffMember", row.staff_id) if row.staff_id else None,
@@ -99,11 +99,11 @@ class CouponFunnelQuery:
         if oid is None:
             return CouponFunnelPayload(user_errors=ctx.invalid_id("templateId"))
         try:
-            result = await funnel.coupon_funnel(
+            result = await coupon_funnel.coupon_funnel(
                 mongo=ctx.clients.mongo,
                 actor=actor,
                 template_id=oid,
-                group_by=funnel.GroupBy(group_by.value),
+                group_by=coupon_funnel.GroupBy(group_by.value),
                 since=from_,
                 until=to,
             )

@@ -4,8 +4,9 @@ from enum import Enum
 
 import strawberry
 
-from domain import members
+from domain import member_auth
 from domain.errors import DomainError
+from domain.members import Channel
 from domain.sessions import Audience
 from schema.common import RefreshTokenInput, RefreshTokenPayload, Session, UserError
 from schema.context import Info
@@ -50,13 +51,13 @@ class AuthMutation:
         if merchant_id is None:
             return LoginPayload(user_errors=ctx.invalid_id("merchantId"))
         try:
-            result = await members.login(
+            result = await member_auth.login(
                 mongo=ctx.clients.mongo,
                 signer=ctx.clients.signer,
                 wechat=ctx.clients.wechat,
                 alipay=ctx.clients.alipay,
                 merchant_id=merchant_id,
-                channel=members.Channel(input.channel.value),
+                channel=Channel(input.channel.value),
                 code=input.code,
                 share_params=input.share_params or "",
                 device_id=input.device_id,

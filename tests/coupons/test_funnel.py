@@ -16,7 +16,7 @@ from bson import ObjectId
 
 from db import collections as c
 from db.mongo import Mongo
-from domain import tenancy
+from domain import coupon_funnel, tenancy
 from domain.coupons import funnel
 from domain.pii import PiiCipher
 from schema.ids import to_global_id
@@ -195,7 +195,7 @@ async def test_a_big_funnel_is_exact_and_served_by_the_index(
         "explain",
         {
             "aggregate": c.COUPON_EVENTS,
-            "pipeline": funnel.funnel_pipeline(template_id, funnel.GroupBy.SHARER, since, until),
+            "pipeline": coupon_funnel.funnel_pipeline(template_id, coupon_funnel.GroupBy.SHARER, since, until),
             "cursor": {},
         },
         verbosity="queryPlanner",
