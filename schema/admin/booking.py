@@ -47,7 +47,7 @@ class AdminBooking:
         b = v.booking
         return cls(
             id=to_global_id("Booking", b.id),
-            status=BookingStatus.of(b.status_at(datetime.now(UTC))),
+            status=b.status_at(datetime.now(UTC)),
             start=b.start,
             end=b.end,
             occupied_until=b.occupied_until,

@@ -3,7 +3,7 @@ bookable: duration, buffer, deposit, qualified staff, the resource they need) an
 """
 
 from datetime import datetime
-from enum import Enum
+from typing import TypeAlias
 
 import strawberry
 
@@ -13,13 +13,8 @@ from schema.common import UserError
 from schema.context import Info
 from schema.ids import from_global_id, from_global_ids, to_global_id
 
-
-@strawberry.enum
-class ResourceKind(Enum):
-    CHAIR = "CHAIR"
-    BED = "BED"
-    ROOM = "ROOM"
-    CAR_BAY = "CAR_BAY"
+ResourceKind: TypeAlias = catalog.ResourceKind
+strawberry.enum(ResourceKind, name="ResourceKind")
 
 
 @strawberry.type(description="Identical units (chairs, beds, rooms, car bays) a service may need one of.")
@@ -36,7 +31,7 @@ class Resource:
         return cls(
             id=to_global_id("Resource", r.id),
             name=r.name,
-            kind=ResourceKind(r.kind.value),
+            kind=r.kind,
             capacity=r.capacity,
             active=r.active,
             created_at=r.created_at,
@@ -194,7 +189,7 @@ class BookingCatalogMutation:
                 actor=await ctx.staff(),
                 store_id=store,
                 name=input.name,
-                kind=catalog.ResourceKind(input.kind.value),
+                kind=input.kind,
                 capacity=input.capacity,
             )
         except DomainError as e:

@@ -3,7 +3,7 @@ staff weekly schedules and schedule exceptions, read back together with the cata
 """
 
 from datetime import date
-from enum import Enum
+from typing import TypeAlias
 
 import strawberry
 
@@ -50,10 +50,12 @@ class StaffSchedule:
         )
 
 
-@strawberry.enum(description="LEAVE takes time off (the whole day without times); EXTRA adds a shift.")
-class ScheduleExceptionKind(Enum):
-    LEAVE = "LEAVE"
-    EXTRA = "EXTRA"
+ScheduleExceptionKind: TypeAlias = schedules.ExceptionKind
+strawberry.enum(
+    ScheduleExceptionKind,
+    name="ScheduleExceptionKind",
+    description="LEAVE takes time off (the whole day without times); EXTRA adds a shift.",
+)
 
 
 @strawberry.type
@@ -71,7 +73,7 @@ class ScheduleException:
             id=to_global_id("ScheduleException", e.id),
             staff_member_id=to_global_id("StaffMember", e.staff_id),
             date=e.day,
-            kind=ScheduleExceptionKind(e.kind.value),
+            kind=e.kind,
             starts_at=format_clock(e.start) if e.start is not None else None,
             ends_at=format_clock(e.end) if e.end is not None else None,
         )
@@ -246,7 +248,7 @@ class BookingSetupMutation:
                 store_id=store,
                 staff_id=staff,
                 day=input.date,
-                kind=schedules.ExceptionKind(input.kind.value),
+                kind=input.kind,
                 start=input.starts_at,
                 end=input.ends_at,
             )

@@ -3,7 +3,7 @@ every staff role reads what a store sells, for the counter.
 """
 
 from datetime import datetime
-from enum import Enum
+from typing import TypeAlias
 
 import strawberry
 from bson import ObjectId
@@ -14,17 +14,14 @@ from schema.common import Connection, UserError, connection
 from schema.context import Info
 from schema.ids import from_cursor, from_global_id, from_global_ids, to_global_id
 
-
-@strawberry.enum(name="CatalogItemKind")
-class CatalogItemKindType(Enum):
-    SERVICE = "SERVICE"
-    PRODUCT = "PRODUCT"
+CatalogItemKind: TypeAlias = catalog.ItemKind
+strawberry.enum(CatalogItemKind, name="CatalogItemKind")
 
 
 @strawberry.type
 class CatalogItem:
     id: strawberry.ID
-    kind: CatalogItemKindType
+    kind: CatalogItemKind
     name: str
     price_fen: int
     all_stores: bool
@@ -40,7 +37,7 @@ class CatalogItem:
         spec = item.spec
         return cls(
             id=to_global_id("CatalogItem", item.id),
-            kind=CatalogItemKindType(spec.kind.value),
+            kind=spec.kind,
             name=spec.name,
             price_fen=spec.price_fen,
             all_stores=spec.all_stores,
@@ -53,7 +50,7 @@ class CatalogItem:
 
 @strawberry.input
 class CreateCatalogItemInput:
-    kind: CatalogItemKindType
+    kind: CatalogItemKind
     name: str
     price_fen: int
     all_stores: bool = True
@@ -63,7 +60,7 @@ class CreateCatalogItemInput:
 @strawberry.input
 class UpdateCatalogItemInput:
     id: strawberry.ID
-    kind: CatalogItemKindType
+    kind: CatalogItemKind
     name: str
     price_fen: int
     all_stores: bool = True
@@ -78,12 +75,12 @@ class CatalogItemPayload:
 
 
 def _spec(
-    kind: CatalogItemKindType, name: str, price_fen: int, all_stores: bool, store_gids: list[strawberry.ID]
+    kind: CatalogItemKind, name: str, price_fen: int, all_stores: bool, store_gids: list[strawberry.ID]
 ) -> catalog.ItemSpec | None:
     store_ids = from_global_ids("Store", store_gids)
     if store_ids is None:
         return None
-    return catalog.ItemSpec(catalog.ItemKind(kind.value), name, price_fen, all_stores, tuple(store_ids))
+    return catalog.ItemSpec(kind, name, price_fen, all_stores, tuple(store_ids))
 
 
 @strawberry.type

@@ -3,8 +3,7 @@ or per sharing member or per staff member.
 """
 
 from datetime import UTC, datetime
-from enum import Enum
-from typing import Annotated
+from typing import Annotated, TypeAlias
 
 import strawberry
 
@@ -15,12 +14,8 @@ from schema.common import UserError
 from schema.context import Info
 from schema.ids import from_global_id, to_global_id
 
-
-@strawberry.enum(name="CouponFunnelGroupBy")
-class CouponFunnelGroupByType(Enum):
-    NONE = "NONE"
-    SHARER = "SHARER"
-    STAFF = "STAFF"
+CouponFunnelGroupBy: TypeAlias = funnel.GroupBy
+strawberry.enum(CouponFunnelGroupBy, name="CouponFunnelGroupBy")
 
 
 @strawberry.type(description="One group's steps. A SHARER or STAFF row with no id counts coupons nobody shared.")
@@ -57,7 +52,7 @@ class CouponFunnelRow:
 @strawberry.type
 class CouponFunnel:
     template: AdminCouponTemplate
-    group_by: CouponFunnelGroupByType
+    group_by: CouponFunnelGroupBy
     rows: list[CouponFunnelRow] = strawberry.field(description="Most redeemed first.")
     total: CouponFunnelRow
 
@@ -89,7 +84,7 @@ class CouponFunnelQuery:
         self,
         info: Info,
         template_id: strawberry.ID,
-        group_by: CouponFunnelGroupByType = CouponFunnelGroupByType.NONE,
+        group_by: CouponFunnelGroupBy = CouponFunnelGroupBy.NONE,
         from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
         to: datetime | None = None,
     ) -> CouponFunnelPayload:
@@ -103,7 +98,7 @@ class CouponFunnelQuery:
                 mongo=ctx.clients.mongo,
                 actor=actor,
                 template_id=oid,
-                group_by=funnel.GroupBy(group_by.value),
+                group_by=group_by,
                 since=from_,
                 until=to,
             )

@@ -46,7 +46,7 @@ class AdminCoupon:
         src = coupon.source
         return cls(
             id=to_global_id("Coupon", coupon.id),
-            status=CouponStatus(coupon.status_at(now).value),
+            status=coupon.status_at(now),
             template=template,
             owner_member_id=to_global_id("Member", coupon.owner_id),
             valid_from=coupon.valid_from,

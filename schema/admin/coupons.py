@@ -3,7 +3,7 @@ to a member or staff member, and (for a staff holder) share it.
 """
 
 from datetime import UTC, datetime
-from enum import Enum
+from typing import TypeAlias
 
 import strawberry
 from bson import ObjectId
@@ -12,20 +12,16 @@ from domain.coupons import packs, templates
 from domain.coupons.templates import Benefit, Template, TemplateDraft, TemplateStatus, Validity
 from domain.coupons.touch import Sharer
 from domain.errors import DomainError
-from domain.pricing import CouponKind as CouponKindRecord
 from schema.admin.types import Store
 from schema.common import Connection, UserError, connection
 from schema.context import Info
 from schema.coupons import CouponBenefit, CouponKind, CouponShare, CouponValidity
 from schema.ids import from_cursor, from_global_id, from_global_ids, to_global_id
 
-
-@strawberry.enum(name="CouponTemplateStatus", description="ENDED also once a fixed window is over.")
-class CouponTemplateStatusType(Enum):
-    DRAFT = "DRAFT"
-    ACTIVE = "ACTIVE"
-    PAUSED = "PAUSED"
-    ENDED = "ENDED"
+CouponTemplateStatus: TypeAlias = TemplateStatus
+strawberry.enum(
+    CouponTemplateStatus, name="CouponTemplateStatus", description="ENDED also once a fixed window is over."
+)
 
 
 @strawberry.type(name="CouponTemplate")
@@ -43,7 +39,7 @@ class AdminCouponTemplate:
     remaining: int | None
     per_member_limit: int
     transferable: bool
-    status: CouponTemplateStatusType
+    status: CouponTemplateStatus
     created_at: datetime
 
     @classmethod
@@ -62,7 +58,7 @@ class AdminCouponTemplate:
             remaining=t.remaining,
             per_member_limit=t.per_member_limit,
             transferable=t.transferable,
-            status=CouponTemplateStatusType(t.status_at(now).value),
+            status=t.status_at(now),
             created_at=t.created_at,
         )
 
@@ -127,7 +123,7 @@ class CreateCouponTemplateInput:
             description=self.description,
             terms=self.terms,
             benefit=Benefit(
-                kind=CouponKindRecord(self.kind.value),
+                kind=self.kind,
                 value_fen=self.value_fen,
                 percent_off_bp=self.percent_off_bp,
                 cap_fen=self.cap_fen,
@@ -153,7 +149,7 @@ class CouponTemplatePayload:
 @strawberry.input
 class SetCouponTemplateStatusInput:
     template_id: strawberry.ID
-    status: CouponTemplateStatusType
+    status: CouponTemplateStatus
 
 
 @strawberry.input
@@ -256,7 +252,7 @@ class CouponTemplatesMutation:
             return CouponTemplatePayload(user_errors=ctx.invalid_id("templateId"))
         try:
             t = await templates.set_template_status(
-                mongo=ctx.clients.mongo, actor=actor, template_id=template_id, status=TemplateStatus(input.status.value)
+                mongo=ctx.clients.mongo, actor=actor, template_id=template_id, status=input.status
             )
         except DomainError as e:
             return CouponTemplatePayload(user_errors=ctx.user_errors(e))

@@ -3,8 +3,7 @@ one, and the last run of each scheduled job.
 """
 
 from datetime import UTC, datetime
-from enum import Enum
-from typing import Any
+from typing import Any, TypeAlias
 
 import strawberry
 from strawberry.scalars import JSON
@@ -12,17 +11,13 @@ from strawberry.scalars import JSON
 from domain.errors import DomainError
 from domain.jobs import cron_runs, dead_letters, in_flight
 from domain.jobs.dead_letters import DeadLetter as DeadLetterRecord
-from domain.jobs.dead_letters import DeadLetterStatus as DeadLetterStatusRecord
 from domain.outbox import OutboxEntry
 from schema.common import Connection, UserError, connection
 from schema.context import Info
 from schema.ids import from_cursor, from_global_id, to_global_id
 
-
-@strawberry.enum
-class DeadLetterStatus(Enum):
-    DEAD = "DEAD"
-    RETRIED = "RETRIED"
+DeadLetterStatus: TypeAlias = dead_letters.DeadLetterStatus
+strawberry.enum(DeadLetterStatus, name="DeadLetterStatus")
 
 
 def _payload(payload: dict[str, Any]) -> Any:
@@ -48,7 +43,7 @@ class DeadLetter:
             id=to_global_id("DeadLetter", d.id),
             kind=d.kind,
             payload=_payload(d.payload),
-            status=DeadLetterStatus(d.status.value),
+            status=d.status,
             attempts=d.attempts,
             error=d.error,
             failed_at=d.failed_at,
@@ -144,7 +139,7 @@ class JobsQuery:
         page = await dead_letters.list_dead_letters(
             mongo=info.context.clients.mongo,
             actor=actor,
-            status=DeadLetterStatusRecord(status.value),
+            status=status,
             first=first,
             after=from_cursor(after),
         )

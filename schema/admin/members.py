@@ -4,13 +4,14 @@ LOST and reissue, count cards. Every member is read inside the staff member's ow
 
 from datetime import date, datetime
 from enum import Enum
+from typing import TypeAlias
 
 import strawberry
 
 from domain.cards import adjustments, count_cards, ledger, lookup, member_code, status, views
 from domain.cards.card import Card as CardRecord
 from domain.errors import DomainError
-from schema.cards import CardLevel, CardStatus, CountCard, LedgerAccount, LedgerEntryKind, account_of
+from schema.cards import CardLevel, CardStatus, CountCard, LedgerAccount, LedgerEntryKind
 from schema.common import Connection, UserError, connection
 from schema.context import Info
 from schema.ids import from_cursor, from_global_id, to_global_id
@@ -37,7 +38,7 @@ class AdminCard:
         return cls(
             record=card,
             number=card.number,
-            status=CardStatus(card.status.value),
+            status=card.status,
             level=CardLevel.of(view.level),
             points=card.points,
             stored_value=card.stored_value,
@@ -75,8 +76,8 @@ class AdminLedgerEntry:
         staff = entry.actor.id if entry.actor.kind is ledger.ActorKind.STAFF else None
         return cls(
             id=to_global_id("LedgerEntry", entry.id),
-            account=LedgerAccount(entry.account.value),
-            kind=LedgerEntryKind(entry.kind.value),
+            account=entry.account,
+            kind=entry.kind,
             amount=entry.amount,
             paid_part=entry.parts.paid,
             bonus_part=entry.parts.bonus,
@@ -116,7 +117,7 @@ class AdminMember:
             mongo=info.context.clients.mongo,
             merchant_id=staff.merchant_id,
             member_id=self.record.member.id,
-            account=account_of(account),
+            account=account,
             first=first,
             after=from_cursor(after),
         )
@@ -129,10 +130,8 @@ class AdjustableAccount(Enum):
     STORED_VALUE = "STORED_VALUE"
 
 
-@strawberry.enum
-class StoredValuePart(Enum):
-    PAID = "PAID"
-    BONUS = "BONUS"
+StoredValuePart: TypeAlias = adjustments.StoredValuePart
+strawberry.enum(StoredValuePart, name="StoredValuePart")
 
 
 @strawberry.input
@@ -271,7 +270,7 @@ class MembersMutation:
                 member_id=member_id,
                 account=ledger.Account(input.account.value),
                 amount=input.amount,
-                part=adjustments.StoredValuePart(input.stored_value_part.value),
+                part=input.stored_value_part,
                 reason=input.reason,
                 idempotency_key=input.idempotency_key,
             )

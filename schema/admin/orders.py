@@ -11,7 +11,6 @@ from domain.checkout import pay, refunds, views
 from domain.errors import DomainError
 from domain.orders import create, draft
 from domain.orders.model import Flag
-from domain.orders.model import OrderStatus as OrderStatusRecord
 from domain.orders.views import OrderView, store_orders
 from schema.common import Connection, UserError, connection
 from schema.context import Info
@@ -69,9 +68,9 @@ class AdminOrder:
         o = view.order
         return cls(
             id=to_global_id("Order", o.id),
-            status=OrderStatus(o.status.value),
-            kind=OrderKind(o.kind.value),
-            source=OrderSource(o.source.value),
+            status=o.status,
+            kind=o.kind,
+            source=o.source,
             store_id=to_global_id("Store", o.store_id),
             store_name=view.store_name,
             member_id=to_global_id("Member", o.member_id) if o.member_id else None,
@@ -80,7 +79,7 @@ class AdminOrder:
             price=OrderPrice.of(o.price),
             coupon_id=to_global_id("Coupon", o.coupon_id) if o.coupon_id else None,
             booking_id=to_global_id("Booking", o.booking_id) if o.booking_id else None,
-            paid_method=PaymentMethod(o.paid_method.value) if o.paid_method else None,
+            paid_method=o.paid_method,
             refunded_fen=o.refunded_fen,
             note=o.note,
             created_by_staff_member_id=to_global_id("StaffMember", o.created_by_staff_id)
@@ -188,7 +187,7 @@ class OrdersQuery:
                 mongo=ctx.clients.mongo,
                 actor=actor,
                 store_id=store_oid,
-                status=OrderStatusRecord(status.value) if status else None,
+                status=status,
                 first=first,
                 after=from_cursor(after),
             )
@@ -254,7 +253,7 @@ class OrdersMutation:
                 providers=ctx.clients.payments,
                 payer=pay.Payer(actor.merchant_id, staff=actor),
                 order_id=order_id,
-                method=input.method.record(),
+                method=input.method,
                 idempotency_key=input.idempotency_key,
             )
         except DomainError as e:

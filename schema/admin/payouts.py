@@ -4,7 +4,7 @@ paid through payroll (PAID_OFFLINE).
 """
 
 from datetime import datetime
-from enum import Enum
+from typing import TypeAlias
 
 import strawberry
 
@@ -16,35 +16,28 @@ from schema.context import Info
 from schema.ids import from_cursor, from_global_id, to_global_id
 from schema.payouts import PayoutStatus
 
-
-@strawberry.enum(description="WECHAT_TRANSFER: members, by WeChat Pay merchant transfer; OFFLINE: staff, by payroll.")
-class PayoutMethod(Enum):
-    WECHAT_TRANSFER = "WECHAT_TRANSFER"
-    OFFLINE = "OFFLINE"
-
-
-@strawberry.enum(
+PayoutMethod: TypeAlias = model.PayoutMethod
+strawberry.enum(
+    PayoutMethod,
+    name="PayoutMethod",
+    description="WECHAT_TRANSFER: members, by WeChat Pay merchant transfer; OFFLINE: staff, by payroll.",
+)
+PayoutSkipReason: TypeAlias = planning.SkipReason
+strawberry.enum(
+    PayoutSkipReason,
+    name="PayoutSkipReason",
     description="Why a member with money available is left out of a run: BELOW_MINIMUM (the program's payout "
     "minimum), NO_WECHAT_ACCOUNT (WeChat Pay cannot reach them), OPEN_PAYOUT (their last payout is still being "
-    "paid), LEDGER_MISMATCH (their balance disagrees with their commissions: held back for a check)."
+    "paid), LEDGER_MISMATCH (their balance disagrees with their commissions: held back for a check).",
 )
-class PayoutSkipReason(Enum):
-    BELOW_MINIMUM = "BELOW_MINIMUM"
-    NO_WECHAT_ACCOUNT = "NO_WECHAT_ACCOUNT"
-    OPEN_PAYOUT = "OPEN_PAYOUT"
-    LEDGER_MISMATCH = "LEDGER_MISMATCH"
-
-
-@strawberry.enum
-class PayoutRunTrigger(Enum):
-    MANUAL = "MANUAL"
-    SCHEDULE = "SCHEDULE"
-
-
-@strawberry.enum(description="HOLDING while payouts are being held; HELD once every member due one has it.")
-class PayoutRunStatus(Enum):
-    HOLDING = "HOLDING"
-    HELD = "HELD"
+PayoutRunTrigger: TypeAlias = runs.RunTrigger
+strawberry.enum(PayoutRunTrigger, name="PayoutRunTrigger")
+PayoutRunStatus: TypeAlias = runs.RunStatus
+strawberry.enum(
+    PayoutRunStatus,
+    name="PayoutRunStatus",
+    description="HOLDING while payouts are being held; HELD once every member due one has it.",
+)
 
 
 @strawberry.type
@@ -73,8 +66,8 @@ class Payout:
             id=to_global_id("Payout", p.id),
             beneficiary_member_id=None if staff else to_global_id("Member", p.beneficiary_id),
             beneficiary_staff_member_id=to_global_id("StaffMember", p.beneficiary_id) if staff else None,
-            method=PayoutMethod(p.method.value),
-            status=PayoutStatus(p.status.value),
+            method=p.method,
+            status=p.status,
             amount_fen=p.amount_fen,
             gross_fen=p.gross_fen,
             netted_fen=p.netted_fen,
@@ -112,7 +105,7 @@ class PayoutPreviewRow:
             commissions=r.commissions,
             minimum_fen=r.minimum_fen,
             bills_fen=list(r.bills),
-            skip_reason=PayoutSkipReason(r.skip.value) if r.skip else None,
+            skip_reason=r.skip,
         )
 
 
@@ -147,8 +140,8 @@ class PayoutRun:
         run, totals = view.run, view.totals
         return cls(
             id=to_global_id("PayoutRun", run.id),
-            trigger=PayoutRunTrigger(run.trigger.value),
-            status=PayoutRunStatus(run.status.value),
+            trigger=run.trigger,
+            status=run.status,
             payouts=totals.payouts,
             transfer_fen=totals.transfer_fen,
             paid_fen=totals.paid_fen,
@@ -235,7 +228,7 @@ class PayoutsQuery:
         page = await views.list_payouts(
             mongo=info.context.clients.mongo,
             actor=await info.context.staff(),
-            status=model.PayoutStatus(status.value) if status else None,
+            status=status,
             first=first,
             after=from_cursor(after),
         )

@@ -3,8 +3,7 @@ revoking shareholders, the ranking, and the review queue of commissions between 
 """
 
 from datetime import UTC, datetime
-from enum import Enum
-from typing import Annotated
+from typing import Annotated, TypeAlias
 
 import strawberry
 
@@ -18,14 +17,13 @@ from schema.context import Info
 from schema.ids import from_cursor, from_global_id, from_global_ids, to_global_id
 from schema.referrals import CommissionStatus
 
-
-@strawberry.enum(
+CommissionBase: TypeAlias = programs.CommissionBase
+strawberry.enum(
+    CommissionBase,
+    name="CommissionBase",
     description="STORED_VALUE_WHEN_SPENT: stored value counts when spent on consumption, top-ups never. "
-    "TOP_UPS_WHEN_PAID: top-ups count when paid, spending stored value never. Never both."
+    "TOP_UPS_WHEN_PAID: top-ups count when paid, spending stored value never. Never both.",
 )
-class CommissionBase(Enum):
-    STORED_VALUE_WHEN_SPENT = "STORED_VALUE_WHEN_SPENT"
-    TOP_UPS_WHEN_PAID = "TOP_UPS_WHEN_PAID"
 
 
 @strawberry.type
@@ -59,7 +57,7 @@ class ShareholderProgram:
             ends_at=s.ends_at,
             freeze_days=s.freeze_days,
             payout_minimum_fen=s.payout_minimum_fen,
-            base=CommissionBase(s.base.value),
+            base=s.base,
             created_at=program.created_at,
         )
 
@@ -180,7 +178,7 @@ class AdminCommission:
             base_fen=x.base_fen,
             amount_fen=x.net_fen,
             accrued_fen=x.amount_fen,
-            status=CommissionStatus(x.status.value),
+            status=x.status,
             flags=[f.value for f in x.flags],
             order_paid_at=x.paid_at,
             available_at=x.release_at,
@@ -226,7 +224,7 @@ def _settings(info: Info, p: ShareholderProgramInput) -> programs.ProgramSetting
         ends_at=p.ends_at,
         freeze_days=p.freeze_days,
         payout_minimum_fen=p.payout_minimum_fen,
-        base=programs.CommissionBase(p.base.value),
+        base=p.base,
     )
 
 

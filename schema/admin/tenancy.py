@@ -122,7 +122,7 @@ class TenancyMutation:
                 name=input.name,
                 phone=input.phone,
                 password=input.password,
-                role=tenancy.Role(input.role.value),
+                role=input.role,
                 all_stores=input.all_stores,
                 store_ids=store_ids,
             )

@@ -1,6 +1,6 @@
 """Member sign-in: exchange a mini-program login code for a session; rotate the session."""
 
-from enum import Enum
+from typing import TypeAlias
 
 import strawberry
 
@@ -13,11 +13,8 @@ from schema.ids import from_global_id
 from schema.member.types import MemberType
 from schema.sessions import rotate
 
-
-@strawberry.enum
-class LoginChannel(Enum):
-    WECHAT = "WECHAT"
-    ALIPAY = "ALIPAY"
+LoginChannel: TypeAlias = members.Channel
+strawberry.enum(LoginChannel, name="LoginChannel")
 
 
 @strawberry.input
@@ -56,7 +53,7 @@ class AuthMutation:
                 wechat=ctx.clients.wechat,
                 alipay=ctx.clients.alipay,
                 merchant_id=merchant_id,
-                channel=members.Channel(input.channel.value),
+                channel=input.channel,
                 code=input.code,
                 share_params=input.share_params or "",
                 device_id=input.device_id,

@@ -79,7 +79,7 @@ class MemberBooking:
         b = v.booking
         return cls(
             id=to_global_id("Booking", b.id),
-            status=BookingStatus.of(b.status_at(datetime.now(UTC))),
+            status=b.status_at(datetime.now(UTC)),
             start=b.start,
             end=b.end,
             service_name=b.service_name,

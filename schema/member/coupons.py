@@ -85,7 +85,7 @@ class MemberCoupon:
         return cls(
             record=cp,
             id=to_global_id("Coupon", cp.id),
-            status=CouponStatus(cp.status_at(now).value),
+            status=cp.status_at(now),
             template=MemberCouponTemplate.of(held.template),
             valid_from=cp.valid_from,
             valid_to=cp.valid_to,
@@ -146,7 +146,7 @@ class CouponsQuery:
             mongo=info.context.clients.mongo,
             merchant_id=principal.merchant_id,
             member_id=principal.subject_id,
-            status=status.record(),
+            status=status,
             first=first,
             after=from_cursor(after),
             now=now,

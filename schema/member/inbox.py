@@ -3,34 +3,19 @@ mini-program asks the member to accept (and reports the answers of, as quota for
 """
 
 from datetime import datetime
-from enum import Enum
+from typing import TypeAlias
 
 import strawberry
 
 from domain.errors import DomainError
-from domain.notifications import inbox, subscriptions
+from domain.notifications import inbox, subscriptions, topics
 from domain.notifications.delivery import Notification as NotificationRecord
 from schema.common import Connection, UserError, connection
 from schema.context import Info
 from schema.ids import from_cursor, from_global_ids, to_global_id
 
-
-@strawberry.enum(description="What a notification is about.")
-class NotificationTopic(Enum):
-    BOOKING_CONFIRMED = "BOOKING_CONFIRMED"
-    BOOKING_RESCHEDULED = "BOOKING_RESCHEDULED"
-    BOOKING_REMINDER = "BOOKING_REMINDER"
-    BOOKING_CANCELLED = "BOOKING_CANCELLED"
-    COUPON_RECEIVED = "COUPON_RECEIVED"
-    COUPON_EXPIRING = "COUPON_EXPIRING"
-    COMMISSION_ACCRUED = "COMMISSION_ACCRUED"
-    PAYOUT_WAITING = "PAYOUT_WAITING"
-    PAYOUT_SENT = "PAYOUT_SENT"
-    POINTS_CHANGED = "POINTS_CHANGED"
-    LEVEL_UP = "LEVEL_UP"
-    BIRTHDAY_GIFT = "BIRTHDAY_GIFT"
-    QUEUE_NEAR = "QUEUE_NEAR"
-    QUEUE_CALLED = "QUEUE_CALLED"
+NotificationTopic: TypeAlias = topics.Topic
+strawberry.enum(NotificationTopic, name="NotificationTopic", description="What a notification is about.")
 
 
 @strawberry.type
@@ -47,7 +32,7 @@ class Notification:
     def of(cls, n: NotificationRecord) -> "Notification":
         return cls(
             id=to_global_id("Notification", n.id),
-            topic=NotificationTopic(n.topic.value),
+            topic=n.topic,
             title=n.title,
             body=n.body,
             page=n.page or None,

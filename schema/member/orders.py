@@ -50,9 +50,9 @@ class MemberOrder:
         o = view.order
         return cls(
             id=to_global_id("Order", o.id),
-            status=OrderStatus(o.status.value),
-            kind=OrderKind(o.kind.value),
-            source=OrderSource(o.source.value),
+            status=o.status,
+            kind=o.kind,
+            source=o.source,
             store_id=to_global_id("Store", o.store_id),
             store_name=view.store_name,
             lines=[OrderLine.of(line) for line in o.lines],
@@ -193,7 +193,7 @@ class OrdersMutation:
                 providers=ctx.clients.payments,
                 payer=pay.Payer(principal.merchant_id, member_id=principal.subject_id),
                 order_id=order_id,
-                method=input.method.record(),
+                method=input.method,
                 idempotency_key=input.idempotency_key,
             )
         except DomainError as e:

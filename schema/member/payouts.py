@@ -32,7 +32,7 @@ class MemberPayout:
         p = item.payout
         return cls(
             id=to_global_id("Payout", p.id),
-            status=PayoutStatus(p.status.value),
+            status=p.status,
             amount_fen=p.amount_fen,
             paid_fen=p.paid_fen,
             commissions=p.commissions,
