@@ -8,11 +8,11 @@ from typing import Annotated, TypeAlias
 import strawberry
 
 from domain.coupons import funnel
-from domain.errors import DomainError
 from schema.admin.coupons import AdminCouponTemplate
 from schema.common import UserError
 from schema.context import Info
-from schema.ids import from_global_id, to_global_id
+from schema.ids import to_global_id
+from schema.mutations import node_id, user_errors_in
 
 CouponFunnelGroupBy: TypeAlias = funnel.GroupBy
 strawberry.enum(CouponFunnelGroupBy, name="CouponFunnelGroupBy")
@@ -80,6 +80,7 @@ def _total(rows: list[CouponFunnelRow]) -> CouponFunnelRow:
 @strawberry.type
 class CouponFunnelQuery:
     @strawberry.field(description="OWNER or MANAGER: the funnel of one template over [from, to).")
+    @user_errors_in(CouponFunnelPayload)
     async def coupon_funnel(
         self,
         info: Info,
@@ -89,21 +90,14 @@ class CouponFunnelQuery:
         to: datetime | None = None,
     ) -> CouponFunnelPayload:
         ctx = info.context
-        actor = await ctx.staff()
-        oid = from_global_id("CouponTemplate", template_id)
-        if oid is None:
-            return CouponFunnelPayload(user_errors=ctx.invalid_id("templateId"))
-        try:
-            result = await funnel.coupon_funnel(
-                mongo=ctx.clients.mongo,
-                actor=actor,
-                template_id=oid,
-                group_by=group_by,
-                since=from_,
-                until=to,
-            )
-        except DomainError as e:
-            return CouponFunnelPayload(user_errors=ctx.user_errors(e))
+        result = await funnel.coupon_funnel(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            template_id=node_id("CouponTemplate", template_id, "templateId"),
+            group_by=group_by,
+            since=from_,
+            until=to,
+        )
         rows = [CouponFunnelRow.of(r) for r in result.rows]
         return CouponFunnelPayload(
             funnel=CouponFunnel(

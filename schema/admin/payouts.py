@@ -9,11 +9,11 @@ from typing import TypeAlias
 import strawberry
 
 from domain.commissions.commission import BeneficiaryKind
-from domain.errors import DomainError
 from domain.payouts import model, offline, planning, runs, views
 from schema.common import Connection, UserError, connection
 from schema.context import Info
-from schema.ids import from_cursor, from_global_id, to_global_id
+from schema.ids import from_cursor, to_global_id
+from schema.mutations import node_id, user_errors_in
 from schema.payouts import PayoutStatus
 
 PayoutMethod: TypeAlias = model.PayoutMethod
@@ -201,20 +201,18 @@ class SettleStaffCommissionsPayload:
 @strawberry.type
 class PayoutsQuery:
     @strawberry.field(description="OWNER: what a payout run now would pay each member; nothing is held.")
+    @user_errors_in(PayoutPreviewPayload)
     async def preview_payouts(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> PayoutPreviewPayload:
         ctx = info.context
-        try:
-            p = await views.preview_payouts(
-                mongo=ctx.clients.mongo,
-                channel=ctx.clients.payouts,
-                actor=await ctx.staff(),
-                first=first,
-                after=from_cursor(after),
-            )
-        except DomainError as e:
-            return PayoutPreviewPayload(user_errors=ctx.user_errors(e))
+        p = await views.preview_payouts(
+            mongo=ctx.clients.mongo,
+            channel=ctx.clients.payouts,
+            actor=await ctx.staff(),
+            first=first,
+            after=from_cursor(after),
+        )
         rows = connection(p.rows, PayoutPreviewRow.of)
         preview = PayoutPreview(
             payees=p.payees, transfer_fen=p.transfer_fen, bills=p.bills, skipped=p.skipped, rows=rows
@@ -255,52 +253,42 @@ class PayoutsMutation:
         description="OWNER: a payout run now. Holds every due member's payout (a large run is finished by the "
         "worker, which also makes the transfers); the members then confirm them in the mini-program."
     )
+    @user_errors_in(RunPayoutsPayload)
     async def run_payouts(self, info: Info, input: RunPayoutsInput) -> RunPayoutsPayload:
         ctx = info.context
-        try:
-            run = await runs.run_payouts(
-                mongo=ctx.clients.mongo,
-                channel=ctx.clients.payouts,
-                actor=await ctx.staff(),
-                idempotency_key=input.idempotency_key,
-            )
-        except DomainError as e:
-            return RunPayoutsPayload(user_errors=ctx.user_errors(e))
+        run = await runs.run_payouts(
+            mongo=ctx.clients.mongo,
+            channel=ctx.clients.payouts,
+            actor=await ctx.staff(),
+            idempotency_key=input.idempotency_key,
+        )
         return RunPayoutsPayload(run=PayoutRun.of(run))
 
     @strawberry.mutation(description="OWNER.")
+    @user_errors_in(PayoutSchedulePayload)
     async def set_payout_schedule(self, info: Info, input: SetPayoutScheduleInput) -> PayoutSchedulePayload:
         ctx = info.context
-        try:
-            schedule = await runs.set_payout_schedule(
-                mongo=ctx.clients.mongo,
-                actor=await ctx.staff(),
-                schedule=runs.PayoutSchedule(tuple(input.weekdays), input.hour, input.enabled),
-            )
-        except DomainError as e:
-            return PayoutSchedulePayload(user_errors=ctx.user_errors(e))
+        schedule = await runs.set_payout_schedule(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            schedule=runs.PayoutSchedule(tuple(input.weekdays), input.hour, input.enabled),
+        )
         return PayoutSchedulePayload(schedule=PayoutSchedule.of(schedule))
 
     @strawberry.mutation(
         description="OWNER: the staff member's AVAILABLE commissions were paid through payroll: marks them "
         "PAID_OFFLINE (netting what they owe from refunds), audited."
     )
+    @user_errors_in(SettleStaffCommissionsPayload)
     async def settle_staff_commissions(
         self, info: Info, input: SettleStaffCommissionsInput
     ) -> SettleStaffCommissionsPayload:
         ctx = info.context
-        actor = await ctx.staff()
-        staff_id = from_global_id("StaffMember", input.staff_member_id)
-        if staff_id is None:
-            return SettleStaffCommissionsPayload(user_errors=ctx.invalid_id("staffMemberId"))
-        try:
-            settled = await offline.settle_staff_offline(
-                mongo=ctx.clients.mongo,
-                actor=actor,
-                staff_id=staff_id,
-                reference=input.reference,
-                idempotency_key=input.idempotency_key,
-            )
-        except DomainError as e:
-            return SettleStaffCommissionsPayload(user_errors=ctx.user_errors(e))
+        settled = await offline.settle_staff_offline(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            staff_id=node_id("StaffMember", input.staff_member_id, "staffMemberId"),
+            reference=input.reference,
+            idempotency_key=input.idempotency_key,
+        )
         return SettleStaffCommissionsPayload(payout=Payout.of(settled.payout) if settled.payout else None)
