@@ -2,29 +2,21 @@
 
 from datetime import datetime
 from enum import Enum
+from typing import TypeAlias
 
 import strawberry
 
-from domain.booking import queue
-from domain.booking.model import BookingStatus as Status
+from domain.booking import model, queue
 from domain.booking.schedules import ClockRange, WeeklyRange
 from domain.booking.wallclock import Span, format_clock
 from schema.ids import to_global_id
 
-
-@strawberry.enum(description="HELD waits for its deposit and reads EXPIRED once the hold runs out.")
-class BookingStatus(Enum):
-    HELD = "HELD"
-    BOOKED = "BOOKED"
-    CHECKED_IN = "CHECKED_IN"
-    COMPLETED = "COMPLETED"
-    CANCELLED = "CANCELLED"
-    NO_SHOW = "NO_SHOW"
-    EXPIRED = "EXPIRED"
-
-    @classmethod
-    def of(cls, status: Status) -> "BookingStatus":
-        return cls(status.value)
+BookingStatus: TypeAlias = model.BookingStatus
+strawberry.enum(
+    BookingStatus,
+    name="BookingStatus",
+    description="HELD waits for its deposit and reads EXPIRED once the hold runs out.",
+)
 
 
 @strawberry.enum
@@ -69,10 +61,8 @@ class TimeRange:
         return cls(start=span.start, end=span.end)
 
 
-@strawberry.enum
-class QueueTicketStatus(Enum):
-    WAITING = "WAITING"
-    CALLED = "CALLED"
+QueueTicketStatus: TypeAlias = queue.TicketStatus
+strawberry.enum(QueueTicketStatus, name="QueueTicketStatus")
 
 
 @strawberry.type(description="A walk-in queue ticket (排队号) for today.")
@@ -89,7 +79,7 @@ class QueueTicket:
         return cls(
             id=to_global_id("QueueTicket", ticket.id),
             number=ticket.number,
-            status=QueueTicketStatus(ticket.status.value),
+            status=ticket.status,
             ahead=ahead,
             joined_at=ticket.joined_at,
             called_at=ticket.called_at,

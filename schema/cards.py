@@ -1,7 +1,7 @@
 """Card types both doors share: statuses, accounts and entry kinds, levels, count cards and top-up plans."""
 
 from datetime import datetime
-from enum import Enum
+from typing import TypeAlias
 
 import strawberry
 
@@ -11,34 +11,14 @@ from domain.cards.program import Level
 from domain.cards.stored_value import TopUpPlan as TopUpPlanRecord
 from schema.ids import to_global_id
 
-
-@strawberry.enum(description="LOST (挂失) cards cannot spend points, stored value or count-card uses.")
-class CardStatus(Enum):
-    ACTIVE = "ACTIVE"
-    LOST = "LOST"
-
-
-@strawberry.enum
-class LedgerAccount(Enum):
-    POINTS = "POINTS"
-    STORED_VALUE = "STORED_VALUE"
-    COUNT = "COUNT"
-
-
-@strawberry.enum
-class LedgerEntryKind(Enum):
-    EARN = "EARN"
-    REDEEM = "REDEEM"
-    TOP_UP = "TOP_UP"
-    TOP_UP_REFUND = "TOP_UP_REFUND"
-    SPEND = "SPEND"
-    ADJUSTMENT = "ADJUSTMENT"
-    COUNT_GRANT = "COUNT_GRANT"
-    COUNT_USE = "COUNT_USE"
-
-
-def account_of(account: LedgerAccount | None) -> ledger.Account | None:
-    return ledger.Account(account.value) if account is not None else None
+CardStatus: TypeAlias = ledger.CardStatus
+strawberry.enum(
+    CardStatus, name="CardStatus", description="LOST (挂失) cards cannot spend points, stored value or count-card uses."
+)
+LedgerAccount: TypeAlias = ledger.Account
+strawberry.enum(LedgerAccount, name="LedgerAccount")
+LedgerEntryKind: TypeAlias = ledger.EntryKind
+strawberry.enum(LedgerEntryKind, name="LedgerEntryKind")
 
 
 @strawberry.type

@@ -70,5 +70,5 @@ class RefreshTokenInput:
 
 @strawberry.type
 class RefreshTokenPayload:
-    session: Session | None
-    user_errors: list[UserError]
+    session: Session | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)

@@ -1,7 +1,6 @@
 """The per-request GraphQL context: the clients, who is asking, in which language, and their dataloaders."""
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from bson import ObjectId
@@ -16,10 +15,6 @@ from domain.tenancy import Staff, Store, load_staff, store_from_doc
 from schema.common import UserError
 from schema.messages import EN, ZH, message
 from startup.clients import Clients
-
-
-class SchemaCode(StrEnum):
-    INVALID_ID = "INVALID_ID"
 
 
 class NotAuthenticated(Exception):
@@ -53,10 +48,6 @@ class Context:
 
     def user_errors(self, error: DomainError) -> list[UserError]:
         return [UserError(field=error.field, code=error.code.value, message=message(error.code.value, self.lang))]
-
-    def invalid_id(self, field_name: str) -> list[UserError]:
-        code = SchemaCode.INVALID_ID.value
-        return [UserError(field=field_name, code=code, message=message(code, self.lang))]
 
     @property
     def stores(self) -> DataLoader[ObjectId, Store | None]:

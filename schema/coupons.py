@@ -1,34 +1,26 @@
 """Coupon types both doors share: kinds and statuses, a template's benefit and validity, share links."""
 
 from datetime import datetime
-from enum import Enum
+from typing import TypeAlias
 
 import strawberry
 
-from domain.coupons import templates
-from domain.coupons.coupon import CouponStatus as CouponStatusRecord
+from domain import pricing
+from domain.coupons import coupon, templates
 from domain.coupons.touch import ShareLink
 
-
-@strawberry.enum(
-    description="AMOUNT_OFF 满减券, PERCENT_OFF 折扣券, GIFT 赠品券, EXPERIENCE 体验卡 (a service at a fixed price)."
+CouponKind: TypeAlias = pricing.CouponKind
+strawberry.enum(
+    CouponKind,
+    name="CouponKind",
+    description="AMOUNT_OFF 满减券, PERCENT_OFF 折扣券, GIFT 赠品券, EXPERIENCE 体验卡 (a service at a fixed price).",
 )
-class CouponKind(Enum):
-    AMOUNT_OFF = "AMOUNT_OFF"
-    PERCENT_OFF = "PERCENT_OFF"
-    GIFT = "GIFT"
-    EXPERIENCE = "EXPERIENCE"
-
-
-@strawberry.enum(description="As of now: EXPIRED past validTo, and a forward unaccepted for 24 hours is ACTIVE again.")
-class CouponStatus(Enum):
-    ACTIVE = "ACTIVE"
-    FORWARDING = "FORWARDING"
-    REDEEMED = "REDEEMED"
-    EXPIRED = "EXPIRED"
-
-    def record(self) -> CouponStatusRecord:
-        return CouponStatusRecord(self.value)
+CouponStatus: TypeAlias = coupon.CouponStatus
+strawberry.enum(
+    CouponStatus,
+    name="CouponStatus",
+    description="As of now: EXPIRED past validTo, and a forward unaccepted for 24 hours is ACTIVE again.",
+)
 
 
 @strawberry.type(description="What the coupon gives; fields its kind does not use are 0 or null.")
@@ -44,7 +36,7 @@ class CouponBenefit:
     @classmethod
     def of(cls, b: templates.Benefit) -> "CouponBenefit":
         return cls(
-            kind=CouponKind(b.kind.value),
+            kind=b.kind,
             value_fen=b.value_fen,
             percent_off_bp=b.percent_off_bp,
             cap_fen=b.cap_fen,

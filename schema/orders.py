@@ -3,71 +3,41 @@ the parameters the mini-program hands to `wx.requestPayment`.
 """
 
 from datetime import datetime
-from enum import Enum
+from typing import TypeAlias
 
 import strawberry
 
+from domain import pricing
 from domain.checkout import records
 from domain.checkout.pay import PayResult
 from domain.orders import model
 from payments.wechatpay import RequestPaymentParams
 from schema.ids import to_global_id
 
-
-@strawberry.enum
-class OrderStatus(Enum):
-    PENDING = "PENDING"
-    PAID = "PAID"
-    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
-    REFUNDED = "REFUNDED"
-    CLOSED = "CLOSED"
-
-
-@strawberry.enum(description="CONSUMPTION: goods and services; TOP_UP: 充值; DEPOSIT: a booking's 定金.")
-class OrderKind(Enum):
-    CONSUMPTION = "CONSUMPTION"
-    TOP_UP = "TOP_UP"
-    DEPOSIT = "DEPOSIT"
-
-
-@strawberry.enum(description="COUNTER: made by staff; SCAN: 扫码买单; BOOKING: paying for a booking; TOP_UP: 充值.")
-class OrderSource(Enum):
-    COUNTER = "COUNTER"
-    SCAN = "SCAN"
-    BOOKING = "BOOKING"
-    TOP_UP = "TOP_UP"
-
-
-@strawberry.enum(description="WECHAT_PAY and ALIPAY in the mini-program; CASH at the counter; STORED_VALUE at both.")
-class PaymentMethod(Enum):
-    WECHAT_PAY = "WECHAT_PAY"
-    ALIPAY = "ALIPAY"
-    STORED_VALUE = "STORED_VALUE"
-    CASH = "CASH"
-
-    def record(self) -> model.PayMethod:
-        return model.PayMethod(self.value)
-
-
-@strawberry.enum
-class PaymentStatus(Enum):
-    OPEN = "OPEN"
-    SUCCEEDED = "SUCCEEDED"
-    CLOSED = "CLOSED"
-
-
-@strawberry.enum
-class RefundStatus(Enum):
-    PROCESSING = "PROCESSING"
-    SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"
-
-
-@strawberry.enum
-class OrderLineKind(Enum):
-    SERVICE = "SERVICE"
-    PRODUCT = "PRODUCT"
-    AMOUNT = "AMOUNT"
+OrderStatus: TypeAlias = model.OrderStatus
+strawberry.enum(OrderStatus, name="OrderStatus")
+OrderKind: TypeAlias = model.OrderKind
+strawberry.enum(
+    OrderKind, name="OrderKind", description="CONSUMPTION: goods and services; TOP_UP: 充值; DEPOSIT: a booking's 定金."
+)
+OrderSource: TypeAlias = model.OrderSource
+strawberry.enum(
+    OrderSource,
+    name="OrderSource",
+    description="COUNTER: made by staff; SCAN: 扫码买单; BOOKING: paying for a booking; TOP_UP: 充值.",
+)
+PaymentMethod: TypeAlias = model.PayMethod
+strawberry.enum(
+    PaymentMethod,
+    name="PaymentMethod",
+    description="WECHAT_PAY and ALIPAY in the mini-program; CASH at the counter; STORED_VALUE at both.",
+)
+PaymentStatus: TypeAlias = records.PaymentStatus
+strawberry.enum(PaymentStatus, name="PaymentStatus")
+RefundStatus: TypeAlias = records.RefundStatus
+strawberry.enum(RefundStatus, name="RefundStatus")
+OrderLineKind: TypeAlias = pricing.LineKind
+strawberry.enum(OrderLineKind, name="OrderLineKind")
 
 
 @strawberry.type
@@ -82,7 +52,7 @@ class OrderLine:
     def of(cls, line: model.Line) -> "OrderLine":
         return cls(
             item_id=line.item_id,
-            kind=OrderLineKind(line.kind.value),
+            kind=line.kind,
             name=line.name,
             unit_price_fen=line.unit_price_fen,
             quantity=line.quantity,
@@ -130,8 +100,8 @@ class Payment:
     def of(cls, p: records.Payment) -> "Payment":
         return cls(
             id=to_global_id("Payment", p.id),
-            method=PaymentMethod(p.method.value),
-            status=PaymentStatus(p.status.value),
+            method=p.method,
+            status=p.status,
             amount_fen=p.amount_fen,
             opened_at=p.opened_at,
             expires_at=p.expires_at,
@@ -157,7 +127,7 @@ class Refund:
             id=to_global_id("Refund", r.id),
             amount_fen=r.amount_fen,
             reason=r.reason,
-            status=RefundStatus(r.status.value),
+            status=r.status,
             created_at=r.created_at,
             settled_at=r.settled_at,
             points_taken_back=r.clawback.points_taken,

@@ -2,10 +2,11 @@
 states of a commission."""
 
 import base64
-from enum import Enum
+from typing import TypeAlias
 
 import strawberry
 
+from domain.commissions import commission
 from domain.referrals.share_codes import ShareCode as ShareCodeRecord
 from schema.common import UserError
 
@@ -29,16 +30,11 @@ class ShareCodePayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-@strawberry.enum(
+CommissionStatus: TypeAlias = commission.CommissionStatus
+strawberry.enum(
+    CommissionStatus,
+    name="CommissionStatus",
     description="PENDING until the freeze ends, then AVAILABLE, then PAID (in a payout; AVAILABLE again if the "
     "payout fails), or PAID_OFFLINE for staff paid through payroll; CANCELLED when refunds took it all; "
-    "REVIEW while payer and beneficiary look like one person, then REJECTED or back on its way."
+    "REVIEW while payer and beneficiary look like one person, then REJECTED or back on its way.",
 )
-class CommissionStatus(Enum):
-    PENDING = "PENDING"
-    AVAILABLE = "AVAILABLE"
-    PAID = "PAID"
-    PAID_OFFLINE = "PAID_OFFLINE"
-    CANCELLED = "CANCELLED"
-    REVIEW = "REVIEW"
-    REJECTED = "REJECTED"

@@ -5,11 +5,10 @@ from datetime import UTC, datetime
 import strawberry
 
 from domain import birthday_gifts
-from domain.errors import DomainError
 from schema.admin.coupons import AdminCouponTemplate
 from schema.common import UserError
 from schema.context import Info
-from schema.ids import from_global_id
+from schema.mutations import node_id, user_errors_in
 
 
 @strawberry.type
@@ -44,18 +43,12 @@ class BirthdayGiftQuery:
 @strawberry.type
 class BirthdayGiftMutation:
     @strawberry.mutation(description="OWNER. Members get one coupon of it on their birthday, once a year.")
+    @user_errors_in(SetBirthdayGiftPayload)
     async def set_birthday_gift(self, info: Info, input: SetBirthdayGiftInput) -> SetBirthdayGiftPayload:
         ctx = info.context
-        actor = await ctx.staff()
-        template_id = None
-        if input.template_id is not None:
-            template_id = from_global_id("CouponTemplate", input.template_id)
-            if template_id is None:
-                return SetBirthdayGiftPayload(user_errors=ctx.invalid_id("templateId"))
-        try:
-            setting = await birthday_gifts.set_gift_template(
-                mongo=ctx.clients.mongo, actor=actor, template_id=template_id
-            )
-        except DomainError as e:
-            return SetBirthdayGiftPayload(user_errors=ctx.user_errors(e))
+        setting = await birthday_gifts.set_gift_template(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            template_id=node_id("CouponTemplate", input.template_id, "templateId"),
+        )
         return SetBirthdayGiftPayload(birthday_gift=BirthdayGift.of(setting))

@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime
 import strawberry
 
 from domain.booking import bookings, lifecycle, queue, slots, views
-from domain.errors import DomainError
 from domain.orders.bookings import complete_visit
 from schema.admin.types import StaffMember
 from schema.booking import BookingStatus, QueueTicket, TimeRange
 from schema.common import Connection, UserError, connection
 from schema.context import Info
 from schema.ids import from_cursor, from_global_id, to_global_id
+from schema.mutations import node_id, user_errors_in
 
 
 @strawberry.type(name="Booking")
@@ -48,7 +48,7 @@ class AdminBooking:
         b = v.booking
         return cls(
             id=to_global_id("Booking", b.id),
-            status=BookingStatus.of(b.status_at(datetime.now(UTC))),
+            status=b.status_at(datetime.now(UTC)),
             start=b.start,
             end=b.end,
             occupied_until=b.occupied_until,
@@ -254,116 +254,91 @@ class BookingQuery:
 @strawberry.type
 class BookingMutation:
     @strawberry.mutation(description="Any staff member of the store, for a member (at the desk, on the phone).")
+    @user_errors_in(AdminBookingPayload)
     async def book_for_member(self, info: Info, input: BookForMemberInput) -> AdminBookingPayload:
         ctx = info.context
-        store = from_global_id("Store", input.store_id)
-        service = from_global_id("Service", input.service_id)
-        member = from_global_id("Member", input.member_id)
-        staff = from_global_id("StaffMember", input.staff_id) if input.staff_id else None
-        if store is None:
-            return AdminBookingPayload(user_errors=ctx.invalid_id("storeId"))
-        if service is None:
-            return AdminBookingPayload(user_errors=ctx.invalid_id("serviceId"))
-        if member is None:
-            return AdminBookingPayload(user_errors=ctx.invalid_id("memberId"))
-        if input.staff_id and staff is None:
-            return AdminBookingPayload(user_errors=ctx.invalid_id("staffId"))
-        try:
-            made = await bookings.staff_book(
-                mongo=ctx.clients.mongo,
-                actor=await ctx.staff(),
-                member_id=member,
-                store_id=store,
-                service_id=service,
-                staff_id=staff,
-                start=input.start,
-                note=input.note,
-                idempotency_key=input.idempotency_key,
-            )
-        except DomainError as e:
-            return AdminBookingPayload(user_errors=ctx.user_errors(e))
+        actor = await ctx.staff()
+        store = node_id("Store", input.store_id, "storeId")
+        service = node_id("Service", input.service_id, "serviceId")
+        member = node_id("Member", input.member_id, "memberId")
+        staff = node_id("StaffMember", input.staff_id, "staffId")
+        made = await bookings.staff_book(
+            mongo=ctx.clients.mongo,
+            actor=actor,
+            member_id=member,
+            store_id=store,
+            service_id=service,
+            staff_id=staff,
+            start=input.start,
+            note=input.note,
+            idempotency_key=input.idempotency_key,
+        )
         return AdminBookingPayload(booking=AdminBooking.of(made))
 
     @strawberry.mutation(description="Any staff member of the store, at any time before the visit, with a reason.")
+    @user_errors_in(AdminBookingPayload)
     async def cancel_booking(self, info: Info, input: StaffCancelBookingInput) -> AdminBookingPayload:
         ctx = info.context
-        booking = from_global_id("Booking", input.booking_id)
-        if booking is None:
-            return AdminBookingPayload(user_errors=ctx.invalid_id("bookingId"))
-        try:
-            cancelled = await lifecycle.staff_cancel(
-                mongo=ctx.clients.mongo, actor=await ctx.staff(), booking_id=booking, reason=input.reason
-            )
-        except DomainError as e:
-            return AdminBookingPayload(user_errors=ctx.user_errors(e))
+        cancelled = await lifecycle.staff_cancel(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            booking_id=node_id("Booking", input.booking_id, "bookingId"),
+            reason=input.reason,
+        )
         return AdminBookingPayload(booking=AdminBooking.of(cancelled))
 
     @strawberry.mutation(description="Any staff member of the store, cut-off or not.")
+    @user_errors_in(AdminBookingPayload)
     async def reschedule_booking(self, info: Info, input: StaffRescheduleBookingInput) -> AdminBookingPayload:
         ctx = info.context
-        booking = from_global_id("Booking", input.booking_id)
-        staff = from_global_id("StaffMember", input.staff_id) if input.staff_id else None
-        if booking is None:
-            return AdminBookingPayload(user_errors=ctx.invalid_id("bookingId"))
-        if input.staff_id and staff is None:
-            return AdminBookingPayload(user_errors=ctx.invalid_id("staffId"))
-        try:
-            moved = await bookings.staff_reschedule(
-                mongo=ctx.clients.mongo, actor=await ctx.staff(), booking_id=booking, start=input.start, staff_id=staff
-            )
-        except DomainError as e:
-            return AdminBookingPayload(user_errors=ctx.user_errors(e))
+        moved = await bookings.staff_reschedule(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            booking_id=node_id("Booking", input.booking_id, "bookingId"),
+            start=input.start,
+            staff_id=node_id("StaffMember", input.staff_id, "staffId"),
+        )
         return AdminBookingPayload(booking=AdminBooking.of(moved))
 
     @strawberry.mutation(description="BOOKED -> CHECKED_IN when the member arrives.")
+    @user_errors_in(AdminBookingPayload)
     async def check_in_booking(self, info: Info, input: BookingIdInput) -> AdminBookingPayload:
         ctx = info.context
-        booking = from_global_id("Booking", input.booking_id)
-        if booking is None:
-            return AdminBookingPayload(user_errors=ctx.invalid_id("bookingId"))
-        try:
-            done = await lifecycle.check_in(mongo=ctx.clients.mongo, actor=await ctx.staff(), booking_id=booking)
-        except DomainError as e:
-            return AdminBookingPayload(user_errors=ctx.user_errors(e))
+        done = await lifecycle.check_in(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            booking_id=node_id("Booking", input.booking_id, "bookingId"),
+        )
         return AdminBookingPayload(booking=AdminBooking.of(done))
 
     @strawberry.mutation(description="CHECKED_IN -> COMPLETED, optionally taking one use of a count card.")
+    @user_errors_in(AdminBookingPayload)
     async def complete_booking(self, info: Info, input: CompleteBookingInput) -> AdminBookingPayload:
         ctx = info.context
-        booking = from_global_id("Booking", input.booking_id)
-        count_card = from_global_id("CountCard", input.count_card_id) if input.count_card_id else None
-        if booking is None:
-            return AdminBookingPayload(user_errors=ctx.invalid_id("bookingId"))
-        if input.count_card_id and count_card is None:
-            return AdminBookingPayload(user_errors=ctx.invalid_id("countCardId"))
-        try:
-            done = await complete_visit(
-                mongo=ctx.clients.mongo, actor=await ctx.staff(), booking_id=booking, count_card_id=count_card
-            )
-        except DomainError as e:
-            return AdminBookingPayload(user_errors=ctx.user_errors(e))
+        done = await complete_visit(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            booking_id=node_id("Booking", input.booking_id, "bookingId"),
+            count_card_id=node_id("CountCard", input.count_card_id, "countCardId"),
+        )
         return AdminBookingPayload(booking=AdminBooking.of(done))
 
     @strawberry.mutation(description="BOOKED -> NO_SHOW, once the start has passed; the rest of the time is freed.")
+    @user_errors_in(AdminBookingPayload)
     async def mark_no_show(self, info: Info, input: BookingIdInput) -> AdminBookingPayload:
         ctx = info.context
-        booking = from_global_id("Booking", input.booking_id)
-        if booking is None:
-            return AdminBookingPayload(user_errors=ctx.invalid_id("bookingId"))
-        try:
-            done = await lifecycle.mark_no_show(mongo=ctx.clients.mongo, actor=await ctx.staff(), booking_id=booking)
-        except DomainError as e:
-            return AdminBookingPayload(user_errors=ctx.user_errors(e))
+        done = await lifecycle.mark_no_show(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            booking_id=node_id("Booking", input.booking_id, "bookingId"),
+        )
         return AdminBookingPayload(booking=AdminBooking.of(done))
 
     @strawberry.mutation(description="Calls the lowest waiting number at the store today.")
+    @user_errors_in(CallNextPayload)
     async def call_next(self, info: Info, input: CallNextInput) -> CallNextPayload:
         ctx = info.context
-        store = from_global_id("Store", input.store_id)
-        if store is None:
-            return CallNextPayload(user_errors=ctx.invalid_id("storeId"))
-        try:
-            called = await queue.call_next(mongo=ctx.clients.mongo, actor=await ctx.staff(), store_id=store)
-        except DomainError as e:
-            return CallNextPayload(user_errors=ctx.user_errors(e))
+        called = await queue.call_next(
+            mongo=ctx.clients.mongo, actor=await ctx.staff(), store_id=node_id("Store", input.store_id, "storeId")
+        )
         return CallNextPayload(ticket=QueueTicket.of(called, 0))

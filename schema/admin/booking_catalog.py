@@ -3,23 +3,18 @@ bookable: duration, buffer, deposit, qualified staff, the resource they need) an
 """
 
 from datetime import datetime
-from enum import Enum
+from typing import TypeAlias
 
 import strawberry
 
 from domain.booking import catalog
-from domain.errors import DomainError
 from schema.common import UserError
 from schema.context import Info
-from schema.ids import from_global_id, from_global_ids, to_global_id
+from schema.ids import to_global_id
+from schema.mutations import node_id, node_ids, user_errors_in
 
-
-@strawberry.enum
-class ResourceKind(Enum):
-    CHAIR = "CHAIR"
-    BED = "BED"
-    ROOM = "ROOM"
-    CAR_BAY = "CAR_BAY"
+ResourceKind: TypeAlias = catalog.ResourceKind
+strawberry.enum(ResourceKind, name="ResourceKind")
 
 
 @strawberry.type(description="Identical units (chairs, beds, rooms, car bays) a service may need one of.")
@@ -36,7 +31,7 @@ class Resource:
         return cls(
             id=to_global_id("Resource", r.id),
             name=r.name,
-            kind=ResourceKind(r.kind.value),
+            kind=r.kind,
             capacity=r.capacity,
             active=r.active,
             created_at=r.created_at,
@@ -126,96 +121,68 @@ class ResourcePayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _spec(info: Info, input: CreateServiceInput | UpdateServiceInput) -> catalog.ServiceSpec | list[UserError]:
-    item_id = from_global_id("CatalogItem", input.item_id)
-    staff_ids = from_global_ids("StaffMember", input.staff_ids)
-    resource_id = from_global_id("Resource", input.resource_id) if input.resource_id else None
-    if item_id is None:
-        return info.context.invalid_id("itemId")
-    if staff_ids is None:
-        return info.context.invalid_id("staffIds")
-    if input.resource_id and resource_id is None:
-        return info.context.invalid_id("resourceId")
+def _spec(input: CreateServiceInput | UpdateServiceInput) -> catalog.ServiceSpec:
     return catalog.ServiceSpec(
-        item_id=item_id,
+        item_id=node_id("CatalogItem", input.item_id, "itemId"),
         duration_min=input.duration_min,
         buffer_after_min=input.buffer_after_min,
         deposit_fen=input.deposit_fen,
-        staff_ids=tuple(staff_ids),
-        resource_id=resource_id,
+        staff_ids=tuple(node_ids("StaffMember", input.staff_ids, "staffIds")),
+        resource_id=node_id("Resource", input.resource_id, "resourceId"),
     )
 
 
 @strawberry.type
 class BookingCatalogMutation:
     @strawberry.mutation(description="OWNER or MANAGER of the store.")
+    @user_errors_in(ServicePayload)
     async def create_service(self, info: Info, input: CreateServiceInput) -> ServicePayload:
         ctx = info.context
-        store = from_global_id("Store", input.store_id)
-        spec = _spec(info, input)
-        if store is None:
-            return ServicePayload(user_errors=ctx.invalid_id("storeId"))
-        if isinstance(spec, list):
-            return ServicePayload(user_errors=spec)
-        try:
-            made = await catalog.create_service(
-                mongo=ctx.clients.mongo, actor=await ctx.staff(), store_id=store, spec=spec
-            )
-        except DomainError as e:
-            return ServicePayload(user_errors=ctx.user_errors(e))
+        made = await catalog.create_service(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            store_id=node_id("Store", input.store_id, "storeId"),
+            spec=_spec(input),
+        )
         return ServicePayload(service=Service.of(made))
 
     @strawberry.mutation(description="OWNER or MANAGER of the store; active: false archives it.")
+    @user_errors_in(ServicePayload)
     async def update_service(self, info: Info, input: UpdateServiceInput) -> ServicePayload:
         ctx = info.context
-        service = from_global_id("Service", input.id)
-        spec = _spec(info, input)
-        if service is None:
-            return ServicePayload(user_errors=ctx.invalid_id("id"))
-        if isinstance(spec, list):
-            return ServicePayload(user_errors=spec)
-        try:
-            updated = await catalog.update_service(
-                mongo=ctx.clients.mongo, actor=await ctx.staff(), service_id=service, spec=spec, active=input.active
-            )
-        except DomainError as e:
-            return ServicePayload(user_errors=ctx.user_errors(e))
+        updated = await catalog.update_service(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            service_id=node_id("Service", input.id, "id"),
+            spec=_spec(input),
+            active=input.active,
+        )
         return ServicePayload(service=Service.of(updated))
 
     @strawberry.mutation(description="OWNER or MANAGER of the store.")
+    @user_errors_in(ResourcePayload)
     async def create_resource(self, info: Info, input: CreateResourceInput) -> ResourcePayload:
         ctx = info.context
-        store = from_global_id("Store", input.store_id)
-        if store is None:
-            return ResourcePayload(user_errors=ctx.invalid_id("storeId"))
-        try:
-            made = await catalog.create_resource(
-                mongo=ctx.clients.mongo,
-                actor=await ctx.staff(),
-                store_id=store,
-                name=input.name,
-                kind=catalog.ResourceKind(input.kind.value),
-                capacity=input.capacity,
-            )
-        except DomainError as e:
-            return ResourcePayload(user_errors=ctx.user_errors(e))
+        made = await catalog.create_resource(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            store_id=node_id("Store", input.store_id, "storeId"),
+            name=input.name,
+            kind=input.kind,
+            capacity=input.capacity,
+        )
         return ResourcePayload(resource=Resource.of(made))
 
     @strawberry.mutation(description="OWNER or MANAGER of the store; active: false archives it.")
+    @user_errors_in(ResourcePayload)
     async def update_resource(self, info: Info, input: UpdateResourceInput) -> ResourcePayload:
         ctx = info.context
-        resource = from_global_id("Resource", input.id)
-        if resource is None:
-            return ResourcePayload(user_errors=ctx.invalid_id("id"))
-        try:
-            updated = await catalog.update_resource(
-                mongo=ctx.clients.mongo,
-                actor=await ctx.staff(),
-                resource_id=resource,
-                name=input.name,
-                capacity=input.capacity,
-                active=input.active,
-            )
-        except DomainError as e:
-            return ResourcePayload(user_errors=ctx.user_errors(e))
+        updated = await catalog.update_resource(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            resource_id=node_id("Resource", input.id, "id"),
+            name=input.name,
+            capacity=input.capacity,
+            active=input.active,
+        )
         return ResourcePayload(resource=Resource.of(updated))

@@ -3,20 +3,20 @@ staff weekly schedules and schedule exceptions, read back together with the cata
 """
 
 from datetime import date
-from enum import Enum
+from typing import TypeAlias
 
 import strawberry
 
 from domain.booking import policy, schedules
 from domain.booking.schedules import BookingSetup as SetupRecord
 from domain.booking.wallclock import format_clock
-from domain.errors import DomainError
 from schema.admin.booking_catalog import Resource, Service
 from schema.admin.types import StaffMember, Store
 from schema.booking import WeeklyHours, WeeklyHoursInput
 from schema.common import UserError
 from schema.context import Info
 from schema.ids import from_global_id, to_global_id
+from schema.mutations import node_id, user_errors_in
 
 
 @strawberry.type
@@ -50,10 +50,12 @@ class StaffSchedule:
         )
 
 
-@strawberry.enum(description="LEAVE takes time off (the whole day without times); EXTRA adds a shift.")
-class ScheduleExceptionKind(Enum):
-    LEAVE = "LEAVE"
-    EXTRA = "EXTRA"
+ScheduleExceptionKind: TypeAlias = schedules.ExceptionKind
+strawberry.enum(
+    ScheduleExceptionKind,
+    name="ScheduleExceptionKind",
+    description="LEAVE takes time off (the whole day without times); EXTRA adds a shift.",
+)
 
 
 @strawberry.type
@@ -71,7 +73,7 @@ class ScheduleException:
             id=to_global_id("ScheduleException", e.id),
             staff_member_id=to_global_id("StaffMember", e.staff_id),
             date=e.day,
-            kind=ScheduleExceptionKind(e.kind.value),
+            kind=e.kind,
             starts_at=format_clock(e.start) if e.start is not None else None,
             ends_at=format_clock(e.end) if e.end is not None else None,
         )
@@ -183,89 +185,63 @@ class BookingSetupQuery:
 @strawberry.type
 class BookingSetupMutation:
     @strawberry.mutation(description="OWNER, or a MANAGER of all stores: merchant-wide.")
+    @user_errors_in(BookingPolicyPayload)
     async def set_booking_policy(self, info: Info, input: SetBookingPolicyInput) -> BookingPolicyPayload:
         ctx = info.context
         wanted = policy.BookingPolicy(
             input.granularity_min, input.cancel_cutoff_min, input.horizon_days, input.reminder_lead_min, input.hold_min
         )
-        try:
-            saved = await policy.set_policy(mongo=ctx.clients.mongo, actor=await ctx.staff(), policy=wanted)
-        except DomainError as e:
-            return BookingPolicyPayload(user_errors=ctx.user_errors(e))
+        saved = await policy.set_policy(mongo=ctx.clients.mongo, actor=await ctx.staff(), policy=wanted)
         return BookingPolicyPayload(booking_policy=BookingPolicy.of(saved))
 
     @strawberry.mutation(description="OWNER or MANAGER of the store; replaces the weekly opening hours.")
+    @user_errors_in(StoreHoursPayload)
     async def set_store_hours(self, info: Info, input: SetStoreHoursInput) -> StoreHoursPayload:
         ctx = info.context
-        store = from_global_id("Store", input.store_id)
-        if store is None:
-            return StoreHoursPayload(user_errors=ctx.invalid_id("storeId"))
-        try:
-            hours = await schedules.set_store_hours(
-                mongo=ctx.clients.mongo,
-                actor=await ctx.staff(),
-                store_id=store,
-                hours=[h.record() for h in input.hours],
-            )
-        except DomainError as e:
-            return StoreHoursPayload(user_errors=ctx.user_errors(e))
+        hours = await schedules.set_store_hours(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            store_id=node_id("Store", input.store_id, "storeId"),
+            hours=[h.record() for h in input.hours],
+        )
         return StoreHoursPayload(hours=[WeeklyHours.of(h) for h in hours])
 
     @strawberry.mutation(description="OWNER or MANAGER of the store; replaces the staff member's weekly hours there.")
+    @user_errors_in(StaffSchedulePayload)
     async def set_staff_schedule(self, info: Info, input: SetStaffScheduleInput) -> StaffSchedulePayload:
         ctx = info.context
-        store, staff = from_global_id("Store", input.store_id), from_global_id("StaffMember", input.staff_id)
-        if store is None:
-            return StaffSchedulePayload(user_errors=ctx.invalid_id("storeId"))
-        if staff is None:
-            return StaffSchedulePayload(user_errors=ctx.invalid_id("staffId"))
-        try:
-            saved = await schedules.set_staff_schedule(
-                mongo=ctx.clients.mongo,
-                actor=await ctx.staff(),
-                store_id=store,
-                staff_id=staff,
-                weekly=[h.record() for h in input.weekly],
-            )
-        except DomainError as e:
-            return StaffSchedulePayload(user_errors=ctx.user_errors(e))
+        saved = await schedules.set_staff_schedule(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            store_id=node_id("Store", input.store_id, "storeId"),
+            staff_id=node_id("StaffMember", input.staff_id, "staffId"),
+            weekly=[h.record() for h in input.weekly],
+        )
         return StaffSchedulePayload(staff_schedule=StaffSchedule.of(saved))
 
     @strawberry.mutation(description="OWNER or MANAGER of the store: leave or an extra shift on one date.")
+    @user_errors_in(ScheduleExceptionPayload)
     async def add_schedule_exception(self, info: Info, input: AddScheduleExceptionInput) -> ScheduleExceptionPayload:
         ctx = info.context
-        store, staff = from_global_id("Store", input.store_id), from_global_id("StaffMember", input.staff_id)
-        if store is None:
-            return ScheduleExceptionPayload(user_errors=ctx.invalid_id("storeId"))
-        if staff is None:
-            return ScheduleExceptionPayload(user_errors=ctx.invalid_id("staffId"))
-        try:
-            added = await schedules.add_exception(
-                mongo=ctx.clients.mongo,
-                actor=await ctx.staff(),
-                store_id=store,
-                staff_id=staff,
-                day=input.date,
-                kind=schedules.ExceptionKind(input.kind.value),
-                start=input.starts_at,
-                end=input.ends_at,
-            )
-        except DomainError as e:
-            return ScheduleExceptionPayload(user_errors=ctx.user_errors(e))
+        added = await schedules.add_exception(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            store_id=node_id("Store", input.store_id, "storeId"),
+            staff_id=node_id("StaffMember", input.staff_id, "staffId"),
+            day=input.date,
+            kind=input.kind,
+            start=input.starts_at,
+            end=input.ends_at,
+        )
         return ScheduleExceptionPayload(schedule_exception=ScheduleException.of(added))
 
     @strawberry.mutation(description="OWNER or MANAGER of the store.")
+    @user_errors_in(ScheduleExceptionPayload)
     async def remove_schedule_exception(
         self, info: Info, input: RemoveScheduleExceptionInput
     ) -> ScheduleExceptionPayload:
         ctx = info.context
-        exception = from_global_id("ScheduleException", input.id)
-        if exception is None:
-            return ScheduleExceptionPayload(user_errors=ctx.invalid_id("id"))
-        try:
-            removed = await schedules.remove_exception(
-                mongo=ctx.clients.mongo, actor=await ctx.staff(), exception_id=exception
-            )
-        except DomainError as e:
-            return ScheduleExceptionPayload(user_errors=ctx.user_errors(e))
+        removed = await schedules.remove_exception(
+            mongo=ctx.clients.mongo, actor=await ctx.staff(), exception_id=node_id("ScheduleException", input.id, "id")
+        )
         return ScheduleExceptionPayload(schedule_exception=ScheduleException.of(removed))

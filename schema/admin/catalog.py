@@ -3,28 +3,24 @@ every staff role reads what a store sells, for the counter.
 """
 
 from datetime import datetime
-from enum import Enum
+from typing import TypeAlias
 
 import strawberry
-from bson import ObjectId
 
 from domain import catalog
-from domain.errors import DomainError
 from schema.common import Connection, UserError, connection
 from schema.context import Info
-from schema.ids import from_cursor, from_global_id, from_global_ids, to_global_id
+from schema.ids import from_cursor, to_global_id
+from schema.mutations import node_id, node_ids, null_when_refused, user_errors_in
 
-
-@strawberry.enum(name="CatalogItemKind")
-class CatalogItemKindType(Enum):
-    SERVICE = "SERVICE"
-    PRODUCT = "PRODUCT"
+CatalogItemKind: TypeAlias = catalog.ItemKind
+strawberry.enum(CatalogItemKind, name="CatalogItemKind")
 
 
 @strawberry.type
 class CatalogItem:
     id: strawberry.ID
-    kind: CatalogItemKindType
+    kind: CatalogItemKind
     name: str
     price_fen: int
     all_stores: bool
@@ -40,7 +36,7 @@ class CatalogItem:
         spec = item.spec
         return cls(
             id=to_global_id("CatalogItem", item.id),
-            kind=CatalogItemKindType(spec.kind.value),
+            kind=spec.kind,
             name=spec.name,
             price_fen=spec.price_fen,
             all_stores=spec.all_stores,
@@ -53,7 +49,7 @@ class CatalogItem:
 
 @strawberry.input
 class CreateCatalogItemInput:
-    kind: CatalogItemKindType
+    kind: CatalogItemKind
     name: str
     price_fen: int
     all_stores: bool = True
@@ -63,7 +59,7 @@ class CreateCatalogItemInput:
 @strawberry.input
 class UpdateCatalogItemInput:
     id: strawberry.ID
-    kind: CatalogItemKindType
+    kind: CatalogItemKind
     name: str
     price_fen: int
     all_stores: bool = True
@@ -77,18 +73,15 @@ class CatalogItemPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _spec(
-    kind: CatalogItemKindType, name: str, price_fen: int, all_stores: bool, store_gids: list[strawberry.ID]
-) -> catalog.ItemSpec | None:
-    store_ids = from_global_ids("Store", store_gids)
-    if store_ids is None:
-        return None
-    return catalog.ItemSpec(catalog.ItemKind(kind.value), name, price_fen, all_stores, tuple(store_ids))
+def _spec(input: CreateCatalogItemInput | UpdateCatalogItemInput) -> catalog.ItemSpec:
+    store_ids = node_ids("Store", input.store_ids, "storeIds")
+    return catalog.ItemSpec(input.kind, input.name, input.price_fen, input.all_stores, tuple(store_ids))
 
 
 @strawberry.type
 class CatalogQuery:
     @strawberry.field(description="Oldest first. With a store: what it sells (any role; null for a store not yours).")
+    @null_when_refused
     async def catalog_items(
         self,
         info: Info,
@@ -98,65 +91,44 @@ class CatalogQuery:
         after: str | None = None,
     ) -> Connection[CatalogItem] | None:
         ctx = info.context
-        actor = await ctx.staff()
-        store_oid: ObjectId | None = from_global_id("Store", store_id) if store_id else None
-        if store_id and store_oid is None:
-            return None
-        try:
-            page = await catalog.list_items(
-                mongo=ctx.clients.mongo,
-                actor=actor,
-                store_id=store_oid,
-                include_inactive=include_inactive,
-                first=first,
-                after=from_cursor(after),
-            )
-        except DomainError:
-            return None
+        page = await catalog.list_items(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            store_id=node_id("Store", store_id, "storeId"),
+            include_inactive=include_inactive,
+            first=first,
+            after=from_cursor(after),
+        )
         return connection(page, CatalogItem.of)
 
     @strawberry.field
+    @null_when_refused
     async def catalog_item(self, info: Info, id: strawberry.ID) -> CatalogItem | None:
         ctx = info.context
-        actor = await ctx.staff()
-        item_id = from_global_id("CatalogItem", id)
-        if item_id is None:
-            return None
-        try:
-            return CatalogItem.of(await catalog.get_item(mongo=ctx.clients.mongo, actor=actor, item_id=item_id))
-        except DomainError:
-            return None
+        item = await catalog.get_item(
+            mongo=ctx.clients.mongo, actor=await ctx.staff(), item_id=node_id("CatalogItem", id, "id")
+        )
+        return CatalogItem.of(item)
 
 
 @strawberry.type
 class CatalogMutation:
     @strawberry.mutation(description="OWNER or MANAGER: a service or product, sold at all stores or some of yours.")
+    @user_errors_in(CatalogItemPayload)
     async def create_catalog_item(self, info: Info, input: CreateCatalogItemInput) -> CatalogItemPayload:
         ctx = info.context
-        actor = await ctx.staff()
-        spec = _spec(input.kind, input.name, input.price_fen, input.all_stores, input.store_ids)
-        if spec is None:
-            return CatalogItemPayload(user_errors=ctx.invalid_id("storeIds"))
-        try:
-            item = await catalog.create_item(mongo=ctx.clients.mongo, actor=actor, spec=spec)
-        except DomainError as e:
-            return CatalogItemPayload(user_errors=ctx.user_errors(e))
+        item = await catalog.create_item(mongo=ctx.clients.mongo, actor=await ctx.staff(), spec=_spec(input))
         return CatalogItemPayload(catalog_item=CatalogItem.of(item))
 
     @strawberry.mutation(description="OWNER or MANAGER: new price or stores apply to orders made from now on.")
+    @user_errors_in(CatalogItemPayload)
     async def update_catalog_item(self, info: Info, input: UpdateCatalogItemInput) -> CatalogItemPayload:
         ctx = info.context
-        actor = await ctx.staff()
-        item_id = from_global_id("CatalogItem", input.id)
-        if item_id is None:
-            return CatalogItemPayload(user_errors=ctx.invalid_id("id"))
-        spec = _spec(input.kind, input.name, input.price_fen, input.all_stores, input.store_ids)
-        if spec is None:
-            return CatalogItemPayload(user_errors=ctx.invalid_id("storeIds"))
-        try:
-            item = await catalog.update_item(
-                mongo=ctx.clients.mongo, actor=actor, item_id=item_id, spec=spec, active=input.active
-            )
-        except DomainError as e:
-            return CatalogItemPayload(user_errors=ctx.user_errors(e))
+        item = await catalog.update_item(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            item_id=node_id("CatalogItem", input.id, "id"),
+            spec=_spec(input),
+            active=input.active,
+        )
         return CatalogItemPayload(catalog_item=CatalogItem.of(item))

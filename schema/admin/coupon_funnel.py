@@ -3,24 +3,19 @@ or per sharing member or per staff member.
 """
 
 from datetime import UTC, datetime
-from enum import Enum
-from typing import Annotated
+from typing import Annotated, TypeAlias
 
 import strawberry
 
 from domain import coupon_funnel
-from domain.errors import DomainError
 from schema.admin.coupons import AdminCouponTemplate
 from schema.common import UserError
 from schema.context import Info
-from schema.ids import from_global_id, to_global_id
+from schema.ids import to_global_id
+from schema.mutations import node_id, user_errors_in
 
-
-@strawberry.enum(name="CouponFunnelGroupBy")
-class CouponFunnelGroupByType(Enum):
-    NONE = "NONE"
-    SHARER = "SHARER"
-    STAFF = "STAFF"
+CouponFunnelGroupBy: TypeAlias = coupon_funnel.GroupBy
+strawberry.enum(CouponFunnelGroupBy, name="CouponFunnelGroupBy")
 
 
 @strawberry.type(description="One group's steps. A SHARER or STAFF row with no id counts coupons nobody shared.")
@@ -57,7 +52,7 @@ class CouponFunnelRow:
 @strawberry.type
 class CouponFunnel:
     template: AdminCouponTemplate
-    group_by: CouponFunnelGroupByType
+    group_by: CouponFunnelGroupBy
     rows: list[CouponFunnelRow] = strawberry.field(description="Most redeemed first.")
     total: CouponFunnelRow
 
@@ -85,30 +80,24 @@ def _total(rows: list[CouponFunnelRow]) -> CouponFunnelRow:
 @strawberry.type
 class CouponFunnelQuery:
     @strawberry.field(description="OWNER or MANAGER: the funnel of one template over [from, to).")
+    @user_errors_in(CouponFunnelPayload)
     async def coupon_funnel(
         self,
         info: Info,
         template_id: strawberry.ID,
-        group_by: CouponFunnelGroupByType = CouponFunnelGroupByType.NONE,
+        group_by: CouponFunnelGroupBy = CouponFunnelGroupBy.NONE,
         from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
         to: datetime | None = None,
     ) -> CouponFunnelPayload:
         ctx = info.context
-        actor = await ctx.staff()
-        oid = from_global_id("CouponTemplate", template_id)
-        if oid is None:
-            return CouponFunnelPayload(user_errors=ctx.invalid_id("templateId"))
-        try:
-            result = await coupon_funnel.coupon_funnel(
-                mongo=ctx.clients.mongo,
-                actor=actor,
-                template_id=oid,
-                group_by=coupon_funnel.GroupBy(group_by.value),
-                since=from_,
-                until=to,
-            )
-        except DomainError as e:
-            return CouponFunnelPayload(user_errors=ctx.user_errors(e))
+        result = await coupon_funnel.coupon_funnel(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            template_id=node_id("CouponTemplate", template_id, "templateId"),
+            group_by=group_by,
+            since=from_,
+            until=to,
+        )
         rows = [CouponFunnelRow.of(r) for r in result.rows]
         return CouponFunnelPayload(
             funnel=CouponFunnel(

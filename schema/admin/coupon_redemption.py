@@ -17,8 +17,9 @@ from schema.admin.coupons import AdminCouponTemplate
 from schema.common import UserError
 from schema.context import Context, Info
 from schema.coupons import CouponStatus
-from schema.ids import from_global_id, to_global_id
+from schema.ids import to_global_id
 from schema.messages import EN
+from schema.mutations import node_id, refused_as
 
 
 @strawberry.type(name="CouponHandOver", description="One forward accepted: from one member to another.")
@@ -46,7 +47,7 @@ class AdminCoupon:
         src = coupon.source
         return cls(
             id=to_global_id("Coupon", coupon.id),
-            status=CouponStatus(coupon.status_at(now).value),
+            status=coupon.status_at(now),
             template=template,
             owner_member_id=to_global_id("Member", coupon.owner_id),
             valid_from=coupon.valid_from,
@@ -117,31 +118,30 @@ def _already_redeemed(ctx: Context, error: DomainError, view: RedemptionView) ->
     return [UserError(field=base.field, code=base.code, message=text)]
 
 
+def _refused(ctx: Context, error: DomainError) -> RedeemCouponPayload:
+    """ALREADY_REDEEMED comes with the earlier redemption, in `redemption` and the message; other refusals plain."""
+    view = error.detail.get("redemption")
+    if isinstance(view, RedemptionView):
+        return RedeemCouponPayload(
+            redemption=CouponRedemption.of(view), user_errors=_already_redeemed(ctx, error, view)
+        )
+    return RedeemCouponPayload(user_errors=ctx.user_errors(error))
+
+
 @strawberry.type
 class CouponRedemptionMutation:
     @strawberry.mutation(description="Any staff role, at a store within your scope: mark the coupon REDEEMED once.")
+    @refused_as(_refused)
     async def redeem_coupon(self, info: Info, input: RedeemCouponInput) -> RedeemCouponPayload:
         ctx = info.context
-        actor = await ctx.staff()
-        store_id = from_global_id("Store", input.store_id)
-        if store_id is None:
-            return RedeemCouponPayload(user_errors=ctx.invalid_id("storeId"))
-        try:
-            redeemed = await redemption.redeem_coupon(
-                mongo=ctx.clients.mongo,
-                signer=redemption.signer_for(ctx.clients.settings.secret_key.get_secret_value()),
-                actor=actor,
-                code=input.code,
-                store_id=store_id,
-                idempotency_key=input.idempotency_key,
-            )
-        except DomainError as e:
-            view = e.detail.get("redemption")
-            if isinstance(view, RedemptionView):
-                return RedeemCouponPayload(
-                    redemption=CouponRedemption.of(view), user_errors=_already_redeemed(ctx, e, view)
-                )
-            return RedeemCouponPayload(user_errors=ctx.user_errors(e))
+        redeemed = await redemption.redeem_coupon(
+            mongo=ctx.clients.mongo,
+            signer=redemption.signer_for(ctx.clients.settings.secret_key.get_secret_value()),
+            actor=await ctx.staff(),
+            code=input.code,
+            store_id=node_id("Store", input.store_id, "storeId"),
+            idempotency_key=input.idempotency_key,
+        )
         at = redeemed.redemption.at
         template = AdminCouponTemplate.of(redeemed.held.template, at)
         return RedeemCouponPayload(

@@ -3,7 +3,7 @@ to a member or staff member, and (for a staff holder) share it.
 """
 
 from datetime import UTC, datetime
-from enum import Enum
+from typing import TypeAlias
 
 import strawberry
 from bson import ObjectId
@@ -11,21 +11,17 @@ from bson import ObjectId
 from domain.coupons import packs, templates
 from domain.coupons.templates import Benefit, Template, TemplateDraft, TemplateStatus, Validity
 from domain.coupons.touch import Sharer
-from domain.errors import DomainError
-from domain.pricing import CouponKind as CouponKindRecord
 from schema.admin.types import Store
 from schema.common import Connection, UserError, connection
 from schema.context import Info
 from schema.coupons import CouponBenefit, CouponKind, CouponShare, CouponValidity
-from schema.ids import from_cursor, from_global_id, from_global_ids, to_global_id
+from schema.ids import from_cursor, to_global_id
+from schema.mutations import node_id, node_ids, null_when_refused, user_errors_in
 
-
-@strawberry.enum(name="CouponTemplateStatus", description="ENDED also once a fixed window is over.")
-class CouponTemplateStatusType(Enum):
-    DRAFT = "DRAFT"
-    ACTIVE = "ACTIVE"
-    PAUSED = "PAUSED"
-    ENDED = "ENDED"
+CouponTemplateStatus: TypeAlias = TemplateStatus
+strawberry.enum(
+    CouponTemplateStatus, name="CouponTemplateStatus", description="ENDED also once a fixed window is over."
+)
 
 
 @strawberry.type(name="CouponTemplate")
@@ -43,7 +39,7 @@ class AdminCouponTemplate:
     remaining: int | None
     per_member_limit: int
     transferable: bool
-    status: CouponTemplateStatusType
+    status: CouponTemplateStatus
     created_at: datetime
 
     @classmethod
@@ -62,7 +58,7 @@ class AdminCouponTemplate:
             remaining=t.remaining,
             per_member_limit=t.per_member_limit,
             transferable=t.transferable,
-            status=CouponTemplateStatusType(t.status_at(now).value),
+            status=t.status_at(now),
             created_at=t.created_at,
         )
 
@@ -127,7 +123,7 @@ class CreateCouponTemplateInput:
             description=self.description,
             terms=self.terms,
             benefit=Benefit(
-                kind=CouponKindRecord(self.kind.value),
+                kind=self.kind,
                 value_fen=self.value_fen,
                 percent_off_bp=self.percent_off_bp,
                 cap_fen=self.cap_fen,
@@ -153,7 +149,7 @@ class CouponTemplatePayload:
 @strawberry.input
 class SetCouponTemplateStatusInput:
     template_id: strawberry.ID
-    status: CouponTemplateStatusType
+    status: CouponTemplateStatus
 
 
 @strawberry.input
@@ -183,14 +179,6 @@ class SharePackPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _holder(input: GrantPackInput) -> Sharer | None:
-    member_id = from_global_id("Member", input.member_id) if input.member_id else None
-    staff_id = from_global_id("StaffMember", input.staff_member_id) if input.staff_member_id else None
-    if (input.member_id and member_id is None) or (input.staff_member_id and staff_id is None):
-        return None
-    return Sharer(member_id=member_id, staff_id=staff_id)
-
-
 @strawberry.type
 class CouponTemplatesQuery:
     @strawberry.field(description="OWNER or MANAGER: templates valid at your stores, newest first.")
@@ -204,15 +192,13 @@ class CouponTemplatesQuery:
         return connection(page, lambda t: AdminCouponTemplate.of(t, now))
 
     @strawberry.field
+    @null_when_refused
     async def coupon_template(self, info: Info, id: strawberry.ID) -> AdminCouponTemplate | None:
-        actor = await info.context.staff()
-        template_id = from_global_id("CouponTemplate", id)
-        if template_id is None:
-            return None
-        try:
-            t = await templates.get_template(mongo=info.context.clients.mongo, actor=actor, template_id=template_id)
-        except DomainError:
-            return None
+        t = await templates.get_template(
+            mongo=info.context.clients.mongo,
+            actor=await info.context.staff(),
+            template_id=node_id("CouponTemplate", id, "id"),
+        )
         return AdminCouponTemplate.of(t, datetime.now(UTC))
 
     @strawberry.field(description="Packs you hold as a staff member, to share, newest first.")
@@ -233,72 +219,57 @@ class CouponTemplatesQuery:
 @strawberry.type
 class CouponTemplatesMutation:
     @strawberry.mutation(description="OWNER or MANAGER, within your stores: a new template, in DRAFT.")
+    @user_errors_in(CouponTemplatePayload)
     async def create_coupon_template(self, info: Info, input: CreateCouponTemplateInput) -> CouponTemplatePayload:
         ctx = info.context
         actor = await ctx.staff()
-        store_ids = from_global_ids("Store", input.store_ids)
-        if store_ids is None:
-            return CouponTemplatePayload(user_errors=ctx.invalid_id("storeIds"))
-        try:
-            t = await templates.create_template(mongo=ctx.clients.mongo, actor=actor, draft=input.draft(store_ids))
-        except DomainError as e:
-            return CouponTemplatePayload(user_errors=ctx.user_errors(e))
+        draft = input.draft(node_ids("Store", input.store_ids, "storeIds"))
+        t = await templates.create_template(mongo=ctx.clients.mongo, actor=actor, draft=draft)
         return CouponTemplatePayload(template=AdminCouponTemplate.of(t, t.created_at))
 
     @strawberry.mutation(description="DRAFT → ACTIVE ⇄ PAUSED → ENDED (ENDED is final).")
+    @user_errors_in(CouponTemplatePayload)
     async def set_coupon_template_status(
         self, info: Info, input: SetCouponTemplateStatusInput
     ) -> CouponTemplatePayload:
         ctx = info.context
-        actor = await ctx.staff()
-        template_id = from_global_id("CouponTemplate", input.template_id)
-        if template_id is None:
-            return CouponTemplatePayload(user_errors=ctx.invalid_id("templateId"))
-        try:
-            t = await templates.set_template_status(
-                mongo=ctx.clients.mongo, actor=actor, template_id=template_id, status=TemplateStatus(input.status.value)
-            )
-        except DomainError as e:
-            return CouponTemplatePayload(user_errors=ctx.user_errors(e))
+        t = await templates.set_template_status(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            template_id=node_id("CouponTemplate", input.template_id, "templateId"),
+            status=input.status,
+        )
         return CouponTemplatePayload(template=AdminCouponTemplate.of(t, datetime.now(UTC)))
 
     @strawberry.mutation(description="OWNER or MANAGER: a pack (积客包) of `size` coupons, taken from the stock.")
+    @user_errors_in(CouponPackPayload)
     async def grant_pack(self, info: Info, input: GrantPackInput) -> CouponPackPayload:
         ctx = info.context
         actor = await ctx.staff()
-        template_id = from_global_id("CouponTemplate", input.template_id)
-        if template_id is None:
-            return CouponPackPayload(user_errors=ctx.invalid_id("templateId"))
-        holder = _holder(input)
-        if holder is None:
-            return CouponPackPayload(user_errors=ctx.invalid_id("memberId" if input.member_id else "staffMemberId"))
-        try:
-            held = await packs.grant_pack(
-                mongo=ctx.clients.mongo,
-                actor=actor,
-                template_id=template_id,
-                holder=holder,
-                size=input.size,
-                idempotency_key=input.idempotency_key,
-            )
-        except DomainError as e:
-            return CouponPackPayload(user_errors=ctx.user_errors(e))
+        template_id = node_id("CouponTemplate", input.template_id, "templateId")
+        holder = Sharer(
+            member_id=node_id("Member", input.member_id, "memberId"),
+            staff_id=node_id("StaffMember", input.staff_member_id, "staffMemberId"),
+        )
+        held = await packs.grant_pack(
+            mongo=ctx.clients.mongo,
+            actor=actor,
+            template_id=template_id,
+            holder=holder,
+            size=input.size,
+            idempotency_key=input.idempotency_key,
+        )
         return CouponPackPayload(pack=AdminCouponPack.of(held))
 
     @strawberry.mutation(description="The share link of a pack you hold as a staff member.")
+    @user_errors_in(SharePackPayload)
     async def share_pack(self, info: Info, input: SharePackInput) -> SharePackPayload:
         ctx = info.context
         actor = await ctx.staff()
-        pack_id = from_global_id("CouponPack", input.pack_id)
-        if pack_id is None:
-            return SharePackPayload(user_errors=ctx.invalid_id("packId"))
-        try:
-            share = await packs.share_pack(
-                mongo=ctx.clients.mongo,
-                merchant_id=actor.merchant_id,
-                holder=Sharer(staff_id=actor.id),
-                pack_id=pack_id,
-            )
-        except DomainError as e:
-            return SharePackPayload(user_errors=ctx.user_errors(e))
+        share = await packs.share_pack(
+            mongo=ctx.clients.mongo,
+            merchant_id=actor.merchant_id,
+            holder=Sharer(staff_id=actor.id),
+            pack_id=node_id("CouponPack", input.pack_id, "packId"),
+        )
         return SharePackPayload(share=CouponShare.of(share.link), pack=AdminCouponPack.of(share.pack))

@@ -3,26 +3,21 @@ one, and the last run of each scheduled job.
 """
 
 from datetime import UTC, datetime
-from enum import Enum
-from typing import Any
+from typing import Any, TypeAlias
 
 import strawberry
 from strawberry.scalars import JSON
 
-from domain.errors import DomainError
 from domain.jobs import cron_runs, dead_letters, in_flight
 from domain.jobs.dead_letters import DeadLetter as DeadLetterRecord
-from domain.jobs.dead_letters import DeadLetterStatus as DeadLetterStatusRecord
 from domain.outbox import OutboxEntry
 from schema.common import Connection, UserError, connection
 from schema.context import Info
-from schema.ids import from_cursor, from_global_id, to_global_id
+from schema.ids import from_cursor, to_global_id
+from schema.mutations import node_id, user_errors_in
 
-
-@strawberry.enum
-class DeadLetterStatus(Enum):
-    DEAD = "DEAD"
-    RETRIED = "RETRIED"
+DeadLetterStatus: TypeAlias = dead_letters.DeadLetterStatus
+strawberry.enum(DeadLetterStatus, name="DeadLetterStatus")
 
 
 def _payload(payload: dict[str, Any]) -> Any:
@@ -48,7 +43,7 @@ class DeadLetter:
             id=to_global_id("DeadLetter", d.id),
             kind=d.kind,
             payload=_payload(d.payload),
-            status=DeadLetterStatus(d.status.value),
+            status=d.status,
             attempts=d.attempts,
             error=d.error,
             failed_at=d.failed_at,
@@ -144,7 +139,7 @@ class JobsQuery:
         page = await dead_letters.list_dead_letters(
             mongo=info.context.clients.mongo,
             actor=actor,
-            status=DeadLetterStatusRecord(status.value),
+            status=status,
             first=first,
             after=from_cursor(after),
         )
@@ -159,16 +154,12 @@ class JobsQuery:
 @strawberry.type
 class JobsMutation:
     @strawberry.mutation(description="OWNER. Sends a dead letter's event round again, from its first attempt.")
+    @user_errors_in(RetryDeadLetterPayload)
     async def retry_dead_letter(self, info: Info, input: RetryDeadLetterInput) -> RetryDeadLetterPayload:
         ctx = info.context
-        actor = await ctx.staff()
-        dead_letter_id = from_global_id("DeadLetter", input.dead_letter_id)
-        if dead_letter_id is None:
-            return RetryDeadLetterPayload(user_errors=ctx.invalid_id("deadLetterId"))
-        try:
-            retried = await dead_letters.retry_dead_letter(
-                mongo=ctx.clients.mongo, actor=actor, dead_letter_id=dead_letter_id
-            )
-        except DomainError as e:
-            return RetryDeadLetterPayload(user_errors=ctx.user_errors(e))
+        retried = await dead_letters.retry_dead_letter(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            dead_letter_id=node_id("DeadLetter", input.dead_letter_id, "deadLetterId"),
+        )
         return RetryDeadLetterPayload(dead_letter=DeadLetter.of(retried))

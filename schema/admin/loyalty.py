@@ -4,11 +4,11 @@ import strawberry
 from bson import ObjectId
 
 from domain.cards import program, stored_value
-from domain.errors import DomainError
 from schema.cards import CardLevel, TopUpPlan
 from schema.common import Connection, UserError, connection
 from schema.context import Info
-from schema.ids import from_cursor, from_global_id
+from schema.ids import from_cursor
+from schema.mutations import node_id, user_errors_in
 
 
 @strawberry.type
@@ -113,57 +113,44 @@ class LoyaltyQuery:
 @strawberry.type
 class LoyaltyMutation:
     @strawberry.mutation(description="OWNER. Replaces the level list; a level members still hold cannot be removed.")
+    @user_errors_in(LoyaltyProgramPayload)
     async def set_levels(self, info: Info, input: SetLevelsInput) -> LoyaltyProgramPayload:
         ctx = info.context
         actor = await ctx.staff()
-        levels = []
-        for i, level in enumerate(input.levels):
-            level_id = from_global_id("Level", level.id) if level.id is not None else None
-            if level.id is not None and level_id is None:
-                return LoyaltyProgramPayload(user_errors=ctx.invalid_id(f"levels.{i}.id"))
-            levels.append(_level(level, level_id))
-        try:
-            saved = await program.set_levels(mongo=ctx.clients.mongo, actor=actor, levels=levels)
-        except DomainError as e:
-            return LoyaltyProgramPayload(user_errors=ctx.user_errors(e))
+        levels = [_level(level, node_id("Level", level.id, f"levels.{i}.id")) for i, level in enumerate(input.levels)]
+        saved = await program.set_levels(mongo=ctx.clients.mongo, actor=actor, levels=levels)
         return LoyaltyProgramPayload(loyalty_program=LoyaltyProgram.of(saved))
 
     @strawberry.mutation(description="OWNER.")
+    @user_errors_in(LoyaltyProgramPayload)
     async def set_points_rule(self, info: Info, input: SetPointsRuleInput) -> LoyaltyProgramPayload:
         ctx = info.context
-        actor = await ctx.staff()
-        try:
-            saved = await program.set_points_rule(
-                mongo=ctx.clients.mongo,
-                actor=actor,
-                earn_points_per_yuan=input.earn_points_per_yuan,
-                redeem_points_per_yuan=input.redeem_points_per_yuan,
-            )
-        except DomainError as e:
-            return LoyaltyProgramPayload(user_errors=ctx.user_errors(e))
+        saved = await program.set_points_rule(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            earn_points_per_yuan=input.earn_points_per_yuan,
+            redeem_points_per_yuan=input.redeem_points_per_yuan,
+        )
         return LoyaltyProgramPayload(loyalty_program=LoyaltyProgram.of(saved))
 
     @strawberry.mutation(description="OWNER.")
+    @user_errors_in(TopUpPlanPayload)
     async def create_top_up_plan(self, info: Info, input: CreateTopUpPlanInput) -> TopUpPlanPayload:
         ctx = info.context
-        actor = await ctx.staff()
-        try:
-            plan = await stored_value.create_plan(
-                mongo=ctx.clients.mongo, actor=actor, name=input.name, pay_fen=input.pay_fen, bonus_fen=input.bonus_fen
-            )
-        except DomainError as e:
-            return TopUpPlanPayload(user_errors=ctx.user_errors(e))
+        plan = await stored_value.create_plan(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            name=input.name,
+            pay_fen=input.pay_fen,
+            bonus_fen=input.bonus_fen,
+        )
         return TopUpPlanPayload(top_up_plan=TopUpPlan.of(plan))
 
     @strawberry.mutation(description="OWNER. No new top-ups on the plan; paid ones are unaffected.")
+    @user_errors_in(TopUpPlanPayload)
     async def archive_top_up_plan(self, info: Info, input: ArchiveTopUpPlanInput) -> TopUpPlanPayload:
         ctx = info.context
-        actor = await ctx.staff()
-        plan_id: ObjectId | None = from_global_id("TopUpPlan", input.id)
-        if plan_id is None:
-            return TopUpPlanPayload(user_errors=ctx.invalid_id("id"))
-        try:
-            plan = await stored_value.archive_plan(mongo=ctx.clients.mongo, actor=actor, plan_id=plan_id)
-        except DomainError as e:
-            return TopUpPlanPayload(user_errors=ctx.user_errors(e))
+        plan = await stored_value.archive_plan(
+            mongo=ctx.clients.mongo, actor=await ctx.staff(), plan_id=node_id("TopUpPlan", input.id, "id")
+        )
         return TopUpPlanPayload(top_up_plan=TopUpPlan.of(plan))

@@ -4,16 +4,17 @@ LOST and reissue, count cards. Every member is read inside the staff member's ow
 
 from datetime import date, datetime
 from enum import Enum
+from typing import TypeAlias
 
 import strawberry
 
 from domain.cards import adjustments, count_cards, ledger, lookup, member_code, status, views
 from domain.cards.card import Card as CardRecord
-from domain.errors import DomainError
-from schema.cards import CardLevel, CardStatus, CountCard, LedgerAccount, LedgerEntryKind, account_of
+from schema.cards import CardLevel, CardStatus, CountCard, LedgerAccount, LedgerEntryKind
 from schema.common import Connection, UserError, connection
 from schema.context import Info
 from schema.ids import from_cursor, from_global_id, to_global_id
+from schema.mutations import node_id, user_errors_in
 
 
 @strawberry.type(name="Card")
@@ -37,7 +38,7 @@ class AdminCard:
         return cls(
             record=card,
             number=card.number,
-            status=CardStatus(card.status.value),
+            status=card.status,
             level=CardLevel.of(view.level),
             points=card.points,
             stored_value=card.stored_value,
@@ -75,8 +76,8 @@ class AdminLedgerEntry:
         staff = entry.actor.id if entry.actor.kind is ledger.ActorKind.STAFF else None
         return cls(
             id=to_global_id("LedgerEntry", entry.id),
-            account=LedgerAccount(entry.account.value),
-            kind=LedgerEntryKind(entry.kind.value),
+            account=entry.account,
+            kind=entry.kind,
             amount=entry.amount,
             paid_part=entry.parts.paid,
             bonus_part=entry.parts.bonus,
@@ -116,7 +117,7 @@ class AdminMember:
             mongo=info.context.clients.mongo,
             merchant_id=staff.merchant_id,
             member_id=self.record.member.id,
-            account=account_of(account),
+            account=account,
             first=first,
             after=from_cursor(after),
         )
@@ -129,10 +130,8 @@ class AdjustableAccount(Enum):
     STORED_VALUE = "STORED_VALUE"
 
 
-@strawberry.enum
-class StoredValuePart(Enum):
-    PAID = "PAID"
-    BONUS = "BONUS"
+StoredValuePart: TypeAlias = adjustments.StoredValuePart
+strawberry.enum(StoredValuePart, name="StoredValuePart")
 
 
 @strawberry.input
@@ -240,112 +239,88 @@ class MembersQuery:
 @strawberry.type
 class MembersMutation:
     @strawberry.mutation(description="The member at the counter, by exactly one of member code, card number, phone.")
+    @user_errors_in(MemberPayload)
     async def lookup_member(self, info: Info, input: LookupMemberInput) -> MemberPayload:
         ctx = info.context
-        try:
-            found = await lookup.lookup_member(
-                mongo=ctx.clients.mongo,
-                redis=ctx.clients.redis,
-                pii=ctx.clients.pii,
-                signer=member_code.signer_for(ctx.clients.settings.secret_key.get_secret_value()),
-                actor=await ctx.staff(),
-                code=input.code,
-                card_number=input.card_number,
-                phone=input.phone,
-            )
-        except DomainError as e:
-            return MemberPayload(user_errors=ctx.user_errors(e))
+        found = await lookup.lookup_member(
+            mongo=ctx.clients.mongo,
+            redis=ctx.clients.redis,
+            pii=ctx.clients.pii,
+            signer=member_code.signer_for(ctx.clients.settings.secret_key.get_secret_value()),
+            actor=await ctx.staff(),
+            code=input.code,
+            card_number=input.card_number,
+            phone=input.phone,
+        )
         return MemberPayload(member=AdminMember.of(found))
 
     @strawberry.mutation(description="OWNER or MANAGER. Appears in the ledger as ADJUSTMENT with your staff id.")
+    @user_errors_in(LedgerEntryPayload)
     async def adjust_balance(self, info: Info, input: AdjustBalanceInput) -> LedgerEntryPayload:
         ctx = info.context
-        actor = await ctx.staff()
-        member_id = from_global_id("Member", input.member_id)
-        if member_id is None:
-            return LedgerEntryPayload(user_errors=ctx.invalid_id("memberId"))
-        try:
-            entry = await adjustments.adjust_balance(
-                mongo=ctx.clients.mongo,
-                actor=actor,
-                member_id=member_id,
-                account=ledger.Account(input.account.value),
-                amount=input.amount,
-                part=adjustments.StoredValuePart(input.stored_value_part.value),
-                reason=input.reason,
-                idempotency_key=input.idempotency_key,
-            )
-        except DomainError as e:
-            return LedgerEntryPayload(user_errors=ctx.user_errors(e))
+        entry = await adjustments.adjust_balance(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            member_id=node_id("Member", input.member_id, "memberId"),
+            account=ledger.Account(input.account.value),
+            amount=input.amount,
+            part=input.stored_value_part,
+            reason=input.reason,
+            idempotency_key=input.idempotency_key,
+        )
         return LedgerEntryPayload(ledger_entry=AdminLedgerEntry.of(entry))
 
     @strawberry.mutation(description="OWNER, MANAGER or CASHIER (挂失): the card stops spending.")
+    @user_errors_in(CardPayload)
     async def report_card_lost(self, info: Info, input: CardStatusInput) -> CardPayload:
         ctx = info.context
-        actor = await ctx.staff()
-        member_id = from_global_id("Member", input.member_id)
-        if member_id is None:
-            return CardPayload(user_errors=ctx.invalid_id("memberId"))
-        try:
-            view = await status.report_lost(
-                mongo=ctx.clients.mongo, actor=actor, member_id=member_id, reason=input.reason
-            )
-        except DomainError as e:
-            return CardPayload(user_errors=ctx.user_errors(e))
+        view = await status.report_lost(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            member_id=node_id("Member", input.member_id, "memberId"),
+            reason=input.reason,
+        )
         return CardPayload(card=AdminCard.of(view))
 
     @strawberry.mutation(description="OWNER or MANAGER (补卡): a new number, active, with the same balances.")
+    @user_errors_in(CardPayload)
     async def reissue_card(self, info: Info, input: CardStatusInput) -> CardPayload:
         ctx = info.context
-        actor = await ctx.staff()
-        member_id = from_global_id("Member", input.member_id)
-        if member_id is None:
-            return CardPayload(user_errors=ctx.invalid_id("memberId"))
-        try:
-            view = await status.reissue(mongo=ctx.clients.mongo, actor=actor, member_id=member_id, reason=input.reason)
-        except DomainError as e:
-            return CardPayload(user_errors=ctx.user_errors(e))
+        view = await status.reissue(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            member_id=node_id("Member", input.member_id, "memberId"),
+            reason=input.reason,
+        )
         return CardPayload(card=AdminCard.of(view))
 
     @strawberry.mutation(description="OWNER or MANAGER: a count card sold outside the app.")
+    @user_errors_in(CountCardPayload)
     async def grant_count_card(self, info: Info, input: GrantCountCardInput) -> CountCardPayload:
         ctx = info.context
-        actor = await ctx.staff()
-        member_id = from_global_id("Member", input.member_id)
-        if member_id is None:
-            return CountCardPayload(user_errors=ctx.invalid_id("memberId"))
-        try:
-            change = await count_cards.staff_grant_count_card(
-                mongo=ctx.clients.mongo,
-                actor=actor,
-                member_id=member_id,
-                name=input.name,
-                uses=input.uses,
-                expires_at=input.expires_at,
-                idempotency_key=input.idempotency_key,
-            )
-        except DomainError as e:
-            return CountCardPayload(user_errors=ctx.user_errors(e))
+        change = await count_cards.staff_grant_count_card(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            member_id=node_id("Member", input.member_id, "memberId"),
+            name=input.name,
+            uses=input.uses,
+            expires_at=input.expires_at,
+            idempotency_key=input.idempotency_key,
+        )
         return CountCardPayload(
             count_card=CountCard.of(change.count_card), ledger_entry=AdminLedgerEntry.of(change.entry)
         )
 
     @strawberry.mutation(description="Any staff role: one use of a count card; a retry with the same key uses nothing.")
+    @user_errors_in(CountCardPayload)
     async def use_count_card(self, info: Info, input: UseCountCardInput) -> CountCardPayload:
         ctx = info.context
-        actor = await ctx.staff()
-        count_card_id = from_global_id("CountCard", input.count_card_id)
-        if count_card_id is None:
-            return CountCardPayload(user_errors=ctx.invalid_id("countCardId"))
-        try:
-            change = await count_cards.use_count_card(
-                mongo=ctx.clients.mongo,
-                actor=actor,
-                count_card_id=count_card_id,
-                idempotency_key=input.idempotency_key,
-            )
-        except DomainError as e:
-            return CountCardPayload(user_errors=ctx.user_errors(e))
+        change = await count_cards.use_count_card(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            count_card_id=node_id("CountCard", input.count_card_id, "countCardId"),
+            idempotency_key=input.idempotency_key,
+        )
         return CountCardPayload(
             count_card=CountCard.of(change.count_card), ledger_entry=AdminLedgerEntry.of(change.entry)
         )

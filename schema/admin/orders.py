@@ -5,17 +5,15 @@ member's stored value, close an unpaid one, refund (MANAGER and up), and the ord
 from datetime import datetime
 
 import strawberry
-from bson import ObjectId
 
 from domain.checkout import pay, refunds, views
-from domain.errors import DomainError
 from domain.orders import create, draft
 from domain.orders.model import Flag
-from domain.orders.model import OrderStatus as OrderStatusRecord
 from domain.orders.views import OrderView, store_orders
 from schema.common import Connection, UserError, connection
 from schema.context import Info
-from schema.ids import from_cursor, from_global_id, to_global_id
+from schema.ids import from_cursor, to_global_id
+from schema.mutations import node_id, null_when_refused, user_errors_in
 from schema.orders import (
     CloseOrderInput,
     OrderKind,
@@ -69,9 +67,9 @@ class AdminOrder:
         o = view.order
         return cls(
             id=to_global_id("Order", o.id),
-            status=OrderStatus(o.status.value),
-            kind=OrderKind(o.kind.value),
-            source=OrderSource(o.source.value),
+            status=o.status,
+            kind=o.kind,
+            source=o.source,
             store_id=to_global_id("Store", o.store_id),
             store_name=view.store_name,
             member_id=to_global_id("Member", o.member_id) if o.member_id else None,
@@ -80,7 +78,7 @@ class AdminOrder:
             price=OrderPrice.of(o.price),
             coupon_id=to_global_id("Coupon", o.coupon_id) if o.coupon_id else None,
             booking_id=to_global_id("Booking", o.booking_id) if o.booking_id else None,
-            paid_method=PaymentMethod(o.paid_method.value) if o.paid_method else None,
+            paid_method=o.paid_method,
             refunded_fen=o.refunded_fen,
             note=o.note,
             created_by_staff_member_id=to_global_id("StaffMember", o.created_by_staff_id)
@@ -149,27 +147,10 @@ class RefundOrderPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _cart(input: CreateOrderInput) -> tuple[dict[str, ObjectId | None], list[create.CartItem]] | str:
-    """The input's ids and items parsed, or the name of the first invalid id."""
-    ids: dict[str, ObjectId | None] = {"storeId": from_global_id("Store", input.store_id)}
-    if ids["storeId"] is None:
-        return "storeId"
-    for field, kind, gid in (("memberId", "Member", input.member_id), ("couponId", "Coupon", input.coupon_id)):
-        ids[field] = from_global_id(kind, gid) if gid is not None else None
-        if gid is not None and ids[field] is None:
-            return field
-    items = []
-    for i, item in enumerate(input.items):
-        item_id = from_global_id("CatalogItem", item.item_id)
-        if item_id is None:
-            return f"items.{i}.itemId"
-        items.append(create.CartItem(item_id, item.quantity))
-    return ids, items
-
-
 @strawberry.type
 class OrdersQuery:
     @strawberry.field(description="Any role, newest first: a store's orders (null for a store not yours), or all.")
+    @null_when_refused
     async def orders(
         self,
         info: Info,
@@ -179,34 +160,23 @@ class OrdersQuery:
         after: str | None = None,
     ) -> Connection[AdminOrder] | None:
         ctx = info.context
-        actor = await ctx.staff()
-        store_oid = from_global_id("Store", store_id) if store_id else None
-        if store_id and store_oid is None:
-            return None
-        try:
-            page = await store_orders(
-                mongo=ctx.clients.mongo,
-                actor=actor,
-                store_id=store_oid,
-                status=OrderStatusRecord(status.value) if status else None,
-                first=first,
-                after=from_cursor(after),
-            )
-        except DomainError:
-            return None
+        page = await store_orders(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            store_id=node_id("Store", store_id, "storeId"),
+            status=status,
+            first=first,
+            after=from_cursor(after),
+        )
         return connection(page, AdminOrder.of)
 
     @strawberry.field(description="One order with its payments and refunds; null outside your stores.")
+    @null_when_refused
     async def order(self, info: Info, id: strawberry.ID) -> AdminOrderDetail | None:
         ctx = info.context
-        actor = await ctx.staff()
-        order_id = from_global_id("Order", id)
-        if order_id is None:
-            return None
-        try:
-            detail = await views.staff_order_detail(mongo=ctx.clients.mongo, actor=actor, order_id=order_id)
-        except DomainError:
-            return None
+        detail = await views.staff_order_detail(
+            mongo=ctx.clients.mongo, actor=await ctx.staff(), order_id=node_id("Order", id, "id")
+        )
         return AdminOrderDetail(
             order=AdminOrder.of(detail.view),
             payments=[Payment.of(p) for p in detail.payments],
@@ -217,88 +187,72 @@ class OrdersQuery:
 @strawberry.type
 class OrdersMutation:
     @strawberry.mutation(description="CASHIER and up, at a store in your scope.")
+    @user_errors_in(OrderPayload)
     async def create_order(self, info: Info, input: CreateOrderInput) -> OrderPayload:
         ctx = info.context
         actor = await ctx.staff()
-        parsed = _cart(input)
-        if isinstance(parsed, str):
-            return OrderPayload(user_errors=ctx.invalid_id(parsed))
-        ids, items = parsed
-        assert ids["storeId"] is not None
-        try:
-            order = await create.create_counter_order(
-                mongo=ctx.clients.mongo,
-                actor=actor,
-                store_id=ids["storeId"],
-                member_id=ids["memberId"],
-                items=items,
-                amount_fen=input.amount_fen,
-                discounts=draft.Discounts(coupon_id=ids["couponId"], use_points=input.use_points),
-                note=input.note,
-                idempotency_key=input.idempotency_key,
-            )
-        except DomainError as e:
-            return OrderPayload(user_errors=ctx.user_errors(e))
+        store_id = node_id("Store", input.store_id, "storeId")
+        member_id = node_id("Member", input.member_id, "memberId")
+        coupon_id = node_id("Coupon", input.coupon_id, "couponId")
+        items = [
+            create.CartItem(node_id("CatalogItem", item.item_id, f"items.{i}.itemId"), item.quantity)
+            for i, item in enumerate(input.items)
+        ]
+        order = await create.create_counter_order(
+            mongo=ctx.clients.mongo,
+            actor=actor,
+            store_id=store_id,
+            member_id=member_id,
+            items=items,
+            amount_fen=input.amount_fen,
+            discounts=draft.Discounts(coupon_id=coupon_id, use_points=input.use_points),
+            note=input.note,
+            idempotency_key=input.idempotency_key,
+        )
         return OrderPayload(order=AdminOrder.of(order))
 
     @strawberry.mutation(description="CASHIER and up: CASH, or the member's STORED_VALUE; completes at once, audited.")
+    @user_errors_in(PayOrderPayload)
     async def pay_order(self, info: Info, input: PayOrderInput) -> PayOrderPayload:
         ctx = info.context
         actor = await ctx.staff()
-        order_id = from_global_id("Order", input.order_id)
-        if order_id is None:
-            return PayOrderPayload(user_errors=ctx.invalid_id("orderId"))
-        try:
-            result = await pay.pay_order(
-                mongo=ctx.clients.mongo,
-                providers=ctx.clients.payments,
-                payer=pay.Payer(actor.merchant_id, staff=actor),
-                order_id=order_id,
-                method=input.method.record(),
-                idempotency_key=input.idempotency_key,
-            )
-        except DomainError as e:
-            return PayOrderPayload(user_errors=ctx.user_errors(e))
+        result = await pay.pay_order(
+            mongo=ctx.clients.mongo,
+            providers=ctx.clients.payments,
+            payer=pay.Payer(actor.merchant_id, staff=actor),
+            order_id=node_id("Order", input.order_id, "orderId"),
+            method=input.method,
+            idempotency_key=input.idempotency_key,
+        )
         payment, _, _ = pay_parts(result)
         return PayOrderPayload(order=AdminOrder.of(result.order), payment=payment, replayed=result.replayed)
 
     @strawberry.mutation(description="CASHIER and up: drop an unpaid order; its coupon is free again.")
+    @user_errors_in(OrderPayload)
     async def close_order(self, info: Info, input: CloseOrderInput) -> OrderPayload:
         ctx = info.context
         actor = await ctx.staff()
-        order_id = from_global_id("Order", input.order_id)
-        if order_id is None:
-            return OrderPayload(user_errors=ctx.invalid_id("orderId"))
-        try:
-            order = await pay.close_order(
-                mongo=ctx.clients.mongo,
-                providers=ctx.clients.payments,
-                payer=pay.Payer(actor.merchant_id, staff=actor),
-                order_id=order_id,
-            )
-        except DomainError as e:
-            return OrderPayload(user_errors=ctx.user_errors(e))
+        order = await pay.close_order(
+            mongo=ctx.clients.mongo,
+            providers=ctx.clients.payments,
+            payer=pay.Payer(actor.merchant_id, staff=actor),
+            order_id=node_id("Order", input.order_id, "orderId"),
+        )
         return OrderPayload(order=AdminOrder.of(order))
 
     @strawberry.mutation(description="MANAGER or OWNER: refund part or all; points and top-up bonus are taken back.")
+    @user_errors_in(RefundOrderPayload)
     async def refund_order(self, info: Info, input: RefundOrderInput) -> RefundOrderPayload:
         ctx = info.context
-        actor = await ctx.staff()
-        order_id = from_global_id("Order", input.order_id)
-        if order_id is None:
-            return RefundOrderPayload(user_errors=ctx.invalid_id("orderId"))
-        try:
-            result = await refunds.refund_order(
-                mongo=ctx.clients.mongo,
-                providers=ctx.clients.payments,
-                actor=actor,
-                order_id=order_id,
-                amount_fen=input.amount_fen,
-                reason=input.reason,
-                idempotency_key=input.idempotency_key,
-            )
-        except DomainError as e:
-            return RefundOrderPayload(user_errors=ctx.user_errors(e))
+        result = await refunds.refund_order(
+            mongo=ctx.clients.mongo,
+            providers=ctx.clients.payments,
+            actor=await ctx.staff(),
+            order_id=node_id("Order", input.order_id, "orderId"),
+            amount_fen=input.amount_fen,
+            reason=input.reason,
+            idempotency_key=input.idempotency_key,
+        )
         return RefundOrderPayload(
             order=AdminOrder.of(result.order), refund=Refund.of(result.refund), replayed=result.replayed
         )

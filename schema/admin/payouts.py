@@ -4,47 +4,40 @@ paid through payroll (PAID_OFFLINE).
 """
 
 from datetime import datetime
-from enum import Enum
+from typing import TypeAlias
 
 import strawberry
 
 from domain.commissions.commission import BeneficiaryKind
-from domain.errors import DomainError
 from domain.payouts import model, offline, planning, runs, views
 from schema.common import Connection, UserError, connection
 from schema.context import Info
-from schema.ids import from_cursor, from_global_id, to_global_id
+from schema.ids import from_cursor, to_global_id
+from schema.mutations import node_id, user_errors_in
 from schema.payouts import PayoutStatus
 
-
-@strawberry.enum(description="WECHAT_TRANSFER: members, by WeChat Pay merchant transfer; OFFLINE: staff, by payroll.")
-class PayoutMethod(Enum):
-    WECHAT_TRANSFER = "WECHAT_TRANSFER"
-    OFFLINE = "OFFLINE"
-
-
-@strawberry.enum(
+PayoutMethod: TypeAlias = model.PayoutMethod
+strawberry.enum(
+    PayoutMethod,
+    name="PayoutMethod",
+    description="WECHAT_TRANSFER: members, by WeChat Pay merchant transfer; OFFLINE: staff, by payroll.",
+)
+PayoutSkipReason: TypeAlias = planning.SkipReason
+strawberry.enum(
+    PayoutSkipReason,
+    name="PayoutSkipReason",
     description="Why a member with money available is left out of a run: BELOW_MINIMUM (the program's payout "
     "minimum), NO_WECHAT_ACCOUNT (WeChat Pay cannot reach them), OPEN_PAYOUT (their last payout is still being "
-    "paid), LEDGER_MISMATCH (their balance disagrees with their commissions: held back for a check)."
+    "paid), LEDGER_MISMATCH (their balance disagrees with their commissions: held back for a check).",
 )
-class PayoutSkipReason(Enum):
-    BELOW_MINIMUM = "BELOW_MINIMUM"
-    NO_WECHAT_ACCOUNT = "NO_WECHAT_ACCOUNT"
-    OPEN_PAYOUT = "OPEN_PAYOUT"
-    LEDGER_MISMATCH = "LEDGER_MISMATCH"
-
-
-@strawberry.enum
-class PayoutRunTrigger(Enum):
-    MANUAL = "MANUAL"
-    SCHEDULE = "SCHEDULE"
-
-
-@strawberry.enum(description="HOLDING while payouts are being held; HELD once every member due one has it.")
-class PayoutRunStatus(Enum):
-    HOLDING = "HOLDING"
-    HELD = "HELD"
+PayoutRunTrigger: TypeAlias = runs.RunTrigger
+strawberry.enum(PayoutRunTrigger, name="PayoutRunTrigger")
+PayoutRunStatus: TypeAlias = runs.RunStatus
+strawberry.enum(
+    PayoutRunStatus,
+    name="PayoutRunStatus",
+    description="HOLDING while payouts are being held; HELD once every member due one has it.",
+)
 
 
 @strawberry.type
@@ -73,8 +66,8 @@ class Payout:
             id=to_global_id("Payout", p.id),
             beneficiary_member_id=None if staff else to_global_id("Member", p.beneficiary_id),
             beneficiary_staff_member_id=to_global_id("StaffMember", p.beneficiary_id) if staff else None,
-            method=PayoutMethod(p.method.value),
-            status=PayoutStatus(p.status.value),
+            method=p.method,
+            status=p.status,
             amount_fen=p.amount_fen,
             gross_fen=p.gross_fen,
             netted_fen=p.netted_fen,
@@ -112,7 +105,7 @@ class PayoutPreviewRow:
             commissions=r.commissions,
             minimum_fen=r.minimum_fen,
             bills_fen=list(r.bills),
-            skip_reason=PayoutSkipReason(r.skip.value) if r.skip else None,
+            skip_reason=r.skip,
         )
 
 
@@ -147,8 +140,8 @@ class PayoutRun:
         run, totals = view.run, view.totals
         return cls(
             id=to_global_id("PayoutRun", run.id),
-            trigger=PayoutRunTrigger(run.trigger.value),
-            status=PayoutRunStatus(run.status.value),
+            trigger=run.trigger,
+            status=run.status,
             payouts=totals.payouts,
             transfer_fen=totals.transfer_fen,
             paid_fen=totals.paid_fen,
@@ -208,20 +201,18 @@ class SettleStaffCommissionsPayload:
 @strawberry.type
 class PayoutsQuery:
     @strawberry.field(description="OWNER: what a payout run now would pay each member; nothing is held.")
+    @user_errors_in(PayoutPreviewPayload)
     async def preview_payouts(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> PayoutPreviewPayload:
         ctx = info.context
-        try:
-            p = await views.preview_payouts(
-                mongo=ctx.clients.mongo,
-                channel=ctx.clients.payouts,
-                actor=await ctx.staff(),
-                first=first,
-                after=from_cursor(after),
-            )
-        except DomainError as e:
-            return PayoutPreviewPayload(user_errors=ctx.user_errors(e))
+        p = await views.preview_payouts(
+            mongo=ctx.clients.mongo,
+            channel=ctx.clients.payouts,
+            actor=await ctx.staff(),
+            first=first,
+            after=from_cursor(after),
+        )
         rows = connection(p.rows, PayoutPreviewRow.of)
         preview = PayoutPreview(
             payees=p.payees, transfer_fen=p.transfer_fen, bills=p.bills, skipped=p.skipped, rows=rows
@@ -235,7 +226,7 @@ class PayoutsQuery:
         page = await views.list_payouts(
             mongo=info.context.clients.mongo,
             actor=await info.context.staff(),
-            status=model.PayoutStatus(status.value) if status else None,
+            status=status,
             first=first,
             after=from_cursor(after),
         )
@@ -262,52 +253,42 @@ class PayoutsMutation:
         description="OWNER: a payout run now. Holds every due member's payout (a large run is finished by the "
         "worker, which also makes the transfers); the members then confirm them in the mini-program."
     )
+    @user_errors_in(RunPayoutsPayload)
     async def run_payouts(self, info: Info, input: RunPayoutsInput) -> RunPayoutsPayload:
         ctx = info.context
-        try:
-            run = await runs.run_payouts(
-                mongo=ctx.clients.mongo,
-                channel=ctx.clients.payouts,
-                actor=await ctx.staff(),
-                idempotency_key=input.idempotency_key,
-            )
-        except DomainError as e:
-            return RunPayoutsPayload(user_errors=ctx.user_errors(e))
+        run = await runs.run_payouts(
+            mongo=ctx.clients.mongo,
+            channel=ctx.clients.payouts,
+            actor=await ctx.staff(),
+            idempotency_key=input.idempotency_key,
+        )
         return RunPayoutsPayload(run=PayoutRun.of(run))
 
     @strawberry.mutation(description="OWNER.")
+    @user_errors_in(PayoutSchedulePayload)
     async def set_payout_schedule(self, info: Info, input: SetPayoutScheduleInput) -> PayoutSchedulePayload:
         ctx = info.context
-        try:
-            schedule = await runs.set_payout_schedule(
-                mongo=ctx.clients.mongo,
-                actor=await ctx.staff(),
-                schedule=runs.PayoutSchedule(tuple(input.weekdays), input.hour, input.enabled),
-            )
-        except DomainError as e:
-            return PayoutSchedulePayload(user_errors=ctx.user_errors(e))
+        schedule = await runs.set_payout_schedule(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            schedule=runs.PayoutSchedule(tuple(input.weekdays), input.hour, input.enabled),
+        )
         return PayoutSchedulePayload(schedule=PayoutSchedule.of(schedule))
 
     @strawberry.mutation(
         description="OWNER: the staff member's AVAILABLE commissions were paid through payroll: marks them "
         "PAID_OFFLINE (netting what they owe from refunds), audited."
     )
+    @user_errors_in(SettleStaffCommissionsPayload)
     async def settle_staff_commissions(
         self, info: Info, input: SettleStaffCommissionsInput
     ) -> SettleStaffCommissionsPayload:
         ctx = info.context
-        actor = await ctx.staff()
-        staff_id = from_global_id("StaffMember", input.staff_member_id)
-        if staff_id is None:
-            return SettleStaffCommissionsPayload(user_errors=ctx.invalid_id("staffMemberId"))
-        try:
-            settled = await offline.settle_staff_offline(
-                mongo=ctx.clients.mongo,
-                actor=actor,
-                staff_id=staff_id,
-                reference=input.reference,
-                idempotency_key=input.idempotency_key,
-            )
-        except DomainError as e:
-            return SettleStaffCommissionsPayload(user_errors=ctx.user_errors(e))
+        settled = await offline.settle_staff_offline(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            staff_id=node_id("StaffMember", input.staff_member_id, "staffMemberId"),
+            reference=input.reference,
+            idempotency_key=input.idempotency_key,
+        )
         return SettleStaffCommissionsPayload(payout=Payout.of(settled.payout) if settled.payout else None)

@@ -9,11 +9,11 @@ import strawberry
 from bson import ObjectId
 
 from domain.commissions import reports
-from domain.errors import DomainError
 from domain.referrals import correction, share_codes, views
 from schema.common import Connection, UserError, connection
 from schema.context import Info
 from schema.ids import from_cursor, from_global_id, to_global_id
+from schema.mutations import node_id, user_errors_in
 from schema.referrals import ShareCode, ShareCodePayload
 
 
@@ -139,16 +139,15 @@ class ReferralsQuery:
         )
 
     @strawberry.field(description="Your own QR code and link: members who come in through them are yours.")
+    @user_errors_in(ShareCodePayload)
     async def staff_share_code(self, info: Info) -> ShareCodePayload:
         ctx = info.context
         actor = await ctx.staff()
-        try:
-            code = await share_codes.staff_share_code(mongo=ctx.clients.mongo, wechat=ctx.clients.wechat, actor=actor)
-        except DomainError as e:
-            return ShareCodePayload(user_errors=ctx.user_errors(e))
+        code = await share_codes.staff_share_code(mongo=ctx.clients.mongo, wechat=ctx.clients.wechat, actor=actor)
         return ShareCodePayload(share_code=ShareCode.of(code))
 
     @strawberry.field(description="OWNER or an all-stores MANAGER: what each staff member brought in over [from, to).")
+    @user_errors_in(StaffAttributionPayload)
     async def staff_attribution(
         self,
         info: Info,
@@ -157,10 +156,7 @@ class ReferralsQuery:
     ) -> StaffAttributionPayload:
         ctx = info.context
         actor = await ctx.staff()
-        try:
-            rows = await reports.staff_attribution(mongo=ctx.clients.mongo, actor=actor, since=from_, until=to)
-        except DomainError as e:
-            return StaffAttributionPayload(user_errors=ctx.user_errors(e))
+        rows = await reports.staff_attribution(mongo=ctx.clients.mongo, actor=actor, since=from_, until=to)
         return StaffAttributionPayload(
             rows=[
                 StaffAttributionRow(
@@ -179,19 +175,14 @@ class ReferralsQuery:
 @strawberry.type
 class ReferralsMutation:
     @strawberry.mutation(description="OWNER: re-point a member (and their downline) with a reason; audited.")
+    @user_errors_in(CorrectReferrerPayload)
     async def correct_referrer(self, info: Info, input: CorrectReferrerInput) -> CorrectReferrerPayload:
         ctx = info.context
-        actor = await ctx.staff()
-        member_id = from_global_id("Member", input.member_id)
-        if member_id is None:
-            return CorrectReferrerPayload(user_errors=ctx.invalid_id("memberId"))
-        referrer_id = from_global_id("Member", input.referrer_id) if input.referrer_id else None
-        if input.referrer_id and referrer_id is None:
-            return CorrectReferrerPayload(user_errors=ctx.invalid_id("referrerId"))
-        try:
-            done = await correction.correct_referrer(
-                mongo=ctx.clients.mongo, actor=actor, member_id=member_id, referrer_id=referrer_id, reason=input.reason
-            )
-        except DomainError as e:
-            return CorrectReferrerPayload(user_errors=ctx.user_errors(e))
+        done = await correction.correct_referrer(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            member_id=node_id("Member", input.member_id, "memberId"),
+            referrer_id=node_id("Member", input.referrer_id, "referrerId"),
+            reason=input.reason,
+        )
         return CorrectReferrerPayload(correction=ReferrerCorrection.of(done))

@@ -3,29 +3,27 @@ revoking shareholders, the ranking, and the review queue of commissions between 
 """
 
 from datetime import UTC, datetime
-from enum import Enum
-from typing import Annotated
+from typing import Annotated, TypeAlias
 
 import strawberry
 
 from domain.commissions import programs, reports, review
 from domain.commissions.commission import BeneficiaryKind
 from domain.commissions.commission import Commission as CommissionRecord
-from domain.errors import DomainError
 from schema.admin.types import Store
 from schema.common import Connection, UserError, connection
 from schema.context import Info
-from schema.ids import from_cursor, from_global_id, from_global_ids, to_global_id
+from schema.ids import from_cursor, from_global_id, to_global_id
+from schema.mutations import node_id, node_ids, user_errors_in
 from schema.referrals import CommissionStatus
 
-
-@strawberry.enum(
+CommissionBase: TypeAlias = programs.CommissionBase
+strawberry.enum(
+    CommissionBase,
+    name="CommissionBase",
     description="STORED_VALUE_WHEN_SPENT: stored value counts when spent on consumption, top-ups never. "
-    "TOP_UPS_WHEN_PAID: top-ups count when paid, spending stored value never. Never both."
+    "TOP_UPS_WHEN_PAID: top-ups count when paid, spending stored value never. Never both.",
 )
-class CommissionBase(Enum):
-    STORED_VALUE_WHEN_SPENT = "STORED_VALUE_WHEN_SPENT"
-    TOP_UPS_WHEN_PAID = "TOP_UPS_WHEN_PAID"
 
 
 @strawberry.type
@@ -59,7 +57,7 @@ class ShareholderProgram:
             ends_at=s.ends_at,
             freeze_days=s.freeze_days,
             payout_minimum_fen=s.payout_minimum_fen,
-            base=CommissionBase(s.base.value),
+            base=s.base,
             created_at=program.created_at,
         )
 
@@ -180,7 +178,7 @@ class AdminCommission:
             base_fen=x.base_fen,
             amount_fen=x.net_fen,
             accrued_fen=x.amount_fen,
-            status=CommissionStatus(x.status.value),
+            status=x.status,
             flags=[f.value for f in x.flags],
             order_paid_at=x.paid_at,
             available_at=x.release_at,
@@ -211,10 +209,8 @@ class CommissionPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _settings(info: Info, p: ShareholderProgramInput) -> programs.ProgramSettings | list[UserError]:
-    store_ids = from_global_ids("Store", p.store_ids)
-    if store_ids is None:
-        return info.context.invalid_id("storeIds")
+def _settings(p: ShareholderProgramInput) -> programs.ProgramSettings:
+    store_ids = node_ids("Store", p.store_ids, "storeIds")
     return programs.ProgramSettings(
         name=p.name,
         level1_bp=p.level1_bp,
@@ -226,7 +222,7 @@ def _settings(info: Info, p: ShareholderProgramInput) -> programs.ProgramSetting
         ends_at=p.ends_at,
         freeze_days=p.freeze_days,
         payout_minimum_fen=p.payout_minimum_fen,
-        base=programs.CommissionBase(p.base.value),
+        base=p.base,
     )
 
 
@@ -251,6 +247,7 @@ class ShareholdersQuery:
         return ShareholderProgram.of(program) if program else None
 
     @strawberry.field(description="OWNER or an all-stores MANAGER: shareholders by commission earned in [from, to).")
+    @user_errors_in(ShareholderRankingPayload)
     async def shareholder_ranking(
         self,
         info: Info,
@@ -260,16 +257,14 @@ class ShareholdersQuery:
         first: int = 20,
     ) -> ShareholderRankingPayload:
         ctx = info.context
-        actor = await ctx.staff()
-        oid = from_global_id("ShareholderProgram", program_id) if program_id else None
-        if program_id and oid is None:
-            return ShareholderRankingPayload(user_errors=ctx.invalid_id("programId"))
-        try:
-            rows = await reports.shareholder_ranking(
-                mongo=ctx.clients.mongo, actor=actor, program_id=oid, since=from_, until=to, first=first
-            )
-        except DomainError as e:
-            return ShareholderRankingPayload(user_errors=ctx.user_errors(e))
+        rows = await reports.shareholder_ranking(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            program_id=node_id("ShareholderProgram", program_id, "programId"),
+            since=from_,
+            until=to,
+            first=first,
+        )
         return ShareholderRankingPayload(
             rows=[
                 ShareholderRank(
@@ -305,95 +300,67 @@ class ShareholdersQuery:
 @strawberry.type
 class ShareholdersMutation:
     @strawberry.mutation(description="OWNER.")
+    @user_errors_in(ShareholderProgramPayload)
     async def create_shareholder_program(self, info: Info, input: ShareholderProgramInput) -> ShareholderProgramPayload:
         ctx = info.context
         actor = await ctx.staff()
-        settings = _settings(info, input)
-        if isinstance(settings, list):
-            return ShareholderProgramPayload(user_errors=settings)
-        try:
-            program = await programs.create_program(mongo=ctx.clients.mongo, actor=actor, settings=settings)
-        except DomainError as e:
-            return ShareholderProgramPayload(user_errors=ctx.user_errors(e))
+        program = await programs.create_program(mongo=ctx.clients.mongo, actor=actor, settings=_settings(input))
         return ShareholderProgramPayload(program=ShareholderProgram.of(program))
 
     @strawberry.mutation(description="OWNER; applies to orders paid from now on.")
+    @user_errors_in(ShareholderProgramPayload)
     async def update_shareholder_program(
         self, info: Info, input: UpdateShareholderProgramInput
     ) -> ShareholderProgramPayload:
         ctx = info.context
-        actor = await ctx.staff()
-        program_id = from_global_id("ShareholderProgram", input.id)
-        if program_id is None:
-            return ShareholderProgramPayload(user_errors=ctx.invalid_id("id"))
-        settings = _settings(info, input.program)
-        if isinstance(settings, list):
-            return ShareholderProgramPayload(user_errors=settings)
-        try:
-            program = await programs.update_program(
-                mongo=ctx.clients.mongo, actor=actor, program_id=program_id, settings=settings
-            )
-        except DomainError as e:
-            return ShareholderProgramPayload(user_errors=ctx.user_errors(e))
+        program = await programs.update_program(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            program_id=node_id("ShareholderProgram", input.id, "id"),
+            settings=_settings(input.program),
+        )
         return ShareholderProgramPayload(program=ShareholderProgram.of(program))
 
     @strawberry.mutation(description="OWNER: the member becomes a shareholder (股东卡) of the program.")
+    @user_errors_in(ShareholderAppointmentPayload)
     async def appoint_shareholder(self, info: Info, input: AppointShareholderInput) -> ShareholderAppointmentPayload:
         ctx = info.context
-        actor = await ctx.staff()
-        member_id = from_global_id("Member", input.member_id)
-        if member_id is None:
-            return ShareholderAppointmentPayload(user_errors=ctx.invalid_id("memberId"))
-        program_id = from_global_id("ShareholderProgram", input.program_id)
-        if program_id is None:
-            return ShareholderAppointmentPayload(user_errors=ctx.invalid_id("programId"))
-        try:
-            appointment = await programs.appoint_shareholder(
-                mongo=ctx.clients.mongo, actor=actor, member_id=member_id, program_id=program_id
-            )
-        except DomainError as e:
-            return ShareholderAppointmentPayload(user_errors=ctx.user_errors(e))
+        appointment = await programs.appoint_shareholder(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            member_id=node_id("Member", input.member_id, "memberId"),
+            program_id=node_id("ShareholderProgram", input.program_id, "programId"),
+        )
         return ShareholderAppointmentPayload(appointment=ShareholderAppointment.of(appointment))
 
     @strawberry.mutation(description="OWNER: no new commissions from now on; what was earned stays.")
+    @user_errors_in(ShareholderAppointmentPayload)
     async def revoke_shareholder(self, info: Info, input: RevokeShareholderInput) -> ShareholderAppointmentPayload:
         ctx = info.context
-        actor = await ctx.staff()
-        member_id = from_global_id("Member", input.member_id)
-        if member_id is None:
-            return ShareholderAppointmentPayload(user_errors=ctx.invalid_id("memberId"))
-        try:
-            appointment = await programs.revoke_shareholder(mongo=ctx.clients.mongo, actor=actor, member_id=member_id)
-        except DomainError as e:
-            return ShareholderAppointmentPayload(user_errors=ctx.user_errors(e))
+        appointment = await programs.revoke_shareholder(
+            mongo=ctx.clients.mongo, actor=await ctx.staff(), member_id=node_id("Member", input.member_id, "memberId")
+        )
         return ShareholderAppointmentPayload(appointment=ShareholderAppointment.of(appointment))
 
     @strawberry.mutation(description="OWNER: release a held commission (announced to the beneficiary now).")
+    @user_errors_in(CommissionPayload)
     async def approve_commission(self, info: Info, input: ApproveCommissionInput) -> CommissionPayload:
         ctx = info.context
-        actor = await ctx.staff()
-        commission_id = from_global_id("Commission", input.commission_id)
-        if commission_id is None:
-            return CommissionPayload(user_errors=ctx.invalid_id("commissionId"))
-        try:
-            commission = await review.approve_commission(
-                mongo=ctx.clients.mongo, actor=actor, commission_id=commission_id
-            )
-        except DomainError as e:
-            return CommissionPayload(user_errors=ctx.user_errors(e))
+        commission = await review.approve_commission(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            commission_id=node_id("Commission", input.commission_id, "commissionId"),
+        )
         return CommissionPayload(commission=AdminCommission.of(commission))
 
     @strawberry.mutation(description="OWNER: a held commission is never paid.")
+    @user_errors_in(CommissionPayload)
     async def reject_commission(self, info: Info, input: RejectCommissionInput) -> CommissionPayload:
         ctx = info.context
-        actor = await ctx.staff()
-        commission_id = from_global_id("Commission", input.commission_id)
-        if commission_id is None:
-            return CommissionPayload(user_errors=ctx.invalid_id("commissionId"))
-        try:
-            commission = await review.reject_commission(
-                mongo=ctx.clients.mongo, actor=actor, commission_id=commission_id, reason=input.reason
-            )
-        except DomainError as e:
-            return CommissionPayload(user_errors=ctx.user_errors(e))
+        commission = await review.reject_commission(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            commission_id=node_id("Commission", input.commission_id, "commissionId"),
+            reason=input.reason,
+        )
         return CommissionPayload(commission=AdminCommission.of(commission))

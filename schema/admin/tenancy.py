@@ -3,11 +3,11 @@
 import strawberry
 
 from domain import tenancy
-from domain.errors import DomainError
 from schema.admin.types import Merchant, StaffMember, StaffRole, Store
 from schema.common import Connection, UserError, connection
 from schema.context import Info, NotAuthenticated
-from schema.ids import from_cursor, from_global_id, from_global_ids
+from schema.ids import from_cursor, from_global_id
+from schema.mutations import node_ids, user_errors_in
 
 
 @strawberry.input
@@ -96,36 +96,27 @@ class TenancyQuery:
 @strawberry.type
 class TenancyMutation:
     @strawberry.mutation(description="OWNER, or a MANAGER of all stores.")
+    @user_errors_in(CreateStorePayload)
     async def create_store(self, info: Info, input: CreateStoreInput) -> CreateStorePayload:
         ctx = info.context
-        actor = await ctx.staff()
-        try:
-            store = await tenancy.create_store(
-                mongo=ctx.clients.mongo, actor=actor, name=input.name, timezone=input.timezone
-            )
-        except DomainError as e:
-            return CreateStorePayload(user_errors=ctx.user_errors(e))
+        store = await tenancy.create_store(
+            mongo=ctx.clients.mongo, actor=await ctx.staff(), name=input.name, timezone=input.timezone
+        )
         return CreateStorePayload(store=Store.of(store))
 
     @strawberry.mutation(description="OWNER or MANAGER; a manager adds cashiers and technicians in their stores.")
+    @user_errors_in(AddStaffPayload)
     async def add_staff(self, info: Info, input: AddStaffInput) -> AddStaffPayload:
         ctx = info.context
-        actor = await ctx.staff()
-        store_ids = from_global_ids("Store", input.store_ids)
-        if store_ids is None:
-            return AddStaffPayload(user_errors=ctx.invalid_id("storeIds"))
-        try:
-            staff = await tenancy.add_staff(
-                mongo=ctx.clients.mongo,
-                pii=ctx.clients.pii,
-                actor=actor,
-                name=input.name,
-                phone=input.phone,
-                password=input.password,
-                role=tenancy.Role(input.role.value),
-                all_stores=input.all_stores,
-                store_ids=store_ids,
-            )
-        except DomainError as e:
-            return AddStaffPayload(user_errors=ctx.user_errors(e))
+        staff = await tenancy.add_staff(
+            mongo=ctx.clients.mongo,
+            pii=ctx.clients.pii,
+            actor=await ctx.staff(),
+            name=input.name,
+            phone=input.phone,
+            password=input.password,
+            role=input.role,
+            all_stores=input.all_stores,
+            store_ids=node_ids("Store", input.store_ids, "storeIds"),
+        )
         return AddStaffPayload(staff_member=StaffMember.of(staff))

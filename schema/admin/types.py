@@ -1,7 +1,7 @@
 """Admin-facing object types for the merchant, its stores and staff."""
 
 from datetime import datetime
-from enum import Enum
+from typing import TypeAlias
 
 import strawberry
 
@@ -9,13 +9,8 @@ from domain import tenancy
 from schema.context import Info
 from schema.ids import to_global_id
 
-
-@strawberry.enum
-class StaffRole(Enum):
-    OWNER = "OWNER"
-    MANAGER = "MANAGER"
-    CASHIER = "CASHIER"
-    TECHNICIAN = "TECHNICIAN"
+StaffRole: TypeAlias = tenancy.Role
+strawberry.enum(StaffRole, name="StaffRole")
 
 
 @strawberry.type
@@ -57,7 +52,7 @@ class StaffMember:
             record=staff,
             id=to_global_id("StaffMember", staff.id),
             name=staff.name,
-            role=StaffRole(staff.role.value),
+            role=staff.role,
             all_stores=staff.all_stores,
             created_at=staff.created_at,
         )

@@ -1,24 +1,19 @@
 """Member sign-in: exchange a mini-program login code for a session; rotate the session."""
 
-from enum import Enum
+from typing import TypeAlias
 
 import strawberry
 
-from domain import member_auth
-from domain.errors import DomainError
-from domain.members import Channel
+from domain import member_auth, members
 from domain.sessions import Audience
 from schema.common import RefreshTokenInput, RefreshTokenPayload, Session, UserError
 from schema.context import Info
-from schema.ids import from_global_id
 from schema.member.types import MemberType
+from schema.mutations import node_id, user_errors_in
 from schema.sessions import rotate
 
-
-@strawberry.enum
-class LoginChannel(Enum):
-    WECHAT = "WECHAT"
-    ALIPAY = "ALIPAY"
+LoginChannel: TypeAlias = members.Channel
+strawberry.enum(LoginChannel, name="LoginChannel")
 
 
 @strawberry.input
@@ -45,29 +40,25 @@ class LoginPayload:
 @strawberry.type
 class AuthMutation:
     @strawberry.mutation
+    @user_errors_in(LoginPayload)
     async def login(self, info: Info, input: LoginInput) -> LoginPayload:
         ctx = info.context
-        merchant_id = from_global_id("Merchant", input.merchant_id)
-        if merchant_id is None:
-            return LoginPayload(user_errors=ctx.invalid_id("merchantId"))
-        try:
-            result = await member_auth.login(
-                mongo=ctx.clients.mongo,
-                signer=ctx.clients.signer,
-                wechat=ctx.clients.wechat,
-                alipay=ctx.clients.alipay,
-                merchant_id=merchant_id,
-                channel=Channel(input.channel.value),
-                code=input.code,
-                share_params=input.share_params or "",
-                device_id=input.device_id,
-            )
-        except DomainError as e:
-            return LoginPayload(user_errors=ctx.user_errors(e))
+        result = await member_auth.login(
+            mongo=ctx.clients.mongo,
+            signer=ctx.clients.signer,
+            wechat=ctx.clients.wechat,
+            alipay=ctx.clients.alipay,
+            merchant_id=node_id("Merchant", input.merchant_id, "merchantId"),
+            channel=input.channel,
+            code=input.code,
+            share_params=input.share_params or "",
+            device_id=input.device_id,
+        )
         return LoginPayload(
             session=Session.of(result.tokens), member=MemberType.of(result.member), created=result.created
         )
 
     @strawberry.mutation
+    @user_errors_in(RefreshTokenPayload)
     async def refresh_token(self, info: Info, input: RefreshTokenInput) -> RefreshTokenPayload:
         return await rotate(info.context, Audience.MEMBER, input)

@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime
 import strawberry
 
 from domain.booking import bookings, catalog, lifecycle, queue, slots, views
-from domain.errors import DomainError
 from schema.booking import BookingStatus, QueueTicket
 from schema.common import Connection, UserError, connection
 from schema.context import Info
 from schema.ids import from_cursor, from_global_id, to_global_id
+from schema.mutations import node_id, user_errors_in
 
 
 @strawberry.type(description="A staff member a member may choose for a service.")
@@ -79,7 +79,7 @@ class MemberBooking:
         b = v.booking
         return cls(
             id=to_global_id("Booking", b.id),
-            status=BookingStatus.of(b.status_at(datetime.now(UTC))),
+            status=b.status_at(datetime.now(UTC)),
             start=b.start,
             end=b.end,
             service_name=b.service_name,
@@ -207,89 +207,60 @@ class BookingQuery:
 @strawberry.type
 class BookingMutation:
     @strawberry.mutation
+    @user_errors_in(BookingPayload)
     async def book(self, info: Info, input: BookInput) -> BookingPayload:
         ctx = info.context
         principal = ctx.need_principal()
-        store = from_global_id("Store", input.store_id)
-        service = from_global_id("Service", input.service_id)
-        staff = from_global_id("StaffMember", input.staff_id) if input.staff_id else None
-        if store is None:
-            return BookingPayload(user_errors=ctx.invalid_id("storeId"))
-        if service is None:
-            return BookingPayload(user_errors=ctx.invalid_id("serviceId"))
-        if input.staff_id and staff is None:
-            return BookingPayload(user_errors=ctx.invalid_id("staffId"))
-        try:
-            made = await bookings.member_book(
-                mongo=ctx.clients.mongo,
-                merchant_id=principal.merchant_id,
-                member_id=principal.subject_id,
-                store_id=store,
-                service_id=service,
-                staff_id=staff,
-                start=input.start,
-                note=input.note,
-                idempotency_key=input.idempotency_key,
-            )
-        except DomainError as e:
-            return BookingPayload(user_errors=ctx.user_errors(e))
+        made = await bookings.member_book(
+            mongo=ctx.clients.mongo,
+            merchant_id=principal.merchant_id,
+            member_id=principal.subject_id,
+            store_id=node_id("Store", input.store_id, "storeId"),
+            service_id=node_id("Service", input.service_id, "serviceId"),
+            staff_id=node_id("StaffMember", input.staff_id, "staffId"),
+            start=input.start,
+            note=input.note,
+            idempotency_key=input.idempotency_key,
+        )
         return BookingPayload(booking=MemberBooking.of(made))
 
     @strawberry.mutation(description="Allowed until the merchant's cut-off before the start (2 hours by default).")
+    @user_errors_in(BookingPayload)
     async def cancel_booking(self, info: Info, input: CancelBookingInput) -> BookingPayload:
         ctx = info.context
         principal = ctx.need_principal()
-        booking_id = from_global_id("Booking", input.booking_id)
-        if booking_id is None:
-            return BookingPayload(user_errors=ctx.invalid_id("bookingId"))
-        try:
-            cancelled = await lifecycle.member_cancel(
-                mongo=ctx.clients.mongo,
-                merchant_id=principal.merchant_id,
-                member_id=principal.subject_id,
-                booking_id=booking_id,
-            )
-        except DomainError as e:
-            return BookingPayload(user_errors=ctx.user_errors(e))
+        cancelled = await lifecycle.member_cancel(
+            mongo=ctx.clients.mongo,
+            merchant_id=principal.merchant_id,
+            member_id=principal.subject_id,
+            booking_id=node_id("Booking", input.booking_id, "bookingId"),
+        )
         return BookingPayload(booking=MemberBooking.of(cancelled))
 
     @strawberry.mutation(description="Allowed until the merchant's cut-off before the current start.")
+    @user_errors_in(BookingPayload)
     async def reschedule_booking(self, info: Info, input: RescheduleBookingInput) -> BookingPayload:
         ctx = info.context
         principal = ctx.need_principal()
-        booking_id = from_global_id("Booking", input.booking_id)
-        staff = from_global_id("StaffMember", input.staff_id) if input.staff_id else None
-        if booking_id is None:
-            return BookingPayload(user_errors=ctx.invalid_id("bookingId"))
-        if input.staff_id and staff is None:
-            return BookingPayload(user_errors=ctx.invalid_id("staffId"))
-        try:
-            moved = await bookings.member_reschedule(
-                mongo=ctx.clients.mongo,
-                merchant_id=principal.merchant_id,
-                member_id=principal.subject_id,
-                booking_id=booking_id,
-                start=input.start,
-                staff_id=staff,
-            )
-        except DomainError as e:
-            return BookingPayload(user_errors=ctx.user_errors(e))
+        moved = await bookings.member_reschedule(
+            mongo=ctx.clients.mongo,
+            merchant_id=principal.merchant_id,
+            member_id=principal.subject_id,
+            booking_id=node_id("Booking", input.booking_id, "bookingId"),
+            start=input.start,
+            staff_id=node_id("StaffMember", input.staff_id, "staffId"),
+        )
         return BookingPayload(booking=MemberBooking.of(moved))
 
     @strawberry.mutation(description="Take a queue number for today; joining again returns the same ticket.")
+    @user_errors_in(JoinQueuePayload)
     async def join_queue(self, info: Info, input: JoinQueueInput) -> JoinQueuePayload:
         ctx = info.context
         principal = ctx.need_principal()
-        store = from_global_id("Store", input.store_id)
-        if store is None:
-            return JoinQueuePayload(user_errors=ctx.invalid_id("storeId"))
-        try:
-            joined = await queue.join_queue(
-                mongo=ctx.clients.mongo,
-                merchant_id=principal.merchant_id,
-                member_id=principal.subject_id,
-                store_id=store,
-            )
-        except DomainError as e:
-            return JoinQueuePayload(user_errors=ctx.user_errors(e))
+        joined = await queue.join_queue(
+            mongo=ctx.clients.mongo,
+            merchant_id=principal.merchant_id,
+            member_id=principal.subject_id,
+            store_id=node_id("Store", input.store_id, "storeId"),
+        )
         return JoinQueuePayload(ticket=QueueTicket.of(joined.ticket, joined.ahead))

@@ -8,7 +8,7 @@ import strawberry
 
 from domain.cards import ledger, member_code, stored_value, views
 from domain.members import Member
-from schema.cards import CardLevel, CardStatus, CountCard, LedgerAccount, LedgerEntryKind, TopUpPlan, account_of
+from schema.cards import CardLevel, CardStatus, CountCard, LedgerAccount, LedgerEntryKind, TopUpPlan
 from schema.common import Connection, connection
 from schema.context import Info
 from schema.ids import from_cursor, to_global_id
@@ -32,7 +32,7 @@ class MemberCard:
         card = view.card
         return cls(
             number=card.number,
-            status=CardStatus(card.status.value),
+            status=card.status,
             level=CardLevel.of(view.level),
             points=card.points,
             stored_value=card.stored_value,
@@ -58,8 +58,8 @@ class LedgerEntry:
     def of(cls, entry: ledger.Entry) -> "LedgerEntry":
         return cls(
             id=to_global_id("LedgerEntry", entry.id),
-            account=LedgerAccount(entry.account.value),
-            kind=LedgerEntryKind(entry.kind.value),
+            account=entry.account,
+            kind=entry.kind,
             amount=entry.amount,
             balance_after=entry.balance_after,
             count_card_id=to_global_id("CountCard", entry.count_card_id) if entry.count_card_id else None,
@@ -86,7 +86,7 @@ async def member_ledger(
         mongo=info.context.clients.mongo,
         merchant_id=member.merchant_id,
         member_id=member.id,
-        account=account_of(account),
+        account=account,
         first=first,
         after=from_cursor(after),
     )

@@ -8,14 +8,14 @@ import strawberry
 
 from domain.coupons import forwarding, packs
 from domain.coupons.touch import Sharer
-from domain.errors import DomainError
 from domain.referrals.binding import BindingSource
 from domain.referrals.touches import CouponTouch
 from schema.common import Connection, UserError, connection
 from schema.context import Info
 from schema.coupons import CouponShare
-from schema.ids import from_cursor, from_global_id, to_global_id
+from schema.ids import from_cursor, to_global_id
 from schema.member.coupons import MemberCoupon, MemberCouponTemplate, refusal_error
+from schema.mutations import node_id, null_when_refused, user_errors_in
 
 
 @strawberry.type(name="CouponPack", description="A pack of coupons (积客包) its holder shares; each friend takes one.")
@@ -103,15 +103,13 @@ class ClaimFromPackInput:
 @strawberry.type
 class CouponSharingQuery:
     @strawberry.field(description="The landing page of a forwarded coupon; null for an unknown link.")
+    @null_when_refused
     async def coupon_forward(self, info: Info, token: str) -> CouponForwardPreview | None:
         ctx = info.context
         principal = ctx.need_principal()
-        try:
-            preview = await forwarding.forward_preview(
-                mongo=ctx.clients.mongo, merchant_id=principal.merchant_id, member_id=principal.subject_id, token=token
-            )
-        except DomainError:
-            return None
+        preview = await forwarding.forward_preview(
+            mongo=ctx.clients.mongo, merchant_id=principal.merchant_id, member_id=principal.subject_id, token=token
+        )
         return CouponForwardPreview(
             template=MemberCouponTemplate.of(preview.held.template),
             sender_nickname=preview.sender_nickname,
@@ -120,15 +118,13 @@ class CouponSharingQuery:
         )
 
     @strawberry.field(description="The landing page of a shared pack; null for an unknown link.")
+    @null_when_refused
     async def coupon_pack(self, info: Info, token: str) -> CouponPackPreview | None:
         ctx = info.context
         principal = ctx.need_principal()
-        try:
-            view = await packs.pack_view(
-                mongo=ctx.clients.mongo, merchant_id=principal.merchant_id, member_id=principal.subject_id, token=token
-            )
-        except DomainError:
-            return None
+        view = await packs.pack_view(
+            mongo=ctx.clients.mongo, merchant_id=principal.merchant_id, member_id=principal.subject_id, token=token
+        )
         return CouponPackPreview(
             pack=MemberCouponPack.of(view.pack),
             my_coupon=MemberCoupon.of(view.mine) if view.mine else None,
@@ -153,87 +149,68 @@ class CouponSharingQuery:
 @strawberry.type
 class CouponSharingMutation:
     @strawberry.mutation(description="Forward a coupon to a friend; sharing it again returns the same link.")
+    @user_errors_in(ForwardCouponPayload)
     async def forward_coupon(self, info: Info, input: ForwardCouponInput) -> ForwardCouponPayload:
         ctx = info.context
         principal = ctx.need_principal()
-        coupon_id = from_global_id("Coupon", input.coupon_id)
-        if coupon_id is None:
-            return ForwardCouponPayload(user_errors=ctx.invalid_id("couponId"))
-        try:
-            share = await forwarding.forward_coupon(
-                mongo=ctx.clients.mongo,
-                merchant_id=principal.merchant_id,
-                member_id=principal.subject_id,
-                coupon_id=coupon_id,
-            )
-        except DomainError as e:
-            return ForwardCouponPayload(user_errors=ctx.user_errors(e))
+        share = await forwarding.forward_coupon(
+            mongo=ctx.clients.mongo,
+            merchant_id=principal.merchant_id,
+            member_id=principal.subject_id,
+            coupon_id=node_id("Coupon", input.coupon_id, "couponId"),
+        )
         return ForwardCouponPayload(share=CouponShare.of(share.link), coupon=MemberCoupon.of(share.held))
 
     @strawberry.mutation(description="Accept a forwarded coupon: it becomes yours.")
+    @user_errors_in(CouponPayload)
     async def accept_coupon(self, info: Info, input: AcceptCouponInput) -> CouponPayload:
         ctx = info.context
         principal = ctx.need_principal()
-        try:
-            held = await forwarding.accept_coupon(
-                mongo=ctx.clients.mongo,
-                merchant_id=principal.merchant_id,
-                member_id=principal.subject_id,
-                token=input.token,
-                on_first_touch=CouponTouch(ctx.clients.mongo, BindingSource.FORWARD_ACCEPT),
-            )
-        except DomainError as e:
-            return CouponPayload(user_errors=ctx.user_errors(e))
+        held = await forwarding.accept_coupon(
+            mongo=ctx.clients.mongo,
+            merchant_id=principal.merchant_id,
+            member_id=principal.subject_id,
+            token=input.token,
+            on_first_touch=CouponTouch(ctx.clients.mongo, BindingSource.FORWARD_ACCEPT),
+        )
         return CouponPayload(coupon=MemberCoupon.of(held))
 
     @strawberry.mutation(description="Take back a forward nobody has accepted yet.")
+    @user_errors_in(CouponPayload)
     async def recall_coupon(self, info: Info, input: RecallCouponInput) -> CouponPayload:
         ctx = info.context
         principal = ctx.need_principal()
-        coupon_id = from_global_id("Coupon", input.coupon_id)
-        if coupon_id is None:
-            return CouponPayload(user_errors=ctx.invalid_id("couponId"))
-        try:
-            held = await forwarding.recall_coupon(
-                mongo=ctx.clients.mongo,
-                merchant_id=principal.merchant_id,
-                member_id=principal.subject_id,
-                coupon_id=coupon_id,
-            )
-        except DomainError as e:
-            return CouponPayload(user_errors=ctx.user_errors(e))
+        held = await forwarding.recall_coupon(
+            mongo=ctx.clients.mongo,
+            merchant_id=principal.merchant_id,
+            member_id=principal.subject_id,
+            coupon_id=node_id("Coupon", input.coupon_id, "couponId"),
+        )
         return CouponPayload(coupon=MemberCoupon.of(held))
 
     @strawberry.mutation(description="The share link of a pack you hold.")
+    @user_errors_in(SharePackPayload)
     async def share_pack(self, info: Info, input: SharePackInput) -> SharePackPayload:
         ctx = info.context
         principal = ctx.need_principal()
-        pack_id = from_global_id("CouponPack", input.pack_id)
-        if pack_id is None:
-            return SharePackPayload(user_errors=ctx.invalid_id("packId"))
-        try:
-            share = await packs.share_pack(
-                mongo=ctx.clients.mongo,
-                merchant_id=principal.merchant_id,
-                holder=Sharer(member_id=principal.subject_id),
-                pack_id=pack_id,
-            )
-        except DomainError as e:
-            return SharePackPayload(user_errors=ctx.user_errors(e))
+        share = await packs.share_pack(
+            mongo=ctx.clients.mongo,
+            merchant_id=principal.merchant_id,
+            holder=Sharer(member_id=principal.subject_id),
+            pack_id=node_id("CouponPack", input.pack_id, "packId"),
+        )
         return SharePackPayload(share=CouponShare.of(share.link), pack=MemberCouponPack.of(share.pack))
 
     @strawberry.mutation(description="Take one coupon from a shared pack; taking again returns the same one.")
+    @user_errors_in(CouponPayload)
     async def claim_from_pack(self, info: Info, input: ClaimFromPackInput) -> CouponPayload:
         ctx = info.context
         principal = ctx.need_principal()
-        try:
-            claimed = await packs.claim_from_pack(
-                mongo=ctx.clients.mongo,
-                merchant_id=principal.merchant_id,
-                member_id=principal.subject_id,
-                token=input.token,
-                on_first_touch=CouponTouch(ctx.clients.mongo, BindingSource.PACK_CLAIM),
-            )
-        except DomainError as e:
-            return CouponPayload(user_errors=ctx.user_errors(e))
+        claimed = await packs.claim_from_pack(
+            mongo=ctx.clients.mongo,
+            merchant_id=principal.merchant_id,
+            member_id=principal.subject_id,
+            token=input.token,
+            on_first_touch=CouponTouch(ctx.clients.mongo, BindingSource.PACK_CLAIM),
+        )
         return CouponPayload(coupon=MemberCoupon.of(claimed.held))

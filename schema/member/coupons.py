@@ -9,12 +9,12 @@ import strawberry
 from domain.coupons import claims, coupon, forwarding, redemption
 from domain.coupons.coupon import Held
 from domain.coupons.templates import Template
-from domain.errors import DomainError
 from schema.common import Connection, UserError, connection
 from schema.context import Context, Info
 from schema.coupons import CouponBenefit, CouponShare, CouponStatus, CouponValidity
 from schema.ids import from_cursor, from_global_id, to_global_id
 from schema.messages import message
+from schema.mutations import node_id, null_when_refused, user_errors_in
 
 
 @strawberry.type
@@ -85,7 +85,7 @@ class MemberCoupon:
         return cls(
             record=cp,
             id=to_global_id("Coupon", cp.id),
-            status=CouponStatus(cp.status_at(now).value),
+            status=cp.status_at(now),
             template=MemberCouponTemplate.of(held.template),
             valid_from=cp.valid_from,
             valid_to=cp.valid_to,
@@ -146,7 +146,7 @@ class CouponsQuery:
             mongo=info.context.clients.mongo,
             merchant_id=principal.merchant_id,
             member_id=principal.subject_id,
-            status=status.record(),
+            status=status,
             first=first,
             after=from_cursor(after),
             now=now,
@@ -168,21 +168,16 @@ class CouponsQuery:
         return MemberCoupon.of(held) if held else None
 
     @strawberry.field(description="A template's claim page; null for an unknown or draft template.")
+    @null_when_refused
     async def coupon_claim_page(self, info: Info, template_id: strawberry.ID) -> CouponClaimPage | None:
         ctx = info.context
         principal = ctx.need_principal()
-        oid = from_global_id("CouponTemplate", template_id)
-        if oid is None:
-            return None
-        try:
-            page = await claims.claim_page(
-                mongo=ctx.clients.mongo,
-                merchant_id=principal.merchant_id,
-                member_id=principal.subject_id,
-                template_id=oid,
-            )
-        except DomainError:
-            return None
+        page = await claims.claim_page(
+            mongo=ctx.clients.mongo,
+            merchant_id=principal.merchant_id,
+            member_id=principal.subject_id,
+            template_id=node_id("CouponTemplate", template_id, "templateId"),
+        )
         return CouponClaimPage(
             template=MemberCouponTemplate.of(page.template),
             claimed_by_me=page.claimed,
@@ -193,20 +188,15 @@ class CouponsQuery:
 @strawberry.type
 class CouponsMutation:
     @strawberry.mutation(description="Claim one coupon of a template (领券).")
+    @user_errors_in(ClaimCouponPayload)
     async def claim_coupon(self, info: Info, input: ClaimCouponInput) -> ClaimCouponPayload:
         ctx = info.context
         principal = ctx.need_principal()
-        template_id = from_global_id("CouponTemplate", input.template_id)
-        if template_id is None:
-            return ClaimCouponPayload(user_errors=ctx.invalid_id("templateId"))
-        try:
-            claimed = await claims.claim_coupon(
-                mongo=ctx.clients.mongo,
-                merchant_id=principal.merchant_id,
-                member_id=principal.subject_id,
-                template_id=template_id,
-                idempotency_key=input.idempotency_key,
-            )
-        except DomainError as e:
-            return ClaimCouponPayload(user_errors=ctx.user_errors(e))
+        claimed = await claims.claim_coupon(
+            mongo=ctx.clients.mongo,
+            merchant_id=principal.merchant_id,
+            member_id=principal.subject_id,
+            template_id=node_id("CouponTemplate", input.template_id, "templateId"),
+            idempotency_key=input.idempotency_key,
+        )
         return ClaimCouponPayload(coupon=MemberCoupon.of(claimed.held))

@@ -3,34 +3,19 @@ mini-program asks the member to accept (and reports the answers of, as quota for
 """
 
 from datetime import datetime
-from enum import Enum
+from typing import TypeAlias
 
 import strawberry
 
-from domain.errors import DomainError
-from domain.notifications import inbox, subscriptions
+from domain.notifications import inbox, subscriptions, topics
 from domain.notifications.delivery import Notification as NotificationRecord
 from schema.common import Connection, UserError, connection
 from schema.context import Info
-from schema.ids import from_cursor, from_global_ids, to_global_id
+from schema.ids import from_cursor, to_global_id
+from schema.mutations import node_ids, user_errors_in
 
-
-@strawberry.enum(description="What a notification is about.")
-class NotificationTopic(Enum):
-    BOOKING_CONFIRMED = "BOOKING_CONFIRMED"
-    BOOKING_RESCHEDULED = "BOOKING_RESCHEDULED"
-    BOOKING_REMINDER = "BOOKING_REMINDER"
-    BOOKING_CANCELLED = "BOOKING_CANCELLED"
-    COUPON_RECEIVED = "COUPON_RECEIVED"
-    COUPON_EXPIRING = "COUPON_EXPIRING"
-    COMMISSION_ACCRUED = "COMMISSION_ACCRUED"
-    PAYOUT_WAITING = "PAYOUT_WAITING"
-    PAYOUT_SENT = "PAYOUT_SENT"
-    POINTS_CHANGED = "POINTS_CHANGED"
-    LEVEL_UP = "LEVEL_UP"
-    BIRTHDAY_GIFT = "BIRTHDAY_GIFT"
-    QUEUE_NEAR = "QUEUE_NEAR"
-    QUEUE_CALLED = "QUEUE_CALLED"
+NotificationTopic: TypeAlias = topics.Topic
+strawberry.enum(NotificationTopic, name="NotificationTopic", description="What a notification is about.")
 
 
 @strawberry.type
@@ -47,7 +32,7 @@ class Notification:
     def of(cls, n: NotificationRecord) -> "Notification":
         return cls(
             id=to_global_id("Notification", n.id),
-            topic=NotificationTopic(n.topic.value),
+            topic=n.topic,
             title=n.title,
             body=n.body,
             page=n.page or None,
@@ -129,40 +114,33 @@ class InboxQuery:
 @strawberry.type
 class InboxMutation:
     @strawberry.mutation(description="Marks the member's own notifications read; all of them or none.")
+    @user_errors_in(MarkReadPayload)
     async def mark_read(self, info: Info, input: MarkReadInput) -> MarkReadPayload:
         ctx = info.context
         principal = ctx.need_principal()
-        valid = from_global_ids("Notification", input.notification_ids)
-        if valid is None:
-            return MarkReadPayload(user_errors=ctx.invalid_id("notificationIds"))
-        try:
-            marked = await inbox.mark_read(
-                mongo=ctx.clients.mongo,
-                merchant_id=principal.merchant_id,
-                member_id=principal.subject_id,
-                notification_ids=valid,
-            )
-        except DomainError as e:
-            return MarkReadPayload(user_errors=ctx.user_errors(e))
+        marked = await inbox.mark_read(
+            mongo=ctx.clients.mongo,
+            merchant_id=principal.merchant_id,
+            member_id=principal.subject_id,
+            notification_ids=node_ids("Notification", input.notification_ids, "notificationIds"),
+        )
         return MarkReadPayload(notifications=[Notification.of(n) for n in marked])
 
     @strawberry.mutation(
         description="Reports what `wx.requestSubscribeMessage` answered: each accept allows one message."
     )
+    @user_errors_in(RecordSubscriptionsPayload)
     async def record_subscriptions(self, info: Info, input: RecordSubscriptionsInput) -> RecordSubscriptionsPayload:
         ctx = info.context
         principal = ctx.need_principal()
-        try:
-            recorded = await subscriptions.record_subscriptions(
-                mongo=ctx.clients.mongo,
-                known_template_ids=set(ctx.clients.settings.wechat_subscribe_templates.values()),
-                merchant_id=principal.merchant_id,
-                member_id=principal.subject_id,
-                template_ids=input.template_ids,
-                accepted=input.accepted,
-            )
-        except DomainError as e:
-            return RecordSubscriptionsPayload(user_errors=ctx.user_errors(e))
+        recorded = await subscriptions.record_subscriptions(
+            mongo=ctx.clients.mongo,
+            known_template_ids=set(ctx.clients.settings.wechat_subscribe_templates.values()),
+            merchant_id=principal.merchant_id,
+            member_id=principal.subject_id,
+            template_ids=input.template_ids,
+            accepted=input.accepted,
+        )
         return RecordSubscriptionsPayload(
             subscriptions=[Subscription(template_id=s.template_id, remaining=s.remaining) for s in recorded]
         )

@@ -5,15 +5,14 @@ with WeChat Pay / Alipay / stored value; the order list and one order with its p
 from datetime import datetime
 
 import strawberry
-from bson import ObjectId
 
 from domain.checkout import pay, views
-from domain.errors import DomainError
 from domain.orders import create, draft
 from domain.orders.views import OrderView, member_orders
 from schema.common import Connection, UserError, connection
 from schema.context import Info
-from schema.ids import from_cursor, from_global_id, to_global_id
+from schema.ids import from_cursor, to_global_id
+from schema.mutations import node_id, null_when_refused, user_errors_in
 from schema.orders import (
     CloseOrderInput,
     OrderKind,
@@ -50,9 +49,9 @@ class MemberOrder:
         o = view.order
         return cls(
             id=to_global_id("Order", o.id),
-            status=OrderStatus(o.status.value),
-            kind=OrderKind(o.kind.value),
-            source=OrderSource(o.source.value),
+            status=o.status,
+            kind=o.kind,
+            source=o.source,
             store_id=to_global_id("Store", o.store_id),
             store_name=view.store_name,
             lines=[OrderLine.of(line) for line in o.lines],
@@ -99,22 +98,6 @@ class PayOrderPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _ids(input: CreateOrderInput) -> dict[str, ObjectId | None] | str:
-    """The input's ids parsed, or the name of the first invalid one."""
-    wanted = {
-        "storeId": ("Store", input.store_id),
-        "bookingId": ("Booking", input.booking_id),
-        "topUpPlanId": ("TopUpPlan", input.top_up_plan_id),
-        "couponId": ("Coupon", input.coupon_id),
-    }
-    parsed: dict[str, ObjectId | None] = {}
-    for field, (kind, gid) in wanted.items():
-        parsed[field] = from_global_id(kind, gid) if gid is not None else None
-        if gid is not None and parsed[field] is None:
-            return field
-    return parsed
-
-
 @strawberry.type
 class OrdersQuery:
     @strawberry.field(description="The member's orders, newest first.")
@@ -132,20 +115,15 @@ class OrdersQuery:
         return connection(page, MemberOrder.of)
 
     @strawberry.field(description="One of the member's orders with its payments and refunds.")
+    @null_when_refused
     async def order(self, info: Info, id: strawberry.ID) -> MemberOrderDetail | None:
         principal = info.context.need_principal()
-        order_id = from_global_id("Order", id)
-        if order_id is None:
-            return None
-        try:
-            detail = await views.member_order_detail(
-                mongo=info.context.clients.mongo,
-                merchant_id=principal.merchant_id,
-                member_id=principal.subject_id,
-                order_id=order_id,
-            )
-        except DomainError:
-            return None
+        detail = await views.member_order_detail(
+            mongo=info.context.clients.mongo,
+            merchant_id=principal.merchant_id,
+            member_id=principal.subject_id,
+            order_id=node_id("Order", id, "id"),
+        )
         return MemberOrderDetail(
             order=MemberOrder.of(detail.view),
             payments=[Payment.of(p) for p in detail.payments],
@@ -156,48 +134,42 @@ class OrdersQuery:
 @strawberry.type
 class OrdersMutation:
     @strawberry.mutation(description="An order to pay: 扫码买单, a booking, or a top-up plan.")
+    @user_errors_in(OrderPayload)
     async def create_order(self, info: Info, input: CreateOrderInput) -> OrderPayload:
         ctx = info.context
         principal = ctx.need_principal()
-        ids = _ids(input)
-        if isinstance(ids, str):
-            return OrderPayload(user_errors=ctx.invalid_id(ids))
-        try:
-            order = await create.create_member_order(
-                mongo=ctx.clients.mongo,
-                merchant_id=principal.merchant_id,
-                member_id=principal.subject_id,
-                request=create.MemberRequest(
-                    store_id=ids["storeId"],
-                    amount_fen=input.amount_fen,
-                    booking_id=ids["bookingId"],
-                    top_up_plan_id=ids["topUpPlanId"],
-                ),
-                discounts=draft.Discounts(coupon_id=ids["couponId"], use_points=input.use_points),
-                idempotency_key=input.idempotency_key,
-            )
-        except DomainError as e:
-            return OrderPayload(user_errors=ctx.user_errors(e))
+        request = create.MemberRequest(
+            store_id=node_id("Store", input.store_id, "storeId"),
+            amount_fen=input.amount_fen,
+            booking_id=node_id("Booking", input.booking_id, "bookingId"),
+            top_up_plan_id=node_id("TopUpPlan", input.top_up_plan_id, "topUpPlanId"),
+        )
+        discounts = draft.Discounts(
+            coupon_id=node_id("Coupon", input.coupon_id, "couponId"), use_points=input.use_points
+        )
+        order = await create.create_member_order(
+            mongo=ctx.clients.mongo,
+            merchant_id=principal.merchant_id,
+            member_id=principal.subject_id,
+            request=request,
+            discounts=discounts,
+            idempotency_key=input.idempotency_key,
+        )
         return OrderPayload(order=MemberOrder.of(order))
 
     @strawberry.mutation(description="WECHAT_PAY (wx.requestPayment), ALIPAY (my.tradePay) or STORED_VALUE (at once).")
+    @user_errors_in(PayOrderPayload)
     async def pay_order(self, info: Info, input: PayOrderInput) -> PayOrderPayload:
         ctx = info.context
         principal = ctx.need_principal()
-        order_id = from_global_id("Order", input.order_id)
-        if order_id is None:
-            return PayOrderPayload(user_errors=ctx.invalid_id("orderId"))
-        try:
-            result = await pay.pay_order(
-                mongo=ctx.clients.mongo,
-                providers=ctx.clients.payments,
-                payer=pay.Payer(principal.merchant_id, member_id=principal.subject_id),
-                order_id=order_id,
-                method=input.method.record(),
-                idempotency_key=input.idempotency_key,
-            )
-        except DomainError as e:
-            return PayOrderPayload(user_errors=ctx.user_errors(e))
+        result = await pay.pay_order(
+            mongo=ctx.clients.mongo,
+            providers=ctx.clients.payments,
+            payer=pay.Payer(principal.merchant_id, member_id=principal.subject_id),
+            order_id=node_id("Order", input.order_id, "orderId"),
+            method=input.method,
+            idempotency_key=input.idempotency_key,
+        )
         payment, wechat, alipay = pay_parts(result)
         return PayOrderPayload(
             order=MemberOrder.of(result.order),
@@ -208,19 +180,14 @@ class OrdersMutation:
         )
 
     @strawberry.mutation(description="Drop an unpaid order; its coupon is free again.")
+    @user_errors_in(OrderPayload)
     async def close_order(self, info: Info, input: CloseOrderInput) -> OrderPayload:
         ctx = info.context
         principal = ctx.need_principal()
-        order_id = from_global_id("Order", input.order_id)
-        if order_id is None:
-            return OrderPayload(user_errors=ctx.invalid_id("orderId"))
-        try:
-            order = await pay.close_order(
-                mongo=ctx.clients.mongo,
-                providers=ctx.clients.payments,
-                payer=pay.Payer(principal.merchant_id, member_id=principal.subject_id),
-                order_id=order_id,
-            )
-        except DomainError as e:
-            return OrderPayload(user_errors=ctx.user_errors(e))
+        order = await pay.close_order(
+            mongo=ctx.clients.mongo,
+            providers=ctx.clients.payments,
+            payer=pay.Payer(principal.merchant_id, member_id=principal.subject_id),
+            order_id=node_id("Order", input.order_id, "orderId"),
+        )
         return OrderPayload(order=MemberOrder.of(order))

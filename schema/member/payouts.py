@@ -6,12 +6,12 @@ from datetime import datetime
 
 import strawberry
 
-from domain.errors import DomainError
 from domain.payouts import views
 from payments.wechatpay.transfers import MerchantTransferParams
 from schema.common import Connection, UserError, connection
 from schema.context import Info
-from schema.ids import from_cursor, from_global_id, to_global_id
+from schema.ids import from_cursor, to_global_id
+from schema.mutations import node_id, user_errors_in
 from schema.payouts import PayoutStatus
 
 
@@ -32,7 +32,7 @@ class MemberPayout:
         p = item.payout
         return cls(
             id=to_global_id("Payout", p.id),
-            status=PayoutStatus(p.status.value),
+            status=p.status,
             amount_fen=p.amount_fen,
             paid_fen=p.paid_fen,
             commissions=p.commissions,
@@ -88,22 +88,17 @@ class PayoutsQuery:
 @strawberry.type
 class PayoutsMutation:
     @strawberry.mutation(description="The transfers of your payout waiting for your confirmation in WeChat.")
+    @user_errors_in(ReceivePayoutPayload)
     async def receive_payout(self, info: Info, input: ReceivePayoutInput) -> ReceivePayoutPayload:
         ctx = info.context
         principal = ctx.need_principal()
-        payout_id = from_global_id("Payout", input.payout_id)
-        if payout_id is None:
-            return ReceivePayoutPayload(user_errors=ctx.invalid_id("payoutId"))
-        try:
-            ready = await views.receive_payout(
-                mongo=ctx.clients.mongo,
-                channel=ctx.clients.payouts,
-                merchant_id=principal.merchant_id,
-                member_id=principal.subject_id,
-                payout_id=payout_id,
-            )
-        except DomainError as e:
-            return ReceivePayoutPayload(user_errors=ctx.user_errors(e))
+        ready = await views.receive_payout(
+            mongo=ctx.clients.mongo,
+            channel=ctx.clients.payouts,
+            merchant_id=principal.merchant_id,
+            member_id=principal.subject_id,
+            payout_id=node_id("Payout", input.payout_id, "payoutId"),
+        )
         return ReceivePayoutPayload(
             payout=MemberPayout.of(ready.payout), transfers=[MerchantTransfer.of(t) for t in ready.transfers]
         )

@@ -5,10 +5,10 @@ from datetime import date
 import strawberry
 
 from domain.cards import profile
-from domain.errors import DomainError
 from schema.common import UserError
 from schema.context import Info
 from schema.member.types import MemberType
+from schema.mutations import user_errors_in
 
 
 @strawberry.input
@@ -29,20 +29,18 @@ class UpdateProfilePayload:
 @strawberry.type
 class ProfileMutation:
     @strawberry.mutation
+    @user_errors_in(UpdateProfilePayload)
     async def update_profile(self, info: Info, input: UpdateProfileInput) -> UpdateProfilePayload:
         ctx = info.context
         principal = ctx.need_principal()
-        try:
-            member = await profile.update_profile(
-                mongo=ctx.clients.mongo,
-                wechat=ctx.clients.wechat,
-                pii=ctx.clients.pii,
-                merchant_id=principal.merchant_id,
-                member_id=principal.subject_id,
-                nickname=input.nickname,
-                birthday=input.birthday,
-                phone_code=input.phone_code,
-            )
-        except DomainError as e:
-            return UpdateProfilePayload(user_errors=ctx.user_errors(e))
+        member = await profile.update_profile(
+            mongo=ctx.clients.mongo,
+            wechat=ctx.clients.wechat,
+            pii=ctx.clients.pii,
+            merchant_id=principal.merchant_id,
+            member_id=principal.subject_id,
+            nickname=input.nickname,
+            birthday=input.birthday,
+            phone_code=input.phone_code,
+        )
         return UpdateProfilePayload(member=MemberType.of(member))

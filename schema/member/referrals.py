@@ -3,10 +3,10 @@ member scanned while already signed in (a login reports its own)."""
 
 import strawberry
 
-from domain.errors import DomainError
 from domain.referrals import share_codes, touches
 from schema.common import UserError
 from schema.context import Info
+from schema.mutations import user_errors_in
 from schema.referrals import ShareCode, ShareCodePayload
 
 
@@ -24,18 +24,16 @@ class RecordShareTouchPayload:
 @strawberry.type
 class ReferralQuery:
     @strawberry.field(description="Your share link and QR code: friends who come in through them join your network.")
+    @user_errors_in(ShareCodePayload)
     async def my_share_code(self, info: Info) -> ShareCodePayload:
         ctx = info.context
         principal = ctx.need_principal()
-        try:
-            code = await share_codes.member_share_code(
-                mongo=ctx.clients.mongo,
-                wechat=ctx.clients.wechat,
-                merchant_id=principal.merchant_id,
-                member_id=principal.subject_id,
-            )
-        except DomainError as e:
-            return ShareCodePayload(user_errors=ctx.user_errors(e))
+        code = await share_codes.member_share_code(
+            mongo=ctx.clients.mongo,
+            wechat=ctx.clients.wechat,
+            merchant_id=principal.merchant_id,
+            member_id=principal.subject_id,
+        )
         return ShareCodePayload(share_code=ShareCode.of(code))
 
 

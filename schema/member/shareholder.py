@@ -4,8 +4,7 @@ call, so the screen costs a fixed number of queries whatever the network's size.
 """
 
 from datetime import date, datetime
-from enum import Enum
-from typing import Annotated
+from typing import Annotated, TypeAlias
 
 import strawberry
 from bson import ObjectId
@@ -41,10 +40,8 @@ class DownlineCounts:
     level2: int = strawberry.field(description="Friends they brought.")
 
 
-@strawberry.enum
-class RevenueGranularity(Enum):
-    DAY = "DAY"
-    MONTH = "MONTH"
+RevenueGranularity: TypeAlias = shareholder.Granularity
+strawberry.enum(RevenueGranularity, name="RevenueGranularity")
 
 
 @strawberry.type
@@ -74,7 +71,7 @@ class ShareholderCommission:
             amount_fen=x.net_fen,
             accrued_fen=x.amount_fen,
             level=x.level,
-            status=CommissionStatus(x.status.value),
+            status=x.status,
             friend_name=item.friend_name,
             order_paid_at=x.paid_at,
             available_at=x.release_at,
@@ -129,7 +126,7 @@ class Shareholder:
             mongo=info.context.clients.mongo,
             merchant_id=self.merchant_id,
             member_id=self.member_id,
-            granularity=shareholder.Granularity(granularity.value),
+            granularity=granularity,
             since=from_,
             until=to,
         )
