@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from bson import ObjectId
 
 from db import collections as c
+from db.mongo import Doc
 from domain.booking.model import BookingStatus, booking_from_doc
 from domain.coupons.coupon import CouponStatus, coupon_from_doc
 from domain.events import (
@@ -80,8 +81,18 @@ async def booking_changed(out: Outlets, entry: OutboxEntry, event: BookingEvent)
     await _tell(out, entry, event.member_id, _BOOKING_TOPICS[type(event)], fields)
 
 
-# How each kind of points entry reads to the member; an adjustment says the staff's own reason.
+# How each kind of points entry reads to the member; an adjustment says the staff's own reason, except the ones a
+# refund makes (points earned taken back, points redeemed given back), whose reason names the refund for staff.
 _POINTS_REASONS = {"EARN": "消费获得", "REDEEM": "积分抵扣", "ADJUSTMENT": "积分调整"}
+_REFUND_REASON = "订单退款"
+
+
+def _points_reason(doc: Doc) -> str:
+    if doc["kind"] != "ADJUSTMENT":
+        return _POINTS_REASONS.get(doc["kind"], "积分变动")
+    if (doc.get("detail") or {}).get("refund_id") is not None:
+        return _REFUND_REASON
+    return doc.get("reason") or _POINTS_REASONS["ADJUSTMENT"]
 
 
 async def points_changed(out: Outlets, entry: OutboxEntry, event: PointsChanged) -> None:
@@ -89,11 +100,10 @@ async def points_changed(out: Outlets, entry: OutboxEntry, event: PointsChanged)
     doc = await out.mongo.db[c.LEDGER].find_one({"_id": event.entry_id, "merchant_id": entry.merchant_id})
     if doc is None:
         return
-    reason = (doc.get("reason") or "") if doc["kind"] == "ADJUSTMENT" else ""
     fields = {
         "change": f"{doc['amount']:+d}",
         "balance": str(doc["balance_after"]),
-        "reason": reason or _POINTS_REASONS.get(doc["kind"], "积分变动"),
+        "reason": _points_reason(doc),
     }
     await _tell(out, entry, doc["member_id"], Topic.POINTS_CHANGED, fields)
 
