@@ -308,7 +308,10 @@ async def _announce(
             member_id=order.member_id,
             store_id=order.store_id,
             paid_at=paid_at,
-            consumption_paid_fen=0 if order.kind is OrderKind.TOP_UP else order.price.due_fen,
+            # Stored value's bonus part is the store's gift, not money the member paid: nobody earns on it.
+            consumption_paid_fen=0
+            if order.kind is OrderKind.TOP_UP
+            else order.price.due_fen - effects["stored_value_bonus"],
             stored_value_spent_fen=effects["stored_value_paid"],
             top_up_paid_fen=top_up_paid,
             method=payment.method.value,

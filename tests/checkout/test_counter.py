@@ -49,8 +49,9 @@ async def test_member_pays_with_stored_value_paid_part_first(gql: Gql, mongo: Mo
     assert (paid["userErrors"], paid["order"]["status"], paid["payment"]["status"]) == ([], "PAID", "SUCCEEDED")
     held = await card(mongo, member)
     assert (held["stored_paid"], held["stored_bonus"], held["points"]) == (0, 1_000, 110)
+    # and what the member paid, the base of every commission, is the 100 yuan of paid stored value, not the bonus
     [event] = await outbox(mongo, "ORDER_PAID")
-    assert (event["payload"]["consumption_paid_fen"], event["payload"]["stored_value_spent_fen"]) == (11_000, 10_000)
+    assert (event["payload"]["consumption_paid_fen"], event["payload"]["stored_value_spent_fen"]) == (10_000, 10_000)
 
 
 async def test_short_stored_value_leaves_the_order_unpaid_and_everything_as_it_was(
