@@ -100,7 +100,9 @@ def _has_default(f: Field[Any]) -> bool:
 
 @dataclass(frozen=True)
 class OrderPaid(Event):
-    """An order was paid. `member_id` is None for a walk-in sale at the counter: nobody earns on it.
+    """An order was paid. `member_id` is None for a walk-in sale at the counter: nobody earns on it. `paid_at` is
+    when we recorded the payment, on our own clock (never the provider's whole-second success time): what a
+    program's window is compared with (see `checkout.settle`).
     `consumption_paid_fen`: what was paid for goods and services after coupons and discounts, including the
     PAID part of stored value spent (`stored_value_spent_fen`, never the bonus part). `top_up_paid_fen`: what a
     stored-value top-up order paid; 0 for other orders."""

@@ -6,6 +6,13 @@ ORDER_PAID outbox event, and for a deposit its booking confirmed. The conditiona
 is what makes it exactly-once: two notifications with different event ids for one payment, or twenty deliveries
 of one, race to it and all but one find the payment already applied. An amount the provider reports that is not
 the payment's changes nothing but a flag on the order, and is logged loudly.
+
+Paid time, one clock: the order's `paid_at` (and ORDER_PAID's) is the moment we record the settlement here, on our
+own clock, and everything attributed by time reads it: a shareholder program's window, a coupon claim's revenue,
+the business day and the commission freeze. The provider's success time is another clock, in whole seconds (and a
+few seconds off at times), so compared with our millisecond timestamps (a program started, a forward accepted a
+moment ago) it would put a payment before them that came after; it is kept on the payment, as the provider's
+statement. A payment we learn of late (the active query) is attributed when we learned of it.
 """
 
 import logging
@@ -56,6 +63,7 @@ class ProviderPayment:
     out_trade_no: str
     amount_fen: int
     provider_trade_no: str | None
+    # The provider's success time, by its clock: kept on the payment, never used to attribute the order.
     paid_at: datetime
 
 
@@ -119,7 +127,7 @@ async def settle_in(
     # The exactly-once guard: of every settlement of this order racing here, one finds it unpaid.
     won = await mongo.db[c.ORDERS].find_one_and_update(
         {"_id": payment.order_id, "status": {"$in": [OrderStatus.PENDING.value, OrderStatus.CLOSED.value]}},
-        {"$set": {"status": OrderStatus.PAID.value, "paid_at": paid.paid_at, "paid": paid_doc}},
+        {"$set": {"status": OrderStatus.PAID.value, "paid_at": now, "paid": paid_doc}},
         return_document=ReturnDocument.AFTER,
         session=s,
     )
@@ -159,7 +167,7 @@ async def settle_in(
     done = await mongo.db[c.ORDERS].find_one_and_update(
         {"_id": order.id}, {"$set": {"effects": effects}}, return_document=ReturnDocument.AFTER, session=s
     )
-    await _announce(mongo, s, order, settled, paid.paid_at, effects)
+    await _announce(mongo, s, order, settled, now, effects)
     return Settlement(Outcome.APPLIED, order_from_doc(done or won), settled)
 
 

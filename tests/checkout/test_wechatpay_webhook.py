@@ -51,9 +51,12 @@ ORDER_PAID_KEYS = {
 }
 
 
-async def wechat_order(gql: Gql, mongo: Mongo, shop: Shop, amount_fen: int = 12_345) -> tuple[Customer, str, str]:
-    """A member with an order whose WeChat Pay payment is open: (member, order id, out_trade_no)."""
-    member = await shopper(mongo, shop)
+async def wechat_order(
+    gql: Gql, mongo: Mongo, shop: Shop, amount_fen: int = 12_345, member: Customer | None = None
+) -> tuple[Customer, str, str]:
+    """A member (a new one unless given) with an order whose WeChat Pay payment is open: (member, order id,
+    out_trade_no)."""
+    member = member or await shopper(mongo, shop)
     order = await scan_order(gql, member, store_gid(shop), amount_fen)
     paying = await member_pay(gql, member, order["id"], "WECHAT_PAY")
     assert paying["userErrors"] == [], paying
