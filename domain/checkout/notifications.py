@@ -124,8 +124,9 @@ async def receive_wechatpay(
         paid = ProviderPayment(tx.out_trade_no, tx.amount_fen, tx.transaction_id, tx.success_time or note.create_time)
         return await _payment(mongo, stored, paid)
     if note.refund.status in (RefundStatus.CLOSED, RefundStatus.ABNORMAL):
-        await fail_provider_refund(mongo=mongo, out_refund_no=note.refund.out_refund_no)
-        return await _mark(mongo, stored, NoteStatus.APPLIED, f"refund {note.refund.status}")
+        reason = f"refund {note.refund.status}"
+        await fail_provider_refund(mongo=mongo, out_refund_no=note.refund.out_refund_no, reason=reason)
+        return await _mark(mongo, stored, NoteStatus.APPLIED, reason)
     if note.refund.status is not RefundStatus.SUCCESS:
         return await _mark(mongo, stored, NoteStatus.APPLIED, f"refund {note.refund.status}")
     return await _refund(mongo, stored, _provider_refund(stored["refund"]))

@@ -114,6 +114,6 @@ async def _apply_external(mongo: Mongo, payment: Payment, refund: ProviderRefund
         return RefundOutcome.ALREADY_APPLIED
 
 
-async def fail_provider_refund(*, mongo: Mongo, out_refund_no: str) -> bool:
+async def fail_provider_refund(*, mongo: Mongo, out_refund_no: str, reason: str) -> bool:
     doc = await mongo.db[c.REFUNDS].find_one({"out_refund_no": out_refund_no}, {"_id": 1})
-    return await fail_refund(mongo=mongo, refund_id=doc["_id"]) if doc else False
+    return await fail_refund(mongo=mongo, refund_id=doc["_id"], reason=reason) if doc else False
