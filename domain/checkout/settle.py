@@ -54,12 +54,16 @@ class Outcome(StrEnum):
     MISMATCH = "MISMATCH"
     # No payment of ours has this out_trade_no.
     UNKNOWN = "UNKNOWN"
+    # The payment was made with another method than the one that says it succeeded (WeChat Pay naming an
+    # Alipay payment): nothing applied.
+    METHOD_MISMATCH = "METHOD_MISMATCH"
 
 
 @dataclass(frozen=True)
 class ProviderPayment:
-    """What a provider (or the counter) says about one payment having succeeded."""
+    """What a provider (or the counter) says about one payment having succeeded; `method` is who says so."""
 
+    method: PayMethod
     out_trade_no: str
     amount_fen: int
     provider_trade_no: str | None
@@ -85,6 +89,8 @@ async def mark_paid(*, mongo: Mongo, paid: ProviderPayment, settled_by: SettledB
         log.error("payment succeeded for an out_trade_no we never opened", extra={"out_trade_no": paid.out_trade_no})
         return Settlement(Outcome.UNKNOWN, None, None)
     payment = payment_from_doc(doc)
+    if paid.method is not payment.method:
+        return Settlement(Outcome.METHOD_MISMATCH, None, payment)
     if payment.status is PaymentStatus.SUCCEEDED and paid.amount_fen == payment.amount_fen:
         # The common redelivery: answered from one read, without a transaction.
         order = order_from_doc(await required_doc(mongo, c.ORDERS, {"_id": payment.order_id}))

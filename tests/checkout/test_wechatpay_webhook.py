@@ -63,7 +63,7 @@ async def wechat_order(
     return member, order["id"], (await open_payment(mongo, order["id"]))["out_trade_no"]
 
 
-def paid_notification(world: PaymentsSandbox, out_trade_no: str, **resource_changes: Any) -> SignedNotification:
+def paid_notification(world: PaymentsSandbox, out_trade_no: str, /, **resource_changes: Any) -> SignedNotification:
     """The notification WeChat Pay sends once the member has paid in the sandbox, with optional changes."""
     wechat = world.sandbox.wechatpay
     wechat.mark_paid(out_trade_no, datetime.now(UTC))

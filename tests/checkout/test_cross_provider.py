@@ -1,0 +1,69 @@
+"""A genuine notification from one provider naming a payment made with the other: it never pays the order. It is
+recorded REJECTED, flagged on the order, logged and acknowledged, like every notification that can never apply.
+"""
+
+import logging
+
+import httpx
+import pytest
+
+from db import collections as c
+from db.mongo import Mongo
+from tests.checkout import test_alipay_webhook as alipay
+from tests.checkout import test_wechatpay_webhook as wechatpay
+from tests.checkout.conftest import PaymentsSandbox, balances_and_statuses, flags
+from tests.conftest import Gql, Shop
+
+
+async def rejected(mongo: Mongo, out_trade_no: str, caplog: pytest.LogCaptureFixture) -> list[tuple[str, str]]:
+    """The notifications stored for the trade with their status, and what was logged about them."""
+    notes = await mongo.db[c.PAYMENT_NOTIFICATIONS].find({"out_trade_no": out_trade_no}).to_list()
+    logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    return [(n["status"], logged[-1] if logged else "") for n in notes]
+
+
+async def test_a_wechat_pay_notification_naming_an_alipay_payment_does_not_pay_the_order(
+    gql: Gql,
+    mongo: Mongo,
+    shop: Shop,
+    payments_sandbox: PaymentsSandbox,
+    client: httpx.AsyncClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # given an order being paid by Alipay, and a WeChat Pay trade of the same amount
+    _, order_gid, alipay_trade = await alipay.alipay_order(gql, mongo, shop, 2_000)
+    _, _, wechat_trade = await wechatpay.wechat_order(gql, mongo, shop, 2_000)
+    before = await balances_and_statuses(mongo)
+
+    # when WeChat Pay, genuinely signed, says a payment succeeded under the Alipay payment's out_trade_no
+    notified = wechatpay.paid_notification(payments_sandbox, wechat_trade, out_trade_no=alipay_trade)
+    answer = await wechatpay.deliver(client, notified)
+
+    # then it is acknowledged, the order stays unpaid, and it is flagged, recorded REJECTED and logged
+    assert answer.status_code == 204
+    assert await balances_and_statuses(mongo) == before
+    assert await flags(mongo, order_gid) == ["METHOD_MISMATCH"]
+    assert await rejected(mongo, alipay_trade, caplog) == [("REJECTED", "PAYMENT NOTIFICATION REJECTED")]
+
+
+async def test_an_alipay_notification_naming_a_wechat_pay_payment_does_not_pay_the_order(
+    gql: Gql,
+    mongo: Mongo,
+    shop: Shop,
+    payments_sandbox: PaymentsSandbox,
+    client: httpx.AsyncClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # given an order being paid by WeChat Pay, and an Alipay trade of the same amount
+    _, order_gid, wechat_trade = await wechatpay.wechat_order(gql, mongo, shop, 2_000)
+    _, _, alipay_trade = await alipay.alipay_order(gql, mongo, shop, 2_000)
+    before = await balances_and_statuses(mongo)
+
+    # when Alipay, genuinely signed, says a payment succeeded under the WeChat Pay payment's out_trade_no
+    said = await alipay.deliver(client, alipay.paid_form(payments_sandbox, alipay_trade, out_trade_no=wechat_trade))
+
+    # then it is acknowledged, the order stays unpaid, and it is flagged, recorded REJECTED and logged
+    assert said == "success"
+    assert await balances_and_statuses(mongo) == before
+    assert await flags(mongo, order_gid) == ["METHOD_MISMATCH"]
+    assert await rejected(mongo, wechat_trade, caplog) == [("REJECTED", "PAYMENT NOTIFICATION REJECTED")]
