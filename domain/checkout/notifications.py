@@ -37,6 +37,11 @@ class Provider(StrEnum):
     WECHATPAY = "wechatpay"
     ALIPAY = "alipay"
 
+    @property
+    def method(self) -> PayMethod:
+        """The payment method whose payments this provider may notify about."""
+        return PayMethod.WECHAT_PAY if self is Provider.WECHATPAY else PayMethod.ALIPAY
+
 
 class NoteStatus(StrEnum):
     RECEIVED = "RECEIVED"
@@ -121,9 +126,8 @@ async def receive_wechatpay(
         if note.transaction.trade_state is not TradeState.SUCCESS:
             return await _mark(mongo, stored, NoteStatus.APPLIED, f"trade state {note.transaction.trade_state}")
         tx = note.transaction
-        paid = ProviderPayment(
-            PayMethod.WECHAT_PAY, tx.out_trade_no, tx.amount_fen, tx.transaction_id, tx.success_time or note.create_time
-        )
+        at = tx.success_time or note.create_time
+        paid = ProviderPayment(Provider.WECHATPAY.method, tx.out_trade_no, tx.amount_fen, tx.transaction_id, at)
         return await _payment(mongo, stored, paid)
     if note.refund.status in (RefundStatus.CLOSED, RefundStatus.ABNORMAL):
         reason = f"refund {note.refund.status}"
@@ -131,7 +135,7 @@ async def receive_wechatpay(
         return await _mark(mongo, stored, NoteStatus.APPLIED, reason)
     if note.refund.status is not RefundStatus.SUCCESS:
         return await _mark(mongo, stored, NoteStatus.APPLIED, f"refund {note.refund.status}")
-    return await _refund(mongo, stored, _provider_refund(stored["refund"]))
+    return await _refund(mongo, stored, _provider_refund(stored))
 
 
 def _wechat_refund_doc(note: RefundNotification) -> Doc:
@@ -146,8 +150,11 @@ def _wechat_refund_doc(note: RefundNotification) -> Doc:
     }
 
 
-def _provider_refund(doc: Doc) -> ProviderRefund:
+def _provider_refund(note: Doc) -> ProviderRefund:
+    """The refund a stored notification reports, and who reports it."""
+    doc = note["refund"]
     return ProviderRefund(
+        method=Provider(note["provider"]).method,
         out_trade_no=doc["out_trade_no"],
         out_refund_no=doc["out_refund_no"],
         provider_refund_id=doc["provider_refund_id"],
@@ -181,11 +188,11 @@ async def receive_alipay(*, mongo: Mongo, providers: Providers, note: AlipayNoti
     except NotificationRejected as e:
         return await _reject(mongo, stored, note.out_trade_no, FlagKind.MERCHANT_MISMATCH, e.reason)
     if note.is_refund:
-        return await _refund(mongo, stored, _provider_refund(stored["refund"]))
+        return await _refund(mongo, stored, _provider_refund(stored))
     if note.trade_status not in (TradeStatus.TRADE_SUCCESS, TradeStatus.TRADE_FINISHED):
         return await _mark(mongo, stored, NoteStatus.APPLIED, f"trade status {note.trade_status}")
     paid = ProviderPayment(
-        PayMethod.ALIPAY, note.out_trade_no, note.total_fen, note.trade_no, note.gmt_payment or note.notify_time
+        Provider.ALIPAY.method, note.out_trade_no, note.total_fen, note.trade_no, note.gmt_payment or note.notify_time
     )
     return await _payment(mongo, stored, paid)
 
@@ -224,7 +231,7 @@ async def apply_parked(*, mongo: Mongo, out_trade_no: str | None = None) -> int:
         query["out_trade_no"] = out_trade_no
     applied = 0
     for note in await mongo.db[c.PAYMENT_NOTIFICATIONS].find(query).sort("received_at", 1).to_list():
-        outcome = await apply_provider_refund(mongo=mongo, refund=_provider_refund(note["refund"]))
+        outcome = await apply_provider_refund(mongo=mongo, refund=_provider_refund(note))
         if outcome is RefundOutcome.PARKED:
             continue
         status = (

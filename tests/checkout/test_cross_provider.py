@@ -9,17 +9,21 @@ import pytest
 
 from db import collections as c
 from db.mongo import Mongo
+from payments.sandbox import Provider
 from tests.checkout import test_alipay_webhook as alipay
 from tests.checkout import test_wechatpay_webhook as wechatpay
 from tests.checkout.conftest import PaymentsSandbox, balances_and_statuses, flags
 from tests.conftest import Gql, Shop
 
 
-async def rejected(mongo: Mongo, out_trade_no: str, caplog: pytest.LogCaptureFixture) -> list[tuple[str, str]]:
-    """The notifications stored for the trade with their status, and what was logged about them."""
+async def notifications(mongo: Mongo, out_trade_no: str) -> dict[str, str]:
+    """The status of each kind of notification stored for the trade."""
     notes = await mongo.db[c.PAYMENT_NOTIFICATIONS].find({"out_trade_no": out_trade_no}).to_list()
-    logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    return [(n["status"], logged[-1] if logged else "") for n in notes]
+    return {n["kind"]: n["status"] for n in notes}
+
+
+def errors_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 async def test_a_wechat_pay_notification_naming_an_alipay_payment_does_not_pay_the_order(
@@ -43,7 +47,8 @@ async def test_a_wechat_pay_notification_naming_an_alipay_payment_does_not_pay_t
     assert answer.status_code == 204
     assert await balances_and_statuses(mongo) == before
     assert await flags(mongo, order_gid) == ["METHOD_MISMATCH"]
-    assert await rejected(mongo, alipay_trade, caplog) == [("REJECTED", "PAYMENT NOTIFICATION REJECTED")]
+    assert await notifications(mongo, alipay_trade) == {"PAYMENT": "REJECTED"}
+    assert errors_logged(caplog) == ["PAYMENT NOTIFICATION REJECTED"]
 
 
 async def test_an_alipay_notification_naming_a_wechat_pay_payment_does_not_pay_the_order(
@@ -66,4 +71,33 @@ async def test_an_alipay_notification_naming_a_wechat_pay_payment_does_not_pay_t
     assert said == "success"
     assert await balances_and_statuses(mongo) == before
     assert await flags(mongo, order_gid) == ["METHOD_MISMATCH"]
-    assert await rejected(mongo, wechat_trade, caplog) == [("REJECTED", "PAYMENT NOTIFICATION REJECTED")]
+    assert await notifications(mongo, wechat_trade) == {"PAYMENT": "REJECTED"}
+    assert errors_logged(caplog) == ["PAYMENT NOTIFICATION REJECTED"]
+
+
+async def test_a_wechat_pay_refund_notification_naming_an_alipay_payment_refunds_nothing(
+    gql: Gql,
+    mongo: Mongo,
+    shop: Shop,
+    payments_sandbox: PaymentsSandbox,
+    client: httpx.AsyncClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # given an order paid by Alipay, and a WeChat Pay trade of the same amount paid too
+    _, order_gid, alipay_trade = await alipay.alipay_order(gql, mongo, shop, 2_000)
+    await payments_sandbox.sandbox.pay(Provider.ALIPAY, alipay_trade)
+    _, _, wechat_trade = await wechatpay.wechat_order(gql, mongo, shop, 2_000)
+    await wechatpay.deliver(client, wechatpay.paid_notification(payments_sandbox, wechat_trade))
+    before = await balances_and_statuses(mongo)
+
+    # when WeChat Pay, genuinely signed, says a refund of it all succeeded under the Alipay payment's out_trade_no
+    notified = wechatpay.dashboard_refund(payments_sandbox, wechat_trade, 1, 2_000, out_trade_no=alipay_trade)
+    answer = await wechatpay.deliver(client, notified)
+
+    # then it is acknowledged, nothing is refunded or recorded as a refund, and it is flagged, REJECTED and logged
+    assert answer.status_code == 204
+    assert await balances_and_statuses(mongo) == before
+    assert await mongo.db[c.REFUNDS].count_documents({}) == 0
+    assert await flags(mongo, order_gid) == ["METHOD_MISMATCH"]
+    assert await notifications(mongo, alipay_trade) == {"PAYMENT": "APPLIED", "REFUND": "REJECTED"}
+    assert errors_logged(caplog) == ["REFUND MISMATCH: refund notification does not match our records"]

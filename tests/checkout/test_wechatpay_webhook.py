@@ -77,9 +77,11 @@ def paid_notification(world: PaymentsSandbox, out_trade_no: str, /, **resource_c
     )
 
 
-def dashboard_refund(world: PaymentsSandbox, out_trade_no: str, n: int, refund_fen: int) -> SignedNotification:
+def dashboard_refund(
+    world: PaymentsSandbox, out_trade_no: str, n: int, refund_fen: int, /, **resource_changes: Any
+) -> SignedNotification:
     """WeChat Pay's notification of the `n`th refund the merchant made in its own dashboard (REFUND-EVENT-n), of
-    `refund_fen` from the trade's whole amount."""
+    `refund_fen` from the trade's whole amount, with optional changes."""
     wechat = world.sandbox.wechatpay
     total = wechat.orders[out_trade_no].amount_fen
     resource = {
@@ -91,7 +93,7 @@ def dashboard_refund(world: PaymentsSandbox, out_trade_no: str, n: int, refund_f
         "refund_status": "SUCCESS",
         "success_time": datetime.now(UTC).isoformat(timespec="seconds"),
         "amount": {"total": total, "refund": refund_fen, "payer_total": total, "payer_refund": refund_fen},
-    }
+    } | resource_changes
     return notification(
         world.keys, event_id=f"REFUND-EVENT-{n}", event_type="REFUND.SUCCESS", resource=resource, now=datetime.now(UTC)
     )
