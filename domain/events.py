@@ -120,6 +120,11 @@ class OrderPaid(Event):
     method: str | None = None
     payment_id: ObjectId | None = None
 
+    @staticmethod
+    def dedupe_key_of(order_id: ObjectId) -> str:
+        """An order is paid once: its one ORDER_PAID is recorded under this key, where a refund can find it."""
+        return f"order_paid:{order_id}"
+
     def __post_init__(self) -> None:
         if min(self.consumption_paid_fen, self.stored_value_spent_fen, self.top_up_paid_fen) < 0:
             raise ValueError("amounts are never negative")

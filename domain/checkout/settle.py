@@ -323,5 +323,5 @@ async def _announce(
             method=payment.method.value,
             payment_id=payment.id,
         ),
-        dedupe_key=f"order_paid:{order.id}",
+        dedupe_key=OrderPaid.dedupe_key_of(order.id),
     )
