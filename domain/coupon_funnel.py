@@ -192,6 +192,7 @@ async def _revenue(
         )
     revenue: dict[ObjectId | None, int] = {}
     for (group, member), claimed_at in first_claim.items():
+        # Both times are ours (the claim's, and the moment checkout recorded the payment): one clock decides.
         paid = sum(net for at, net in by_member.get(member, []) if at >= claimed_at)
         revenue[group] = revenue.get(group, 0) + paid
     return revenue

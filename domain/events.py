@@ -100,7 +100,9 @@ def _has_default(f: Field[Any]) -> bool:
 
 @dataclass(frozen=True)
 class OrderPaid(Event):
-    """An order was paid. `member_id` is None for a walk-in sale at the counter: nobody earns on it.
+    """An order was paid. `member_id` is None for a walk-in sale at the counter: nobody earns on it. `paid_at` is
+    when we recorded the payment, on our own clock (never the provider's whole-second success time): what a
+    program's window is compared with (see `checkout.settle`).
     `consumption_paid_fen`: what was paid for goods and services after coupons and discounts, including the
     PAID part of stored value spent (`stored_value_spent_fen`, never the bonus part). `top_up_paid_fen`: what a
     stored-value top-up order paid; 0 for other orders."""
@@ -117,6 +119,11 @@ class OrderPaid(Event):
     top_up_paid_fen: int = 0
     method: str | None = None
     payment_id: ObjectId | None = None
+
+    @staticmethod
+    def dedupe_key_of(order_id: ObjectId) -> str:
+        """An order is paid once: its one ORDER_PAID is recorded under this key, where a refund can find it."""
+        return f"order_paid:{order_id}"
 
     def __post_init__(self) -> None:
         if min(self.consumption_paid_fen, self.stored_value_spent_fen, self.top_up_paid_fen) < 0:

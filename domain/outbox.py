@@ -173,6 +173,12 @@ async def check_again_at(*, mongo: Mongo, ids: list[ObjectId], check_at: datetim
         )
 
 
+async def recorded(*, mongo: Mongo, dedupe_key: str) -> OutboxEntry | None:
+    """The entry recorded under `dedupe_key`, whatever its status."""
+    doc = await mongo.db[c.OUTBOX].find_one({"dedupe_key": dedupe_key})
+    return entry_from_doc(doc) if doc else None
+
+
 async def begin_attempt(*, mongo: Mongo, entry_id: ObjectId, now: datetime) -> OutboxEntry | None:
     """Counts one more run of the entry's job; None when there is nothing left to do (done, dead, cancelled).
 

@@ -144,7 +144,7 @@ async def accrue_commissions(clients: Clients, entry: OutboxEntry, event: OrderP
 
 
 async def reverse_commissions(clients: Clients, entry: OutboxEntry, event: OrderRefunded) -> None:
-    # Raises PaidEventPending (a TryAgainLater) while the order's ORDER_PAID is still unhandled.
+    # Accrues the order first when its ORDER_PAID job has not run yet, so the reversal never waits for a retry.
     await on_order_refunded(mongo=clients.mongo, event=event)
 
 

@@ -4,9 +4,9 @@ our merchant account, apply it, and say how to answer.
 Every notification is stored before it is applied, so a duplicate finds its first delivery's record; applying is
 idempotent in any case (see `settle.mark_paid`, `refunds.apply_refund`). A refund that arrives before the payment
 it refunds is kept PARKED and applied right after that payment is. A genuine notification we will never apply
-(another merchant's, an amount that is not the payment's, an unknown trade) is recorded as REJECTED, flagged on the
-order and logged loudly, and then acknowledged: the provider's retries for a day could not change the outcome,
-and the record is what staff reconcile from.
+(another merchant's, an amount that is not the payment's, an unknown trade, a payment made with the other
+provider) is recorded as REJECTED, flagged on the order and logged loudly, and then acknowledged: the provider's
+retries for a day could not change the outcome, and the record is what staff reconcile from.
 """
 
 import logging
@@ -25,7 +25,7 @@ from domain.checkout.providers import Providers
 from domain.checkout.records import SettledBy
 from domain.checkout.settle import Outcome, ProviderPayment, mark_paid
 from domain.checkout.settle_refund import RefundOutcome
-from domain.orders.model import FlagKind, flag_order
+from domain.orders.model import FlagKind, PayMethod, flag_order
 from payments.alipay import AlipayNotification, TradeStatus
 from payments.errors import NotificationRejected
 from payments.wechatpay import PaymentNotification, RefundNotification, RefundStatus, TradeState
@@ -36,6 +36,11 @@ log = logging.getLogger(__name__)
 class Provider(StrEnum):
     WECHATPAY = "wechatpay"
     ALIPAY = "alipay"
+
+    @property
+    def method(self) -> PayMethod:
+        """The payment method whose payments this provider may notify about."""
+        return PayMethod.WECHAT_PAY if self is Provider.WECHATPAY else PayMethod.ALIPAY
 
 
 class NoteStatus(StrEnum):
@@ -121,14 +126,16 @@ async def receive_wechatpay(
         if note.transaction.trade_state is not TradeState.SUCCESS:
             return await _mark(mongo, stored, NoteStatus.APPLIED, f"trade state {note.transaction.trade_state}")
         tx = note.transaction
-        paid = ProviderPayment(tx.out_trade_no, tx.amount_fen, tx.transaction_id, tx.success_time or note.create_time)
+        at = tx.success_time or note.create_time
+        paid = ProviderPayment(Provider.WECHATPAY.method, tx.out_trade_no, tx.amount_fen, tx.transaction_id, at)
         return await _payment(mongo, stored, paid)
     if note.refund.status in (RefundStatus.CLOSED, RefundStatus.ABNORMAL):
-        await fail_provider_refund(mongo=mongo, out_refund_no=note.refund.out_refund_no)
-        return await _mark(mongo, stored, NoteStatus.APPLIED, f"refund {note.refund.status}")
+        reason = f"refund {note.refund.status}"
+        await fail_provider_refund(mongo=mongo, out_refund_no=note.refund.out_refund_no, reason=reason)
+        return await _mark(mongo, stored, NoteStatus.APPLIED, reason)
     if note.refund.status is not RefundStatus.SUCCESS:
         return await _mark(mongo, stored, NoteStatus.APPLIED, f"refund {note.refund.status}")
-    return await _refund(mongo, stored, _provider_refund(stored["refund"]))
+    return await _refund(mongo, stored, _provider_refund(stored))
 
 
 def _wechat_refund_doc(note: RefundNotification) -> Doc:
@@ -143,8 +150,11 @@ def _wechat_refund_doc(note: RefundNotification) -> Doc:
     }
 
 
-def _provider_refund(doc: Doc) -> ProviderRefund:
+def _provider_refund(note: Doc) -> ProviderRefund:
+    """The refund a stored notification reports, and who reports it."""
+    doc = note["refund"]
     return ProviderRefund(
+        method=Provider(note["provider"]).method,
         out_trade_no=doc["out_trade_no"],
         out_refund_no=doc["out_refund_no"],
         provider_refund_id=doc["provider_refund_id"],
@@ -178,10 +188,12 @@ async def receive_alipay(*, mongo: Mongo, providers: Providers, note: AlipayNoti
     except NotificationRejected as e:
         return await _reject(mongo, stored, note.out_trade_no, FlagKind.MERCHANT_MISMATCH, e.reason)
     if note.is_refund:
-        return await _refund(mongo, stored, _provider_refund(stored["refund"]))
+        return await _refund(mongo, stored, _provider_refund(stored))
     if note.trade_status not in (TradeStatus.TRADE_SUCCESS, TradeStatus.TRADE_FINISHED):
         return await _mark(mongo, stored, NoteStatus.APPLIED, f"trade status {note.trade_status}")
-    paid = ProviderPayment(note.out_trade_no, note.total_fen, note.trade_no, note.gmt_payment or note.notify_time)
+    paid = ProviderPayment(
+        Provider.ALIPAY.method, note.out_trade_no, note.total_fen, note.trade_no, note.gmt_payment or note.notify_time
+    )
     return await _payment(mongo, stored, paid)
 
 
@@ -191,6 +203,9 @@ async def _payment(mongo: Mongo, stored: Doc, paid: ProviderPayment) -> Receipt:
         return await _reject(mongo, stored, paid.out_trade_no, FlagKind.AMOUNT_MISMATCH, "unknown out_trade_no")
     if settlement.outcome is Outcome.MISMATCH:
         return await _mark(mongo, stored, NoteStatus.REJECTED, f"amount {paid.amount_fen} does not match")
+    if settlement.outcome is Outcome.METHOD_MISMATCH and settlement.payment is not None:
+        reason = f"{paid.method.value} notified a {settlement.payment.method.value} payment"
+        return await _reject(mongo, stored, paid.out_trade_no, FlagKind.METHOD_MISMATCH, reason)
     receipt = await _mark(mongo, stored, NoteStatus.APPLIED)
     await apply_parked(mongo=mongo, out_trade_no=paid.out_trade_no)
     return receipt
@@ -216,7 +231,7 @@ async def apply_parked(*, mongo: Mongo, out_trade_no: str | None = None) -> int:
         query["out_trade_no"] = out_trade_no
     applied = 0
     for note in await mongo.db[c.PAYMENT_NOTIFICATIONS].find(query).sort("received_at", 1).to_list():
-        outcome = await apply_provider_refund(mongo=mongo, refund=_provider_refund(note["refund"]))
+        outcome = await apply_provider_refund(mongo=mongo, refund=_provider_refund(note))
         if outcome is RefundOutcome.PARKED:
             continue
         status = (

@@ -326,7 +326,7 @@ async def _pay_at_once(mongo: Mongo, payer: Payer, order: Order, method: PayMeth
             {"merchant_id": order.merchant_id, "key": key, "order_id": order.id, "payment_id": doc["_id"], "at": now},
             session=s,
         )
-        paid = ProviderPayment(doc["out_trade_no"], doc["amount_fen"], None, now)
+        paid = ProviderPayment(method, doc["out_trade_no"], doc["amount_fen"], None, now)
         settled = await settle_in(
             mongo=mongo, session=s, payment_id=doc["_id"], paid=paid, settled_by=SettledBy.COUNTER
         )

@@ -1,6 +1,7 @@
 """Refund notifications: ours (found by out_refund_no) complete through `settle_refund.apply_refund`; refunds a
 merchant made in the provider's own dashboard arrive as notifications we never asked for and are recorded under
-the provider's number, then applied the same way. One for a payment not applied yet waits (PARKED).
+the provider's number, then applied the same way. One for a payment not applied yet waits (PARKED); one from the
+provider the payment was not made with never applies (flagged METHOD_MISMATCH).
 """
 
 import logging
@@ -15,15 +16,17 @@ from db import collections as c
 from db.mongo import Mongo, transaction
 from domain.checkout.records import Payment, PaymentStatus, RefundStatus, payment_from_doc
 from domain.checkout.settle_refund import RefundOutcome, apply_in, apply_refund, fail_refund
-from domain.orders.model import FlagKind, flag_order
+from domain.orders.model import FlagKind, PayMethod, flag_order
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class ProviderRefund:
-    """A refund as a provider reports it. WeChat Pay names this refund's amount; Alipay the trade's total so far."""
+    """A refund as a provider reports it. WeChat Pay names this refund's amount; Alipay the trade's total so far.
+    `method` is the provider's: it only ever refunds payments made with it."""
 
+    method: PayMethod
     out_trade_no: str
     out_refund_no: str | None
     provider_refund_id: str | None
@@ -38,6 +41,9 @@ async def apply_provider_refund(*, mongo: Mongo, refund: ProviderRefund) -> Refu
     if pay_doc is None:
         return RefundOutcome.UNKNOWN
     payment = payment_from_doc(pay_doc)
+    if refund.method is not payment.method:
+        detail = f"{refund.method.value} notified a refund of a {payment.method.value} payment"
+        return await _mismatch(mongo, payment, refund, detail, FlagKind.METHOD_MISMATCH)
     if payment.status is not PaymentStatus.SUCCEEDED:
         return RefundOutcome.PARKED
     if refund.total_fen is not None and refund.total_fen != payment.amount_fen:
@@ -59,11 +65,13 @@ async def apply_provider_refund(*, mongo: Mongo, refund: ProviderRefund) -> Refu
     return await _apply_external(mongo, payment, refund)
 
 
-async def _mismatch(mongo: Mongo, payment: Payment, refund: ProviderRefund, detail: str) -> RefundOutcome:
+async def _mismatch(
+    mongo: Mongo, payment: Payment, refund: ProviderRefund, detail: str, code: FlagKind = FlagKind.REFUND_MISMATCH
+) -> RefundOutcome:
     await flag_order(
         mongo=mongo,
         order_id=payment.order_id,
-        code=FlagKind.REFUND_MISMATCH,
+        code=code,
         detail=detail,
         key=f"refund:{refund.out_refund_no}:{refund.refund_fen}:{refund.total_fen}",
     )
@@ -114,6 +122,6 @@ async def _apply_external(mongo: Mongo, payment: Payment, refund: ProviderRefund
         return RefundOutcome.ALREADY_APPLIED
 
 
-async def fail_provider_refund(*, mongo: Mongo, out_refund_no: str) -> bool:
+async def fail_provider_refund(*, mongo: Mongo, out_refund_no: str, reason: str) -> bool:
     doc = await mongo.db[c.REFUNDS].find_one({"out_refund_no": out_refund_no}, {"_id": 1})
-    return await fail_refund(mongo=mongo, refund_id=doc["_id"]) if doc else False
+    return await fail_refund(mongo=mongo, refund_id=doc["_id"], reason=reason) if doc else False

@@ -42,13 +42,15 @@ async def _ask(providers: Providers, payment: Payment, now: datetime) -> Provide
     if payment.method is PayMethod.WECHAT_PAY and providers.wechatpay is not None:
         tx = await providers.wechatpay.query_order(payment.out_trade_no)
         if tx is not None and tx.trade_state in _WECHAT_PAID:
-            return ProviderPayment(tx.out_trade_no, tx.amount_fen, tx.transaction_id, tx.success_time or now)
+            return ProviderPayment(
+                PayMethod.WECHAT_PAY, tx.out_trade_no, tx.amount_fen, tx.transaction_id, tx.success_time or now
+            )
         # USERPAYING: the member is entering a password right now; give them the time.
         return expired and (tx is None or tx.trade_state is not TradeState.USERPAYING)
     if payment.method is PayMethod.ALIPAY and providers.alipay is not None:
         trade = await providers.alipay.query(payment.out_trade_no)
         if trade is not None and trade.trade_status in _ALIPAY_PAID:
-            return ProviderPayment(trade.out_trade_no, trade.total_fen, trade.trade_no, now)
+            return ProviderPayment(PayMethod.ALIPAY, trade.out_trade_no, trade.total_fen, trade.trade_no, now)
         return expired
     return expired
 

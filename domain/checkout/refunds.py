@@ -197,7 +197,7 @@ async def _submit(mongo: Mongo, providers: Providers, refund: Refund, payment: P
             if answer.status is WeChatRefundStatus.SUCCESS:
                 await apply_refund(mongo=mongo, refund_id=refund.id, provider_refund_id=answer.refund_id)
             elif answer.status in (WeChatRefundStatus.CLOSED, WeChatRefundStatus.ABNORMAL):
-                await fail_refund(mongo=mongo, refund_id=refund.id)
+                await fail_refund(mongo=mongo, refund_id=refund.id, reason=f"refund {answer.status}")
             else:
                 await mongo.db[c.REFUNDS].update_one(
                     {"_id": refund.id}, {"$set": {"provider_refund_id": answer.refund_id}}
@@ -216,7 +216,7 @@ async def _submit(mongo: Mongo, providers: Providers, refund: Refund, payment: P
             await apply_refund(mongo=mongo, refund_id=refund.id, provider_refund_id=None)
     except ProviderRefused as e:
         log.warning("provider refused a refund", extra={"refund_id": str(refund.id), "code": e.code})
-        await fail_refund(mongo=mongo, refund_id=refund.id)
+        await fail_refund(mongo=mongo, refund_id=refund.id, reason=f"refused: {e.code}")
         raise CheckoutError(CheckoutCode.PROVIDER_REFUSED, "amountFen", provider_code=e.code) from e
     except ProviderUnavailable as e:
         # The outcome is unknown; the refund stays PROCESSING and reserved, and a retry asks again.

@@ -7,6 +7,13 @@ notifications with different event ids for one payment, or twenty deliveries of 
 status and all but one find it already applied; two payments of one order race to the order's, and the later
 is kept as a duplicate. An amount the provider reports that is not the payment's changes nothing but a flag on
 the order, and is logged loudly.
+
+Paid time, one clock: the order's `paid_at` (and ORDER_PAID's) is the moment we record the settlement here, on our
+own clock, and everything attributed by time reads it: a shareholder program's window, a coupon claim's revenue,
+the business day and the commission freeze. The provider's success time is another clock, in whole seconds (and a
+few seconds off at times), so compared with our millisecond timestamps (a program started, a forward accepted a
+moment ago) it would put a payment before them that came after; it is kept on the payment, as the provider's
+statement. A payment we learn of late (the active query) is attributed when we learned of it.
 """
 
 import logging
@@ -48,15 +55,20 @@ class Outcome(StrEnum):
     MISMATCH = "MISMATCH"
     # No payment of ours has this out_trade_no.
     UNKNOWN = "UNKNOWN"
+    # The payment was made with another method than the one that says it succeeded (WeChat Pay naming an
+    # Alipay payment): nothing applied.
+    METHOD_MISMATCH = "METHOD_MISMATCH"
 
 
 @dataclass(frozen=True)
 class ProviderPayment:
-    """What a provider (or the counter) says about one payment having succeeded."""
+    """What a provider (or the counter) says about one payment having succeeded; `method` is who says so."""
 
+    method: PayMethod
     out_trade_no: str
     amount_fen: int
     provider_trade_no: str | None
+    # The provider's success time, by its clock: kept on the payment, never used to attribute the order.
     paid_at: datetime
 
 
@@ -78,6 +90,8 @@ async def mark_paid(*, mongo: Mongo, paid: ProviderPayment, settled_by: SettledB
         log.error("payment succeeded for an out_trade_no we never opened", extra={"out_trade_no": paid.out_trade_no})
         return Settlement(Outcome.UNKNOWN, None, None)
     payment = payment_from_doc(doc)
+    if paid.method is not payment.method:
+        return Settlement(Outcome.METHOD_MISMATCH, None, payment)
     if payment.status is PaymentStatus.SUCCEEDED and paid.amount_fen == payment.amount_fen:
         # The common redelivery: answered from one read, without a transaction.
         order = order_from_doc(await required_doc(mongo, c.ORDERS, {"_id": payment.order_id}))
@@ -139,7 +153,7 @@ async def settle_in(
     # The exactly-once guard for the order: of every payment of it settling here, one finds it unpaid.
     won = await mongo.db[c.ORDERS].find_one_and_update(
         {"_id": settled.order_id, "status": {"$in": [OrderStatus.PENDING.value, OrderStatus.CLOSED.value]}},
-        {"$set": {"status": OrderStatus.PAID.value, "paid_at": paid.paid_at, "paid": paid_doc}},
+        {"$set": {"status": OrderStatus.PAID.value, "paid_at": now, "paid": paid_doc}},
         return_document=ReturnDocument.AFTER,
         session=s,
     )
@@ -164,7 +178,7 @@ async def settle_in(
     done = await mongo.db[c.ORDERS].find_one_and_update(
         {"_id": order.id}, {"$set": {"effects": effects}}, return_document=ReturnDocument.AFTER, session=s
     )
-    await _announce(mongo, s, order, settled, paid.paid_at, effects)
+    await _announce(mongo, s, order, settled, now, effects)
     return Settlement(Outcome.APPLIED, order_from_doc(done or won), settled)
 
 
@@ -317,5 +331,5 @@ async def _announce(
             method=payment.method.value,
             payment_id=payment.id,
         ),
-        dedupe_key=f"order_paid:{order.id}",
+        dedupe_key=OrderPaid.dedupe_key_of(order.id),
     )

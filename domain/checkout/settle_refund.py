@@ -1,6 +1,7 @@
 """`apply_refund`: the one transaction that makes a refund count, once: the order's refunded amount and status,
 the claw-backs on the member's card and the ORDER_REFUNDED outbox event; and `fail_refund` for one a provider
-will not make, which gives back what was reserved.
+will not make, which gives back what was reserved. A refund that can never be applied (a provider's notification
+of more than is left to refund) ends FAILED too: each FAILED refund keeps its reason.
 
 Points earned are clawed back and points redeemed given back in proportion to the money refunded (cumulatively,
 so a full refund takes exactly all); earned points already spent are recorded as short, never taken below zero.
@@ -80,15 +81,22 @@ async def apply_in(
     due, before = order.price.due_fen, order.refunded_fen
     after = before + refund.amount_fen
     if order.status.value not in REFUNDABLE or after > due:
+        reason = (
+            f"{refund.amount_fen} fen is more than the {due - before} fen left to refund"
+            if order.status.value in REFUNDABLE or order.status is OrderStatus.REFUNDED
+            else f"the order is {order.status.value}"
+        )
         await flag_order(
             mongo=mongo,
             order_id=order.id,
             code=FlagKind.REFUND_MISMATCH,
-            detail=f"refund {refund.out_refund_no} of {refund.amount_fen} fen exceeds what is left to refund",
+            detail=f"refund {refund.out_refund_no}: {reason}",
             key=f"refund:{refund.out_refund_no}",
             session=s,
         )
         log.error("REFUND MISMATCH: more refunded than paid", extra={"order_id": str(order.id)})
+        # Never to be applied: it ends FAILED with the reason, so no refund stays PROCESSING for ever.
+        await fail_in(mongo, s, refund.id, reason)
         return RefundOutcome.MISMATCH
     reserved = refund.amount_fen if doc.get("reserved") else 0
     status = OrderStatus.REFUNDED if after == due else OrderStatus.PARTIALLY_REFUNDED
@@ -201,37 +209,42 @@ async def _claw_back(
     return Clawback(taken, returned, stored, wanted - taken)
 
 
-async def fail_refund(*, mongo: Mongo, refund_id: ObjectId) -> bool:
+async def fail_refund(*, mongo: Mongo, refund_id: ObjectId, reason: str) -> bool:
     """The provider will not refund: the reservation goes, and a top-up's stored value comes back to the member."""
 
     async def work(s: AsyncClientSession) -> bool:
-        doc = await mongo.db[c.REFUNDS].find_one_and_update(
-            {"_id": refund_id, "status": RefundStatus.PROCESSING.value},
-            {"$set": {"status": RefundStatus.FAILED.value, "settled_at": datetime.now(UTC)}},
-            session=s,
-        )
-        if doc is None:
-            return False
-        if doc.get("reserved"):
-            await mongo.db[c.ORDERS].update_one(
-                {"_id": doc["order_id"]}, {"$inc": {"refund_reserved_fen": -doc["amount_fen"]}}, session=s
-            )
-        if doc.get("top_up_taken"):
-            order = order_from_doc(await required_doc(mongo, c.ORDERS, {"_id": doc["order_id"]}, s))
-            assert order.top_up is not None and order.member_id is not None
-            entry = await top_up(
-                mongo=mongo,
-                merchant_id=order.merchant_id,
-                member_id=order.member_id,
-                paid_fen=order.top_up.pay_fen,
-                bonus_fen=order.top_up.bonus_fen,
-                reference=f"refund:{refund_id}",
-                idempotency_key=f"refund:{refund_id}:restore",
-                actor=SYSTEM,
-                session=s,
-            )
-            # A later refund takes back this entry: the first one's refund is spent.
-            await mongo.db[c.ORDERS].update_one({"_id": order.id}, {"$set": {"top_up.entry_id": entry.id}}, session=s)
-        return True
+        return await fail_in(mongo, s, refund_id, reason)
 
     return await transaction(mongo, work)
+
+
+async def fail_in(mongo: Mongo, s: AsyncClientSession, refund_id: ObjectId, reason: str) -> bool:
+    """`fail_refund` inside the caller's transaction; False when the refund was not PROCESSING."""
+    doc = await mongo.db[c.REFUNDS].find_one_and_update(
+        {"_id": refund_id, "status": RefundStatus.PROCESSING.value},
+        {"$set": {"status": RefundStatus.FAILED.value, "settled_at": datetime.now(UTC), "failure_reason": reason}},
+        session=s,
+    )
+    if doc is None:
+        return False
+    if doc.get("reserved"):
+        await mongo.db[c.ORDERS].update_one(
+            {"_id": doc["order_id"]}, {"$inc": {"refund_reserved_fen": -doc["amount_fen"]}}, session=s
+        )
+    if doc.get("top_up_taken"):
+        order = order_from_doc(await required_doc(mongo, c.ORDERS, {"_id": doc["order_id"]}, s))
+        assert order.top_up is not None and order.member_id is not None
+        entry = await top_up(
+            mongo=mongo,
+            merchant_id=order.merchant_id,
+            member_id=order.member_id,
+            paid_fen=order.top_up.pay_fen,
+            bonus_fen=order.top_up.bonus_fen,
+            reference=f"refund:{refund_id}",
+            idempotency_key=f"refund:{refund_id}:restore",
+            actor=SYSTEM,
+            session=s,
+        )
+        # A later refund takes back this entry: the first one's refund is spent.
+        await mongo.db[c.ORDERS].update_one({"_id": order.id}, {"$set": {"top_up.entry_id": entry.id}}, session=s)
+    return True

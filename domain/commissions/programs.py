@@ -66,6 +66,8 @@ class Program:
     created_at: datetime
 
     def covers(self, store_id: ObjectId, at: datetime) -> bool:
+        """An order of the store paid at `at` (when we recorded it, on our clock, like the start and the end)
+        earns: from the start, inclusive, until the end."""
         s = self.settings
         in_window = s.starts_at <= at and (s.ends_at is None or at < s.ends_at)
         return in_window and (s.all_stores or store_id in s.store_ids)

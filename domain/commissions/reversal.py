@@ -2,6 +2,10 @@
 kept share being what is left of the order after all its refunds so far. Before payout that comes off the
 pending, available or in-review amount (a commission reversed to nothing is CANCELLED); after payout it
 becomes owed, a negative adjustment the next payout nets out. Each refund id is applied once.
+
+A refund right after its payment is relayed with it, and its job may run before the payment's: it then runs the
+payment's accrual itself, from the ORDER_PAID in the outbox (accrual happens once, whoever runs it), and reverses
+at once instead of waiting for a retry.
 """
 
 from dataclasses import dataclass
@@ -11,9 +15,11 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from db import collections as c
 from db.mongo import Doc, Mongo, transaction
+from domain import outbox
+from domain.commissions.accrual import on_order_paid
 from domain.commissions.commission import BUCKETS, CommissionStatus, amount_after_refunds
 from domain.commissions.ledger import Bucket, EntryKind, post
-from domain.events import OrderRefunded
+from domain.events import OrderPaid, OrderRefunded
 from domain.outbox import TryAgainLater
 
 
@@ -29,7 +35,7 @@ _SETTLED = (CommissionStatus.CANCELLED, CommissionStatus.REJECTED)
 
 
 class PaidEventPending(TryAgainLater):
-    """ORDER_REFUNDED arrived before its order's ORDER_PAID was handled: the relay runs it again later."""
+    """ORDER_REFUNDED arrived before its order's ORDER_PAID was even recorded: the relay runs it again later."""
 
 
 async def _reverse_one(
@@ -67,9 +73,18 @@ async def _reverse_one(
     return cut
 
 
+async def _accrue_first(mongo: Mongo, order_id: ObjectId) -> None:
+    """The order's ORDER_PAID handled now, ahead of its own job (which then finds it done)."""
+    entry = await outbox.recorded(mongo=mongo, dedupe_key=OrderPaid.dedupe_key_of(order_id))
+    if entry is None:
+        raise PaidEventPending(str(order_id))
+    await on_order_paid(mongo=mongo, event=OrderPaid.from_payload(entry.payload))
+
+
 async def on_order_refunded(*, mongo: Mongo, event: OrderRefunded) -> Reversal:
-    """Handle ORDER_REFUNDED once per refund id; raises PaidEventPending while ORDER_PAID is still unhandled.
-    A walk-in sale (no member) earned nobody anything, so its refund has nothing to reverse."""
+    """Handle ORDER_REFUNDED once per refund id, accruing the order first when its ORDER_PAID is unhandled yet
+    (PaidEventPending only when there is no ORDER_PAID to handle). A walk-in sale (no member) earned nobody
+    anything, so its refund has nothing to reverse."""
     if event.member_id is None:
         return Reversal(event.order_id, event.refund_id, 0, replayed=False)
 
@@ -100,4 +115,8 @@ async def on_order_refunded(*, mongo: Mongo, event: OrderRefunded) -> Reversal:
             total += await _reverse_one(mongo, session, doc, event, refunded)
         return Reversal(event.order_id, event.refund_id, total, replayed=False)
 
-    return await transaction(mongo, work)
+    try:
+        return await transaction(mongo, work)
+    except PaidEventPending:
+        await _accrue_first(mongo, event.order_id)
+        return await transaction(mongo, work)

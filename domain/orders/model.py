@@ -58,6 +58,8 @@ class FlagKind(StrEnum):
     POINTS_NOT_REDEEMED = "POINTS_NOT_REDEEMED"
     CLAWBACK_SHORT = "CLAWBACK_SHORT"
     REFUND_MISMATCH = "REFUND_MISMATCH"
+    # A provider said a payment made with another method (the other provider's, or at the counter) succeeded.
+    METHOD_MISMATCH = "METHOD_MISMATCH"
     # A deposit paid for a booking that was cancelled, or whose lapsed hold someone else took, meanwhile.
     BOOKING_LOST = "BOOKING_LOST"
 

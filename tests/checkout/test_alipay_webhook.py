@@ -42,7 +42,7 @@ async def alipay_order(gql: Gql, mongo: Mongo, shop: Shop, amount_fen: int) -> t
     return member, order["id"], (await open_payment(mongo, order["id"]))["out_trade_no"]
 
 
-def paid_form(world: PaymentsSandbox, out_trade_no: str, **changes: str) -> dict[str, str]:
+def paid_form(world: PaymentsSandbox, out_trade_no: str, /, **changes: str) -> dict[str, str]:
     """Alipay's payment notification once the member has paid in the sandbox, re-signed with any changes."""
     world.sandbox.alipay.mark_paid(out_trade_no, datetime.now(UTC))
     form = world.sandbox.alipay.payment_notification(out_trade_no, datetime.now(UTC))

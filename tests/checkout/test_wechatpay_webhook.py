@@ -53,16 +53,19 @@ ORDER_PAID_KEYS = {
 }
 
 
-async def wechat_order(gql: Gql, mongo: Mongo, shop: Shop, amount_fen: int = 12_345) -> tuple[Customer, str, str]:
-    """A member with an order whose WeChat Pay payment is open: (member, order id, out_trade_no)."""
-    member = await shopper(mongo, shop)
+async def wechat_order(
+    gql: Gql, mongo: Mongo, shop: Shop, amount_fen: int = 12_345, member: Customer | None = None
+) -> tuple[Customer, str, str]:
+    """A member (a new one unless given) with an order whose WeChat Pay payment is open: (member, order id,
+    out_trade_no)."""
+    member = member or await shopper(mongo, shop)
     order = await scan_order(gql, member, store_gid(shop), amount_fen)
     paying = await member_pay(gql, member, order["id"], "WECHAT_PAY")
     assert paying["userErrors"] == [], paying
     return member, order["id"], (await open_payment(mongo, order["id"]))["out_trade_no"]
 
 
-def paid_notification(world: PaymentsSandbox, out_trade_no: str, **resource_changes: Any) -> SignedNotification:
+def paid_notification(world: PaymentsSandbox, out_trade_no: str, /, **resource_changes: Any) -> SignedNotification:
     """The notification WeChat Pay sends once the member has paid in the sandbox, with optional changes."""
     wechat = world.sandbox.wechatpay
     wechat.mark_paid(out_trade_no, datetime.now(UTC))
@@ -73,6 +76,28 @@ def paid_notification(world: PaymentsSandbox, out_trade_no: str, **resource_chan
         event_type="TRANSACTION.SUCCESS",
         resource=resource,
         now=datetime.now(UTC),
+    )
+
+
+def dashboard_refund(
+    world: PaymentsSandbox, out_trade_no: str, n: int, refund_fen: int, /, **resource_changes: Any
+) -> SignedNotification:
+    """WeChat Pay's notification of the `n`th refund the merchant made in its own dashboard (REFUND-EVENT-n), of
+    `refund_fen` from the trade's whole amount, with optional changes."""
+    wechat = world.sandbox.wechatpay
+    total = wechat.orders[out_trade_no].amount_fen
+    resource = {
+        "mchid": world.keys.wechat_mchid,
+        "out_trade_no": out_trade_no,
+        "transaction_id": wechat.transaction_resource(wechat.orders[out_trade_no])["transaction_id"],
+        "out_refund_no": f"DASHBOARD-REFUND-{n}",
+        "refund_id": f"5030000000000000000000000000{n}",
+        "refund_status": "SUCCESS",
+        "success_time": datetime.now(UTC).isoformat(timespec="seconds"),
+        "amount": {"total": total, "refund": refund_fen, "payer_total": total, "payer_refund": refund_fen},
+    } | resource_changes
+    return notification(
+        world.keys, event_id=f"REFUND-EVENT-{n}", event_type="REFUND.SUCCESS", resource=resource, now=datetime.now(UTC)
     )
 
 
@@ -255,24 +280,7 @@ async def test_a_refund_notified_before_its_payment_is_kept_and_applied_after_it
     # given a member who paid 80 yuan, and the merchant refunded 30 of it in WeChat Pay's own dashboard at once
     member, order_gid, out_trade_no = await wechat_order(gql, mongo, shop, 8_000)
     paid = paid_notification(payments_sandbox, out_trade_no)
-    wechat = payments_sandbox.sandbox.wechatpay
-    refund_resource = {
-        "mchid": payments_sandbox.keys.wechat_mchid,
-        "out_trade_no": out_trade_no,
-        "transaction_id": wechat.transaction_resource(wechat.orders[out_trade_no])["transaction_id"],
-        "out_refund_no": "DASHBOARD-REFUND-1",
-        "refund_id": "50300000000000000000000000001",
-        "refund_status": "SUCCESS",
-        "success_time": datetime.now(UTC).isoformat(timespec="seconds"),
-        "amount": {"total": 8_000, "refund": 3_000, "payer_total": 8_000, "payer_refund": 3_000},
-    }
-    refunded = notification(
-        payments_sandbox.keys,
-        event_id="REFUND-EVENT-1",
-        event_type="REFUND.SUCCESS",
-        resource=refund_resource,
-        now=datetime.now(UTC),
-    )
+    refunded = dashboard_refund(payments_sandbox, out_trade_no, 1, 3_000)
 
     # when the refund notification arrives first, and the payment's only afterwards
     early = await deliver(client, refunded)
@@ -329,3 +337,62 @@ async def test_money_that_comes_in_for_an_order_already_paid_another_way_is_kept
     held = await card(mongo, member)
     assert (held["stored_paid"], held["points"], held["lifetime_paid_fen"]) == (0, 50, 5_000)
     assert len(await outbox(mongo, "ORDER_PAID")) == 1
+
+
+ADMIN_ORDER = """
+query($id: ID!) {
+  order(id: $id) { order { status refundedFen flags { code detail } } refunds { amountFen status } }
+}
+"""
+
+
+async def staff_view(gql: Gql, owner_token: str, order_gid: str) -> dict[str, Any]:
+    body = await gql("admin", ADMIN_ORDER, {"id": order_gid}, token=owner_token)
+    detail: dict[str, Any] = body["data"]["order"]
+    return detail
+
+
+async def failure_reasons(mongo: Mongo) -> list[str]:
+    return [r["failure_reason"] for r in await mongo.db[c.REFUNDS].find({"status": "FAILED"}).to_list()]
+
+
+async def test_a_dashboard_refund_of_more_than_was_paid_is_flagged_and_ends_failed_with_the_reason(
+    gql: Gql, mongo: Mongo, shop: Shop, owner_token: str, payments_sandbox: PaymentsSandbox, client: httpx.AsyncClient
+) -> None:
+    # given a member who paid 30 yuan by WeChat Pay
+    _, order_gid, out_trade_no = await wechat_order(gql, mongo, shop, 3_000)
+    await deliver(client, paid_notification(payments_sandbox, out_trade_no))
+
+    # when WeChat Pay notifies a refund of 60 yuan made in its own dashboard
+    answer = await deliver(client, dashboard_refund(payments_sandbox, out_trade_no, 1, 6_000))
+
+    # then it is acknowledged and flagged for staff, and nothing is refunded; the refund recorded for it is FAILED,
+    # not PROCESSING for ever, with the reason
+    assert answer.status_code == 204
+    seen = await staff_view(gql, owner_token, order_gid)
+    assert (seen["order"]["status"], seen["order"]["refundedFen"]) == ("PAID", 0)
+    assert [f["code"] for f in seen["order"]["flags"]] == ["REFUND_MISMATCH"]
+    assert seen["refunds"] == [{"amountFen": 6_000, "status": "FAILED"}]
+    assert await failure_reasons(mongo) == ["6000 fen is more than the 3000 fen left to refund"]
+
+
+async def test_of_two_racing_dashboard_refunds_that_together_pass_what_is_left_one_applies_and_one_fails(
+    gql: Gql, mongo: Mongo, shop: Shop, owner_token: str, payments_sandbox: PaymentsSandbox, client: httpx.AsyncClient
+) -> None:
+    # given a member who paid 50 yuan by WeChat Pay, 20 of which were refunded in WeChat Pay's dashboard
+    _, order_gid, out_trade_no = await wechat_order(gql, mongo, shop, 5_000)
+    await deliver(client, paid_notification(payments_sandbox, out_trade_no))
+    await deliver(client, dashboard_refund(payments_sandbox, out_trade_no, 1, 2_000))
+
+    # when two more refunds of 20 yuan each are notified at the same moment, 10 yuan more than is left
+    answers = await asyncio.gather(
+        *(deliver(client, dashboard_refund(payments_sandbox, out_trade_no, n, 2_000)) for n in (2, 3))
+    )
+
+    # then both are acknowledged; one applied and the other is flagged and FAILED with the reason, none PROCESSING
+    assert [a.status_code for a in answers] == [204, 204]
+    seen = await staff_view(gql, owner_token, order_gid)
+    assert (seen["order"]["status"], seen["order"]["refundedFen"]) == ("PARTIALLY_REFUNDED", 4_000)
+    assert [f["code"] for f in seen["order"]["flags"]] == ["REFUND_MISMATCH"]
+    assert sorted(r["status"] for r in seen["refunds"]) == ["FAILED", "SUCCEEDED", "SUCCEEDED"]
+    assert await failure_reasons(mongo) == ["2000 fen is more than the 1000 fen left to refund"]

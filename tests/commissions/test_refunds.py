@@ -77,8 +77,8 @@ async def test_the_same_refund_delivered_repeatedly_and_concurrently_reverses_on
     assert await mongo.db[c.COMMISSION_LEDGER].count_documents({"kind": "REVERSE"}) == 1
 
 
-async def test_a_refund_that_overtakes_its_order_paid_asks_to_be_retried(mongo: Mongo, shop: Shop) -> None:
-    # given an order whose ORDER_PAID has not been handled yet
+async def test_a_refund_whose_order_paid_is_not_recorded_asks_to_be_retried(mongo: Mongo, shop: Shop) -> None:
+    # given an order whose ORDER_PAID is not in the outbox (so the refund cannot handle it first)
     _, friend = await chain_of(mongo, shop, 2)
     order = paid(shop, friend.id, 10_000)
 
