@@ -13,8 +13,9 @@ answering) the worker's sweep applies (`notifications.apply_unapplied`).
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
@@ -43,12 +44,18 @@ class Applying:
     def __init__(self, mongo: Mongo, at_once: int = APPLYING_AT_ONCE) -> None:
         self._mongo = mongo
         self._slots = asyncio.Semaphore(at_once)
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._keeping: dict[tuple[str, str], asyncio.Task[None]] = {}
 
-    async def kept(self, keep: Coroutine[Any, Any, Kept]) -> bool:
-        """Whether the notification was kept within the time limit. Keeping goes on past the limit (the answer then
-        asks for a redelivery, which finds it kept), and what is kept is applied either way."""
-        task = self._start(self._keep_then_apply(keep))
+    async def kept(self, event: tuple[str, str], keep: Callable[[], Coroutine[Any, Any, Kept]]) -> bool:
+        """Whether the notification (provider, event id) was kept within the time limit. Deliveries of one event
+        arriving here while it is being kept share that keeping (a storm's duplicates cost the database nothing
+        more; other processes meet at its unique index). Keeping goes on past the limit (the answer then asks for a
+        redelivery, which finds it kept), and what is kept is applied either way."""
+        task = self._keeping.get(event)
+        if task is None:
+            task = self._keeping[event] = self._start(self._keep_then_apply(keep()))
+            task.add_done_callback(lambda _: self._keeping.pop(event, None))
         try:
             await asyncio.wait_for(asyncio.shield(task), ANSWER_WITHIN_S)
         except TimeoutError:
@@ -103,9 +110,8 @@ def webhook_routes() -> list[Route]:
         except NotificationRejected as e:
             log.warning("WeChat Pay notification refused", extra={"reason": e.reason})
             return _fail(401, "signature verification failed")
-        if not await applying.kept(
-            notifications.receive_wechatpay(mongo=clients.mongo, providers=providers, note=note)
-        ):
+        keep = partial(notifications.receive_wechatpay, mongo=clients.mongo, providers=providers, note=note)
+        if not await applying.kept(("wechatpay", note.event_id), keep):
             return _fail(500, "not kept, please retry")
         return Response(status_code=204)
 
@@ -121,7 +127,8 @@ def webhook_routes() -> list[Route]:
         except NotificationRejected as e:
             log.warning("Alipay notification refused", extra={"reason": e.reason})
             return PlainTextResponse("fail")
-        if not await applying.kept(notifications.receive_alipay(mongo=clients.mongo, providers=providers, note=note)):
+        keep = partial(notifications.receive_alipay, mongo=clients.mongo, providers=providers, note=note)
+        if not await applying.kept(("alipay", note.notify_id), keep):
             return PlainTextResponse("fail")
         return PlainTextResponse("success")
 
