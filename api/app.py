@@ -13,7 +13,7 @@ from api.health import healthz, metrics_endpoint, readyz
 from api.middleware import BodyLimit, HttpMetrics, RequestContext
 from api.payout_webhook import payout_webhook_routes
 from api.sandbox import sandbox_routes
-from api.webhooks import InFlight, webhook_routes
+from api.webhooks import Applying, webhook_routes
 from db.indexes import ensure_indexes
 from domain.sessions import Audience
 from schema.admin import build_admin_schema
@@ -25,21 +25,23 @@ from startup.settings import Env, Settings
 
 class State(TypedDict):
     clients: Clients
+    # Payment notifications being kept and applied behind the webhooks' answers.
+    applying: Applying
 
 
 def create_app(settings: Settings) -> Starlette:
     metrics = HttpMetrics()
-    # Payment notifications being handled; shutdown lets them finish before the clients close.
-    inflight = InFlight()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         async with open_clients(settings) as clients:
             await ensure_indexes(clients.mongo)
+            applying = Applying(clients.mongo)
             try:
-                yield {"clients": clients}
+                yield {"clients": clients, "applying": applying}
             finally:
-                await inflight.drain()
+                # Notifications kept are applied before the clients close.
+                await applying.drain()
 
     graphiql = settings.env is Env.DEV
     limits = QueryLimits(
@@ -55,7 +57,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint(metrics)),
-            *webhook_routes(inflight),
+            *webhook_routes(),
             *payout_webhook_routes(),
             *sandbox_routes(settings),
         ],

@@ -2,29 +2,40 @@
 the real webhook (signature check, decryption, dedupe, the payment's transaction), all orders together.
 
 Starts its own SecantusDB and redis-server and the payments sandbox (the WeChat Pay the orders are opened at),
-runs the app in-process as --apps instances sharing one database, and prints the exactly-once counts (orders
-paid, payments, points entries, ORDER_PAID events, notifications kept, deliveries answered) and notifications/s
-against a bare single insert per notification (the floor any durable dedupe pays) measured on the same database
-in the same run, and the ratio.
+runs --apps API processes (`jike serve`, each on its own port, sharing one database) and delivers copy i of every
+notification to process i % apps over loopback, at most --in-flight deliveries at a time, each on a connection of
+its own as WeChat Pay makes them; a notification none of whose copies was acknowledged is delivered again, as
+WeChat Pay would, up to --max-retries times. Prints how many deliveries were answered 2xx within the 4.5 s WeChat
+Pay allows and the p50/p99 answer time; acknowledged notifications/s against a bare single insert per delivery (the
+floor any durable dedupe pays) measured on the same database in the same run, and their ratio; the CPU each side
+used meanwhile and the machine's load (figures taken on a busy shared machine are slower, and say so); how long
+until every order was paid; one more payment notified alone afterwards (answer, and order paid); and the
+exactly-once counts (orders paid, payments, points entries, ORDER_PAID events, notifications kept and applied).
 
     uv run python bench/webhook_storm.py --orders 200 --copies 5 --apps 2
 """
 
 import argparse
 import asyncio
+import os
 import secrets
+import statistics
+import subprocess
+import sys
 import time
 import uuid
-from contextlib import AsyncExitStack
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import uvicorn
-from asgi_lifespan import LifespanManager
+from bson import ObjectId
 
 from api import embedded
-from api.app import create_app
+from api.sandbox import sandbox_env
 from api.webhooks import ANSWER_WITHIN_S
 from db import collections as c
 from db.indexes import ensure_indexes
@@ -36,35 +47,38 @@ from domain.orders import create
 from domain.orders.model import PayMethod
 from domain.pii import PiiCipher
 from payments.sandbox import Sandbox, SandboxKeys, SignedNotification, create_sandbox_app
-from payments.sandbox.keys import private_pem, public_pem
 from startup.clients import payment_providers
 from startup.settings import Env, Settings
 
+# How long the bench waits for every order to be paid once every notification is acknowledged.
+PAID_WITHIN_S = 120.0
+
 
 def _settings(mongo_uri: str, redis_url: str, keys: SandboxKeys, sandbox_url: str) -> Settings:
-    return Settings(
-        _env_file=None,
-        env=Env.TEST,
-        mongodb_uri=mongo_uri,
-        mongodb_db="bench",
-        redis_url=redis_url,
-        secret_key=secrets.token_urlsafe(48),
-        pii_key=secrets.token_urlsafe(48),
-        log_level="WARNING",
-        wechat_appid=keys.wechat_appid,
-        wechatpay_api_base=sandbox_url,
-        wechatpay_mchid=keys.wechat_mchid,
-        wechatpay_merchant_serial_no=keys.wechat_merchant_serial_no,
-        wechatpay_merchant_private_key=private_pem(keys.wechat_merchant_key),
-        wechatpay_apiv3_key=keys.wechat_apiv3_key,
-        wechatpay_public_key_id=keys.wechat_public_key_id,
-        wechatpay_public_key=public_pem(keys.wechat_platform_key.public_key()),
-    )
+    env = {
+        "JIKE_ENV": Env.TEST.value,
+        "JIKE_MONGODB_URI": mongo_uri,
+        "JIKE_MONGODB_DB": "bench",
+        "JIKE_REDIS_URL": redis_url,
+        "JIKE_SECRET_KEY": secrets.token_urlsafe(48),
+        "JIKE_PII_KEY": secrets.token_urlsafe(48),
+        # The API processes' own warnings (one per late answer) would drown the figures.
+        "JIKE_LOG_LEVEL": "ERROR",
+        "JIKE_WECHAT_APPID": keys.wechat_appid,
+        **sandbox_env(keys, sandbox_url),
+    }
+    return Settings.model_validate({k.removeprefix("JIKE_").lower(): v for k, v in env.items()})
 
 
-async def _open_payments(mongo: Mongo, settings: Settings, sandbox: Sandbox, n: int) -> list[SignedNotification]:
-    """N members each with an order and its WeChat Pay payment open at the sandbox, then paid there: the
-    notification WeChat Pay would send for each."""
+@dataclass(frozen=True)
+class Paid:
+    order_id: ObjectId
+    note: SignedNotification
+
+
+async def _open_payments(mongo: Mongo, settings: Settings, sandbox: Sandbox, n: int) -> list[Paid]:
+    """N members each with an order and its WeChat Pay payment open at the sandbox, then paid there: the order and
+    the notification WeChat Pay would send for each."""
     shop = await tenancy.create_merchant(
         mongo=mongo,
         pii=PiiCipher(settings.pii_key.get_secret_value()),
@@ -105,47 +119,160 @@ async def _open_payments(mongo: Mongo, settings: Settings, sandbox: Sandbox, n: 
             )
             out_trade_no = opened.payment.out_trade_no
             sandbox.wechatpay.mark_paid(out_trade_no, datetime.now(UTC))
-            notes.append(sandbox.wechatpay.payment_notification(out_trade_no, datetime.now(UTC)))
+            notes.append(Paid(order.order.id, sandbox.wechatpay.payment_notification(out_trade_no, datetime.now(UTC))))
     return notes
 
 
 @dataclass(frozen=True)
+class Api:
+    urls: list[str]
+    pids: list[int]
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) the processes have used so far, from /proc (Linux)."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def _api_processes(settings: Settings, apps: int) -> Iterator[Api]:
+    """`jike serve` --apps times, each on its own port; stopped (SIGTERM, so each drains) on the way out."""
+    ports = [embedded.free_port() for _ in range(apps)]
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        for port in ports:
+            env = os.environ | settings.as_env() | {"JIKE_HTTP_PORT": str(port)}
+            processes.append(embedded.spawn([sys.executable, "-m", "api.cli", "serve"], supervised=False, env=env))
+        for port, process in zip(ports, processes, strict=True):
+            embedded.wait_for_port(port, process)
+        yield Api([f"http://127.0.0.1:{port}" for port in ports], [p.pid for p in processes])
+    finally:
+        for process in processes:
+            embedded.stop(process, timeout_s=60)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    seconds: float
+
+    @property
+    def in_time(self) -> bool:
+        return 200 <= self.status < 300 and self.seconds <= ANSWER_WITHIN_S
+
+
+@dataclass(frozen=True)
 class Storm:
-    answers: list[int]
-    # Redeliveries of notifications none of whose copies was acknowledged in time, as WeChat Pay would send.
+    # The first --copies deliveries of every notification.
+    answers: list[Answer]
+    # Redeliveries of notifications none of whose copies was acknowledged, as WeChat Pay would send.
     retries: int
+    # Notifications never acknowledged, even after --max-retries redeliveries.
+    given_up: int
     seconds: float
 
 
-async def _storm(settings: Settings, notes: list[SignedNotification], copies: int, apps: int) -> Storm:
-    """Copy i of every notification goes to app instance i % apps: instances share nothing but the database,
-    as API processes behind a load balancer do, so duplicates meet both in-process and at the unique index.
-    The clock stops when every notification has been acknowledged."""
-    async with AsyncExitStack() as stack:
-        clients = []
-        for _ in range(apps):
-            manager = await stack.enter_async_context(LifespanManager(create_app(settings)))
-            transport = httpx.ASGITransport(app=manager.app)
-            http = httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=None)
-            clients.append(await stack.enter_async_context(http))
+def _request(url: str, note: SignedNotification) -> tuple[str, int, bytes]:
+    """The bytes of one delivery of `note` to our webhook at `url`: host, port, request."""
+    address = httpx.URL(url)
+    assert address.host and address.port
+    lines = [
+        "POST /webhooks/wechatpay HTTP/1.1",
+        f"Host: {address.host}:{address.port}",
+        "Content-Type: application/json",
+        f"Content-Length: {len(note.body)}",
+        "Connection: close",
+        *(f"{name}: {value}" for name, value in note.headers.items()),
+    ]
+    return address.host, address.port, ("\r\n".join(lines) + "\r\n\r\n").encode() + note.body
 
-        async def deliver(note: SignedNotification, copy: int) -> int:
-            headers = {**note.headers, "Content-Type": "application/json"}
-            answer = await clients[copy % apps].post("/webhooks/wechatpay", content=note.body, headers=headers)
-            return answer.status_code
 
-        async def acknowledged(note: SignedNotification) -> tuple[list[int], int]:
-            first = list(await asyncio.gather(*(deliver(note, i) for i in range(copies))))
-            retries, status = 0, 204 if 204 in first else 0
-            while status != 204:
-                retries += 1
-                status = await deliver(note, retries)
-            return first, retries
+async def _post(host: str, port: int, request: bytes) -> int:
+    """One delivery on a connection of its own, as a provider makes it; the answer's status, 0 if none came.
+    Raw asyncio streams rather than an HTTP client library: the provider's side should cost the bench's shared CPU
+    as little as possible, so the figures are about our side."""
+    try:
+        reader, writer = await asyncio.open_connection(host, port)
+    except OSError:
+        return 0
+    try:
+        writer.write(request)
+        await writer.drain()
+        status_line = await reader.readline()
+        await reader.read()
+        return int(status_line.split(b" ", 2)[1]) if status_line else 0
+    except (OSError, ValueError, IndexError):
+        return 0
+    finally:
+        writer.close()
 
-        started = time.perf_counter()
-        results = await asyncio.gather(*(acknowledged(note) for note in notes))
-        seconds = time.perf_counter() - started
-    return Storm([a for first, _ in results for a in first], sum(r for _, r in results), seconds)
+
+async def _storm(urls: list[str], notes: list[SignedNotification], args: argparse.Namespace) -> Storm:
+    """The clock stops when every notification has been acknowledged (or given up on)."""
+    in_flight = asyncio.Semaphore(args.in_flight)
+
+    async def deliver(note: SignedNotification, copy: int) -> Answer:
+        host, port, request = _request(urls[copy % len(urls)], note)
+        async with in_flight:
+            sent = time.perf_counter()
+            status = await _post(host, port, request)
+            return Answer(status, time.perf_counter() - sent)
+
+    async def acknowledged(note: SignedNotification) -> tuple[list[Answer], int, bool]:
+        first = list(await asyncio.gather(*(deliver(note, i) for i in range(args.copies))))
+        retries, done = 0, any(200 <= a.status < 300 for a in first)
+        while not done and retries < args.max_retries:
+            retries += 1
+            done = 200 <= (await deliver(note, retries)).status < 300
+        return first, retries, done
+
+    started = time.perf_counter()
+    results = await asyncio.gather(*(acknowledged(note) for note in notes))
+    seconds = time.perf_counter() - started
+    answers = [a for first, _, _ in results for a in first]
+    return Storm(answers, sum(r for _, r, _ in results), sum(not done for _, _, done in results), seconds)
+
+
+async def _all_paid(mongo: Mongo, orders: int) -> float | None:
+    """Seconds until every order is paid (application may go on behind the answers), None past PAID_WITHIN_S."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < PAID_WITHIN_S:
+        if await mongo.db[c.ORDERS].count_documents({"status": "PAID"}) >= orders:
+            return time.perf_counter() - started
+        await asyncio.sleep(0.05)
+    return None
+
+
+async def _exactly_once_counts(mongo: Mongo) -> dict[str, int]:
+    stored = await mongo.db[c.PAYMENT_NOTIFICATIONS].find({}, {"deliveries": 1, "status": 1}).to_list()
+    return {
+        "orders paid": await mongo.db[c.ORDERS].count_documents({"status": "PAID"}),
+        "payments succeeded": await mongo.db[c.PAYMENTS].count_documents({"status": "SUCCEEDED"}),
+        "points entries": await mongo.db[c.LEDGER].count_documents({"kind": "EARN"}),
+        "ORDER_PAID events": await mongo.db[c.OUTBOX].count_documents({"kind": "ORDER_PAID"}),
+        "notifications kept": len(stored),
+        "notifications applied": sum(s["status"] == "APPLIED" for s in stored),
+        # Deliveries of one event meeting in one process share its keeping, and are recorded once.
+        "deliveries recorded": sum(s["deliveries"] for s in stored),
+    }
+
+
+async def _quiet_payment(mongo: Mongo, url: str, paid: Paid) -> tuple[float, float | None]:
+    """One payment notified once with nothing else going on: seconds until the answer, and until the order is paid
+    (what the member's order page sees), None past PAID_WITHIN_S."""
+    sent = time.perf_counter()
+    status = await _post(*_request(url, paid.note))
+    answered = time.perf_counter() - sent
+    assert 200 <= status < 300, status
+    while time.perf_counter() - sent < PAID_WITHIN_S:
+        if await mongo.db[c.ORDERS].count_documents({"_id": paid.order_id, "status": "PAID"}):
+            return answered, time.perf_counter() - sent
+        await asyncio.sleep(0.005)
+    return answered, None
 
 
 async def _bare_inserts(mongo: Mongo, n: int) -> float:
@@ -155,7 +282,11 @@ async def _bare_inserts(mongo: Mongo, n: int) -> float:
     return time.perf_counter() - started
 
 
-async def run(args: argparse.Namespace, mongo_uri: str, redis_url: str) -> None:
+def _percentile(values: list[float], p: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
+
+
+async def run(args: argparse.Namespace, mongo_uri: str, mongo_pid: int, redis_url: str) -> None:
     keys = SandboxKeys.generate()
     sandbox = Sandbox(keys)
     port = embedded.free_port()
@@ -169,30 +300,48 @@ async def run(args: argparse.Namespace, mongo_uri: str, redis_url: str) -> None:
         while not server.started:  # noqa: ASYNC110 (uvicorn exposes a flag, not an event)
             await asyncio.sleep(0.01)
         await ensure_indexes(mongo)
-        notes = await _open_payments(mongo, settings, sandbox, args.orders)
+        # One more than the storm's: paid alone afterwards, when nothing else is going on.
+        *paid, quiet = await _open_payments(mongo, settings, sandbox, args.orders + 1)
         deliveries = args.orders * args.copies
         print(
             f"{args.orders} orders paid with WeChat Pay; each notification delivered {args.copies} times at once, "
-            f"spread over {args.apps} app instances"
+            f"spread over {args.apps} API processes, at most {args.in_flight} deliveries in flight"
         )
 
-        storm = await _storm(settings, notes, args.copies, args.apps)
+        with _api_processes(settings, args.apps) as api:
+            cpu_before = _cpu_seconds(api.pids), _cpu_seconds([mongo_pid]), time.process_time()
+            storm = await _storm(api.urls, [p.note for p in paid], args)
+            cpu = _cpu_seconds(api.pids), _cpu_seconds([mongo_pid]), time.process_time()
+            paid_s = await _all_paid(mongo, args.orders)
+            counts = await _exactly_once_counts(mongo)
+            alone = await _quiet_payment(mongo, api.urls[0], quiet)
         bare_s = await _bare_inserts(mongo, deliveries)
-        stored = await mongo.db[c.PAYMENT_NOTIFICATIONS].find({}, {"deliveries": 1, "status": 1}).to_list()
         storm_rate, bare_rate = deliveries / storm.seconds, deliveries / bare_s
+        in_time = sum(a.in_time for a in storm.answers)
+        times = [a.seconds for a in storm.answers]
 
-        print(f"orders paid:           {await mongo.db[c.ORDERS].count_documents({'status': 'PAID'})} / {args.orders}")
-        print(f"payments succeeded:    {await mongo.db[c.PAYMENTS].count_documents({'status': 'SUCCEEDED'})}")
-        print(f"points entries:        {await mongo.db[c.LEDGER].count_documents({'kind': 'EARN'})}")
-        print(f"ORDER_PAID events:     {await mongo.db[c.OUTBOX].count_documents({'kind': 'ORDER_PAID'})}")
-        print(f"notifications kept:    {len(stored)} ({sum(s['status'] == 'APPLIED' for s in stored)} applied)")
         print(
-            f"answered 204 at once:  {storm.answers.count(204)} / {deliveries} "
-            f"(the rest answered FAIL past {ANSWER_WITHIN_S} s; {storm.retries} redeliveries until all acknowledged)"
+            f"answered 2xx within {ANSWER_WITHIN_S} s: {in_time} / {deliveries} ({100 * in_time / deliveries:.1f} %); "
+            f"{storm.retries} redeliveries until all acknowledged, {storm.given_up} notifications given up on"
         )
-        print(f"webhook notifications/s: {storm_rate:8.1f}  ({deliveries} deliveries in {storm.seconds:.1f} s)")
+        print(f"answer time p50 / p99:   {_percentile(times, 50):.3f} s / {_percentile(times, 99):.3f} s")
+        print(
+            f"webhook notifications/s: {storm_rate:8.1f}  "
+            f"({deliveries} deliveries acknowledged in {storm.seconds:.1f} s)"
+        )
         print(f"bare inserts/s:          {bare_rate:8.1f}  ({deliveries} single inserts in {bare_s:.1f} s)")
         print(f"ratio webhook/bare: {storm_rate / bare_rate:.3f}")
+        api_cpu, db_cpu, bench_cpu = (after - before for after, before in zip(cpu, cpu_before, strict=True))
+        print(
+            f"CPU during the storm:    API processes {api_cpu:.1f} s, database {db_cpu:.1f} s, bench {bench_cpu:.1f} s "
+            f"in {storm.seconds:.1f} s on {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}"
+        )
+        paid_line = f"{paid_s:.1f} s after the last acknowledgement" if paid_s is not None else "NOT within the limit"
+        print(f"every order paid:        {paid_line}")
+        quiet_line = f"order paid after {alone[1]:.3f} s" if alone[1] is not None else "order NOT paid within the limit"
+        print(f"one payment, quiet:      answered in {alone[0]:.3f} s, {quiet_line}")
+        for name, count in counts.items():
+            print(f"{name + ':':24} {count}")
     finally:
         await mongo.close()
         server.should_exit = True
@@ -203,7 +352,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=200, help="orders paid (N)")
     parser.add_argument("--copies", type=int, default=5, help="deliveries of each notification, at once")
-    parser.add_argument("--apps", type=int, default=2, help="app instances (API processes) sharing the deliveries")
+    parser.add_argument("--apps", type=int, default=2, help="API processes sharing the deliveries")
+    parser.add_argument("--in-flight", type=int, default=500, help="deliveries in flight at most, all processes")
+    parser.add_argument("--max-retries", type=int, default=20, help="redeliveries of one notification at most")
     args = parser.parse_args()
     mongo_port, redis_port = embedded.free_port(), embedded.free_port()
     mongo = embedded.start_mongo(mongo_port, None)
@@ -214,6 +365,7 @@ def main() -> None:
                 run(
                     args,
                     f"mongodb://127.0.0.1:{mongo_port}/?directConnection=true",
+                    mongo.pid,
                     f"redis://127.0.0.1:{redis_port}/0",
                 )
             )

@@ -3,6 +3,7 @@
 Secrets are SecretStr so they never show up in logs or reprs.
 """
 
+import json
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -100,6 +101,20 @@ class Settings(BaseSettings):
     @property
     def notify_base_url(self) -> str:
         return (self.payments_notify_base_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")
+
+    def as_env(self) -> dict[str, str]:
+        """These settings as the JIKE_* environment another process (`jike serve`) reads them back from."""
+        env = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            elif isinstance(value, bool | dict):
+                value = json.dumps(value)
+            env[f"JIKE_{name.upper()}"] = str(value)
+        return env
 
     @cached_property
     def introspection(self) -> bool:

@@ -18,6 +18,7 @@ from arq.typing import WorkerCoroutine
 
 from channels.wechat import WeChatError
 from domain import birthday_gifts
+from domain.checkout.notifications import apply_unapplied
 from domain.checkout.reconcile import reconcile_pending
 from domain.commissions.release import BATCH as RELEASE_BATCH
 from domain.commissions.release import release_due_commissions
@@ -106,6 +107,11 @@ async def query_pending_payments(ctx: dict[str, Any], now: datetime) -> int:
     return report.checked
 
 
+async def apply_kept_notifications(ctx: dict[str, Any], now: datetime) -> int:
+    """Payment notifications an API process acknowledged but never applied (it died after answering)."""
+    return await apply_unapplied(mongo=ctx["clients"].mongo, now=now)
+
+
 async def pay_out_commissions(ctx: dict[str, Any], now: datetime) -> int:
     """Shareholder payouts: open scheduled runs, hold payouts, send and settle transfer bills (within a budget)."""
     clients: Clients = ctx["clients"]
@@ -135,6 +141,12 @@ def cron_jobs() -> list[CronJob]:
         cron(tracked("return_forwards", return_forwards), name="return_forwards", minute=set(range(2, 60, 10))),
         cron(tracked("birthday_gifts", give_birthday_gifts), name="birthday_gifts", minute=15),
         cron(tracked("release_commissions", release_commissions), name="release_commissions", minute={25, 55}),
+        # A member may be looking at "paying" meanwhile: every 20 s.
+        cron(
+            tracked("apply_kept_notifications", apply_kept_notifications),
+            name="apply_kept_notifications",
+            second={0, 20, 40},
+        ),
         cron(
             tracked("query_pending_payments", query_pending_payments),
             name="query_pending_payments",

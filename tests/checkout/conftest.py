@@ -1,11 +1,15 @@
 """Checkout givens: the payments sandbox as a real HTTP server for the session (keys generated here), the app
-itself served on a real port so the sandbox can post signed notifications to our webhooks, members with cards
-and WeChat/Alipay openids, and helpers that read balances and statuses straight from the database.
+itself served on a real port so the sandbox can post signed notifications to our webhooks (or as a `jike serve`
+process of its own, to be killed), members with cards and WeChat/Alipay openids, helpers that read balances and
+statuses straight from the database, and waits for what webhooks apply behind their answer.
 """
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -24,12 +28,24 @@ from domain.cards.ledger import SYSTEM, Account, EntryKind, Posting, post_alone
 from domain.cards.stored_value import top_up
 from domain.pii import PiiCipher
 from domain.tenancy import Role
-from payments.sandbox import Sandbox, SandboxKeys, create_sandbox_app
+from payments.sandbox import Delivery, Provider, Sandbox, SandboxKeys, create_sandbox_app
 from payments.sandbox.keys import private_pem, public_pem
 from schema.ids import from_global_id
 from startup.settings import Settings
 from tests.conftest import ALIPAY_APP_ID, WECHAT_APPID, Gql, Shop
 from tests.coupons.conftest import Colleague, Customer, make_members, make_staff
+
+
+@contextmanager
+def api_process(settings: Settings, port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """The API as production runs it, `jike serve` in a process of its own, with the test's settings."""
+    env = os.environ | settings.as_env() | {"JIKE_HTTP_PORT": str(port)}
+    process = embedded.spawn([sys.executable, "-m", "api.cli", "serve"], supervised=False, env=env)
+    try:
+        embedded.wait_for_port(port, process)
+        yield process
+    finally:
+        embedded.stop(process)
 
 
 @asynccontextmanager
@@ -152,6 +168,59 @@ async def order_doc(mongo: Mongo, order_gid: str) -> Doc:
     doc = await mongo.db[c.ORDERS].find_one({"_id": oid})
     assert doc is not None
     return doc
+
+
+async def once(mongo: Mongo, collection: str, query: Doc, done: Callable[[Doc], bool], within_s: float = 10.0) -> Doc:
+    """The document `query` names, once `done` holds for it: waited for through a change stream (webhooks apply
+    notifications behind their answer), failing after `within_s`."""
+    match = {f"fullDocument.{field}": value for field, value in query.items()}
+    async with (
+        asyncio.timeout(within_s),
+        await mongo.db[collection].watch([{"$match": match}], full_document="updateLookup") as changes,
+    ):
+        doc = await mongo.db[collection].find_one(query)
+        while doc is None or not done(doc):
+            doc = (await changes.next()).get("fullDocument")
+    return doc
+
+
+async def order_turns(mongo: Mongo, order_gid: str, status: str) -> Doc:
+    return await once(mongo, c.ORDERS, {"_id": from_global_id("Order", order_gid)}, lambda d: d["status"] == status)
+
+
+async def handled(mongo: Mongo, event_id: str) -> Doc:
+    """The kept notification once it is no longer waiting to be applied (applied, parked or rejected)."""
+    return await once(mongo, c.PAYMENT_NOTIFICATIONS, {"event_id": event_id}, lambda d: d["status"] != "RECEIVED")
+
+
+async def all_handled(mongo: Mongo, within_s: float = 10.0) -> None:
+    """Returns once no kept payment notification waits to be applied (webhooks apply them behind their answer),
+    watched through a change stream; fails after `within_s`."""
+    notes = mongo.db[c.PAYMENT_NOTIFICATIONS]
+    async with asyncio.timeout(within_s), await notes.watch() as changes:
+        while await notes.count_documents({"status": "RECEIVED"}):
+            await changes.next()
+
+
+async def sandbox_pays(world: PaymentsSandbox, mongo: Mongo, provider: Provider, out_trade_no: str) -> Delivery | None:
+    """The member pays in the sandbox, which notifies our webhook; returns once the notification is applied."""
+    delivery = await world.sandbox.pay(provider, out_trade_no)
+    await all_handled(mongo)
+    return delivery
+
+
+@asynccontextmanager
+async def held(mongo: Mongo, order_gid: str) -> AsyncIterator[None]:
+    """The order written by a transaction that stays open until the block ends (then aborted, changing nothing):
+    whatever else writes the order waits, as behind a slow transaction on a busy day."""
+    async with mongo.client.start_session() as session:
+        await session.start_transaction()
+        oid = from_global_id("Order", order_gid)
+        await mongo.db[c.ORDERS].update_one({"_id": oid}, {"$set": {"held": True}}, session=session)
+        try:
+            yield
+        finally:
+            await session.abort_transaction()
 
 
 async def outbox(mongo: Mongo, kind: str) -> list[Doc]:

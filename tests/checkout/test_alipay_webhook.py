@@ -1,5 +1,6 @@
 """Alipay end to end: `my.tradePay` through the sandbox, whose RSA2-signed form notifications reach our real
-webhook. `success` only once the payment is durable; forgeries and mismatches change nothing.
+webhook. `success` only once the notification is durably kept, the payment applied behind the answer; forgeries
+and mismatches change nothing.
 """
 
 import asyncio
@@ -18,12 +19,16 @@ from payments.sandbox.keys import new_rsa_key
 from schema.ids import from_global_id
 from tests.checkout.conftest import (
     PaymentsSandbox,
+    all_handled,
     balances_and_statuses,
     card,
     flags,
+    handled,
+    held,
     member_pay,
     open_payment,
     order_doc,
+    order_turns,
     outbox,
     refund,
     scan_order,
@@ -68,7 +73,7 @@ async def test_member_pays_with_alipay_and_the_notification_pays_the_order(
 
     # then we answered `success`, the order is paid and the points are earned
     assert delivery is not None and delivery.answer == "success"
-    assert (await order_doc(mongo, order_gid))["status"] == "PAID"
+    await order_turns(mongo, order_gid, "PAID")
     assert (await card(mongo, member))["points"] == 66
     assert len(await outbox(mongo, "ORDER_PAID")) == 1
 
@@ -116,7 +121,10 @@ async def test_an_alipay_notification_that_is_not_genuine_or_not_ours_changes_no
     before = await balances_and_statuses(mongo)
 
     # when a forged, re-signed or mismatched notification arrives
-    said = await deliver(client, forge(payments_sandbox, out_trade_no))
+    form = forge(payments_sandbox, out_trade_no)
+    said = await deliver(client, form)
+    if said == "success":
+        await handled(mongo, form["notify_id"])
 
     # then nothing changed but a flag for staff on a genuine mismatch
     assert await balances_and_statuses(mongo) == before
@@ -138,6 +146,8 @@ async def test_alipay_duplicates_and_the_later_trade_finished_apply_once(
 
     # then all get `success` and the payment applied once
     assert answers == ["success"] * 6
+    for form in (paid, finished):
+        await handled(mongo, form["notify_id"])
     assert (await card(mongo, member))["points"] == 30
     assert len(await outbox(mongo, "ORDER_PAID")) == 1
     assert (await order_doc(mongo, order_gid))["status"] == "PAID"
@@ -149,6 +159,7 @@ async def test_an_alipay_refund_completes_at_once_and_its_notification_changes_n
     # given a member who paid 100 yuan with Alipay and earned 100 points
     member, order_gid, out_trade_no = await alipay_order(gql, mongo, shop, 10_000)
     await payments_sandbox.sandbox.pay(Provider.ALIPAY, out_trade_no)
+    await order_turns(mongo, order_gid, "PAID")
     owner = await staff_token(gql, shop.owner_phone)
 
     # when the owner refunds 40 yuan (Alipay refunds synchronously, then notifies)
@@ -162,4 +173,27 @@ async def test_an_alipay_refund_completes_at_once_and_its_notification_changes_n
     assert (await order_doc(mongo, order_gid))["status"] == "PARTIALLY_REFUNDED"
     assert (await card(mongo, member))["points"] == 60
     assert len(await outbox(mongo, "ORDER_REFUNDED")) == 1
+    await all_handled(mongo)
     assert await mongo.db[c.PAYMENT_NOTIFICATIONS].count_documents({"kind": "REFUND", "status": "APPLIED"}) == 1
+
+
+async def test_alipay_is_answered_success_once_the_notification_is_kept_and_the_order_is_paid_behind_it(
+    gql: Gql, mongo: Mongo, shop: Shop, payments_sandbox: PaymentsSandbox, client: httpx.AsyncClient
+) -> None:
+    # given a paid trade's notification, and the order held by a slow transaction so it cannot be paid for now
+    member, order_gid, out_trade_no = await alipay_order(gql, mongo, shop, 3_000)
+    form = paid_form(payments_sandbox, out_trade_no)
+    async with held(mongo, order_gid):
+        # when Alipay notifies us
+        said = await deliver(client, form)
+
+        # then it gets `success` while the payment still waits: the notification kept, the order not yet paid
+        assert said == "success"
+        [stored] = await mongo.db[c.PAYMENT_NOTIFICATIONS].find({}).to_list()
+        assert (stored["status"], (await order_doc(mongo, order_gid))["status"]) == ("RECEIVED", "PENDING")
+
+    # and once the order is free, the payment is applied behind the answer, once
+    await handled(mongo, form["notify_id"])
+    assert (await order_doc(mongo, order_gid))["status"] == "PAID"
+    assert (await card(mongo, member))["points"] == 30
+    assert len(await outbox(mongo, "ORDER_PAID")) == 1

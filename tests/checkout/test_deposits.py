@@ -23,6 +23,7 @@ from tests.checkout.conftest import (
     ADMIN_PAY_ORDER,
     MEMBER_CREATE_ORDER,
     PaymentsSandbox,
+    all_handled,
     flags,
     key,
     member_pay,
@@ -30,6 +31,7 @@ from tests.checkout.conftest import (
     order_doc,
     outbox,
     refund,
+    sandbox_pays,
     shopper,
 )
 from tests.conftest import Gql, Shop
@@ -101,7 +103,9 @@ async def hold_with_deposit(gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop, 
 async def pay_by_wechat(gql: Gql, mongo: Mongo, sandbox: PaymentsSandbox, member: Customer, order_gid: str) -> None:
     """The member opens WeChat Pay for the order and pays; the sandbox notifies our webhook."""
     assert (await member_pay(gql, member, order_gid, "WECHAT_PAY"))["userErrors"] == []
-    delivery = await sandbox.sandbox.pay(Provider.WECHATPAY, (await open_payment(mongo, order_gid))["out_trade_no"])
+    delivery = await sandbox_pays(
+        sandbox, mongo, Provider.WECHATPAY, (await open_payment(mongo, order_gid))["out_trade_no"]
+    )
     assert delivery is not None and delivery.status == 204
 
 
@@ -138,7 +142,7 @@ async def test_paying_the_deposit_confirms_the_held_booking(
     order = made["order"]
     payment = (await member_pay(gql, member, order["id"], "WECHAT_PAY"))["payment"]
     opened = await open_payment(mongo, order["id"])
-    delivery = await payments_sandbox.sandbox.pay(Provider.WECHATPAY, opened["out_trade_no"])
+    delivery = await sandbox_pays(payments_sandbox, mongo, Provider.WECHATPAY, opened["out_trade_no"])
 
     # then the order is the deposit alone, payable only while the slot is held
     assert made["userErrors"] == [] and held["status"] == "HELD"
@@ -191,7 +195,7 @@ async def test_a_deposit_paid_after_the_hold_lapsed_books_the_slot_if_it_is_stil
 
     # when the payment lands, nobody having taken the slot meanwhile
     opened = await open_payment(mongo, hold.deposit_order)
-    await payments_sandbox.sandbox.pay(Provider.WECHATPAY, opened["out_trade_no"])
+    await sandbox_pays(payments_sandbox, mongo, Provider.WECHATPAY, opened["out_trade_no"])
 
     # then the booking is theirs, for good, and nothing asks staff to refund
     assert (await booking_doc(mongo, hold.booking))["status"] == "BOOKED"
@@ -210,7 +214,9 @@ async def test_a_deposit_paid_after_someone_took_the_lapsed_slot_is_flagged_for_
     taken = (await book(gql, hold.salon, await shopper(mongo, shop, "快")))["booking"]
 
     # when the slow member's payment lands
-    await payments_sandbox.sandbox.pay(Provider.WECHATPAY, (await open_payment(mongo, order["id"]))["out_trade_no"])
+    await sandbox_pays(
+        payments_sandbox, mongo, Provider.WECHATPAY, (await open_payment(mongo, order["id"]))["out_trade_no"]
+    )
 
     # then the money is recorded, the order flagged and its refund due, and the quick member keeps the slot
     assert (await order_doc(mongo, order["id"]))["status"] == "PAID"
@@ -287,6 +293,7 @@ async def test_a_booking_cancelled_in_time_gives_the_deposit_back_once(
     await run_event(clients, due["_id"])
     [refund] = await mongo.db[c.REFUNDS].find({}).to_list()
     answered = await payments_sandbox.sandbox.deliveries.wait_for(refund["out_refund_no"])
+    await all_handled(mongo)
 
     # then one full refund of the deposit went to WeChat Pay, and its notification closed the order as REFUNDED
     assert cancelled["cancelBooking"] == {"booking": {"status": "CANCELLED"}, "userErrors": []}

@@ -19,6 +19,7 @@ from tests.checkout.conftest import (
     MEMBER_CREATE_ORDER,
     REFUND_ORDER,
     PaymentsSandbox,
+    all_handled,
     balances_and_statuses,
     card,
     cashier,
@@ -29,6 +30,7 @@ from tests.checkout.conftest import (
     order_doc,
     outbox,
     refund,
+    sandbox_pays,
     scan_order,
     shopper,
     staff_pay,
@@ -38,10 +40,12 @@ from tests.conftest import Gql, Shop, staff_token
 from tests.coupons.conftest import Customer, store_gid
 
 
-async def refund_notified(world: PaymentsSandbox, refund_gid: str) -> int:
-    """Waits for WeChat Pay's notification of a refund and returns what our webhook answered."""
+async def refund_notified(world: PaymentsSandbox, mongo: Mongo, refund_gid: str) -> int:
+    """Waits for WeChat Pay's notification of a refund to be applied and returns what our webhook answered."""
     out_refund_no = str(from_global_id("Refund", refund_gid))
-    return (await world.sandbox.deliveries.wait_for(out_refund_no)).status
+    answered = (await world.sandbox.deliveries.wait_for(out_refund_no)).status
+    await all_handled(mongo)
+    return answered
 
 
 async def test_wechat_pay_refunds_partial_then_full_take_points_back_in_proportion(
@@ -53,16 +57,18 @@ async def test_wechat_pay_refunds_partial_then_full_take_points_back_in_proporti
     order = await scan_order(gql, member, store_gid(shop), 10_000, usePoints=True)
     assert (order["price"]["pointsUsed"], order["price"]["dueFen"]) == (1_000, 9_000)
     await member_pay(gql, member, order["id"], "WECHAT_PAY")
-    await payments_sandbox.sandbox.pay(Provider.WECHATPAY, (await open_payment(mongo, order["id"]))["out_trade_no"])
+    await sandbox_pays(
+        payments_sandbox, mongo, Provider.WECHATPAY, (await open_payment(mongo, order["id"]))["out_trade_no"]
+    )
     assert (await card(mongo, member))["points"] == 90
     owner = await staff_token(gql, shop.owner_phone)
 
     # when the owner refunds 30 yuan, then the remaining 60, each completed by WeChat Pay's notification
     partial = await refund(gql, owner, order["id"], 3_000)
-    partial_answer = await refund_notified(payments_sandbox, partial["refund"]["id"])
+    partial_answer = await refund_notified(payments_sandbox, mongo, partial["refund"]["id"])
     after_partial = await card(mongo, member)
     full = await refund(gql, owner, order["id"], 6_000)
-    await refund_notified(payments_sandbox, full["refund"]["id"])
+    await refund_notified(payments_sandbox, mongo, full["refund"]["id"])
 
     # then each refund is PROCESSING until notified; a third of the earned points went back at the first refund
     # and a third of the redeemed ones came back; after the full refund the member holds what they had before
@@ -179,7 +185,7 @@ async def _top_up(gql: Gql, mongo: Mongo, shop: Shop, world: PaymentsSandbox) ->
     order = body["data"]["createOrder"]["order"]
     assert (order["kind"], order["price"]["dueFen"]) == ("TOP_UP", 50_000)
     await member_pay(gql, member, order["id"], "WECHAT_PAY")
-    await world.sandbox.pay(Provider.WECHATPAY, (await open_payment(mongo, order["id"]))["out_trade_no"])
+    await sandbox_pays(world, mongo, Provider.WECHATPAY, (await open_payment(mongo, order["id"]))["out_trade_no"])
     return order["id"], member
 
 
@@ -197,7 +203,7 @@ async def test_a_top_up_refund_takes_back_the_paid_amount_and_exactly_its_bonus(
     # when the owner tries a partial refund, then refunds it in full
     partial = await refund(gql, owner, order_gid, 10_000)
     full = await refund(gql, owner, order_gid, 50_000)
-    await refund_notified(payments_sandbox, full["refund"]["id"])
+    await refund_notified(payments_sandbox, mongo, full["refund"]["id"])
 
     # then the partial one is refused, and the full one took back the 500 and exactly the 50 bonus
     assert [e["code"] for e in partial["userErrors"]] == ["TOP_UP_REFUND_NOT_FULL"]

@@ -11,7 +11,7 @@ from api.app import create_app
 from api.sandbox import SANDBOX_PAY_PATH, request_sandbox_pay, run_sandbox
 from db.mongo import Mongo
 from startup.settings import Env, Settings
-from tests.checkout.conftest import PaymentsSandbox, member_pay, order_doc, scan_order, shopper
+from tests.checkout.conftest import PaymentsSandbox, all_handled, member_pay, order_doc, scan_order, shopper
 from tests.conftest import Gql, Shop
 from tests.coupons.conftest import store_gid
 
@@ -41,6 +41,7 @@ async def test_sandbox_pay_pays_an_order_through_our_own_webhook(
     # then the sandbox delivered each signed notification to our webhook, which accepted it, and both are paid
     assert said[0].startswith("HTTP 200") and '"status":204' in said[0], said[0]
     assert said[1].startswith("HTTP 200") and '"answer":"success"' in said[1], said[1]
+    await all_handled(mongo)
     assert [(await order_doc(mongo, o["id"]))["status"] for o in (wechat_order, alipay_order)] == ["PAID", "PAID"]
 
 

@@ -1,6 +1,7 @@
 """WeChat Pay end to end: the member pays through the sandbox, which posts a notification signed with RSA keys made
-for the test to our real webhook. Good notifications apply exactly once; forged, stale or mismatched ones leave
-every balance and status as it was.
+for the test to our real webhook. The webhook answers once the notification is kept and applies it behind the
+answer. Good notifications apply exactly once; forged, stale or mismatched ones leave every balance and status as
+it was.
 """
 
 import asyncio
@@ -31,14 +32,18 @@ from tests.checkout.conftest import (
     card,
     flags,
     give,
+    handled,
+    held,
     member_pay,
+    once,
     open_payment,
     order_doc,
+    order_turns,
     outbox,
     scan_order,
     shopper,
 )
-from tests.conftest import Gql, Shop
+from tests.conftest import Gql, Shop, count_commands
 from tests.coupons.conftest import Customer, store_gid
 
 ORDER_PAID_KEYS = {
@@ -128,7 +133,7 @@ async def test_member_pays_with_wechat_pay_and_the_notification_pays_the_order(
     )
     # and our webhook answered 204, the order is paid, points earned on whole yuan, lifetime spending counted
     assert delivery is not None and delivery.status == 204
-    assert (await order_doc(mongo, order["id"]))["status"] == "PAID"
+    await order_turns(mongo, order["id"], "PAID")
     held = await card(mongo, member)
     assert (held["points"], held["lifetime_paid_fen"]) == (123, 12_345)
     # and one ORDER_PAID event carries what commissions need
@@ -196,7 +201,10 @@ async def test_a_notification_that_is_not_genuine_or_not_ours_changes_nothing(
     before = await balances_and_statuses(mongo)
 
     # when a notification arrives that was tampered with, signed by someone else, stale, or for another amount/app
-    answer = await deliver(client, forge(payments_sandbox, out_trade_no))
+    signed = forge(payments_sandbox, out_trade_no)
+    answer = await deliver(client, signed)
+    if answer.status_code == 204:
+        await handled(mongo, json.loads(signed.body)["id"])
 
     # then every balance and status is as it was; forgeries get a FAIL (WeChat would retry), and a genuine but
     # mismatched one is acknowledged (retrying cannot fix it), flagged on the order for staff
@@ -219,6 +227,7 @@ async def test_the_same_notification_delivered_twenty_times_at_once_pays_once(
 
     # then every delivery is acknowledged, and there is one payment with one set of effects
     assert [a.status_code for a in answers] == [204] * 20
+    await handled(mongo, json.loads(signed.body)["id"])
     assert (await order_doc(mongo, order_gid))["status"] == "PAID"
     assert await mongo.db[c.PAYMENTS].count_documents({"status": "SUCCEEDED"}) == 1
     assert (await card(mongo, member))["points"] == 50
@@ -228,7 +237,7 @@ async def test_the_same_notification_delivered_twenty_times_at_once_pays_once(
     assert stored["status"] == "APPLIED"
 
 
-async def test_twenty_api_processes_handling_one_notification_at_once_pay_once(
+async def test_twenty_api_processes_keeping_and_applying_one_notification_at_once_pay_once(
     gql: Gql, mongo: Mongo, shop: Shop, payments_sandbox: PaymentsSandbox, settings: Settings
 ) -> None:
     # given a paid order's verified notification
@@ -239,18 +248,68 @@ async def test_twenty_api_processes_handling_one_notification_at_once_pay_once(
         assert providers.wechatpay is not None
         note = providers.wechatpay.parse_notification(signed.headers, signed.body, now=datetime.now(UTC))
 
-        # when twenty processes (no in-process sharing between them) handle it at the same moment
-        receipts = await asyncio.gather(
-            *(notifications.receive_wechatpay(mongo=mongo, providers=providers, note=note) for _ in range(20))
-        )
+        # when twenty processes (no in-process sharing between them) keep it at the same moment, and each then
+        # applies it, as if each had been told to (the first delivery's process, sweeps)
+        async def process() -> tuple[bool, bool]:
+            kept = await notifications.receive_wechatpay(mongo=mongo, providers=providers, note=note)
+            record = kept.first or await mongo.db[c.PAYMENT_NOTIFICATIONS].find_one({"event_id": note.event_id})
+            assert record is not None
+            return kept.first is not None, (await notifications.apply_kept(mongo=mongo, note=record)).by_this_call
 
-    # then they met at the database: one record of twenty deliveries, one payment, one set of effects
-    assert len(receipts) == 20
+        outcomes = await asyncio.gather(*(process() for _ in range(20)))
+
+    # then they met at the database: one record of twenty deliveries, kept first by one of them and applied by one,
+    # one payment, one set of effects
+    assert [sum(firsts) for firsts in zip(*outcomes, strict=True)] == [1, 1]
     [stored] = await mongo.db[c.PAYMENT_NOTIFICATIONS].find({}).to_list()
     assert (stored["status"], stored["deliveries"]) == ("APPLIED", 20)
     assert (await order_doc(mongo, order_gid))["status"] == "PAID"
     assert await mongo.db[c.PAYMENTS].count_documents({"status": "SUCCEEDED"}) == 1
     assert (await card(mongo, member))["points"] == 50
+    assert await mongo.db[c.LEDGER].count_documents({"member_id": member.id}) == 1
+    assert len(await outbox(mongo, "ORDER_PAID")) == 1
+
+
+async def test_the_webhook_answers_once_the_notification_is_kept_and_pays_the_order_behind_the_answer(
+    gql: Gql, mongo: Mongo, shop: Shop, payments_sandbox: PaymentsSandbox, client: httpx.AsyncClient
+) -> None:
+    # given a paid order's notification, and the order held by a slow transaction so it cannot be paid for now
+    member, order_gid, out_trade_no = await wechat_order(gql, mongo, shop, 5_000)
+    signed = paid_notification(payments_sandbox, out_trade_no)
+    async with held(mongo, order_gid):
+        # when WeChat Pay delivers the notification
+        answer = await deliver(client, signed)
+
+        # then it is acknowledged while the payment still waits: the notification is kept, the order not yet paid
+        assert answer.status_code == 204
+        [stored] = await mongo.db[c.PAYMENT_NOTIFICATIONS].find({}).to_list()
+        assert (stored["status"], (await order_doc(mongo, order_gid))["status"]) == ("RECEIVED", "PENDING")
+
+    # and once the order is free, the payment is applied behind the answer, once
+    await handled(mongo, stored["event_id"])
+    assert (await order_doc(mongo, order_gid))["status"] == "PAID"
+    assert (await card(mongo, member))["points"] == 50
+    assert len(await outbox(mongo, "ORDER_PAID")) == 1
+
+
+async def test_a_redelivery_of_an_applied_notification_is_acknowledged_without_applying_it_again(
+    gql: Gql, mongo: Mongo, shop: Shop, payments_sandbox: PaymentsSandbox, client: httpx.AsyncClient
+) -> None:
+    # given a notification delivered and applied
+    member, order_gid, out_trade_no = await wechat_order(gql, mongo, shop, 5_000)
+    signed = paid_notification(payments_sandbox, out_trade_no)
+    assert (await deliver(client, signed)).status_code == 204
+    await handled(mongo, json.loads(signed.body)["id"])
+
+    # when WeChat Pay delivers it again (it missed our answer)
+    with count_commands(mongo) as commands:
+        again = await deliver(client, signed)
+
+    # then it is acknowledged with one write (its record counts the delivery), and nothing is applied twice
+    assert again.status_code == 204
+    assert commands == ["update"]
+    [stored] = await mongo.db[c.PAYMENT_NOTIFICATIONS].find({}).to_list()
+    assert (stored["status"], stored["deliveries"]) == ("APPLIED", 2)
     assert await mongo.db[c.LEDGER].count_documents({"member_id": member.id}) == 1
     assert len(await outbox(mongo, "ORDER_PAID")) == 1
 
@@ -269,6 +328,8 @@ async def test_two_notifications_with_different_event_ids_for_one_payment_apply_
 
     # then both are acknowledged and stored, and the payment applied once
     assert [a.status_code for a in answers] == [204, 204]
+    for signed in (first, second):
+        await handled(mongo, json.loads(signed.body)["id"])
     assert await mongo.db[c.PAYMENT_NOTIFICATIONS].count_documents({"status": "APPLIED"}) == 2
     assert (await card(mongo, member))["points"] == 50
     assert len(await outbox(mongo, "ORDER_PAID")) == 1
@@ -284,19 +345,19 @@ async def test_a_refund_notified_before_its_payment_is_kept_and_applied_after_it
 
     # when the refund notification arrives first, and the payment's only afterwards
     early = await deliver(client, refunded)
-    parked = await mongo.db[c.PAYMENT_NOTIFICATIONS].find_one({"event_id": "REFUND-EVENT-1"})
+    parked = await handled(mongo, "REFUND-EVENT-1")
     order_before_payment = await order_doc(mongo, order_gid)
     late = await deliver(client, paid)
 
     # then the refund was kept (acknowledged, nothing applied yet) and applied right after the payment
-    assert (early.status_code, parked and parked["status"], order_before_payment["status"]) == (
+    assert (early.status_code, parked["status"], order_before_payment["status"]) == (
         204,
         "PARKED",
         "PENDING",
     )
     assert late.status_code == 204
-    order = await order_doc(mongo, order_gid)
-    assert (order["status"], order["refunded_fen"]) == ("PARTIALLY_REFUNDED", 3_000)
+    order = await order_turns(mongo, order_gid, "PARTIALLY_REFUNDED")
+    assert order["refunded_fen"] == 3_000
     # and 30 of the 80 points earned were clawed back, with one ORDER_REFUNDED event
     assert (await card(mongo, member))["points"] == 80 - 30
     [event] = await outbox(mongo, "ORDER_REFUNDED")
@@ -304,9 +365,8 @@ async def test_a_refund_notified_before_its_payment_is_kept_and_applied_after_it
         "refunded_fen": 3_000,
         "order_paid_fen": 8_000,
     }
-    assert (await mongo.db[c.PAYMENT_NOTIFICATIONS].find_one({"event_id": "REFUND-EVENT-1"}) or {})[
-        "status"
-    ] == "APPLIED"
+    # and the kept refund notification is recorded as applied (waited for: it is marked right after its refund)
+    await once(mongo, c.PAYMENT_NOTIFICATIONS, {"event_id": "REFUND-EVENT-1"}, lambda d: d["status"] == "APPLIED")
 
 
 async def test_money_that_comes_in_for_an_order_already_paid_another_way_is_kept_and_flagged_for_a_refund(

@@ -20,6 +20,7 @@ from schema.ids import from_global_id
 from startup.settings import Settings
 from tests.checkout.conftest import (
     PaymentsSandbox,
+    all_handled,
     card,
     cashier,
     give,
@@ -60,6 +61,7 @@ async def pays_with_coupon_and_points(
     assert paying["userErrors"] == [], paying
     delivery = await world.sandbox.pay(Provider.WECHATPAY, (await open_payment(mongo, order["id"]))["out_trade_no"])
     assert delivery is not None and delivery.status == 204
+    await all_handled(mongo)
     return order
 
 
@@ -151,7 +153,7 @@ async def test_a_partial_refund_reverses_commissions_in_proportion_and_tells_the
     # when the manager refunds 50.00 yuan of it, WeChat Pay notifies the refund, and the worker runs
     refunded = await refund(gql, manager.token, order["id"], 5_000)
     assert (refunded["userErrors"], refunded["refund"]["status"]) == ([], "PROCESSING")
-    assert await refund_notified(payments_sandbox, refunded["refund"]["id"]) == 204
+    assert await refund_notified(payments_sandbox, mongo, refunded["refund"]["id"]) == 204
     await work_through(settings, mongo)
 
     # then the order kept 118.77 of its 168.77 yuan, and each commission shrank to that share, rounded down:

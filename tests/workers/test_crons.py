@@ -220,6 +220,7 @@ async def test_every_scheduled_job_is_registered_and_the_money_sweeps_run_on_an_
         "birthday_gifts",
         "release_commissions",
         "query_pending_payments",
+        "apply_kept_notifications",
         "payouts",
     }
     assert (released, queried) == (0, 0)
