@@ -14,7 +14,7 @@ from db.mongo import Mongo
 from domain.commissions.accrual import Accrual, on_order_paid
 from domain.coupons import forwarding
 from domain.events import OrderPaid
-from tests.checkout.conftest import PaymentsSandbox, outbox, shopper
+from tests.checkout.conftest import PaymentsSandbox, all_handled, outbox, shopper
 from tests.checkout.test_funnel_revenue import FUNNEL
 from tests.checkout.test_wechatpay_webhook import deliver, wechat_order
 from tests.commissions.conftest import appoint, open_program
@@ -36,12 +36,16 @@ async def into_a_second() -> datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
-async def wechat_says_paid(world: PaymentsSandbox, client: httpx.AsyncClient, out_trade_no: str, at: datetime) -> None:
-    """WeChat Pay notifies our webhook that the member paid at `at` by its clock, written in whole seconds."""
+async def wechat_says_paid(
+    world: PaymentsSandbox, client: httpx.AsyncClient, mongo: Mongo, out_trade_no: str, at: datetime
+) -> None:
+    """WeChat Pay notifies our webhook that the member paid at `at` by its clock, written in whole seconds; the
+    webhook applies it behind its answer."""
     wechat = world.sandbox.wechatpay
     wechat.mark_paid(out_trade_no, at)
     answer = await deliver(client, wechat.payment_notification(out_trade_no, datetime.now(UTC)))
     assert answer.status_code == 204
+    await all_handled(mongo)
 
 
 async def handle_order_paid(mongo: Mongo) -> Accrual:
@@ -67,7 +71,7 @@ async def test_a_payment_in_the_second_a_program_starts_earns_though_wechat_pay_
     await appoint(mongo, shop, await open_program(mongo, shop, starts_at=start), shareholder.id)
 
     # when WeChat Pay says the friend paid in that same second, truncated to 14:34:31 for a start at 14:34:31.045
-    await wechat_says_paid(payments_sandbox, client, out_trade_no, start)
+    await wechat_says_paid(payments_sandbox, client, mongo, out_trade_no, start)
     accrual = await handle_order_paid(mongo)
 
     # then the payment counts from when we recorded it, after the start: the shareholder earns 10 yuan
@@ -80,7 +84,7 @@ async def test_a_payment_recorded_before_a_program_starts_earns_nothing_though_t
     # given a shareholder's friend who paid 100 yuan by WeChat Pay, whose clock runs 3 seconds ahead of ours
     shareholder, friend = await friend_of_a_shareholder(mongo, shop)
     _, _, out_trade_no = await wechat_order(gql, mongo, shop, 10_000, member=friend)
-    await wechat_says_paid(payments_sandbox, client, out_trade_no, datetime.now(UTC) + PROVIDER_AHEAD)
+    await wechat_says_paid(payments_sandbox, client, mongo, out_trade_no, datetime.now(UTC) + PROVIDER_AHEAD)
 
     # when a program starts right after we recorded the payment (its success_time still ahead), before the
     # worker handles ORDER_PAID
@@ -140,7 +144,7 @@ async def test_a_payment_in_the_second_a_forward_is_accepted_counts_as_revenue_o
     # when the friend accepts it some milliseconds into a second, and WeChat Pay says they paid in that second
     await into_a_second()
     accepted_at = await accept(mongo, shop, offer.friend, offer.token)
-    await wechat_says_paid(payments_sandbox, client, offer.out_trade_no, accepted_at)
+    await wechat_says_paid(payments_sandbox, client, mongo, offer.out_trade_no, accepted_at)
 
     # then the payment, recorded after the claim, is the sharer's revenue
     assert await sharer_revenue(gql, owner_token, offer.template) == {"分享人0": 10_000, None: 0}
@@ -156,7 +160,7 @@ async def test_a_payment_recorded_before_a_forward_is_accepted_is_not_its_revenu
 ) -> None:
     # given a friend offered a forwarded coupon, who paid 100 yuan by WeChat Pay, whose clock runs 3 s ahead of ours
     offer = await offered_forward(gql, mongo, shop, owner_token)
-    await wechat_says_paid(payments_sandbox, client, offer.out_trade_no, datetime.now(UTC) + PROVIDER_AHEAD)
+    await wechat_says_paid(payments_sandbox, client, mongo, offer.out_trade_no, datetime.now(UTC) + PROVIDER_AHEAD)
 
     # when the friend accepts the coupon right after (the payment's success_time still ahead)
     await accept(mongo, shop, offer.friend, offer.token)

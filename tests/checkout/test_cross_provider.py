@@ -12,7 +12,7 @@ from db.mongo import Mongo
 from payments.sandbox import Provider
 from tests.checkout import test_alipay_webhook as alipay
 from tests.checkout import test_wechatpay_webhook as wechatpay
-from tests.checkout.conftest import PaymentsSandbox, balances_and_statuses, flags
+from tests.checkout.conftest import PaymentsSandbox, all_handled, balances_and_statuses, flags
 from tests.conftest import Gql, Shop
 
 
@@ -42,6 +42,7 @@ async def test_a_wechat_pay_notification_naming_an_alipay_payment_does_not_pay_t
     # when WeChat Pay, genuinely signed, says a payment succeeded under the Alipay payment's out_trade_no
     notified = wechatpay.paid_notification(payments_sandbox, wechat_trade, out_trade_no=alipay_trade)
     answer = await wechatpay.deliver(client, notified)
+    await all_handled(mongo)
 
     # then it is acknowledged, the order stays unpaid, and it is flagged, recorded REJECTED and logged
     assert answer.status_code == 204
@@ -66,6 +67,7 @@ async def test_an_alipay_notification_naming_a_wechat_pay_payment_does_not_pay_t
 
     # when Alipay, genuinely signed, says a payment succeeded under the WeChat Pay payment's out_trade_no
     said = await alipay.deliver(client, alipay.paid_form(payments_sandbox, alipay_trade, out_trade_no=wechat_trade))
+    await all_handled(mongo)
 
     # then it is acknowledged, the order stays unpaid, and it is flagged, recorded REJECTED and logged
     assert said == "success"
@@ -88,11 +90,13 @@ async def test_a_wechat_pay_refund_notification_naming_an_alipay_payment_refunds
     await payments_sandbox.sandbox.pay(Provider.ALIPAY, alipay_trade)
     _, _, wechat_trade = await wechatpay.wechat_order(gql, mongo, shop, 2_000)
     await wechatpay.deliver(client, wechatpay.paid_notification(payments_sandbox, wechat_trade))
+    await all_handled(mongo)
     before = await balances_and_statuses(mongo)
 
     # when WeChat Pay, genuinely signed, says a refund of it all succeeded under the Alipay payment's out_trade_no
     notified = wechatpay.dashboard_refund(payments_sandbox, wechat_trade, 1, 2_000, out_trade_no=alipay_trade)
     answer = await wechatpay.deliver(client, notified)
+    await all_handled(mongo)
 
     # then it is acknowledged, nothing is refunded or recorded as a refund, and it is flagged, REJECTED and logged
     assert answer.status_code == 204

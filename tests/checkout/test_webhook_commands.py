@@ -2,6 +2,8 @@
 for a member order that uses both a coupon and points, is a tested number, so waste added to the path shows up.
 """
 
+import asyncio
+
 import httpx
 
 from db import collections as c
@@ -39,9 +41,13 @@ async def test_a_pay_notification_for_an_order_with_a_coupon_and_points_costs_a_
     assert (await member_pay(gql, member, order["id"], "WECHAT_PAY"))["userErrors"] == []
     signed = paid_notification(payments_sandbox, (await open_payment(mongo, order["id"]))["out_trade_no"])
 
-    # when WeChat Pay's notification arrives at our webhook
-    with count_commands(mongo) as commands:
-        answer = await deliver(client, signed)
+    # when WeChat Pay's notification arrives at our webhook, and is applied behind the answer (waited for through a
+    # change stream on the whole deployment, whose commands go to the admin database and are not counted)
+    applied = [{"$match": {"ns.coll": c.PAYMENT_NOTIFICATIONS, "fullDocument.status": "APPLIED"}}]
+    async with await mongo.client.watch(applied, full_document="updateLookup") as changes:
+        with count_commands(mongo) as commands:
+            answer = await deliver(client, signed)
+            await asyncio.wait_for(changes.next(), 10)
 
     # then it was applied in full: the order paid, the coupon used up, the points spent and 120 earned
     assert answer.status_code == 204
@@ -52,12 +58,12 @@ async def test_a_pay_notification_for_an_order_with_a_coupon_and_points_costs_a_
     held = await card(mongo, member)
     assert (held["points"], held["lifetime_paid_fen"]) == (120, 12_000)
     # and it took 23 commands (commitTransaction goes to the admin database and is not counted):
-    #   the notification kept (insert), the payment read (find);
+    #   the notification kept, before the answer (an upsert: update); behind it, the payment read (find);
     #   in the transaction: the payment succeeded, the order paid (2 findAndModify);
     #   the coupon read, used up, its template read, its funnel event (find, findAndModify, find, insert);
     #   points redeemed: the key read, the program read, the card debited, the entry, POINTS_CHANGED (find, find,
     #   findAndModify, insert, insert); points earned: the key read, the card read, the program read, the card
     #   credited with its lifetime spending, the entry, POINTS_CHANGED (find, find, find, findAndModify, insert,
     #   insert); the order's effects (findAndModify), ORDER_PAID (insert);
-    #   after it: the notification marked applied (update), refunds parked for this payment looked up (find)
+    #   after it: refunds parked for this payment looked up (find), the notification marked applied (update)
     assert len(commands) == 23, commands

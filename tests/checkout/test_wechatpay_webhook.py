@@ -28,6 +28,7 @@ from startup.clients import payment_providers
 from startup.settings import Settings
 from tests.checkout.conftest import (
     PaymentsSandbox,
+    all_handled,
     balances_and_statuses,
     card,
     flags,
@@ -385,6 +386,7 @@ async def test_money_that_comes_in_for_an_order_already_paid_another_way_is_kept
 
     # when WeChat Pay says the closed payment was paid after all (the member paid in the instant it closed)
     answer = await deliver(client, paid_notification(payments_sandbox, out_trade_no))
+    await all_handled(mongo)
 
     # then the money is on record as a duplicate and the order flagged so staff refund it
     assert answer.status_code == 204
@@ -422,9 +424,11 @@ async def test_a_dashboard_refund_of_more_than_was_paid_is_flagged_and_ends_fail
     # given a member who paid 30 yuan by WeChat Pay
     _, order_gid, out_trade_no = await wechat_order(gql, mongo, shop, 3_000)
     await deliver(client, paid_notification(payments_sandbox, out_trade_no))
+    await all_handled(mongo)
 
     # when WeChat Pay notifies a refund of 60 yuan made in its own dashboard
     answer = await deliver(client, dashboard_refund(payments_sandbox, out_trade_no, 1, 6_000))
+    await all_handled(mongo)
 
     # then it is acknowledged and flagged for staff, and nothing is refunded; the refund recorded for it is FAILED,
     # not PROCESSING for ever, with the reason
@@ -442,12 +446,15 @@ async def test_of_two_racing_dashboard_refunds_that_together_pass_what_is_left_o
     # given a member who paid 50 yuan by WeChat Pay, 20 of which were refunded in WeChat Pay's dashboard
     _, order_gid, out_trade_no = await wechat_order(gql, mongo, shop, 5_000)
     await deliver(client, paid_notification(payments_sandbox, out_trade_no))
+    await all_handled(mongo)
     await deliver(client, dashboard_refund(payments_sandbox, out_trade_no, 1, 2_000))
+    await all_handled(mongo)
 
     # when two more refunds of 20 yuan each are notified at the same moment, 10 yuan more than is left
     answers = await asyncio.gather(
         *(deliver(client, dashboard_refund(payments_sandbox, out_trade_no, n, 2_000)) for n in (2, 3))
     )
+    await all_handled(mongo)
 
     # then both are acknowledged; one applied and the other is flagged and FAILED with the reason, none PROCESSING
     assert [a.status_code for a in answers] == [204, 204]
