@@ -85,7 +85,7 @@ class Payout:
 @strawberry.type
 class PayoutPreviewRow:
     member_id: strawberry.ID
-    nickname: str | None
+    nickname: str
     available_fen: int
     owed_fen: int
     transfer_fen: int = strawberry.field(description="available − owed: what a run now would transfer.")
