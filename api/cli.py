@@ -8,6 +8,7 @@ import typer
 import uvicorn
 
 from api.logs import configure_logging
+from payments.sandbox.transfers import Outcome
 from startup.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
@@ -127,6 +128,21 @@ def sandbox_pay(
     from api.sandbox import request_sandbox_pay
 
     typer.echo(request_sandbox_pay(_settings(), order, api))
+
+
+@app.command("sandbox-confirm-transfer")
+def sandbox_confirm_transfer(
+    payout: Annotated[str, typer.Option(help="The payout's global ID (its bills waiting for the payee).")],
+    outcome: Annotated[Outcome, typer.Option(help="What the payee does; EXPIRE: WeChat Pay closes the bill.")] = (
+        Outcome.SUCCESS
+    ),
+    api: Annotated[str | None, typer.Option(help="The dev API; default JIKE_HTTP_HOST:JIKE_HTTP_PORT.")] = None,
+) -> None:
+    """Dev only: the sandbox's payee confirms (or not) the payout's transfer bills, and WeChat Pay's notification
+    reaches our webhook."""
+    from api.sandbox import request_sandbox_confirm_transfer
+
+    typer.echo(request_sandbox_confirm_transfer(_settings(), payout, outcome, api))
 
 
 @app.command("export-schema")

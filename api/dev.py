@@ -159,6 +159,22 @@ def verb_settings() -> Settings:
     return Settings(**unset)
 
 
+def ready_banner(base: str, sandbox_url: str) -> str:
+    """What `make dev` prints once up: where everything is, and how to play the people the providers would ask."""
+    up = (
+        f"Jike is up: member GraphQL {base}/graphql/member · admin GraphQL {base}/graphql/admin · "
+        f"ready {base}/readyz · metrics {base}/metrics"
+    )
+    if not sandbox_url:
+        return f"{up}. Ctrl-C stops everything."
+    return (
+        f"{up} · payments sandbox {sandbox_url}. In another terminal, play the member paying an order with "
+        f"`jike sandbox-pay --order <id>` and the payee confirming a payout's transfer with "
+        f"`jike sandbox-confirm-transfer --payout <id>` (admin `payouts` lists each payout's bills by outBillNo). "
+        f"Ctrl-C stops everything."
+    )
+
+
 def run_dev() -> None:
     env = configured_env()
     given = set(env)
@@ -202,12 +218,8 @@ def run_dev() -> None:
         children.append(api)
         children.append(_child(["worker"], env))
         embedded.wait_for_port(settings.http_port, api)
-        base = f"http://{settings.http_host}:{settings.http_port}"
         print(
-            f"Jike is up: member GraphQL {base}/graphql/member · admin GraphQL {base}/graphql/admin · "
-            f"ready {base}/readyz · metrics {base}/metrics. Pay an order in the sandbox with "
-            f"`jike sandbox-pay --order <id>`. Ctrl-C stops everything.",
-            flush=True,
+            ready_banner(f"http://{settings.http_host}:{settings.http_port}", settings.payments_sandbox_url), flush=True
         )
         _wait(children)
     finally:
