@@ -103,6 +103,14 @@ def create_staff(
     typer.echo(asyncio.run(run(_settings(), merchant_id, name, phone, role, password, store_id or [], all_stores)))
 
 
+@app.command("run-cron")
+def run_cron(name: Annotated[str, typer.Argument(help="The job, as the worker's cron and cronRuns name it.")]) -> None:
+    """A scheduled job now, to its end (after an outage, say), audited; the worker's schedule goes on as before."""
+    from api.operator import run_cron as run
+
+    typer.echo(asyncio.run(run(_settings(), name)))
+
+
 @app.command("fake-channels")
 def fake_channels(port: Annotated[int, typer.Option()]) -> None:
     """The fake WeChat/Alipay server `jike dev` runs (refused in production)."""
