@@ -4,7 +4,6 @@ transfer) was asked to create once.
 """
 
 import asyncio
-import json
 import os
 import sys
 import tempfile
@@ -12,14 +11,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-from pydantic import SecretStr
-
 from db import collections as c
 from db.mongo import Mongo
 from payments.sandbox.transfers import Outcome, TransferSandbox
 from payments.wechatpay.transfers import TransferState
 from startup.settings import Settings
-from tests.conftest import Shop
+from tests.conftest import Shop, settings_env
 from tests.payouts.conftest import (
     assert_ledger_adds_up,
     earn,
@@ -36,20 +33,6 @@ REPO = Path(__file__).resolve().parents[2]
 # that (they are limits, not timings: a run that is not held up finishes in seconds).
 ORPHANED_TRANSACTION_S = 60
 WAIT_S = ORPHANED_TRANSACTION_S + 90
-
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    """The test's settings as the JIKE_* variables a worker process reads."""
-    env = {}
-    for name, value in settings.model_dump().items():
-        if value is None:
-            continue
-        if isinstance(value, SecretStr):
-            value = value.get_secret_value()
-        elif isinstance(value, dict):
-            value = json.dumps(value)
-        env[f"JIKE_{name.upper()}"] = str(value)
-    return env
 
 
 async def start_worker(env: dict[str, str], log: IO[bytes]) -> asyncio.subprocess.Process:

@@ -22,9 +22,8 @@ from domain.tenancy import Role
 from startup.clients import Clients, open_clients
 from startup.settings import Settings
 from tests.commissions.conftest import appoint, open_program, paid
-from tests.conftest import Gql, Shop
+from tests.conftest import Gql, Shop, settings_env
 from tests.coupons.conftest import make_staff
-from tests.payouts.test_worker_killed import settings_env
 from tests.referrals.conftest import bind, make_member, make_members
 from workers.crons import cron_jobs
 
