@@ -4,6 +4,7 @@ transfer webhook as WeChat Pay's would. None of it exists in production.
 """
 
 import asyncio
+from pathlib import Path
 
 import httpx
 import pytest
@@ -29,7 +30,14 @@ def settings(settings: Settings, payouts_sandbox: PayoutsSandbox) -> Settings:
 
 
 async def test_a_developer_plays_the_payee_confirming_a_payout_from_a_second_terminal(
-    gql: Gql, mongo: Mongo, shop: Shop, owner_token: str, channel: PayoutChannel, client: httpx.AsyncClient
+    gql: Gql,
+    mongo: Mongo,
+    shop: Shop,
+    owner_token: str,
+    channel: PayoutChannel,
+    client: httpx.AsyncClient,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # given a member's payout whose bill was sent and waits for them to confirm it
     [me] = await members_due(mongo, shop, 1)
@@ -38,9 +46,11 @@ async def test_a_developer_plays_the_payee_confirming_a_payout_from_a_second_ter
     [payout] = await payouts_of(mongo, me.id)
     payout_gid = to_global_id("Payout", payout["_id"])
 
-    # when the developer runs `jike sandbox-confirm-transfer --payout …` against the running dev API
+    # when the developer runs `jike sandbox-confirm-transfer --payout …` against the running dev API, from a
+    # terminal in a checkout with its own dev data dir
+    monkeypatch.chdir(tmp_path)
     args = ["sandbox-confirm-transfer", "--payout", payout_gid, "--api", str(client.base_url)]
-    ran = await asyncio.to_thread(CliRunner().invoke, jike, args)
+    ran = await asyncio.to_thread(CliRunner().invoke, jike, args, env={"JIKE_DATA_DIR": str(tmp_path)})
 
     # then the sandbox confirmed the bill and notified our webhook, which took it: the payout is paid
     assert ran.exit_code == 0, ran.output or ran.exception
