@@ -8,9 +8,17 @@ import typer
 import uvicorn
 
 from api.logs import configure_logging
+from payments.sandbox.transfers import Outcome
 from startup.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
+
+
+def _settings() -> Settings:
+    """In dev, what the shell leaves unset comes from `jike dev`'s data dir (api.dev.verb_settings)."""
+    from api.dev import verb_settings
+
+    return verb_settings()
 
 
 @app.command()
@@ -26,7 +34,7 @@ def serve() -> None:
     """The HTTP API (uvicorn)."""
     from api.app import create_app
 
-    settings = Settings()
+    settings = _settings()
     configure_logging(settings.log_level)
     uvicorn.run(
         create_app(settings), host=settings.http_host, port=settings.http_port, log_config=None, access_log=False
@@ -40,7 +48,7 @@ def worker() -> None:
 
     from workers.settings import worker_options
 
-    settings = Settings()
+    settings = _settings()
     configure_logging(settings.log_level)
     Worker(**worker_options(settings)).run()
 
@@ -51,7 +59,7 @@ def init_db() -> None:
     from db.indexes import ensure_indexes
     from db.mongo import open_mongo
 
-    settings = Settings()
+    settings = _settings()
 
     async def run() -> None:
         mongo = open_mongo(settings.mongodb_uri.get_secret_value(), settings.mongodb_db)
@@ -76,7 +84,7 @@ def create_merchant(
     """A merchant with its first store and its owner."""
     from api.operator import create_merchant as run
 
-    typer.echo(asyncio.run(run(Settings(), name, store_name, owner_name, owner_phone, owner_password, timezone)))
+    typer.echo(asyncio.run(run(_settings(), name, store_name, owner_name, owner_phone, owner_password, timezone)))
 
 
 @app.command("create-staff")
@@ -92,7 +100,15 @@ def create_staff(
     """A staff member, added on the merchant owner's authority."""
     from api.operator import create_staff as run
 
-    typer.echo(asyncio.run(run(Settings(), merchant_id, name, phone, role, password, store_id or [], all_stores)))
+    typer.echo(asyncio.run(run(_settings(), merchant_id, name, phone, role, password, store_id or [], all_stores)))
+
+
+@app.command("run-cron")
+def run_cron(name: Annotated[str, typer.Argument(help="The job, as the worker's cron and cronRuns name it.")]) -> None:
+    """A scheduled job now, to its end (after an outage, say), audited; the worker's schedule goes on as before."""
+    from api.operator import run_cron as run
+
+    typer.echo(asyncio.run(run(_settings(), name)))
 
 
 @app.command("fake-channels")
@@ -100,7 +116,7 @@ def fake_channels(port: Annotated[int, typer.Option()]) -> None:
     """The fake WeChat/Alipay server `jike dev` runs (refused in production)."""
     from api.fakes import run_fake_channels
 
-    run_fake_channels(Settings(), port, os.environ["JIKE_FAKE_ALIPAY_PRIVATE_KEY"])
+    run_fake_channels(_settings(), port, os.environ["JIKE_FAKE_ALIPAY_PRIVATE_KEY"])
 
 
 @app.command()
@@ -108,7 +124,7 @@ def sandbox(port: Annotated[int, typer.Option()]) -> None:
     """The payments sandbox (WeChat Pay v3 and Alipay with local keys) `jike dev` runs (refused in production)."""
     from api.sandbox import run_sandbox
 
-    run_sandbox(Settings(), port)
+    run_sandbox(_settings(), port)
 
 
 @app.command("sandbox-pay")
@@ -119,7 +135,22 @@ def sandbox_pay(
     """Dev only: the sandbox pays the order, as the member would, and notifies our webhook."""
     from api.sandbox import request_sandbox_pay
 
-    typer.echo(request_sandbox_pay(Settings(), order, api))
+    typer.echo(request_sandbox_pay(_settings(), order, api))
+
+
+@app.command("sandbox-confirm-transfer")
+def sandbox_confirm_transfer(
+    payout: Annotated[str, typer.Option(help="The payout's global ID (its bills waiting for the payee).")],
+    outcome: Annotated[Outcome, typer.Option(help="What the payee does; EXPIRE: WeChat Pay closes the bill.")] = (
+        Outcome.SUCCESS
+    ),
+    api: Annotated[str | None, typer.Option(help="The dev API; default JIKE_HTTP_HOST:JIKE_HTTP_PORT.")] = None,
+) -> None:
+    """Dev only: the sandbox's payee confirms (or not) the payout's transfer bills, and WeChat Pay's notification
+    reaches our webhook."""
+    from api.sandbox import request_sandbox_confirm_transfer
+
+    typer.echo(request_sandbox_confirm_transfer(_settings(), payout, outcome, api))
 
 
 @app.command("export-schema")

@@ -3,7 +3,8 @@
 Starts the embedded MongoDB-protocol server and redis-server (unless JIKE_MONGODB_URI / JIKE_REDIS_URL
 point elsewhere), the payments sandbox (unless JIKE_WECHATPAY_MCHID is set), the fake WeChat/Alipay server, the
 API and the worker; seeds a demo merchant on first start; stops every child on Ctrl-C. Data, generated dev
-secrets and the sandbox's keys live under JIKE_DATA_DIR.
+secrets and the sandbox's keys live under JIKE_DATA_DIR, and so, while the stack runs, do the addresses it chose,
+so that `jike` verbs run in a second terminal (`verb_settings`) reach the same servers with the same secrets.
 """
 
 import asyncio
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -30,7 +32,7 @@ from domain.booking.schedules import ClockRange
 from domain.pii import PiiCipher
 from payments.sandbox import SandboxKeys
 from schema.ids import to_global_id
-from startup.settings import Settings
+from startup.settings import Env, Settings
 
 DEMO_PHONE = "13800000000"
 
@@ -46,6 +48,30 @@ def _pem_pair() -> tuple[str, str]:
         .decode()
     )
     return private, public
+
+
+def _write_env_file(path: Path, values: dict[str, str]) -> None:
+    """Hex-encoded values, since PEM keys span lines; readable by the developer alone, since they are secrets."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{k}={v.encode().hex()}\n" for k, v in values.items()))
+    path.chmod(0o600)
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    return {
+        k: bytes.fromhex(v).decode()
+        for k, _, v in (line.partition("=") for line in path.read_text().splitlines() if line)
+    }
+
+
+def stack_env_path(data_dir: Path) -> Path:
+    """Exists while `jike dev` runs (a stack killed outright leaves it behind, until the next start rewrites it)."""
+    return data_dir / "dev-stack.env"
+
+
+def record_stack_env(data_dir: Path, env: dict[str, str]) -> None:
+    """The JIKE_* environment `jike dev` gives its children: its servers' addresses, secrets and sandbox keys."""
+    _write_env_file(stack_env_path(data_dir), {k: v for k, v in env.items() if k.startswith("JIKE_")})
 
 
 def dev_secrets(data_dir: Path) -> dict[str, str]:
@@ -64,13 +90,8 @@ def dev_secrets(data_dir: Path) -> dict[str, str]:
             "JIKE_ALIPAY_PUBLIC_KEY": alipay_public,
             "JIKE_FAKE_ALIPAY_PRIVATE_KEY": fake_alipay_private,
         }
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text("".join(f"{k}={v.encode().hex()}\n" for k, v in values.items()))
-        path.chmod(0o600)
-    return {
-        k: bytes.fromhex(v).decode()
-        for k, _, v in (line.partition("=") for line in path.read_text().splitlines() if line)
-    }
+        _write_env_file(path, values)
+    return _read_env_file(path)
 
 
 async def _open_for_booking(mongo: Mongo, owner: tenancy.Staff, store: tenancy.Store) -> None:
@@ -124,6 +145,36 @@ def configured_env(env_file: Path = Path(".env")) -> dict[str, str]:
     return from_file | dict(os.environ)
 
 
+def verb_settings() -> Settings:
+    """The settings a `jike` verb runs with: the environment and `.env` as configured; in dev, what they leave
+    unset comes from the data dir as `jike dev` has it (its secrets and, while it runs, its servers' addresses),
+    so a verb printed by `make dev` works as printed in another terminal. Production takes nothing from there."""
+    env = configured_env()
+    if env.get("JIKE_ENV", Env.DEV.value).strip().lower() != Env.DEV.value:
+        return Settings()
+    data_dir = Path(env.get("JIKE_DATA_DIR", ".jike")).resolve()
+    stack = stack_env_path(data_dir)
+    dev = dev_secrets(data_dir) | (_read_env_file(stack) if stack.exists() else {})
+    unset: dict[str, Any] = {k.removeprefix("JIKE_").lower(): v for k, v in dev.items() if k not in env}
+    return Settings(**unset)
+
+
+def ready_banner(base: str, sandbox_url: str) -> str:
+    """What `make dev` prints once up: where everything is, and how to play the people the providers would ask."""
+    up = (
+        f"Jike is up: member GraphQL {base}/graphql/member · admin GraphQL {base}/graphql/admin · "
+        f"ready {base}/readyz · metrics {base}/metrics"
+    )
+    if not sandbox_url:
+        return f"{up}. Ctrl-C stops everything."
+    return (
+        f"{up} · payments sandbox {sandbox_url}. In another terminal, play the member paying an order with "
+        f"`jike sandbox-pay --order <id>` and the payee confirming a payout's transfer with "
+        f"`jike sandbox-confirm-transfer --payout <id>` (admin `payouts` lists each payout's bills by outBillNo). "
+        f"Ctrl-C stops everything."
+    )
+
+
 def run_dev() -> None:
     env = configured_env()
     given = set(env)
@@ -161,20 +212,18 @@ def run_dev() -> None:
             env["JIKE_ALIPAY_API_BASE"] = f"http://127.0.0.1:{port}/gateway.do"
         os.environ.update(env)
         settings = Settings()
+        record_stack_env(data_dir, env)
         print(asyncio.run(seed_demo(settings)), flush=True)
         api = _child(["serve"], env)
         children.append(api)
         children.append(_child(["worker"], env))
         embedded.wait_for_port(settings.http_port, api)
-        base = f"http://{settings.http_host}:{settings.http_port}"
         print(
-            f"Jike is up: member GraphQL {base}/graphql/member · admin GraphQL {base}/graphql/admin · "
-            f"ready {base}/readyz · metrics {base}/metrics. Pay an order in the sandbox with "
-            f"`jike sandbox-pay --order <id>`. Ctrl-C stops everything.",
-            flush=True,
+            ready_banner(f"http://{settings.http_host}:{settings.http_port}", settings.payments_sandbox_url), flush=True
         )
         _wait(children)
     finally:
+        stack_env_path(data_dir).unlink(missing_ok=True)
         for child in reversed(children):
             embedded.stop(child)
 

@@ -1,6 +1,8 @@
-"""The payments sandbox in the dev stack: `jike sandbox` serves it (never in production), and the dev-only
-`POST /_dev/sandbox-pay {"orderId": …}` plays the member paying an order's open payment, so the sandbox posts a
-correctly signed notification to our own webhook. `jike sandbox-pay --order …` calls that endpoint.
+"""The payments sandbox in the dev stack: `jike sandbox` serves it (never in production), and two dev-only
+endpoints play the people WeChat Pay and Alipay would ask, so the sandbox posts correctly signed notifications to
+our own webhooks: `POST /_dev/sandbox-pay {"orderId": …}` the member paying an order's open payment (`jike
+sandbox-pay --order …`), `POST /_dev/sandbox-confirm-transfer {"payoutId": …, "outcome": …}` the payee confirming
+(or not) the bills of a payout waiting for them (`jike sandbox-confirm-transfer --payout …`).
 """
 
 from pathlib import Path
@@ -13,13 +15,16 @@ from starlette.routing import Route
 
 from domain.checkout.views import open_payment
 from domain.orders.model import PayMethod
+from domain.payouts.views import waiting_for_payee
 from payments.sandbox import Provider, Sandbox, SandboxKeys, create_sandbox_app
 from payments.sandbox.keys import private_pem, public_pem
+from payments.sandbox.transfers import Outcome
 from schema.ids import from_global_id
 from startup.clients import Clients
 from startup.settings import Env, Settings
 
 SANDBOX_PAY_PATH = "/_dev/sandbox-pay"
+SANDBOX_CONFIRM_TRANSFER_PATH = "/_dev/sandbox-confirm-transfer"
 
 
 def sandbox_keys_path(data_dir: Path) -> Path:
@@ -84,17 +89,64 @@ async def sandbox_pay(request: Request) -> Response:
     return Response(answer.content, status_code=answer.status_code, media_type="application/json")
 
 
+async def sandbox_confirm_transfer(request: Request) -> Response:
+    clients: Clients = request.state.clients
+    try:
+        data = await request.json()
+        payout_id = from_global_id("Payout", str(data["payoutId"]))
+        outcome = Outcome(data.get("outcome", Outcome.SUCCESS.value))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        payout_id = None
+    if payout_id is None:
+        outcomes = "|".join(f'"{o.value}"' for o in Outcome)
+        return JSONResponse({"error": f'expected {{"payoutId": "<a Payout id>", "outcome": {outcomes}}}'}, 400)
+    waiting = await waiting_for_payee(mongo=clients.mongo, payout_id=payout_id)
+    if not waiting:
+        return JSONResponse(
+            {
+                "error": "the payout has no bill waiting for its payee: the worker sends them (within a minute), "
+                "or it is settled"
+            },
+            404,
+        )
+    delivered = []
+    for bill in waiting:
+        answer = await clients.http.post(
+            f"{clients.settings.payments_sandbox_url.rstrip('/')}/_sandbox/confirm-transfer",
+            json={"out_bill_no": bill.out_bill_no, "outcome": outcome.value},
+            timeout=15,
+        )
+        if answer.status_code != 200:
+            return Response(answer.content, status_code=answer.status_code, media_type="application/json")
+        delivered.append({"outBillNo": bill.out_bill_no, **answer.json()})
+    return JSONResponse({"bills": delivered})
+
+
 def sandbox_routes(settings: Settings) -> list[Route]:
     """Mounted only outside production and only when a sandbox is configured."""
     if settings.env is Env.PRODUCTION or not settings.payments_sandbox_url:
         return []
-    return [Route(SANDBOX_PAY_PATH, sandbox_pay, methods=["POST"])]
+    return [
+        Route(SANDBOX_PAY_PATH, sandbox_pay, methods=["POST"]),
+        Route(SANDBOX_CONFIRM_TRANSFER_PATH, sandbox_confirm_transfer, methods=["POST"]),
+    ]
+
+
+def _ask_dev_api(settings: Settings, api_url: str | None, path: str, body: dict[str, str]) -> str:
+    base = (api_url or f"http://{settings.http_host}:{settings.http_port}").rstrip("/")
+    answer = httpx.post(f"{base}{path}", json=body, timeout=20)
+    if answer.status_code == 404 and "error" not in answer.text:
+        return f"the API has no {path}: is `jike dev` running (it is never mounted in production)?"
+    return f"HTTP {answer.status_code}: {answer.text}"
 
 
 def request_sandbox_pay(settings: Settings, order_gid: str, api_url: str | None) -> str:
     """What `jike sandbox-pay` does: ask the running dev API to have the sandbox pay the order."""
-    base = (api_url or f"http://{settings.http_host}:{settings.http_port}").rstrip("/")
-    answer = httpx.post(f"{base}{SANDBOX_PAY_PATH}", json={"orderId": order_gid}, timeout=20)
-    if answer.status_code == 404 and "error" not in answer.text:
-        return "the API has no sandbox pay endpoint: is `jike dev` running (it is never mounted in production)?"
-    return f"HTTP {answer.status_code}: {answer.text}"
+    return _ask_dev_api(settings, api_url, SANDBOX_PAY_PATH, {"orderId": order_gid})
+
+
+def request_sandbox_confirm_transfer(settings: Settings, payout_gid: str, outcome: Outcome, api_url: str | None) -> str:
+    """What `jike sandbox-confirm-transfer` does: ask the running dev API to have the sandbox's payee answer every
+    bill of the payout waiting for them."""
+    body = {"payoutId": payout_gid, "outcome": outcome.value}
+    return _ask_dev_api(settings, api_url, SANDBOX_CONFIRM_TRANSFER_PATH, body)

@@ -20,6 +20,7 @@ from db.mongo import Doc, Mongo
 from domain.coupons.errors import CouponCode, CouponError
 from domain.coupons.funnel import Step
 from domain.coupons.templates import Template, aware, get_template, require_manager
+from domain.members import display_name
 from domain.orders.model import SETTLED, OrderKind
 from domain.referrals.funnel import new_members
 from domain.tenancy import Staff
@@ -73,7 +74,7 @@ async def _names(mongo: Mongo, merchant_id: ObjectId, group_by: GroupBy, ids: li
         return {}
     if group_by is GroupBy.SHARER:
         docs = await mongo.db[c.MEMBERS].find({"_id": {"$in": ids}, "merchant_id": merchant_id}).to_list()
-        return {d["_id"]: d["nickname"] for d in docs if d.get("nickname")}
+        return {d["_id"]: display_name(d.get("nickname")) for d in docs}
     docs = await mongo.db[c.STAFF].find({"_id": {"$in": ids}, "merchant_id": merchant_id}).to_list()
     return {d["_id"]: d["name"] for d in docs}
 

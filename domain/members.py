@@ -1,5 +1,6 @@
-"""Members: who they are per merchant and channel (the mini-program platform they came through), as every
-capability reads them. Signing in, which creates the member on first login, is domain.member_auth.
+"""Members: who they are per merchant and channel (the mini-program platform they came through), and the name
+every screen shows for one, as every capability reads them. Signing in, which creates the member on first login,
+is domain.member_auth.
 """
 
 from dataclasses import dataclass
@@ -10,6 +11,14 @@ from bson import ObjectId
 
 from db import collections as c
 from db.mongo import Doc, Mongo
+
+# What a member who gave no nickname is called, as the mini-program platforms themselves call such a user.
+ANONYMOUS = "微信用户"
+
+
+def display_name(nickname: str | None) -> str:
+    """How any screen names a member: their nickname, else ANONYMOUS (never blank, never null)."""
+    return (nickname or "").strip() or ANONYMOUS
 
 
 class Channel(StrEnum):

@@ -352,6 +352,21 @@ async def load_staff(*, mongo: Mongo, staff_id: ObjectId, merchant_id: ObjectId)
     return staff_from_doc(doc) if doc else None
 
 
+async def audit_operator(*, mongo: Mongo, operator: str, action: str, **detail: Any) -> None:
+    """An operator's act from the shell on the whole platform: no merchant, no staff member, the operator's login."""
+    await mongo.db[c.AUDIT_LOG].insert_one(
+        {
+            "merchant_id": None,
+            "actor_id": None,
+            "operator": operator,
+            "action": action,
+            "target_id": None,
+            "detail": detail,
+            "at": _now(),
+        }
+    )
+
+
 async def audit(*, mongo: Mongo, actor: Staff, action: str, target: ObjectId, **detail: Any) -> None:
     await mongo.db[c.AUDIT_LOG].insert_one(
         {

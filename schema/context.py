@@ -1,7 +1,8 @@
 """The per-request GraphQL context: the clients, who is asking, in which language, and their dataloaders."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from bson import ObjectId
 from starlette.requests import Request
@@ -15,6 +16,9 @@ from domain.tenancy import Staff, Store, load_staff, store_from_doc
 from schema.common import UserError
 from schema.messages import EN, ZH, message
 from startup.clients import Clients
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class NotAuthenticated(Exception):
@@ -48,6 +52,13 @@ class Context:
 
     def user_errors(self, error: DomainError) -> list[UserError]:
         return [UserError(field=error.field, code=error.code.value, message=message(error.code.value, self.lang))]
+
+    def loader(self, name: str, load: Callable[[list[K]], Awaitable[list[V]]]) -> DataLoader[K, V]:
+        """The request's dataloader called `name`, made from `load` the first time it is asked for."""
+        found = self._loaders.get(name)
+        if found is None:
+            found = self._loaders[name] = DataLoader(load_fn=load)
+        return found
 
     @property
     def stores(self) -> DataLoader[ObjectId, Store | None]:

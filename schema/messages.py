@@ -10,6 +10,7 @@ from domain.checkout.errors import CheckoutCode
 from domain.commissions.errors import CommissionCode
 from domain.coupons.errors import CouponCode
 from domain.jobs.errors import JobsCode
+from domain.jobs.scheduled import JOBS
 from domain.member_auth import MemberCode
 from domain.notifications.errors import NotificationCode
 from domain.orders.errors import OrderCode
@@ -204,6 +205,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     BookingCode.QUEUE_EMPTY: ("当前没有排队的顾客", "Nobody is waiting."),
     JobsCode.DEAD_LETTER_NOT_FOUND: ("失败任务不存在", "No such dead letter."),
     JobsCode.DEAD_LETTER_ALREADY_RETRIED: ("该任务已重新执行", "This dead letter was already retried."),
+    JobsCode.CRON_JOB_NOT_FOUND: (
+        f"没有可立即运行的此定时任务，可运行的有：{', '.join(JOBS)}",
+        f"No scheduled job of that name can be run now; these can: {', '.join(JOBS)}.",
+    ),
+    JobsCode.CRON_JOB_RUNNING: (
+        "该定时任务正在运行，请等它结束",
+        "This job is being run now; wait until it is done.",
+    ),
     NotificationCode.NOTIFICATION_NOT_FOUND: ("消息不存在", "No such notification."),
     NotificationCode.NOTIFICATION_IDS_INVALID: ("请选择 1 到 100 条消息", "Choose 1 to 100 notifications."),
     NotificationCode.SUBSCRIBE_TEMPLATE_UNKNOWN: ("订阅消息模板无效", "Unknown subscribe-message template."),

@@ -3,6 +3,7 @@ WeChat/Alipay HTTP server. Every test gets a fresh database, an empty Redis and 
 """
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ import uvicorn
 from asgi_lifespan import LifespanManager
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from pydantic import SecretStr
 from pymongo import monitoring
 from redis.asyncio import Redis
 
@@ -141,6 +143,20 @@ def settings(servers: Servers, channels: Channels) -> Settings:
         alipay_app_private_key=_pem(channels.app_private_key),
         alipay_public_key=alipay_public,
     )
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The test's settings as the JIKE_* variables a `jike` process reads (a worker, a verb)."""
+    env = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        elif isinstance(value, dict):
+            value = json.dumps(value)
+        env[f"JIKE_{name.upper()}"] = str(value)
+    return env
 
 
 @pytest.fixture

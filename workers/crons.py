@@ -1,15 +1,17 @@
-"""Scheduled jobs: each a thin call into domain/, wrapped to record its last run (domain.jobs.cron_runs).
+"""Scheduled jobs: each a thin call into domain/ (the jobs of domain.jobs.scheduled, which an OWNER or an
+operator can also run at once, and the outbox relay), wrapped to record its last run (domain.jobs.cron_runs).
 
 arq's `unique` cron can still run twice across workers, and a job interrupted by a restart runs again, so each
 body is idempotent (conditional updates, unique keys). Crons do not retry: a failed run is recorded, and the
 next scheduled run does the same work, having lost nothing.
 
-Registering a cron: write `async def body(ctx, now) -> int` (how many things it did) as a thin call into
-domain/, and add `cron(tracked("name", body), name="name", minute=...)` to the list `cron_jobs()` returns.
+Registering a cron: add the job to domain.jobs.scheduled.JOBS, write `async def body(ctx, now) -> int` here
+calling it with `ctx["clients"]`, and add `cron(tracked("name", body), name="name", minute=...)` to the list
+`cron_jobs()` returns.
 """
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from arq import Retry, cron
@@ -17,20 +19,9 @@ from arq.cron import CronJob
 from arq.typing import WorkerCoroutine
 
 from channels.wechat import WeChatError
-from domain import birthday_gifts
-from domain.checkout.notifications import apply_unapplied
-from domain.checkout.reconcile import reconcile_pending
-from domain.commissions.release import BATCH as RELEASE_BATCH
-from domain.commissions.release import release_due_commissions
-from domain.coupons import expiry
-from domain.jobs import cron_runs
-from domain.payouts.batch import pay_out
+from domain.jobs import cron_runs, scheduled
 from startup.clients import Clients
 from workers.relay import relay
-
-# A run stops after this many batches of commission releases; the next run goes on.
-_MAX_BATCHES = 20
-PAYMENT_QUERY_AFTER = timedelta(minutes=10)
 
 CronBody = Callable[[dict[str, Any], datetime], Awaitable[int]]
 
@@ -62,63 +53,38 @@ async def relay_outbox(ctx: dict[str, Any], now: datetime) -> int:
 
 
 async def keep_wechat_token_fresh(ctx: dict[str, Any], now: datetime) -> int:
-    """Refetch the cached access token before it expires, so no member-facing call waits on WeChat."""
-    clients: Clients = ctx["clients"]
-    if not clients.settings.wechat_appid:
-        return 0
     try:
-        await clients.wechat.access_token()
+        return await scheduled.keep_wechat_token_fresh(ctx["clients"], now)
     except WeChatError as e:
         raise Retry(defer=30) from e
-    return 1
 
 
 async def expire_coupons(ctx: dict[str, Any], now: datetime) -> int:
-    """Warn owners 3 days before a coupon expires, and store EXPIRED on the lapsed ones."""
-    mongo = ctx["clients"].mongo
-    return await expiry.announce_expiring(mongo=mongo, now=now) + await expiry.expire_lapsed(mongo=mongo, now=now)
+    return await scheduled.expire_coupons(ctx["clients"], now)
 
 
 async def return_forwards(ctx: dict[str, Any], now: datetime) -> int:
-    return await expiry.return_lapsed_forwards(mongo=ctx["clients"].mongo, now=now)
+    return await scheduled.return_forwards(ctx["clients"], now)
 
 
 async def give_birthday_gifts(ctx: dict[str, Any], now: datetime) -> int:
-    return await birthday_gifts.give_birthday_gifts(mongo=ctx["clients"].mongo, now=now)
+    return await scheduled.give_birthday_gifts(ctx["clients"], now)
 
 
 async def release_commissions(ctx: dict[str, Any], now: datetime) -> int:
-    """PENDING commissions past their freeze become AVAILABLE, in batches until a batch comes back short."""
-    released = 0
-    for _ in range(_MAX_BATCHES):
-        batch = await release_due_commissions(mongo=ctx["clients"].mongo, now=now, limit=RELEASE_BATCH)
-        released += batch
-        if batch < RELEASE_BATCH:
-            break
-    return released
+    return await scheduled.release_commissions(ctx["clients"], now)
 
 
 async def query_pending_payments(ctx: dict[str, Any], now: datetime) -> int:
-    """Payments open for over 10 minutes: ask the provider (a notification may be lost or late)."""
-    clients: Clients = ctx["clients"]
-    report = await reconcile_pending(
-        mongo=clients.mongo, providers=clients.payments, older_than=PAYMENT_QUERY_AFTER, now=now
-    )
-    return report.checked
+    return await scheduled.query_pending_payments(ctx["clients"], now)
 
 
 async def apply_kept_notifications(ctx: dict[str, Any], now: datetime) -> int:
-    """Payment notifications an API process acknowledged but never applied (it died after answering)."""
-    return await apply_unapplied(mongo=ctx["clients"].mongo, now=now)
+    return await scheduled.apply_kept_notifications(ctx["clients"], now)
 
 
 async def pay_out_commissions(ctx: dict[str, Any], now: datetime) -> int:
-    """Shareholder payouts: open scheduled runs, hold payouts, send and settle transfer bills (within a budget)."""
-    clients: Clients = ctx["clients"]
-    channel = clients.payouts
-    if channel is None:
-        return 0
-    return (await pay_out(mongo=clients.mongo, channel=channel, now=now)).work
+    return await scheduled.pay_out_commissions(ctx["clients"], now)
 
 
 def cron_jobs() -> list[CronJob]:

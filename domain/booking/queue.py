@@ -20,6 +20,7 @@ from domain.booking.access import ANY_ROLE, check_scope, find_store, merchant_st
 from domain.booking.errors import BookingCode, BookingError
 from domain.booking.wallclock import local_date
 from domain.events import QueueCalled, QueueEvent, QueueNear
+from domain.members import display_name
 from domain.tenancy import Staff, Store
 
 NEAR = 2
@@ -51,7 +52,7 @@ class QueuePosition:
 @dataclass(frozen=True)
 class WaitingTicket:
     ticket: Ticket
-    member_nickname: str | None
+    member_nickname: str
 
 
 def _ticket(doc: Doc) -> Ticket:
@@ -206,4 +207,4 @@ async def store_queue(
     ids = list({d["member_id"] for d in docs})
     members = await mongo.db[c.MEMBERS].find({"_id": {"$in": ids}}, {"nickname": 1}).to_list() if ids else []
     names = {m["_id"]: m.get("nickname") for m in members}
-    return [WaitingTicket(_ticket(d), names.get(d["member_id"])) for d in docs]
+    return [WaitingTicket(_ticket(d), display_name(names.get(d["member_id"]))) for d in docs]

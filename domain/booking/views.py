@@ -14,6 +14,7 @@ from domain.booking.access import ANY_ROLE, check_scope, find_store
 from domain.booking.model import Booking, BookingStatus, booking_from_doc
 from domain.booking.schedules import WeeklyRange, exception_from_doc, open_spans, store_hours, working_spans
 from domain.booking.wallclock import Span, day_span, intersect
+from domain.members import display_name
 from domain.pagination import Page, clamp
 from domain.tenancy import Staff, Store, staff_from_doc
 
@@ -23,7 +24,7 @@ class BookingView:
     booking: Booking
     store_name: str
     staff_name: str
-    member_nickname: str | None
+    member_nickname: str
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ async def views_of(mongo: Mongo, bookings: list[Booking]) -> list[BookingView]:
     staff = await field_by_id(mongo, c.STAFF, {b.staff_id for b in bookings}, "name")
     members = await field_by_id(mongo, c.MEMBERS, {b.member_id for b in bookings}, "nickname")
     return [
-        BookingView(b, stores.get(b.store_id, ""), staff.get(b.staff_id, ""), members.get(b.member_id))
+        BookingView(b, stores.get(b.store_id, ""), staff.get(b.staff_id, ""), display_name(members.get(b.member_id)))
         for b in bookings
     ]
 

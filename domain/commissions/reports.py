@@ -14,6 +14,7 @@ from db.mongo import Doc, Mongo
 from domain.commissions.commission import BeneficiaryKind, CommissionStatus
 from domain.commissions.errors import CommissionCode, CommissionError
 from domain.commissions.programs import STAFF_LEVEL, require_merchant_wide
+from domain.members import display_name
 from domain.pagination import clamp
 from domain.tenancy import Staff
 
@@ -24,7 +25,7 @@ _NET = {"$subtract": ["$amount_fen", "$reversed_fen"]}
 class RankRow:
     rank: int
     member_id: ObjectId
-    nickname: str | None
+    nickname: str
     earned_fen: int
     level1_fen: int
     level2_fen: int
@@ -94,7 +95,7 @@ async def shareholder_ranking(
     members = await mongo.db[c.MEMBERS].find({"merchant_id": actor.merchant_id, "_id": {"$in": ids}}).to_list()
     names = {m["_id"]: m.get("nickname") for m in members}
     return [
-        RankRow(i + 1, r["_id"], names.get(r["_id"]), r["earned"], r["level1"], r["level2"], r["n"])
+        RankRow(i + 1, r["_id"], display_name(names.get(r["_id"])), r["earned"], r["level1"], r["level2"], r["n"])
         for i, r in enumerate(rows)
     ]
 

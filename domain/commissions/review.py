@@ -17,6 +17,7 @@ from domain.commissions.commission import BUCKETS, Commission, CommissionStatus,
 from domain.commissions.errors import CommissionCode, CommissionError
 from domain.commissions.ledger import Bucket, EntryKind, post
 from domain.commissions.programs import require_owner
+from domain.members import display_name
 from domain.pagination import Page, clamp
 from domain.tenancy import Staff, audit
 
@@ -109,7 +110,7 @@ async def review_queue(*, mongo: Mongo, actor: Staff, first: int | None, after: 
     scope = {"merchant_id": actor.merchant_id, "_id": {"$in": member_ids}}
     members = await mongo.db[c.MEMBERS].find(scope, {"nickname": 1}).to_list()
     staff = await mongo.db[c.STAFF].find(scope, {"name": 1}).to_list()
-    names = {d["_id"]: d.get("nickname") for d in members} | {d["_id"]: d.get("name") for d in staff}
+    names = {d["_id"]: display_name(d.get("nickname")) for d in members} | {d["_id"]: d.get("name") for d in staff}
     return Page(
         [(x.id, ReviewItem(x, names.get(x.payer_id), names.get(x.beneficiary_id))) for x in page],
         len(docs) > limit,

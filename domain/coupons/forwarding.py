@@ -29,6 +29,7 @@ from domain.coupons.coupon import (
 )
 from domain.coupons.errors import CouponCode, CouponError
 from domain.coupons.touch import FirstTouch, ShareLink, Sharer, report_touch
+from domain.members import display_name
 
 FORWARD_TTL = timedelta(hours=24)
 ACCEPT_PATH = "/pages/coupons/accept"
@@ -44,7 +45,7 @@ class ForwardShare:
 class ForwardPreview:
     held: Held
     sender_id: ObjectId
-    sender_nickname: str | None
+    sender_nickname: str
     expires_at: datetime
     # Why this member cannot accept it; None when the accept button works.
     refusal: CouponCode | None
@@ -152,7 +153,7 @@ async def forward_preview(*, mongo: Mongo, merchant_id: ObjectId, member_id: Obj
     held = (await with_templates(mongo, [coupon]))[0]
     sender = await mongo.db[c.MEMBERS].find_one({"_id": coupon.forward.from_id}, {"nickname": 1})
     return ForwardPreview(
-        held, coupon.forward.from_id, sender.get("nickname") if sender else None, coupon.forward.expires_at, refusal
+        held, coupon.forward.from_id, display_name((sender or {}).get("nickname")), coupon.forward.expires_at, refusal
     )
 
 

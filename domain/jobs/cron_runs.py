@@ -1,4 +1,5 @@
-"""The last run of each scheduled job (one document per job name), for the admin view.
+"""The last run of each scheduled job (one document per job name), for the admin view, and the lease a run on
+demand holds on it (domain.jobs.on_demand).
 
 Scheduled jobs are platform-wide, so a shop sees when each ran and whether it succeeded, but not how much it
 did: the counts span every merchant. The error is kept as its type only, for the same reason.
@@ -6,6 +7,8 @@ did: the counts span every merchant. The error is kept as its type only, for the
 
 from dataclasses import dataclass
 from datetime import datetime
+
+from pymongo.errors import DuplicateKeyError
 
 from db import collections as c
 from db.mongo import Doc, Mongo
@@ -38,24 +41,47 @@ def cron_run_from_doc(doc: Doc) -> CronRun:
     )
 
 
+async def claim_on_demand(*, mongo: Mongo, name: str, now: datetime, until: datetime) -> bool:
+    """The start of a run on demand, unless one still holds the job (until its lease lapses): one conditional
+    update, so of simultaneous asks one wins."""
+    free = {"$or": [{"on_demand_until": {"$exists": False}}, {"on_demand_until": {"$lte": now}}]}
+    try:
+        await mongo.db[c.CRON_RUNS].update_one(
+            {"_id": name, **free},
+            {"$set": {"started_at": now, "on_demand_until": until}, "$inc": {"runs": 1}},
+            upsert=True,
+        )
+    except DuplicateKeyError:
+        return False
+    return True
+
+
 async def started(*, mongo: Mongo, name: str, now: datetime) -> None:
     await mongo.db[c.CRON_RUNS].update_one(
         {"_id": name}, {"$set": {"started_at": now}, "$inc": {"runs": 1}}, upsert=True
     )
 
 
-async def finished(*, mongo: Mongo, name: str, now: datetime, error: BaseException | None, processed: int) -> None:
-    await mongo.db[c.CRON_RUNS].update_one(
-        {"_id": name},
-        {
-            "$set": {
-                "finished_at": now,
-                "ok": error is None,
-                "error": type(error).__name__ if error else None,
-                "processed": processed,
-            }
-        },
-    )
+async def finished(
+    *, mongo: Mongo, name: str, now: datetime, error: BaseException | None, processed: int, on_demand: bool = False
+) -> None:
+    """Records the run's end (and frees the job for the next run on demand, when it was one)."""
+    update: Doc = {
+        "$set": {
+            "finished_at": now,
+            "ok": error is None,
+            "error": type(error).__name__ if error else None,
+            "processed": processed,
+        }
+    }
+    if on_demand:
+        update["$unset"] = {"on_demand_until": ""}
+    await mongo.db[c.CRON_RUNS].update_one({"_id": name}, update)
+
+
+async def last_run(*, mongo: Mongo, name: str) -> CronRun | None:
+    doc = await mongo.db[c.CRON_RUNS].find_one({"_id": name})
+    return cron_run_from_doc(doc) if doc else None
 
 
 async def list_cron_runs(*, mongo: Mongo, actor: Staff) -> list[CronRun]:

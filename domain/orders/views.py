@@ -9,6 +9,7 @@ from bson import ObjectId
 from db import collections as c
 from db.mongo import Doc, Mongo, field_by_id
 from domain.catalog import visible_store
+from domain.members import display_name
 from domain.orders.errors import OrderCode, OrderError
 from domain.orders.model import Order, OrderStatus, order_from_doc
 from domain.pagination import Page, clamp
@@ -27,7 +28,12 @@ async def views_of(mongo: Mongo, orders: list[Order], *, nicknames: bool = True)
     stores = await field_by_id(mongo, c.STORES, {o.store_id for o in orders}, "name")
     wanted = {o.member_id for o in orders if o.member_id} if nicknames else set()
     members = await field_by_id(mongo, c.MEMBERS, wanted, "nickname")
-    return [OrderView(o, stores.get(o.store_id, ""), members.get(o.member_id) if o.member_id else None) for o in orders]
+    return [
+        OrderView(
+            o, stores.get(o.store_id, ""), display_name(members.get(o.member_id)) if o.member_id in wanted else None
+        )
+        for o in orders
+    ]
 
 
 async def view(mongo: Mongo, order: Order) -> OrderView:

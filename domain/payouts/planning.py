@@ -13,6 +13,7 @@ from db import collections as c
 from db.mongo import Doc, Mongo
 from domain.commissions.commission import CommissionStatus
 from domain.commissions.programs import program_from_doc
+from domain.members import display_name
 from domain.payouts.model import PayoutStatus, TransferLimits
 
 PAGE = 200
@@ -33,7 +34,7 @@ class SkipReason(StrEnum):
 class Candidate:
     merchant_id: ObjectId
     member_id: ObjectId
-    nickname: str | None
+    nickname: str
     openid: str | None
     available_fen: int
     owed_fen: int
@@ -129,7 +130,7 @@ async def _page(mongo: Mongo, merchant_id: ObjectId, accounts: list[Doc], limits
             Candidate(
                 merchant_id=merchant_id,
                 member_id=member_id,
-                nickname=member.get("nickname"),
+                nickname=display_name(member.get("nickname")),
                 openid=member.get("openid"),
                 available_fen=available,
                 owed_fen=owed,

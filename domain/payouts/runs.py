@@ -240,8 +240,11 @@ def schedule_from_doc(doc: Doc | None) -> PayoutSchedule:
     return PayoutSchedule(tuple(doc["weekdays"]), doc["hour"], doc["enabled"])
 
 
-def last_slot(schedule: PayoutSchedule, timezone: str, now: datetime) -> date | None:
-    """The local day of the latest scheduled opening at or before `now` within a week, if any."""
+def last_slot(
+    schedule: PayoutSchedule, timezone: str, now: datetime, *, not_before: datetime | None = None
+) -> date | None:
+    """The local day of the latest scheduled opening at or before `now` within a week, if any; none when that
+    opening came before `not_before` (a merchant created since has nothing to pay for that slot)."""
     if not schedule.enabled:
         return None
     zone = ZoneInfo(timezone)
@@ -250,7 +253,7 @@ def last_slot(schedule: PayoutSchedule, timezone: str, now: datetime) -> date | 
         day = local.date() - timedelta(days=back)
         opens = datetime(day.year, day.month, day.day, schedule.hour, tzinfo=zone)
         if day.isoweekday() in schedule.weekdays and opens <= local:
-            return day
+            return None if not_before is not None and opens < not_before else day
     return None
 
 
@@ -287,15 +290,16 @@ async def _timezones(mongo: Mongo, merchant_ids: list[ObjectId]) -> dict[ObjectI
 
 
 async def open_scheduled_runs(*, mongo: Mongo, now: datetime, page: int = 200) -> int:
-    """Opens the run of every merchant whose latest scheduled slot has none yet; how many it opened."""
+    """Opens the run of every merchant whose latest scheduled slot has none yet (slots from before a merchant was
+    created do not count); how many it opened."""
     opened, last = 0, None
     while True:
         query: Doc = {} if last is None else {"_id": {"$gt": last}}
-        merchants = [
-            m["_id"] for m in await mongo.db[c.MERCHANTS].find(query, {"_id": 1}).sort("_id", 1).limit(page).to_list()
-        ]
-        if not merchants:
+        found = await mongo.db[c.MERCHANTS].find(query, {"created_at": 1}).sort("_id", 1).limit(page).to_list()
+        if not found:
             return opened
+        created = {m["_id"]: m.get("created_at") for m in found}
+        merchants = list(created)
         last = merchants[-1]
         schedules = {
             d["_id"]: d for d in await mongo.db[c.PAYOUT_SCHEDULES].find({"_id": {"$in": merchants}}).to_list()
@@ -304,7 +308,10 @@ async def open_scheduled_runs(*, mongo: Mongo, now: datetime, page: int = 200) -
         due = {}
         for merchant_id in merchants:
             slot = last_slot(
-                schedule_from_doc(schedules.get(merchant_id)), zones.get(merchant_id, DEFAULT_TIMEZONE), now
+                schedule_from_doc(schedules.get(merchant_id)),
+                zones.get(merchant_id, DEFAULT_TIMEZONE),
+                now,
+                not_before=created[merchant_id],
             )
             if slot is not None:
                 due[merchant_id] = f"schedule:{slot.isoformat()}"

@@ -1,6 +1,7 @@
-"""What people see of payouts: the owner's preview (exactly what a run would hold, and why anyone is left out)
-and lists of payouts and runs; the member's own payouts and, for one waiting for them, the parameters that
-let them confirm its bills with `wx.requestMerchantTransfer`. Each is a fixed number of queries.
+"""What people see of payouts: the owner's preview (exactly what a run would hold, and why anyone is left out),
+lists of payouts (with their transfer bills) and runs; the member's own payouts and, for one waiting for them, the
+parameters that let them confirm its bills with `wx.requestMerchantTransfer`; and, for the dev stack's sandbox,
+the bills of a payout waiting for its payee. Each is a fixed number of queries.
 """
 
 from dataclasses import dataclass
@@ -64,6 +65,34 @@ async def list_payouts(
         query["_id"] = {"$lt": after}
     docs = await mongo.db[c.PAYOUTS].find(query).sort("_id", -1).limit(limit + 1).to_list()
     return Page([(d["_id"], payout_from_doc(d)) for d in docs[:limit]], len(docs) > limit)
+
+
+async def payout_bills(
+    *, mongo: Mongo, merchant_id: ObjectId, payout_ids: list[ObjectId]
+) -> dict[ObjectId, tuple[Transfer, ...]]:
+    """Each payout's transfer bills in order (none for a payout made offline), in one query for any number."""
+    docs = (
+        await mongo.db[c.PAYOUT_TRANSFERS]
+        .find({"merchant_id": merchant_id, "payout_id": {"$in": payout_ids}})
+        .sort([("payout_id", 1), ("seq", 1)])
+        .to_list()
+    )
+    bills: dict[ObjectId, list[Transfer]] = {}
+    for doc in docs:
+        bills.setdefault(doc["payout_id"], []).append(transfer_from_doc(doc))
+    return {payout_id: tuple(found) for payout_id, found in bills.items()}
+
+
+async def waiting_for_payee(*, mongo: Mongo, payout_id: ObjectId) -> tuple[Transfer, ...]:
+    """The payout's bills WeChat Pay made and holds for the payee's confirmation, in order; whoever's they are,
+    for the dev stack alone (the sandbox's payee confirms them)."""
+    docs = (
+        await mongo.db[c.PAYOUT_TRANSFERS]
+        .find({"payout_id": payout_id, "status": TransferStatus.WAIT_USER_CONFIRM.value})
+        .sort("seq", 1)
+        .to_list()
+    )
+    return tuple(transfer_from_doc(d) for d in docs)
 
 
 async def list_runs(*, mongo: Mongo, actor: Staff, first: int | None, after: ObjectId | None) -> Page[RunView]:

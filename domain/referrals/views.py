@@ -13,17 +13,16 @@ from bson import ObjectId
 from db import collections as c
 from db.mongo import Doc, Mongo
 from domain.errors import PermissionDenied
+from domain.members import ANONYMOUS, display_name
 from domain.pagination import Page, clamp
 from domain.referrals.chain import MAX_ANCESTORS, ancestors_of
 from domain.tenancy import Role, Staff
-
-ANONYMOUS = "微信用户"
 
 
 @dataclass(frozen=True)
 class ChainMember:
     id: ObjectId
-    nickname: str | None
+    nickname: str
     joined_at: datetime
     bound_at: datetime | None
     source: str | None
@@ -40,9 +39,9 @@ class Chain:
 
 
 def mask_name(nickname: str | None) -> str:
-    """What a member sees of a friend: the first character, the rest starred (张** / A**)."""
-    name = (nickname or "").strip()
-    return name[0] + "**" if name else ANONYMOUS
+    """What a member sees of a friend: the display name's first character, the rest starred (张** / A**)."""
+    name = display_name(nickname)
+    return name if name == ANONYMOUS else name[0] + "**"
 
 
 def require_reader(actor: Staff) -> None:
@@ -61,7 +60,7 @@ async def _chain_members(mongo: Mongo, merchant_id: ObjectId, docs: list[Doc]) -
     return [
         ChainMember(
             id=d["_id"],
-            nickname=d.get("nickname"),
+            nickname=display_name(d.get("nickname")),
             joined_at=d["created_at"],
             bound_at=d.get("bound_at"),
             source=d.get("bound_source"),

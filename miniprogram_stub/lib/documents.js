@@ -49,7 +49,7 @@ export const AVAILABLE_SLOTS = `
 query Slots($storeId: ID!, $serviceId: ID!, $date: Date!, $staffId: ID) {
   availableSlots(storeId: $storeId, serviceId: $serviceId, date: $date, staffId: $staffId) {
     start
-    staff { id name }
+    staffMembers { id name }
   }
 }`;
 

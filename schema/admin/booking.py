@@ -30,7 +30,7 @@ class AdminBooking:
     staff_member_id: strawberry.ID
     staff_name: str
     member_id: strawberry.ID
-    member_nickname: str | None
+    member_nickname: str
     price_fen: int
     deposit_fen: int
     hold_expires_at: datetime | None
@@ -120,7 +120,7 @@ class WaitingTicket:
     id: strawberry.ID
     number: int
     member_id: strawberry.ID
-    member_nickname: str | None
+    member_nickname: str
     joined_at: datetime
 
     @classmethod

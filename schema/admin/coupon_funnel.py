@@ -22,7 +22,9 @@ strawberry.enum(CouponFunnelGroupBy, name="CouponFunnelGroupBy")
 class CouponFunnelRow:
     sharer_member_id: strawberry.ID | None
     staff_member_id: strawberry.ID | None
-    name: str | None = strawberry.field(description="The sharer's nickname or the staff member's name.")
+    name: str | None = strawberry.field(
+        description="The sharer's nickname (微信用户 without one) or the staff member's name; null without a group."
+    )
     issued: int = strawberry.field(description="发送: coupons put into circulation (claims and granted packs).")
     forwarded: int = strawberry.field(description="转发: coupons offered to friends (forwards and shared packs).")
     claimed: int = strawberry.field(description="领取: coupons members received.")

@@ -1,12 +1,13 @@
 """Shareholder payouts for the owner: the preview of what a run would pay (and why anyone is left out), running
-payouts now, the schedule runs open on, the runs and payouts so far, and marking a staff member's commissions
-paid through payroll (PAID_OFFLINE).
+payouts now, the schedule runs open on, the runs and payouts so far (each with its transfer bills, by the number
+WeChat Pay knows them by), and marking a staff member's commissions paid through payroll (PAID_OFFLINE).
 """
 
 from datetime import datetime
 from typing import TypeAlias
 
 import strawberry
+from bson import ObjectId
 
 from domain.commissions.commission import BeneficiaryKind
 from domain.payouts import model, offline, planning, runs, views
@@ -40,8 +41,42 @@ strawberry.enum(
 )
 
 
+PayoutBillStatus: TypeAlias = model.TransferStatus
+strawberry.enum(
+    PayoutBillStatus,
+    name="PayoutBillStatus",
+    description="PLANNED and REQUESTED are ours until WeChat Pay has the bill; then its states (WAIT_USER_CONFIRM "
+    "until the member confirms it) up to SUCCESS, FAIL or CANCELLED; REFUSED when WeChat Pay would not create it, "
+    "ABANDONED when it was never sent because another bill of the payout failed first.",
+)
+
+
+@strawberry.type(description="One WeChat Pay merchant transfer bill (转账单) carrying part or all of a payout.")
+class PayoutBill:
+    out_bill_no: str = strawberry.field(
+        description="Our number for the bill (商户单号), as WeChat Pay's merchant platform or the dev sandbox shows it."
+    )
+    amount_fen: int
+    status: PayoutBillStatus
+    fail_reason: str | None = strawberry.field(description="WeChat Pay's reason, e.g. OVERDUE_CLOSE.")
+    created_at: datetime
+    settled_at: datetime | None
+
+    @classmethod
+    def of(cls, t: model.Transfer) -> "PayoutBill":
+        return cls(
+            out_bill_no=t.out_bill_no,
+            amount_fen=t.amount_fen,
+            status=t.status,
+            fail_reason=t.fail_reason,
+            created_at=t.created_at,
+            settled_at=t.settled_at,
+        )
+
+
 @strawberry.type
 class Payout:
+    payout_id: strawberry.Private[ObjectId]
     id: strawberry.ID
     beneficiary_member_id: strawberry.ID | None
     beneficiary_staff_member_id: strawberry.ID | None
@@ -63,6 +98,7 @@ class Payout:
     def of(cls, p: model.Payout) -> "Payout":
         staff = p.beneficiary_kind is BeneficiaryKind.STAFF
         return cls(
+            payout_id=p.id,
             id=to_global_id("Payout", p.id),
             beneficiary_member_id=None if staff else to_global_id("Member", p.beneficiary_id),
             beneficiary_staff_member_id=to_global_id("StaffMember", p.beneficiary_id) if staff else None,
@@ -81,11 +117,22 @@ class Payout:
             settled_at=p.settled_at,
         )
 
+    @strawberry.field(description="Its transfer bills in order; none for a payout made offline.")
+    async def bills(self, info: Info) -> list[PayoutBill]:
+        ctx = info.context
+        merchant_id = (await ctx.staff()).merchant_id
+
+        async def load(ids: list[ObjectId]) -> list[tuple[model.Transfer, ...]]:
+            found = await views.payout_bills(mongo=ctx.clients.mongo, merchant_id=merchant_id, payout_ids=ids)
+            return [found.get(i, ()) for i in ids]
+
+        return [PayoutBill.of(t) for t in await ctx.loader("payout_bills", load).load(self.payout_id)]
+
 
 @strawberry.type
 class PayoutPreviewRow:
     member_id: strawberry.ID
-    nickname: str | None
+    nickname: str
     available_fen: int
     owed_fen: int
     transfer_fen: int = strawberry.field(description="available − owed: what a run now would transfer.")

@@ -20,7 +20,7 @@ from schema.referrals import ShareCode, ShareCodePayload
 @strawberry.type
 class ChainMember:
     id: strawberry.ID
-    nickname: str | None
+    nickname: str
     joined_at: datetime
     bound_at: datetime | None = strawberry.field(description="When this member was bound (to a member or staff).")
     binding_source: str | None = strawberry.field(

@@ -134,7 +134,7 @@ class ShareholderAppointmentPayload:
 class ShareholderRank:
     rank: int
     member_id: strawberry.ID
-    nickname: str | None
+    nickname: str
     earned_fen: int = strawberry.field(description="Commission on orders paid in the period, net of refunds.")
     level1_fen: int
     level2_fen: int

@@ -27,7 +27,7 @@ class BookableService:
     duration_min: int
     price_fen: int
     deposit_fen: int = strawberry.field(description="Paid when booking; 0 when the service needs no deposit.")
-    staff: list[BookableStaff]
+    staff_members: list[BookableStaff]
 
     @classmethod
     def of(cls, offer: catalog.Offer) -> "BookableService":
@@ -38,19 +38,19 @@ class BookableService:
             duration_min=service.spec.duration_min,
             price_fen=service.price_fen,
             deposit_fen=service.deposit_fen,
-            staff=[BookableStaff(id=to_global_id("StaffMember", s.id), name=s.name) for s in offer.staff],
+            staff_members=[BookableStaff(id=to_global_id("StaffMember", s.id), name=s.name) for s in offer.staff],
         )
 
 
 @strawberry.type(description="A free start time and the staff members free then.")
 class AvailableSlot:
     start: datetime
-    staff: list[BookableStaff]
+    staff_members: list[BookableStaff]
 
     @classmethod
     def of(cls, slot: slots.Slot) -> "AvailableSlot":
         staff = [BookableStaff(id=to_global_id("StaffMember", s.id), name=s.name) for s in slot.staff]
-        return cls(start=slot.start, staff=staff)
+        return cls(start=slot.start, staff_members=staff)
 
 
 @strawberry.type(name="Booking")

@@ -50,7 +50,7 @@ class CouponPackPreview:
 @strawberry.type(description="A forwarded coupon as the friend who opened the link sees it.")
 class CouponForwardPreview:
     template: MemberCouponTemplate
-    sender_nickname: str | None
+    sender_nickname: str
     expires_at: datetime
     blocked_by: UserError | None = strawberry.field(description="Why accepting would fail now; null if not.")
 

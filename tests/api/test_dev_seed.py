@@ -1,6 +1,6 @@
 """`make dev`'s set-up: what it takes as configured (`.env` as well as the environment, so it does not start an
-embedded stand-in for a database set in `.env`), and the demo merchant it seeds on first start: made once, and
-able to take a booking straight away.
+embedded stand-in for a database set in `.env`), the demo merchant it seeds on first start (made once, and able
+to take a booking straight away), and what a `jike` verb in a second terminal takes from the running stack.
 """
 
 from datetime import datetime, timedelta
@@ -8,8 +8,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import ValidationError
 
-from api.dev import configured_env, seed_demo
+from api.dev import configured_env, dev_secrets, record_stack_env, seed_demo, verb_settings
 from db import collections as c
 from db.mongo import Mongo
 from domain.booking.slots import member_slots
@@ -59,3 +60,30 @@ def test_a_database_set_in_dot_env_counts_as_configured_and_the_environment_wins
     # then the file's MongoDB is taken (no embedded one will start), and the shell's Redis wins as Settings has it
     assert env["JIKE_MONGODB_URI"] == "mongodb://db.internal:27017"
     assert env["JIKE_REDIS_URL"] == "redis://from-shell:6379/0"
+
+
+def test_a_verb_in_a_second_terminal_takes_what_the_shell_leaves_unset_from_the_running_dev_stack(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given `jike dev` running with its data in tmp_path, on an embedded MongoDB at a port it chose
+    secrets = dev_secrets(tmp_path)
+    record_stack_env(tmp_path, secrets | {"JIKE_MONGODB_URI": "mongodb://127.0.0.1:41234/?directConnection=true"})
+    # and a second terminal (no .env here) whose shell names its own Redis and nothing else
+    monkeypatch.chdir(tmp_path)
+    for name in ("JIKE_SECRET_KEY", "JIKE_PII_KEY", "JIKE_MONGODB_URI", "JIKE_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("JIKE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("JIKE_REDIS_URL", "redis://127.0.0.1:6400/0")
+
+    # when a verb reads its settings
+    settings = verb_settings()
+
+    # then it has the stack's database and secrets, and the shell's Redis
+    assert settings.mongodb_uri.get_secret_value() == "mongodb://127.0.0.1:41234/?directConnection=true"
+    assert settings.secret_key.get_secret_value() == secrets["JIKE_SECRET_KEY"]
+    assert settings.redis_url.get_secret_value() == "redis://127.0.0.1:6400/0"
+
+    # and in production nothing comes from a dev data dir
+    monkeypatch.setenv("JIKE_ENV", "production")
+    with pytest.raises(ValidationError, match="secret_key"):
+        verb_settings()

@@ -35,7 +35,7 @@ query($member: ID!) {
 }
 """
 STORE_QUEUE = "query($store: ID!) { storeQueue(storeId: $store) { number memberNickname } }"
-BOOKABLE = "query($store: ID!) { bookableServices(storeId: $store) { name staff { name } } }"
+BOOKABLE = "query($store: ID!) { bookableServices(storeId: $store) { name staffMembers { name } } }"
 SETUP = """
 query($store: ID!) {
   storeBookingSetup(storeId: $store) {

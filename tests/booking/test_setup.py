@@ -84,7 +84,9 @@ query($store: ID!) {
   }
 }
 """
-BOOKABLE = "query($store: ID!) { bookableServices(storeId: $store) { name durationMin priceFen staff { name } } }"
+BOOKABLE = """
+query($store: ID!) { bookableServices(storeId: $store) { name durationMin priceFen staffMembers { name } } }
+"""
 
 WEEKDAYS = ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
 
@@ -174,7 +176,7 @@ async def test_owner_sets_up_a_store_for_booking(gql: Gql, mongo: Mongo, pii: Pi
     offered = await gql("member", BOOKABLE, {"store": store}, token=guest.token)
     staff_names = [{"name": "技师1"}, {"name": "技师2"}]
     assert offered["data"]["bookableServices"] == [
-        {"name": "全身按摩", "durationMin": 90, "priceFen": 29_800, "staff": staff_names}
+        {"name": "全身按摩", "durationMin": 90, "priceFen": 29_800, "staffMembers": staff_names}
     ]
 
     # when the item's price changes at the counter, the extra shift is removed and the service archived

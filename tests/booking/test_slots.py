@@ -208,7 +208,7 @@ async def test_slots_can_be_asked_for_one_staff_member(mongo: Mongo, pii: PiiCip
 
 SLOTS = """
 query($store: ID!, $service: ID!, $date: Date!) {
-  availableSlots(storeId: $store, serviceId: $service, date: $date) { start staff { id name } }
+  availableSlots(storeId: $store, serviceId: $service, date: $date) { start staffMembers { id name } }
 }
 """
 
@@ -275,5 +275,5 @@ async def test_slots_for_thirty_booked_staff_cost_the_same_queries_as_for_one(
     assert len(commands[1]) <= 9
     # and the big salon offers only its gaps, each with all thirty technicians
     assert [big.clock(datetime.fromisoformat(s["start"])) for s in results[1]] == ["10:15", "12:45", "15:15", "17:45"]
-    assert all(len(slot["staff"]) == 30 for slot in results[1])
+    assert all(len(slot["staffMembers"]) == 30 for slot in results[1])
     assert len(results[0]) == 44

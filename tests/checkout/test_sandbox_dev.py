@@ -3,11 +3,15 @@ would, so the whole pay flow works offline; none of it exists in production.
 """
 
 import asyncio
+from pathlib import Path
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
 from api.app import create_app
+from api.cli import app as jike
+from api.dev import dev_secrets
 from api.sandbox import SANDBOX_PAY_PATH, request_sandbox_pay, run_sandbox
 from db.mongo import Mongo
 from startup.settings import Env, Settings
@@ -43,6 +47,28 @@ async def test_sandbox_pay_pays_an_order_through_our_own_webhook(
     assert said[1].startswith("HTTP 200") and '"answer":"success"' in said[1], said[1]
     await all_handled(mongo)
     assert [(await order_doc(mongo, o["id"]))["status"] for o in (wechat_order, alipay_order)] == ["PAID", "PAID"]
+
+
+async def test_sandbox_pay_works_as_printed_in_a_second_terminal_beside_jike_dev(
+    gql: Gql, mongo: Mongo, shop: Shop, client: httpx.AsyncClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given `jike dev` made its secrets in its data dir, and a member who chose WeChat Pay for an order
+    dev_secrets(tmp_path)
+    member = await shopper(mongo, shop)
+    order = await scan_order(gql, member, store_gid(shop), 1_500)
+    await member_pay(gql, member, order["id"], "WECHAT_PAY")
+
+    # when a developer runs the printed command in a second terminal, whose shell sets no JIKE_* secret
+    monkeypatch.chdir(tmp_path)
+    for name in ("JIKE_SECRET_KEY", "JIKE_PII_KEY", "JIKE_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    args = ["sandbox-pay", "--order", order["id"], "--api", str(client.base_url)]
+    ran = await asyncio.to_thread(CliRunner().invoke, jike, args, env={"JIKE_DATA_DIR": str(tmp_path)})
+
+    # then it reads the dev secrets as `jike dev` does, and the sandbox paid the order
+    assert ran.exit_code == 0, ran.output or ran.exception
+    assert ran.output.startswith("HTTP 200"), ran.output
+    assert (await order_doc(mongo, order["id"]))["status"] == "PAID"
 
 
 async def test_sandbox_pay_names_an_order_with_nothing_to_pay(

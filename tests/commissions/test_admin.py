@@ -234,6 +234,21 @@ async def test_the_ranking_puts_the_top_earner_first_in_a_fixed_number_of_querie
     assert len(few) == len(many) == 3, (few, many)
 
 
+async def test_a_shareholder_without_a_nickname_is_ranked_as_every_other_screen_names_them(
+    gql: Gql, owner_token: str, mongo: Mongo, shop: Shop
+) -> None:
+    # given a shareholder who never gave a nickname, whose friend paid 100 yuan
+    await _shareholders_with_friends(mongo, shop, 1)
+    await mongo.db[c.MEMBERS].update_one({"nickname": "股东00"}, {"$set": {"nickname": None}})
+
+    # when the owner opens the ranking
+    body = await gql("admin", RANKING, token=owner_token)
+
+    # then the shareholder is ranked as 微信用户, as members without a nickname are everywhere
+    rows = body["data"]["shareholderRanking"]["rows"]
+    assert [(r["rank"], r["nickname"], r["earnedFen"]) for r in rows] == [(1, "微信用户", 1000)]
+
+
 async def test_staff_attribution_shows_what_each_staff_member_brought_in(
     gql: Gql, owner_token: str, mongo: Mongo, pii: PiiCipher, shop: Shop
 ) -> None:

@@ -75,6 +75,32 @@ async def _redeem(gql: Gql, owner_token: str, shop: Shop, who: Customer, coupon:
     assert body["data"]["redeemCoupon"]["userErrors"] == []
 
 
+async def test_a_sharer_without_a_nickname_is_named_as_every_other_screen_names_them(
+    gql: Gql, owner_token: str, mongo: Mongo, shop: Shop
+) -> None:
+    # given a shareholder who never gave a nickname, whose shared pack a friend took from
+    template = await new_template(gql, owner_token, title="体验卡")
+    sharer = await make_member(mongo, shop, "股东")
+    await mongo.db[c.MEMBERS].update_one({"_id": sharer.id}, {"$set": {"nickname": None}})
+    granted = await gql(
+        "admin",
+        GRANT,
+        {"input": {"templateId": template, "size": 3, "idempotencyKey": "p", "memberId": sharer.gid}},
+        token=owner_token,
+    )
+    pack = granted["data"]["grantPack"]["pack"]["id"]
+    token = (await gql("member", MEMBER_SHARE, {"id": pack}, token=sharer.token))["data"]["sharePack"]["share"]
+    [friend] = await make_members(mongo, shop, 1, "友")
+    await _take(gql, friend, token["token"])
+
+    # when the owner reads the funnel per sharer
+    body = await gql("admin", FUNNEL, {"id": template, "groupBy": "SHARER"}, token=owner_token)
+
+    # then the sharer's row is named 微信用户, as members without a nickname are everywhere
+    rows = body["data"]["couponFunnel"]["funnel"]["rows"]
+    assert [(r["sharerMemberId"], r["name"]) for r in rows] == [(sharer.gid, "微信用户")]
+
+
 async def test_the_funnel_follows_packs_forwards_claims_and_redemptions(
     gql: Gql, owner_token: str, mongo: Mongo, pii: PiiCipher, shop: Shop
 ) -> None:

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -35,6 +36,8 @@ from tests.checkout.conftest import serving
 from tests.commissions.conftest import open_program, paid
 from tests.conftest import ALIPAY_APP_ID, WECHAT_APPID, Shop
 from tests.referrals.conftest import Person, make_members
+
+_CST = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,17 @@ def with_limits(channel: PayoutChannel, **limits: int) -> PayoutChannel:
 
 def later(minutes: float) -> datetime:
     return datetime.now(UTC) + timedelta(minutes=minutes)
+
+
+def next_monday_at_10(after: datetime) -> datetime:
+    """The default schedule's first slot after `after`, in Shanghai."""
+    local = after.astimezone(_CST)
+    for ahead in range(8):
+        day = local.date() + timedelta(days=ahead)
+        opens = datetime(day.year, day.month, day.day, 10, tzinfo=_CST)
+        if day.isoweekday() == 1 and opens > local:
+            return opens
+    raise AssertionError("a week always has a Monday")
 
 
 async def shareholder_program(mongo: Mongo, shop: Shop, **overrides: Any) -> Program:

@@ -1,6 +1,7 @@
 """A worker process for the kill test: the worker's payout cron body (workers.crons), round after round until one
-finds nothing to do, with the settings the test hands it as JIKE_* variables. PAYOUT_CLOCK_AHEAD_S plays a
-worker that comes back later (bills sent without a recorded answer are due a query after a while).
+finds nothing to do, with the settings the test hands it as JIKE_* variables. PAYOUT_CLOCK_AHEAD_S sets its clock
+ahead: to a schedule's slot, or later still for a worker that comes back (bills sent without a recorded answer
+are due a query after a while).
 """
 
 import asyncio

@@ -45,7 +45,9 @@ mutation($key: String!) {
 """
 PAYOUTS = """
 query($status: PayoutStatus) {
-  payouts(status: $status, first: 50) { edges { node { id beneficiaryMemberId status amountFen method } } }
+  payouts(status: $status, first: 50) {
+    edges { node { id beneficiaryMemberId status amountFen method bills { outBillNo amountFen status } } }
+  }
 }
 """
 RUNS = "query { payoutRuns(first: 10) { edges { node { id status payouts transferFen } } } }"
@@ -119,6 +121,24 @@ async def test_the_owners_lists_cost_the_same_queries_for_few_and_many(
     assert len(payouts["data"]["payouts"]["edges"]) == 8
     assert [r["node"]["payouts"] for r in runs["data"]["payoutRuns"]["edges"]] == [6, 2]
     assert len(few) == len(many), (few, many)
+
+
+async def test_the_owner_sees_each_bill_of_a_payout_by_its_out_bill_no(
+    gql: Gql, mongo: Mongo, shop: Shop, owner_token: str, channel: PayoutChannel
+) -> None:
+    # given a member's payout of 10 yuan whose bill was sent and waits for them
+    [me] = await members_due(mongo, shop, 1)
+    await gql("admin", RUN, {"key": "one"}, token=owner_token)
+    await send(mongo, channel)
+    [payout] = await payouts_of(mongo, me.id)
+    [bill] = await mongo.db[c.PAYOUT_TRANSFERS].find({"payout_id": payout["_id"]}).to_list()
+
+    # when the owner opens the payouts
+    listed = await gql("admin", PAYOUTS, token=owner_token)
+
+    # then the payout shows its bill as WeChat Pay knows it: its out_bill_no, amount and state
+    [node] = [e["node"] for e in listed["data"]["payouts"]["edges"]]
+    assert node["bills"] == [{"outBillNo": bill["out_bill_no"], "amountFen": 1_000, "status": "WAIT_USER_CONFIRM"}]
 
 
 async def test_a_member_sees_their_payouts_and_receives_the_one_waiting(

@@ -4,24 +4,23 @@ transfer) was asked to create once.
 """
 
 import asyncio
-import json
 import os
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
-
-from pydantic import SecretStr
 
 from db import collections as c
 from db.mongo import Mongo
 from payments.sandbox.transfers import Outcome, TransferSandbox
 from payments.wechatpay.transfers import TransferState
 from startup.settings import Settings
-from tests.conftest import Shop
+from tests.conftest import Shop, settings_env
 from tests.payouts.conftest import (
     assert_ledger_adds_up,
     earn,
+    next_monday_at_10,
     payouts_of,
     shareholder_program,
     shareholders,
@@ -34,20 +33,6 @@ REPO = Path(__file__).resolve().parents[2]
 # that (they are limits, not timings: a run that is not held up finishes in seconds).
 ORPHANED_TRANSACTION_S = 60
 WAIT_S = ORPHANED_TRANSACTION_S + 90
-
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    """The test's settings as the JIKE_* variables a worker process reads."""
-    env = {}
-    for name, value in settings.model_dump().items():
-        if value is None:
-            continue
-        if isinstance(value, SecretStr):
-            value = value.get_secret_value()
-        elif isinstance(value, dict):
-            value = json.dumps(value)
-        env[f"JIKE_{name.upper()}"] = str(value)
-    return env
 
 
 async def start_worker(env: dict[str, str], log: IO[bytes]) -> asyncio.subprocess.Process:
@@ -70,15 +55,17 @@ async def kill(process: asyncio.subprocess.Process) -> None:
 async def test_a_worker_killed_mid_batch_and_restarted_pays_every_beneficiary_exactly_once(
     mongo: Mongo, shop: Shop, settings: Settings, transfers: TransferSandbox
 ) -> None:
-    # given twelve shareholders with commissions available, a merchant on the default weekly schedule (whose
-    # run is due), and WeChat Pay taking a quarter of a second to create each bill
+    # given twelve shareholders with commissions available, a merchant on the default weekly schedule (workers
+    # run at its first slot, so its run is due), and WeChat Pay taking a quarter of a second to create each bill
     people = await shareholders(mongo, shop, await shareholder_program(mongo, shop), 12)
     for i, person in enumerate(people):
         await earn(mongo, shop, person.id, 1_000 + 10 * i, 500)
     members = await mongo.db[c.MEMBERS].find({"_id": {"$in": [p.id for p in people]}}).to_list()
     openid = {m["_id"]: m["openid"] for m in members}
     transfers.create_delay_s = 0.25
-    env = {**os.environ, **settings_env(settings)}
+    now = datetime.now(UTC)
+    slot_s = (next_monday_at_10(now) - now).total_seconds() + 60
+    env = {**os.environ, **settings_env(settings), "PAYOUT_CLOCK_AHEAD_S": str(slot_s)}
 
     async def held(n: int) -> bool:
         return await mongo.db[c.PAYOUTS].count_documents({}) >= n
@@ -96,7 +83,7 @@ async def test_a_worker_killed_mid_batch_and_restarted_pays_every_beneficiary_ex
         await wait_for(lambda: sent(6), seconds=WAIT_S)
         await kill(second)
         # and a third one, a few minutes later, runs until there is nothing left to do
-        third = await start_worker({**env, "PAYOUT_CLOCK_AHEAD_S": "180"}, log)
+        third = await start_worker({**env, "PAYOUT_CLOCK_AHEAD_S": str(slot_s + 180)}, log)
         finished = await asyncio.wait_for(third.wait(), WAIT_S)
         log.seek(0)
         assert finished == 0, log.read().decode()
