@@ -68,6 +68,7 @@ async def test_sandbox_pay_works_as_printed_in_a_second_terminal_beside_jike_dev
     # then it reads the dev secrets as `jike dev` does, and the sandbox paid the order
     assert ran.exit_code == 0, ran.output or ran.exception
     assert ran.output.startswith("HTTP 200"), ran.output
+    await all_handled(mongo)
     assert (await order_doc(mongo, order["id"]))["status"] == "PAID"
 
 
