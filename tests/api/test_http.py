@@ -119,3 +119,38 @@ async def test_too_many_aliases_are_refused(gql: Gql) -> None:
 async def test_a_query_under_the_limits_runs(gql: Gql) -> None:
     body = await gql("member", "query { __typename }")
     assert body == {"data": {"__typename": "Query"}}
+
+
+@pytest.mark.parametrize("door", ["member", "admin"])
+@pytest.mark.parametrize("body", [b"null", b'"x"', b"42", b"true"])
+async def test_a_json_body_that_is_not_an_object_is_a_400_at_either_door(
+    client: httpx.AsyncClient, door: str, body: bytes
+) -> None:
+    # when a well-formed JSON body that is not an object reaches a GraphQL door
+    response = await client.post(f"/graphql/{door}", content=body, headers={"content-type": "application/json"})
+
+    # then it is refused as a bad request that says why, not a server error
+    assert response.status_code == 400
+    assert "JSON object" in response.text
+
+
+def deep_json(levels: int) -> str:
+    return "[" * levels + "]" * levels
+
+
+@pytest.mark.parametrize("door", ["member", "admin"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        deep_json(5_000),
+        '{"query": "query { __typename }", "variables": {"x": ' + deep_json(5_000) + "}}",
+    ],
+    ids=["body", "variables"],
+)
+async def test_json_nested_5000_deep_is_a_400_at_either_door(client: httpx.AsyncClient, door: str, body: str) -> None:
+    # when JSON nested 5,000 deep arrives as the body, or inside the variables
+    response = await client.post(f"/graphql/{door}", content=body, headers={"content-type": "application/json"})
+
+    # then it is refused as a bad request, not a server error
+    assert response.status_code == 400
+    assert "nested too deeply" in response.text
