@@ -1,7 +1,8 @@
 """Schema-wide guards: depth, alias and token limits, and how errors leave the server.
 
-Auth failures carry `extensions.code`; anything unexpected is logged with its trace and masked, so a bug
-never leaks internals to a client.
+Auth failures carry `extensions.code`; so does a domain error raised by a query that has no `userErrors` (bad
+input it refuses), with its field and a message in the request's language. Anything unexpected is logged with
+its trace and masked, so a bug never leaks internals to a client.
 """
 
 import logging
@@ -19,8 +20,9 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 
-from domain.errors import PermissionDenied
+from domain.errors import DomainError, PermissionDenied
 from schema.context import NotAuthenticated
+from schema.messages import ZH, message
 
 log = logging.getLogger("jike.graphql")
 
@@ -43,6 +45,16 @@ class ErrorCodes(MaskErrors):
             elif type(original) in _AUTH_CODES:
                 code, text = _AUTH_CODES[type(original)]
                 processed.append(GraphQLError(text, nodes=error.nodes, path=error.path, extensions={"code": code}))
+            elif isinstance(original, DomainError):
+                code = original.code.value
+                processed.append(
+                    GraphQLError(
+                        message(code, getattr(self.execution_context.context, "lang", ZH)),
+                        nodes=error.nodes,
+                        path=error.path,
+                        extensions={"code": code, "field": original.field},
+                    )
+                )
             else:
                 log.error("unhandled error in resolver", exc_info=original)
                 processed.append(

@@ -180,6 +180,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     BookingCode.SCHEDULE_EXCEPTION_NOT_FOUND: ("排班调整不存在", "No such schedule exception."),
     BookingCode.START_TIMEZONE_REQUIRED: ("预约时间须带时区", "The start time needs a time zone."),
     BookingCode.START_NOT_ON_SLOT: ("请选择可预约的时间点", "Choose one of the offered start times."),
+    BookingCode.DATE_OUT_OF_RANGE: ("日期超出预约日历的范围", "That date is outside the booking calendar."),
     BookingCode.BOOKING_IN_PAST: ("不能预约已过去的时间", "That time has already passed."),
     BookingCode.BEYOND_BOOKING_HORIZON: ("超出可预约的日期范围", "That is too far ahead to book."),
     BookingCode.OUTSIDE_OPENING_HOURS: ("不在门店营业时间内", "The store is not open then."),

@@ -9,7 +9,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from domain.booking.errors import BookingCode, BookingError
+
 MINUTES_PER_DAY = 24 * 60
+# The local dates the booking calendar covers. Outside them a date is a typo or a probe, and at the very ends of
+# Python's calendar (0001-01-01, 9999-12-31) a store's day cannot even be turned into UTC instants.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
 
 
 @dataclass(frozen=True, order=True)
@@ -24,6 +30,13 @@ class Span:
 
     def overlaps(self, other: "Span") -> bool:
         return self.start < other.end and other.start < self.end
+
+
+def check_day(day: date) -> date:
+    """`day`, when the booking calendar covers it; DATE_OUT_OF_RANGE on the `date` argument otherwise."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise BookingError(BookingCode.DATE_OUT_OF_RANGE, "date")
+    return day
 
 
 def parse_clock(text: str) -> int | None:
