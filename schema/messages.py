@@ -93,6 +93,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "请只提供会员码、卡号或手机号中的一项",
         "Give exactly one of member code, card number or phone.",
     ),
+    CardCode.SEARCH_TOO_LONG: ("搜索内容过长（32 字以内）", "Search for at most 32 characters."),
     CardCode.NICKNAME_INVALID: ("请填写昵称（32 字以内）", "A nickname of up to 32 characters is required."),
     CardCode.BIRTHDAY_INVALID: ("生日无效", "Invalid birthday."),
     CardCode.BIRTHDAY_ALREADY_SET: ("生日设置后不能修改", "The birthday is already set and cannot be changed."),
