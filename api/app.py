@@ -47,6 +47,7 @@ def create_app(settings: Settings) -> Starlette:
         max_aliases=settings.graphql_max_aliases,
         max_tokens=settings.graphql_max_tokens,
         introspection=settings.introspection,
+        suggestions=settings.env is not Env.PRODUCTION,
     )
     return Starlette(
         routes=[

@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from api import embedded
 from api.app import create_app
 from db.mongo import Mongo
-from startup.settings import Settings
+from startup.settings import Env, Settings
 from tests.conftest import Gql
 
 ME = "query { me { id } }"
@@ -154,3 +154,55 @@ async def test_json_nested_5000_deep_is_a_400_at_either_door(client: httpx.Async
     # then it is refused as a bad request, not a server error
     assert response.status_code == 400
     assert "nested too deeply" in response.text
+
+
+MISSPELLED = {
+    "field": ("query { memb }", None),
+    "argument": (
+        'mutation { login(input: {code: "c", channel: WECHAT, merchantId: "m"}, inptu: 1) { __typename } }',
+        None,
+    ),
+    "enum literal": ('mutation { login(input: {code: "c", channel: WECHT, merchantId: "m"}) { __typename } }', None),
+    "enum variable": (
+        'mutation($c: LoginChannel!) { login(input: {code: "c", channel: $c, merchantId: "m"}) { __typename } }',
+        {"c": "WECHT"},
+    ),
+}
+
+
+async def misspelled_answers(http: httpx.AsyncClient) -> dict[str, list[str]]:
+    """What an anonymous caller is told about each misspelling at the member door."""
+    answers = {}
+    for name, (query, variables) in MISSPELLED.items():
+        response = await http.post("/graphql/member", json={"query": query, "variables": variables or {}})
+        answers[name] = [e["message"] for e in response.json()["errors"]]
+    return answers
+
+
+async def test_in_production_errors_do_not_suggest_field_argument_or_enum_names(
+    settings: Settings, mongo: Mongo
+) -> None:
+    # given the service running in production
+    app = create_app(settings.model_copy(update={"env": Env.PRODUCTION}))
+    async with LifespanManager(app) as manager:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://t") as http:
+            # when an anonymous caller sends a misspelled field, argument or enum value, in the query or a variable
+            answers = await misspelled_answers(http)
+
+    # then each is refused, saying what is wrong but suggesting no name the schema has
+    assert answers == {
+        "field": ["Cannot query field 'memb' on type 'Query'."],
+        "argument": ["Unknown argument 'inptu' on field 'Mutation.login'."],
+        "enum literal": ["Value 'WECHT' does not exist in 'LoginChannel' enum."],
+        "enum variable": ["Variable '$c' has invalid value: Value 'WECHT' does not exist in 'LoginChannel' enum."],
+    }
+
+
+async def test_outside_production_errors_still_suggest_names(client: httpx.AsyncClient) -> None:
+    # given the service in development or test, where suggestions help whoever writes the app
+    # when the same misspellings arrive
+    answers = await misspelled_answers(client)
+
+    # then each still says what was probably meant, a variable that does not coerce included (it is the
+    # caller's mistake, not an internal error)
+    assert all(any("Did you mean" in m for m in messages) for messages in answers.values()), answers
