@@ -46,6 +46,7 @@ def create_app(settings: Settings) -> Starlette:
         max_depth=settings.graphql_max_depth,
         max_aliases=settings.graphql_max_aliases,
         max_tokens=settings.graphql_max_tokens,
+        max_cost=settings.graphql_max_cost,
         introspection=settings.introspection,
         suggestions=settings.env is not Env.PRODUCTION,
     )

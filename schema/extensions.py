@@ -1,4 +1,4 @@
-"""Schema-wide guards: depth, alias and token limits, and how errors leave the server.
+"""Schema-wide guards: depth, alias, token and cost limits, and how errors leave the server.
 
 Auth failures carry `extensions.code`; so does a domain error raised by a query that has no `userErrors` (bad
 input it refuses), with its field and a message in the request's language. Anything unexpected is logged with
@@ -25,6 +25,7 @@ from strawberry.extensions import (
 from domain.errors import DomainError, PermissionDenied
 from schema.context import NotAuthenticated
 from schema.messages import ZH, message
+from schema.query_cost import MaxCost
 
 log = logging.getLogger("jike.graphql")
 
@@ -86,6 +87,8 @@ class QueryLimits:
     max_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 2000
+    # Over twice what the costliest screen of the apps asks with its pages at their largest (tests/schema).
+    max_cost: int = 5000
     introspection: bool = True
     # "Did you mean …?" in error messages; off in production, where they would map the schema for a stranger.
     suggestions: bool = True
@@ -100,6 +103,7 @@ def schema_extensions(limits: QueryLimits) -> list[Callable[[], SchemaExtension]
         lambda: QueryDepthLimiter(max_depth=limits.max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        lambda: MaxCost(limits.max_cost),
         lambda: ErrorCodes(suggestions=limits.suggestions),
     ]
     if not limits.introspection:

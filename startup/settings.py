@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 2000
+    # What one operation may cost: fields, each alias again, times the page size of every `first` above them.
+    graphql_max_cost: int = 5000
     graphql_introspection: bool | None = Field(default=None, description="Defaults to on outside production.")
 
     staff_login_max_failures: int = 5

@@ -13,7 +13,7 @@ from api import embedded
 from api.app import create_app
 from db.mongo import Mongo
 from startup.settings import Env, Settings
-from tests.conftest import Gql
+from tests.conftest import Gql, count_commands
 
 ME = "query { me { id } }"
 
@@ -206,3 +206,44 @@ async def test_outside_production_errors_still_suggest_names(client: httpx.Async
     # then each still says what was probably meant, a variable that does not coerce included (it is the
     # caller's mistake, not an internal error)
     assert all(any("Did you mean" in m for m in messages) for messages in answers.values()), answers
+
+
+def members_with_ledgers(aliases: int, page: int) -> str:
+    ledger = f"ledger(first: {page}) {{ edges {{ node {{ kind amount reason }} }} }}"
+    one = f"members(first: {page}) {{ edges {{ node {{ id nickname {ledger} }} }} }}"
+    return "query { " + " ".join(f"m{i}: {one}" for i in range(aliases)) + " }"
+
+
+async def test_thirty_aliases_of_members_with_their_ledgers_are_refused_before_anything_runs(
+    gql: Gql, mongo: Mongo, owner_token: str
+) -> None:
+    # given a staff member's query within every depth, alias and token limit: 30 aliases of 100 members, each
+    # with 100 ledger entries
+    query = members_with_ledgers(30, 100)
+
+    # when it is sent, counting the database commands it costs
+    with count_commands(mongo) as sent:
+        body = await gql("admin", query, token=owner_token, lang="en")
+
+    # then it is refused before execution, saying what it would cost and what is allowed, and read nothing
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    assert error["extensions"]["maxCost"] == 5000 < error["extensions"]["cost"]
+    assert "ask for smaller pages (first) or fewer aliases" in error["message"]
+    assert sent == []
+
+
+async def test_the_cost_limit_is_a_setting(settings: Settings, mongo: Mongo, owner_token: str) -> None:
+    # given a service whose operators allow a cost of 100
+    app = create_app(settings.model_copy(update={"graphql_max_cost": 100}))
+    async with LifespanManager(app) as manager:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://t") as http:
+            gql = Gql(http)
+            # when a staff member lists 20 members with their ledgers (about 1,700), then 20 members alone (101)
+            heavy = await gql("admin", members_with_ledgers(1, 20), token=owner_token)
+            light = await gql("admin", "{ members { edges { node { id nickname } } } }", token=owner_token)
+
+    # then the first is refused and the second runs
+    assert [e["extensions"]["code"] for e in heavy["errors"]] == ["QUERY_TOO_COSTLY"]
+    assert "errors" not in light and light["data"]["members"]["edges"] == []
