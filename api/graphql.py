@@ -36,6 +36,7 @@ class JikeGraphQL(GraphQL[Context, None]):
             clients=request.state.clients,
             principal=principal_of(request.scope),
             lang=language_of(request),
+            client_address=request.client.host if request.client else "",
         )
 
 

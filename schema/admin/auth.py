@@ -1,4 +1,4 @@
-"""Staff sign-in by phone and password; session rotation."""
+"""Staff sign-in by phone and password; session rotation; an owner lifting a staff member's lockout."""
 
 import strawberry
 
@@ -8,6 +8,7 @@ from domain.sessions import Audience
 from schema.admin.types import StaffMember
 from schema.common import RefreshTokenInput, RefreshTokenPayload, Session, UserError
 from schema.context import Info
+from schema.ids import from_global_id
 from schema.sessions import rotate
 
 
@@ -20,6 +21,17 @@ class StaffLoginInput:
 @strawberry.type
 class StaffLoginPayload:
     session: Session | None = None
+    staff_member: StaffMember | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class UnlockStaffInput:
+    staff_id: strawberry.ID
+
+
+@strawberry.type
+class UnlockStaffPayload:
     staff_member: StaffMember | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
@@ -38,6 +50,7 @@ class StaffAuthMutation:
                 policy=ctx.clients.lockout,
                 phone=input.phone,
                 password=input.password,
+                client=ctx.client_address,
             )
         except DomainError as e:
             return StaffLoginPayload(user_errors=ctx.user_errors(e))
@@ -46,3 +59,18 @@ class StaffAuthMutation:
     @strawberry.mutation
     async def refresh_token(self, info: Info, input: RefreshTokenInput) -> RefreshTokenPayload:
         return await rotate(info.context, Audience.ADMIN, input)
+
+    @strawberry.mutation(description="OWNER: lifts a staff member's sign-in lockout, from every address at once.")
+    async def unlock_staff(self, info: Info, input: UnlockStaffInput) -> UnlockStaffPayload:
+        ctx = info.context
+        actor = await ctx.staff()
+        staff_id = from_global_id("StaffMember", input.staff_id)
+        if staff_id is None:
+            return UnlockStaffPayload(user_errors=ctx.invalid_id("staffId"))
+        try:
+            staff = await staff_auth.unlock_staff(
+                mongo=ctx.clients.mongo, redis=ctx.clients.redis, actor=actor, staff_id=staff_id
+            )
+        except DomainError as e:
+            return UnlockStaffPayload(user_errors=ctx.user_errors(e))
+        return UnlockStaffPayload(staff_member=StaffMember.of(staff))
