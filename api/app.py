@@ -7,6 +7,7 @@ from typing import TypedDict
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.graphql import graphql_endpoint
 from api.health import healthz, metrics_endpoint, readyz
@@ -48,7 +49,13 @@ def create_app(settings: Settings) -> Starlette:
         max_depth=settings.graphql_max_depth,
         max_aliases=settings.graphql_max_aliases,
         max_tokens=settings.graphql_max_tokens,
+        max_cost=settings.graphql_max_cost,
         introspection=settings.introspection,
+        suggestions=settings.env is not Env.PRODUCTION,
+    )
+    # Only these peers' X-Forwarded-For names the client; anyone else could claim to be anyone.
+    proxied = (
+        [Middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)] if settings.trusted_proxies else []
     )
     return Starlette(
         routes=[
@@ -62,6 +69,7 @@ def create_app(settings: Settings) -> Starlette:
             *sandbox_routes(settings),
         ],
         middleware=[
+            *proxied,
             Middleware(RequestContext, metrics=metrics),
             Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
         ],

@@ -36,8 +36,14 @@ def serve() -> None:
 
     settings = _settings()
     configure_logging(settings.log_level)
+    # Whose X-Forwarded-For to believe is the app's setting (JIKE_TRUSTED_PROXIES), not uvicorn's default.
     uvicorn.run(
-        create_app(settings), host=settings.http_host, port=settings.http_port, log_config=None, access_log=False
+        create_app(settings),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
     )
 
 

@@ -1,8 +1,13 @@
-"""The two GraphQL endpoints: the same view class, a different schema and token audience each."""
+"""The two GraphQL endpoints: the same view class, a different schema and token audience each.
 
+A body that is not one JSON object, or JSON nested deeper than the parser can follow, is a 400 at the door.
+"""
+
+import json
 from typing import Any
 
 import strawberry
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -14,6 +19,16 @@ from schema.context import Context, language_of
 
 
 class JikeGraphQL(GraphQL[Context, None]):
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            decoded = json.loads(data)
+        except RecursionError as e:
+            raise HTTPException(400, "The request body is JSON nested too deeply") from e
+        # Batches are lists, refused by Strawberry itself since batching is off; anything else must be an object.
+        if not isinstance(decoded, dict | list):
+            raise HTTPException(400, "The request body must be a JSON object")
+        return decoded
+
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         assert isinstance(request, Request)  # subscriptions are not served
         return Context(
@@ -21,6 +36,7 @@ class JikeGraphQL(GraphQL[Context, None]):
             clients=request.state.clients,
             principal=principal_of(request.scope),
             lang=language_of(request),
+            client_address=request.client.host if request.client else "",
         )
 
 

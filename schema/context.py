@@ -31,6 +31,8 @@ class Context:
     clients: Clients
     principal: Principal | None
     lang: str
+    # Where the request comes from (behind a trusted proxy, whom it forwards for); sign-in lockouts count by it.
+    client_address: str
     _staff: Staff | None = None
     _loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
 

@@ -1,10 +1,13 @@
-"""Schema-wide guards: depth, alias and token limits, and how errors leave the server.
+"""Schema-wide guards: depth, alias, token and cost limits, and how errors leave the server.
 
-Auth failures carry `extensions.code`; anything unexpected is logged with its trace and masked, so a bug
-never leaks internals to a client.
+Auth failures carry `extensions.code`; so does a domain error raised by a query that has no `userErrors` (bad
+input it refuses), with its field and a message in the request's language. Anything unexpected is logged with
+its trace and masked, so a bug never leaks internals to a client. Where suggestions are off (production), no
+message offers the names of fields, arguments or enum values a misspelling resembles.
 """
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,8 +22,10 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 
-from domain.errors import PermissionDenied
+from domain.errors import DomainError, PermissionDenied
 from schema.context import NotAuthenticated
+from schema.messages import ZH, message
+from schema.query_cost import MaxCost
 
 log = logging.getLogger("jike.graphql")
 
@@ -30,30 +35,49 @@ _AUTH_CODES: dict[type[Exception], tuple[str, str]] = {
 }
 
 
+# graphql-core ends a message with its suggestions: "Cannot query field 'memb' on type 'Query'. Did you mean 'me'?"
+_SUGGESTION = re.compile(r" Did you mean .*\?$", re.DOTALL)
+
+
 class ErrorCodes(MaskErrors):
-    def __init__(self) -> None:
+    def __init__(self, *, suggestions: bool = True) -> None:
         super().__init__(error_message="internal error")
+        self.suggestions = suggestions
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        processed: list[GraphQLError] = []
-        for error in errors:
-            original = error.original_error
-            if original is None:  # a syntax, validation or limit error: the message is for the client
-                processed.append(error)
-            elif type(original) in _AUTH_CODES:
-                code, text = _AUTH_CODES[type(original)]
-                processed.append(GraphQLError(text, nodes=error.nodes, path=error.path, extensions={"code": code}))
-            else:
-                log.error("unhandled error in resolver", exc_info=original)
-                processed.append(
-                    GraphQLError(
-                        self.error_message,
-                        nodes=error.nodes,
-                        path=error.path,
-                        extensions={"code": "INTERNAL_SERVER_ERROR"},
-                    )
-                )
-        return processed
+        return [self._processed(error) for error in errors]
+
+    def _processed(self, error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        # A syntax, validation or limit error, or variables that do not coerce (graphql-core keeps the coercion's
+        # own error as the original one): the message is about what the client sent. Resolvers' errors have a path.
+        if original is None or (error.path is None and error.nodes):
+            return self._for_client(error)
+        if type(original) in _AUTH_CODES:
+            code, text = _AUTH_CODES[type(original)]
+            return GraphQLError(text, nodes=error.nodes, path=error.path, extensions={"code": code})
+        if isinstance(original, DomainError):
+            lang = getattr(self.execution_context.context, "lang", ZH)
+            extensions = {"code": original.code.value, "field": original.field}
+            return GraphQLError(
+                message(original.code.value, lang), nodes=error.nodes, path=error.path, extensions=extensions
+            )
+        log.error("unhandled error in resolver", exc_info=original)
+        return GraphQLError(
+            self.error_message, nodes=error.nodes, path=error.path, extensions={"code": "INTERNAL_SERVER_ERROR"}
+        )
+
+    def _for_client(self, error: GraphQLError) -> GraphQLError:
+        if self.suggestions:
+            return error
+        return GraphQLError(
+            _SUGGESTION.sub("", error.message),
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions=error.extensions,
+        )
 
 
 @dataclass(frozen=True)
@@ -63,7 +87,11 @@ class QueryLimits:
     max_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 2000
+    # Over twice what the costliest screen of the apps asks with its pages at their largest (tests/schema).
+    max_cost: int = 5000
     introspection: bool = True
+    # "Did you mean …?" in error messages; off in production, where they would map the schema for a stranger.
+    suggestions: bool = True
 
 
 DEFAULT_LIMITS = QueryLimits()
@@ -75,7 +103,8 @@ def schema_extensions(limits: QueryLimits) -> list[Callable[[], SchemaExtension]
         lambda: QueryDepthLimiter(max_depth=limits.max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-        ErrorCodes,
+        lambda: MaxCost(limits.max_cost),
+        lambda: ErrorCodes(suggestions=limits.suggestions),
     ]
     if not limits.introspection:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))

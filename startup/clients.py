@@ -66,7 +66,11 @@ async def open_clients(settings: Settings) -> AsyncIterator[Clients]:
                 access_ttl=timedelta(seconds=settings.access_token_ttl_s),
                 refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_s),
             ),
-            lockout=LockoutPolicy(settings.staff_login_max_failures, settings.staff_login_lock_s),
+            lockout=LockoutPolicy(
+                max_failures=settings.staff_login_max_failures,
+                max_failures_per_phone=settings.staff_login_max_failures_per_phone,
+                window_s=settings.staff_login_lock_s,
+            ),
             payments=payments,
             payouts=payout_channel(settings, payments, http),
         )

@@ -87,10 +87,18 @@ class Settings(BaseSettings):
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 2000
+    # What one operation may cost: fields, each alias again, times the page size of every `first` above them.
+    graphql_max_cost: int = 5000
     graphql_introspection: bool | None = Field(default=None, description="Defaults to on outside production.")
 
+    # Failures that lock a staff phone at one client address for the window; the per-phone ceiling locks it from
+    # every address, so a stranger alone cannot lock the real person out of their own device, and guesses from
+    # many addresses stay bounded.
     staff_login_max_failures: int = 5
+    staff_login_max_failures_per_phone: int = 50
     staff_login_lock_s: int = 15 * 60
+    # Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For names the client; empty: the peer is the client.
+    trusted_proxies: str = ""
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> "Settings":

@@ -33,7 +33,7 @@ from domain.booking.model import (
 from domain.booking.policy import load_policy
 from domain.booking.slots import DayPlan, StaffDay, load_day
 from domain.booking.views import BookingView, view
-from domain.booking.wallclock import Span, local_date
+from domain.booking.wallclock import FIRST_DAY, LAST_DAY, Span, local_date
 from domain.events import BookingConfirmed, BookingRescheduled
 from domain.tenancy import Staff, Store
 
@@ -72,6 +72,11 @@ def _utc(start: datetime) -> datetime:
     # A time without a zone is ambiguous for a store in another timezone; the client must say which it means.
     if start.tzinfo is None:
         raise BookingError(BookingCode.START_TIMEZONE_REQUIRED, "start")
+    # Refused before any conversion: at the ends of the calendar the UTC instant or the store's day overflows.
+    if start.date() < FIRST_DAY:
+        raise BookingError(BookingCode.BOOKING_IN_PAST, "start")
+    if start.date() > LAST_DAY:
+        raise BookingError(BookingCode.BEYOND_BOOKING_HORIZON, "start")
     return start.astimezone(UTC)
 
 

@@ -23,7 +23,7 @@ from domain.booking.schedules import (
     store_hours,
     working_spans,
 )
-from domain.booking.wallclock import Span, day_span, intersect, minute_of_day, within
+from domain.booking.wallclock import Span, check_day, day_span, intersect, minute_of_day, within
 from domain.tenancy import Staff, Store, staff_from_doc
 
 # Statuses whose bookings hold their cells (a HELD one only until its hold expires).
@@ -195,6 +195,7 @@ async def member_slots(
     now: datetime | None = None,
 ) -> list[Slot] | None:
     """None when the store or service is not found (or the service is archived)."""
+    check_day(day)
     now = now or datetime.now(UTC)
     store = await find_store(mongo=mongo, merchant_id=merchant_id, store_id=store_id)
     plan = store and await _plan_for(mongo=mongo, store=store, service_id=service_id, day=day, now=now)
@@ -211,6 +212,7 @@ async def staff_slots(
     staff_id: ObjectId | None,
     now: datetime | None = None,
 ) -> list[Slot] | None:
+    check_day(day)
     now = now or datetime.now(UTC)
     store = await find_store(mongo=mongo, merchant_id=actor.merchant_id, store_id=store_id)
     if store is None:

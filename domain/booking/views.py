@@ -13,7 +13,7 @@ from db.mongo import Doc, Mongo, field_by_id
 from domain.booking.access import ANY_ROLE, check_scope, find_store
 from domain.booking.model import Booking, BookingStatus, booking_from_doc
 from domain.booking.schedules import WeeklyRange, exception_from_doc, open_spans, store_hours, working_spans
-from domain.booking.wallclock import Span, day_span, intersect
+from domain.booking.wallclock import Span, check_day, day_span, intersect
 from domain.members import display_name
 from domain.pagination import Page, clamp
 from domain.tenancy import Staff, Store, staff_from_doc
@@ -93,6 +93,7 @@ async def day_calendar(
 ) -> DayCalendar | None:
     """One local day at a store: opening hours, and per staff member (scheduled there or booked there that
     day) their shifts and bookings, cancelled ones and lapsed holds left out. None for an unknown store."""
+    check_day(day)
     store = await find_store(mongo=mongo, merchant_id=actor.merchant_id, store_id=store_id)
     if store is None:
         return None

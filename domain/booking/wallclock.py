@@ -5,11 +5,19 @@ Wall-clock times become instants only through `at`, with zoneinfo: 09:00 in New 
 13:00Z in summer, a spring-forward day has 23 hours and a fall-back day 25.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from domain.booking.errors import BookingCode, BookingError
+
 MINUTES_PER_DAY = 24 * 60
+# The local dates the booking calendar covers. Outside them a date is a typo or a probe, and at the very ends of
+# Python's calendar (0001-01-01, 9999-12-31) a store's day cannot even be turned into UTC instants.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+_CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 
 
 @dataclass(frozen=True, order=True)
@@ -26,13 +34,22 @@ class Span:
         return self.start < other.end and other.start < self.end
 
 
+def check_day(day: date) -> date:
+    """`day`, when the booking calendar covers it; DATE_OUT_OF_RANGE on the `date` argument otherwise."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise BookingError(BookingCode.DATE_OUT_OF_RANGE, "date")
+    return day
+
+
 def parse_clock(text: str) -> int | None:
     """ "HH:MM" (00:00-24:00) as minutes after midnight; None when malformed."""
-    hours, sep, minutes = text.strip().partition(":")
-    if not (sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and len(hours) <= 2):
+    # ASCII digits only: str.isdigit() would also pass "²", which int() refuses.
+    match = _CLOCK.fullmatch(text.strip())
+    if match is None:
         return None
-    value = int(hours) * 60 + int(minutes)
-    return value if int(minutes) < 60 and value <= MINUTES_PER_DAY else None
+    hours, minutes = int(match[1]), int(match[2])
+    value = hours * 60 + minutes
+    return value if minutes < 60 and value <= MINUTES_PER_DAY else None
 
 
 def format_clock(minute: int) -> str:

@@ -71,7 +71,9 @@ def luhn_digit(body: str) -> str:
 
 
 def is_card_number(number: str) -> bool:
-    return len(number) == NUMBER_BODY_DIGITS + 1 and number.isdigit() and luhn_digit(number[:-1]) == number[-1]
+    # isascii(): str.isdigit() also takes "²", which int() refuses.
+    digits = number.isascii() and number.isdigit()
+    return len(number) == NUMBER_BODY_DIGITS + 1 and digits and luhn_digit(number[:-1]) == number[-1]
 
 
 def new_card_number() -> str:

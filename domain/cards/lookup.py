@@ -2,8 +2,6 @@
 or phone (`lookup_member`), and in the admin by card number, phone or nickname prefix (`search_members`).
 """
 
-import re
-
 from bson import ObjectId
 from redis.asyncio import Redis
 
@@ -11,6 +9,7 @@ from db import collections as c
 from db.mongo import Doc, Mongo
 from domain.cards.errors import CardCode, CardError
 from domain.cards.member_code import MemberCodeSigner, use_member_code
+from domain.cards.profile import MAX_NICKNAME
 from domain.cards.views import MemberCard, member_cards
 from domain.pagination import Page, clamp
 from domain.pii import PiiCipher, normalize_phone
@@ -30,6 +29,19 @@ async def _member_ids_by_card(mongo: Mongo, query: Doc, limit: int, after: Objec
     return [d["member_id"] for d in docs]
 
 
+def _prefix_range(prefix: str) -> Doc:
+    """Every string starting with `prefix`, as bounds the nickname index serves: code point order is the order
+    of the UTF-8 bytes the database compares, so the bound above is the prefix with its last character raised
+    (past the surrogates, which no stored string holds)."""
+    head = prefix.rstrip(chr(0x10FFFF))
+    if not head:
+        return {"$gte": prefix}
+    raised = ord(head[-1]) + 1
+    if 0xD800 <= raised <= 0xDFFF:
+        raised = 0xE000
+    return {"$gte": prefix, "$lt": head[:-1] + chr(raised)}
+
+
 async def search_members(
     *,
     mongo: Mongo,
@@ -42,7 +54,11 @@ async def search_members(
     after: ObjectId | None,
 ) -> Page[MemberCard]:
     """One criterion, in this order of precedence: card number (any number the card ever had, exact), phone
-    (exact, through its lookup hash), nickname (prefix); none lists every member. Oldest member first."""
+    (exact, through its lookup hash), nickname (prefix, at most as long as a nickname may be); none lists every
+    member. Oldest member first."""
+    prefix = (nickname or "").strip()
+    if len(prefix) > MAX_NICKNAME:
+        raise CardError(CardCode.SEARCH_TOO_LONG, "nickname", max_length=MAX_NICKNAME)
     limit = clamp(first)
     merchant_id = actor.merchant_id
     if card_number or phone:
@@ -57,8 +73,8 @@ async def search_members(
         docs = await _members_in_order(mongo, merchant_id, ids)
     else:
         members: Doc = {"merchant_id": merchant_id}
-        if nickname and nickname.strip():
-            members["nickname"] = {"$regex": "^" + re.escape(nickname.strip())}
+        if prefix:
+            members["nickname"] = _prefix_range(prefix)
         if after is not None:
             members["_id"] = {"$gt": after}
         docs = await mongo.db[c.MEMBERS].find(members).sort("_id", 1).limit(limit + 1).to_list()

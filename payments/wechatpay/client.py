@@ -235,7 +235,8 @@ class WeChatPayClient:
             event = parse_event(envelope, resource)
         except InvalidTag as e:
             raise NotificationRejected("resource does not decrypt with our APIv3 key") from e
-        except (KeyError, ValueError, TypeError, AttributeError) as e:
+        # RecursionError: JSON nested deeper than the parser follows, however well it is signed.
+        except (KeyError, ValueError, TypeError, AttributeError, RecursionError) as e:
             raise NotificationRejected(f"malformed notification: {type(e).__name__}: {e}") from e
         if event is None:
             raise NotificationRejected(f"unexpected event type {envelope.get('event_type')!r}")

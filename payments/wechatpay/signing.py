@@ -3,6 +3,7 @@ the AEAD_AES_256_GCM sealing of notification resources. Shared by our client and
 """
 
 import base64
+import re
 import secrets
 import time
 from collections.abc import Mapping
@@ -18,6 +19,8 @@ SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
 SIGNTEST_PREFIX = "WECHATPAY/SIGNTEST/"
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 _SIGNED_HEADERS = ("wechatpay-signature", "wechatpay-timestamp", "wechatpay-nonce", "wechatpay-serial")
+# Seconds since the epoch in ASCII digits: str.isdigit() would also pass "²", which int() refuses.
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 def signed_message(*parts: str | bytes) -> bytes:
@@ -74,7 +77,7 @@ def signature_problem(
     if h["wechatpay-serial"] != public_key_id:
         return f"signed with unknown key {h['wechatpay-serial']!r}"
     timestamp = h["wechatpay-timestamp"]
-    if not timestamp.isdigit() or abs(now.timestamp() - int(timestamp)) > MAX_CLOCK_SKEW.total_seconds():
+    if not _TIMESTAMP.fullmatch(timestamp) or abs(now.timestamp() - int(timestamp)) > MAX_CLOCK_SKEW.total_seconds():
         return f"timestamp {timestamp!r} is more than 5 minutes from now"
     if not rsa_verify(public_key, signed_message(timestamp, h["wechatpay-nonce"], body), signature):
         return "signature does not verify"

@@ -219,5 +219,6 @@ class WeChatTransferClient(WeChatPayClient):
             )
         except InvalidTag as e:
             raise NotificationRejected("resource does not decrypt with our APIv3 key") from e
-        except (KeyError, ValueError, TypeError, AttributeError) as e:
+        # RecursionError: JSON nested deeper than the parser follows, however well it is signed.
+        except (KeyError, ValueError, TypeError, AttributeError, RecursionError) as e:
             raise NotificationRejected(f"malformed notification: {type(e).__name__}: {e}") from e

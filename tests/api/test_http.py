@@ -12,8 +12,8 @@ from pydantic import SecretStr
 from api import embedded
 from api.app import create_app
 from db.mongo import Mongo
-from startup.settings import Settings
-from tests.conftest import Gql
+from startup.settings import Env, Settings
+from tests.conftest import Gql, count_commands
 
 ME = "query { me { id } }"
 
@@ -119,3 +119,131 @@ async def test_too_many_aliases_are_refused(gql: Gql) -> None:
 async def test_a_query_under_the_limits_runs(gql: Gql) -> None:
     body = await gql("member", "query { __typename }")
     assert body == {"data": {"__typename": "Query"}}
+
+
+@pytest.mark.parametrize("door", ["member", "admin"])
+@pytest.mark.parametrize("body", [b"null", b'"x"', b"42", b"true"])
+async def test_a_json_body_that_is_not_an_object_is_a_400_at_either_door(
+    client: httpx.AsyncClient, door: str, body: bytes
+) -> None:
+    # when a well-formed JSON body that is not an object reaches a GraphQL door
+    response = await client.post(f"/graphql/{door}", content=body, headers={"content-type": "application/json"})
+
+    # then it is refused as a bad request that says why, not a server error
+    assert response.status_code == 400
+    assert "JSON object" in response.text
+
+
+def deep_json(levels: int) -> str:
+    return "[" * levels + "]" * levels
+
+
+@pytest.mark.parametrize("door", ["member", "admin"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        deep_json(5_000),
+        '{"query": "query { __typename }", "variables": {"x": ' + deep_json(5_000) + "}}",
+    ],
+    ids=["body", "variables"],
+)
+async def test_json_nested_5000_deep_is_a_400_at_either_door(client: httpx.AsyncClient, door: str, body: str) -> None:
+    # when JSON nested 5,000 deep arrives as the body, or inside the variables
+    response = await client.post(f"/graphql/{door}", content=body, headers={"content-type": "application/json"})
+
+    # then it is refused as a bad request, not a server error
+    assert response.status_code == 400
+    assert "nested too deeply" in response.text
+
+
+MISSPELLED = {
+    "field": ("query { memb }", None),
+    "argument": (
+        'mutation { login(input: {code: "c", channel: WECHAT, merchantId: "m"}, inptu: 1) { __typename } }',
+        None,
+    ),
+    "enum literal": ('mutation { login(input: {code: "c", channel: WECHT, merchantId: "m"}) { __typename } }', None),
+    "enum variable": (
+        'mutation($c: LoginChannel!) { login(input: {code: "c", channel: $c, merchantId: "m"}) { __typename } }',
+        {"c": "WECHT"},
+    ),
+}
+
+
+async def misspelled_answers(http: httpx.AsyncClient) -> dict[str, list[str]]:
+    """What an anonymous caller is told about each misspelling at the member door."""
+    answers = {}
+    for name, (query, variables) in MISSPELLED.items():
+        response = await http.post("/graphql/member", json={"query": query, "variables": variables or {}})
+        answers[name] = [e["message"] for e in response.json()["errors"]]
+    return answers
+
+
+async def test_in_production_errors_do_not_suggest_field_argument_or_enum_names(
+    settings: Settings, mongo: Mongo
+) -> None:
+    # given the service running in production
+    app = create_app(settings.model_copy(update={"env": Env.PRODUCTION}))
+    async with LifespanManager(app) as manager:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://t") as http:
+            # when an anonymous caller sends a misspelled field, argument or enum value, in the query or a variable
+            answers = await misspelled_answers(http)
+
+    # then each is refused, saying what is wrong but suggesting no name the schema has
+    assert answers == {
+        "field": ["Cannot query field 'memb' on type 'Query'."],
+        "argument": ["Unknown argument 'inptu' on field 'Mutation.login'."],
+        "enum literal": ["Value 'WECHT' does not exist in 'LoginChannel' enum."],
+        "enum variable": ["Variable '$c' has invalid value: Value 'WECHT' does not exist in 'LoginChannel' enum."],
+    }
+
+
+async def test_outside_production_errors_still_suggest_names(client: httpx.AsyncClient) -> None:
+    # given the service in development or test, where suggestions help whoever writes the app
+    # when the same misspellings arrive
+    answers = await misspelled_answers(client)
+
+    # then each still says what was probably meant, a variable that does not coerce included (it is the
+    # caller's mistake, not an internal error)
+    assert all(any("Did you mean" in m for m in messages) for messages in answers.values()), answers
+
+
+def members_with_ledgers(aliases: int, page: int) -> str:
+    ledger = f"ledger(first: {page}) {{ edges {{ node {{ kind amount reason }} }} }}"
+    one = f"members(first: {page}) {{ edges {{ node {{ id nickname {ledger} }} }} }}"
+    return "query { " + " ".join(f"m{i}: {one}" for i in range(aliases)) + " }"
+
+
+async def test_thirty_aliases_of_members_with_their_ledgers_are_refused_before_anything_runs(
+    gql: Gql, mongo: Mongo, owner_token: str
+) -> None:
+    # given a staff member's query within every depth, alias and token limit: 30 aliases of 100 members, each
+    # with 100 ledger entries
+    query = members_with_ledgers(30, 100)
+
+    # when it is sent, counting the database commands it costs
+    with count_commands(mongo) as sent:
+        body = await gql("admin", query, token=owner_token, lang="en")
+
+    # then it is refused before execution, saying what it would cost and what is allowed, and read nothing
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    assert error["extensions"]["maxCost"] == 5000 < error["extensions"]["cost"]
+    assert "ask for smaller pages (first) or fewer aliases" in error["message"]
+    assert sent == []
+
+
+async def test_the_cost_limit_is_a_setting(settings: Settings, mongo: Mongo, owner_token: str) -> None:
+    # given a service whose operators allow a cost of 100
+    app = create_app(settings.model_copy(update={"graphql_max_cost": 100}))
+    async with LifespanManager(app) as manager:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://t") as http:
+            gql = Gql(http)
+            # when a staff member lists 20 members with their ledgers (about 1,700), then 20 members alone (101)
+            heavy = await gql("admin", members_with_ledgers(1, 20), token=owner_token)
+            light = await gql("admin", "{ members { edges { node { id nickname } } } }", token=owner_token)
+
+    # then the first is refused and the second runs
+    assert [e["extensions"]["code"] for e in heavy["errors"]] == ["QUERY_TOO_COSTLY"]
+    assert "errors" not in light and light["data"]["members"]["edges"] == []

@@ -4,6 +4,7 @@ confirmation and a reminder in the outbox, and every way a start can be wrong ha
 
 from datetime import timedelta
 
+import pytest
 from bson import ObjectId
 
 from db import collections as c
@@ -147,6 +148,29 @@ async def test_each_wrong_start_has_its_own_error(gql: Gql, mongo: Mongo, pii: P
     # then each is refused with its own code, and nothing was booked for this member
     assert codes == {code: [code] for code in cases}
     assert await mongo.db[c.BOOKINGS].count_documents({"member_id": guest.id}) == 0
+
+
+@pytest.mark.parametrize(
+    ("start", "code"),
+    [
+        ("0001-01-01T00:00:00+08:00", "BOOKING_IN_PAST"),
+        ("9999-12-31T10:00:00+08:00", "BEYOND_BOOKING_HORIZON"),
+        ("9999-12-31T23:00:00-08:00", "BEYOND_BOOKING_HORIZON"),
+    ],
+)
+async def test_a_start_at_either_end_of_the_calendar_is_in_the_past_or_beyond_the_horizon(
+    gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop, start: str, code: str
+) -> None:
+    # given a salon and a member
+    salon = await open_salon(mongo, pii, shop)
+    [guest] = await make_members(mongo, salon.merchant_id, 1)
+
+    # when the member asks for a start whose store-local day, or UTC instant, Python's calendar cannot hold
+    body = await gql("member", BOOK, {"input": book_input(salon, start)}, token=guest.token)
+
+    # then it is refused as too early or too far ahead, and nothing was booked
+    assert [(e["field"], e["code"]) for e in body["data"]["book"]["userErrors"]] == [("start", code)]
+    assert await mongo.db[c.BOOKINGS].count_documents({}) == 0
 
 
 async def test_staff_book_for_a_member_of_their_merchant(gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop) -> None:

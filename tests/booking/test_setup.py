@@ -233,6 +233,8 @@ async def test_bad_setup_values_each_have_their_code(gql: Gql, mongo: Mongo, pii
         (SET_HOURS, hours(("10:00", "09:00")), ("hours", "HOURS_INVALID")),
         (SET_HOURS, hours(("10:00", "14:00"), ("13:00", "18:00")), ("hours", "HOURS_INVALID")),
         (SET_HOURS, hours(("10:03", "14:00")), ("hours", "HOURS_INVALID")),
+        # "²" passes str.isdigit() but is no digit int() reads
+        (SET_HOURS, hours(("²:00", "14:00")), ("hours", "HOURS_INVALID")),
         (CREATE_SERVICE, service(durationMin=62), ("durationMin", "SERVICE_INVALID")),
         (CREATE_SERVICE, service(depositFen=200), ("depositFen", "SERVICE_INVALID")),
         (CREATE_SERVICE, service(staffIds=[]), ("staffIds", "SERVICE_INVALID")),

@@ -16,6 +16,7 @@ from db.mongo import Doc, Mongo
 from domain.booking import bookings, policy, schedules, slots
 from domain.booking.schedules import ClockRange, ExceptionKind
 from domain.pii import PiiCipher
+from schema.messages import EN, message
 from tests.booking.conftest import Salon, every_day, key, make_members, open_salon
 from tests.conftest import Gql, Shop, count_commands
 
@@ -277,3 +278,38 @@ async def test_slots_for_thirty_booked_staff_cost_the_same_queries_as_for_one(
     assert [big.clock(datetime.fromisoformat(s["start"])) for s in results[1]] == ["10:15", "12:45", "15:15", "17:45"]
     assert all(len(slot["staffMembers"]) == 30 for slot in results[1])
     assert len(results[0]) == 44
+
+
+ADMIN_SLOTS = """
+query($store: ID!, $service: ID!, $date: Date!) {
+  availableSlots(storeId: $store, serviceId: $service, date: $date) { start staffMembers { id } }
+}
+"""
+DAY_CALENDAR = """
+query($store: ID!, $date: Date!) { dayCalendar(storeId: $store, date: $date) { date columns { shifts { start } } } }
+"""
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+async def test_a_date_at_either_end_of_the_calendar_is_refused_with_a_typed_error_at_either_door(
+    gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop, day: str
+) -> None:
+    # given a salon, one of its members and its owner
+    salon = await open_salon(mongo, pii, shop, staff=1)
+    [guest] = await make_members(mongo, salon.merchant_id, 1)
+    variables = {"store": salon.store_gid, "service": salon.service_gid, "date": day}
+
+    # when the member, and the owner, ask for slots on a date no store's wall clock can reach, in English;
+    # and the owner for that day's calendar
+    asked = [
+        ("availableSlots", await gql("member", SLOTS, variables, token=guest.token, lang="en")),
+        ("availableSlots", await gql("admin", ADMIN_SLOTS, variables, token=salon.owner_token, lang="en")),
+        ("dayCalendar", await gql("admin", DAY_CALENDAR, variables, token=salon.owner_token, lang="en")),
+    ]
+
+    # then each is refused with the booking capability's code and message, on the date, not an internal error
+    for field, body in asked:
+        assert body["data"] == {field: None}
+        [error] = body["errors"]
+        assert error["extensions"] == {"code": "DATE_OUT_OF_RANGE", "field": "date"}
+        assert error["message"] == message("DATE_OUT_OF_RANGE", EN)

@@ -5,6 +5,8 @@ MANAGER, manual adjustments with a reason by managers only, and nothing at all o
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from db import collections as c
 from db.mongo import Mongo
 from domain.cards import count_cards
@@ -12,6 +14,7 @@ from domain.cards.ledger import SYSTEM
 from domain.pii import PiiCipher
 from domain.tenancy import Role
 from schema.ids import to_global_id
+from schema.messages import EN, message
 from tests.cards.conftest import Customer, hire, sign_in
 from tests.conftest import Gql, Shop, open_shop, staff_token
 
@@ -74,6 +77,43 @@ async def test_search_by_nickname_prefix_pages_through_matches_only(gql: Gql, sh
     assert _ids(first) + _ids(rest) == zhangs
     assert first["data"]["members"]["pageInfo"]["hasNextPage"] is True
     assert rest["data"]["members"]["pageInfo"]["hasNextPage"] is False
+
+
+@pytest.mark.parametrize("nickname", ["张" * 1_000, "(" * 600, ".*" * 300], ids=["long", "parens", "dot-stars"])
+async def test_a_nickname_search_over_32_characters_is_refused_with_a_typed_error(
+    gql: Gql, shop: Shop, owner_token: str, nickname: str
+) -> None:
+    # given a member
+    await _members(gql, shop, ["张三"])
+
+    # when staff search by a nickname no member can have: over 32 characters, or hundreds of regex metacharacters
+    body = await gql("admin", SEARCH, {"nickname": nickname}, token=owner_token, lang="en")
+
+    # then the search is refused on that argument, in the caller's language, instead of failing inside
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "SEARCH_TOO_LONG", "field": "nickname"}
+    assert error["message"] == message("SEARCH_TOO_LONG", EN)
+    assert body["data"] is None
+
+
+async def test_a_nickname_search_takes_regex_characters_literally(gql: Gql, shop: Shop, owner_token: str) -> None:
+    # given members whose nicknames hold characters a regular expression would read as operators
+    customers = await _members(gql, shop, ["a.b", "axb", "(小)明", "^_^", "小明"])
+
+    # when staff search for those characters
+    found = {
+        text: _ids(await gql("admin", SEARCH, {"nickname": text}, token=owner_token))
+        for text in ("a.", "(", "(小)", "^", "*")
+    }
+
+    # then each finds exactly the nicknames starting with those very characters
+    assert found == {
+        "a.": [customers[0].gid],
+        "(": [customers[2].gid],
+        "(小)": [customers[2].gid],
+        "^": [customers[3].gid],
+        "*": [],
+    }
 
 
 async def test_search_by_card_number_and_by_phone_masks_the_phone_below_manager(

@@ -92,3 +92,5 @@ def test_the_check_digit_catches_every_mistyped_digit_and_a_swapped_pair() -> No
     # then none of them checks, and neither does a swap of two neighbours
     assert not any(is_card_number(t) for t in typos)
     assert not is_card_number(number[1] + number[0] + number[2:])
+    # and a "digit" only str.isdigit() takes for one is no digit at all
+    assert not is_card_number(number[:-2] + "²" + number[-1])

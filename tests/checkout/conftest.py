@@ -63,6 +63,11 @@ async def serving(app: Starlette, port: int, *, lifespan: Literal["on", "off"]) 
         await task
 
 
+def wire_headers(headers: dict[str, str]) -> dict[bytes, bytes]:
+    """Headers as HTTP carries them, Latin-1 bytes, so a forged one may hold any such byte (httpx sends ASCII)."""
+    return {name.encode("latin-1"): value.encode("latin-1") for name, value in headers.items()}
+
+
 @dataclass(frozen=True)
 class PaymentsSandbox:
     sandbox: Sandbox

@@ -22,7 +22,7 @@ from domain.checkout import notifications
 from domain.checkout.reconcile import reconcile_pending
 from payments.sandbox import Provider, SignedNotification
 from payments.sandbox.keys import new_rsa_key
-from payments.sandbox.wechatpay import notification
+from payments.sandbox.wechatpay import notification, signed_headers
 from payments.wechatpay.signing import signed_message
 from startup.clients import payment_providers
 from startup.settings import Settings
@@ -43,6 +43,7 @@ from tests.checkout.conftest import (
     outbox,
     scan_order,
     shopper,
+    wire_headers,
 )
 from tests.conftest import Gql, Shop, count_commands
 from tests.coupons.conftest import Customer, store_gid
@@ -108,7 +109,7 @@ def dashboard_refund(
 
 
 async def deliver(client: httpx.AsyncClient, signed: SignedNotification) -> httpx.Response:
-    headers = {**signed.headers, "Content-Type": "application/json"}
+    headers = wire_headers({**signed.headers, "Content-Type": "application/json"})
     return await client.post("/webhooks/wechatpay", content=signed.body, headers=headers)
 
 
@@ -168,6 +169,17 @@ def _old_timestamp(world: PaymentsSandbox, out_trade_no: str) -> SignedNotificat
     )
 
 
+def _superscript_timestamp(world: PaymentsSandbox, out_trade_no: str) -> SignedNotification:
+    # "²" as WeChat's header would carry it (Latin-1): str.isdigit() accepts it, int() does not.
+    good = paid_notification(world, out_trade_no)
+    return SignedNotification({**good.headers, "Wechatpay-Timestamp": "²"}, good.body)
+
+
+def _deep_signed_body(world: PaymentsSandbox, out_trade_no: str) -> SignedNotification:
+    body = ("[" * 50_000 + "]" * 50_000).encode()
+    return SignedNotification(signed_headers(world.keys, body, datetime.now(UTC)), body)
+
+
 def _wrong_amount(world: PaymentsSandbox, out_trade_no: str) -> SignedNotification:
     return paid_notification(world, out_trade_no, amount={"total": 1, "currency": "CNY"})
 
@@ -182,10 +194,20 @@ def _wrong_appid(world: PaymentsSandbox, out_trade_no: str) -> SignedNotificatio
         (_changed_body, 401, None),
         (_wrong_key, 401, None),
         (_old_timestamp, 401, None),
+        (_superscript_timestamp, 401, None),
+        (_deep_signed_body, 401, None),
         (_wrong_amount, 204, "AMOUNT_MISMATCH"),
         (_wrong_appid, 204, "MERCHANT_MISMATCH"),
     ],
-    ids=["changed-body", "wrong-key", "old-timestamp", "wrong-amount", "wrong-appid"],
+    ids=[
+        "changed-body",
+        "wrong-key",
+        "old-timestamp",
+        "superscript-timestamp",
+        "deep-signed-body",
+        "wrong-amount",
+        "wrong-appid",
+    ],
 )
 async def test_a_notification_that_is_not_genuine_or_not_ours_changes_nothing(
     gql: Gql,
@@ -201,7 +223,8 @@ async def test_a_notification_that_is_not_genuine_or_not_ours_changes_nothing(
     _, order_gid, out_trade_no = await wechat_order(gql, mongo, shop)
     before = await balances_and_statuses(mongo)
 
-    # when a notification arrives that was tampered with, signed by someone else, stale, or for another amount/app
+    # when a notification arrives that was tampered with, signed by someone else, stale, with a timestamp that is
+    # not a number, nested 50,000 deep though validly signed, or for another amount/app
     signed = forge(payments_sandbox, out_trade_no)
     answer = await deliver(client, signed)
     if answer.status_code == 204:

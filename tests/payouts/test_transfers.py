@@ -18,8 +18,10 @@ from domain.commissions.reversal import on_order_refunded
 from domain.payouts.channel import PayoutChannel
 from domain.payouts.model import next_provider_day
 from payments.sandbox.transfers import Outcome, TransferSandbox
+from payments.sandbox.wechatpay import signed_headers
 from payments.wechatpay.transfers import WeChatTransferClient
 from schema.ids import to_global_id
+from tests.checkout.conftest import wire_headers
 from tests.commissions.conftest import refunded
 from tests.conftest import Gql, Shop
 from tests.payouts.conftest import (
@@ -408,3 +410,38 @@ async def test_one_failed_bill_stops_the_bills_not_yet_sent(
     transfers.next_day()
     await send(mongo, limited, later(24 * 60))
     assert len(transfers.bills_of(first["openid"])) == 1
+
+
+async def test_a_transfer_notification_with_a_non_numeric_timestamp_or_nested_50000_deep_changes_nothing(
+    mongo: Mongo, shop: Shop, channel: PayoutChannel, transfers: TransferSandbox, client: httpx.AsyncClient
+) -> None:
+    # given a member's payout whose bill the member has just confirmed, not yet notified
+    [a] = await shareholders(mongo, shop, await shareholder_program(mongo, shop), 1)
+    await earn(mongo, shop, a.id, 1_000)
+    await run_now(mongo, shop, channel)
+    await send(mongo, channel)
+    [bill] = await bills_of(mongo, (await only_payout(mongo, a.id))["_id"])
+    await transfers.confirm(bill["out_bill_no"], Outcome.SUCCESS, notify=False)
+    genuine = transfers.notification(transfers.bills[bill["out_bill_no"]], datetime.now(UTC))
+    deep = ("[" * 50_000 + "]" * 50_000).encode()
+    before = (await payouts_of(mongo, a.id), await statuses(mongo, a.id))
+
+    # when its notification arrives with Wechatpay-Timestamp "²" (str.isdigit() accepts it, int() does not),
+    # and a validly signed body nested 50,000 deep arrives too
+    forged = [
+        ({**genuine.headers, "Wechatpay-Timestamp": "²"}, genuine.body),
+        (signed_headers(transfers.keys, deep, datetime.now(UTC)), deep),
+    ]
+    answers = [
+        await client.post(
+            "/webhooks/wechatpay/transfer",
+            content=body,
+            headers=wire_headers(headers),
+        )
+        for headers, body in forged
+    ]
+
+    # then both are refused as not verified (WeChat Pay retries the real one), and nothing changed
+    assert [r.status_code for r in answers] == [401, 401]
+    assert [r.json()["code"] for r in answers] == ["FAIL", "FAIL"]
+    assert (await payouts_of(mongo, a.id), await statuses(mongo, a.id)) == before

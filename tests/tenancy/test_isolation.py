@@ -59,6 +59,12 @@ CASES: dict[str, Case] = {
     "Query.member": Case(
         "query($id: ID!) { member(id: $id) { id card { number points } } }", lambda ids: {"id": ids["member"]}, "null"
     ),
+    "Mutation.unlockStaff": Case(
+        """mutation($input: UnlockStaffInput!) {
+             unlockStaff(input: $input) { staffMember { id } userErrors { field code } } }""",
+        lambda ids: {"input": {"staffId": ids["staff"]}},
+        "STAFF_NOT_FOUND",
+    ),
     "Mutation.addStaff": Case(
         """mutation($input: AddStaffInput!) {
              addStaff(input: $input) { staffMember { id } userErrors { field code } } }""",
