@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from dotenv import dotenv_values
 
 from api import embedded
-from api.sandbox import sandbox_env, sandbox_keys_path
+from api.sandbox import sandbox_env
 from db.indexes import ensure_indexes
 from db.mongo import Mongo, open_mongo
 from domain import catalog as items
@@ -30,7 +30,7 @@ from domain.booking.schedules import ClockRange
 from domain.pii import PiiCipher
 from payments.sandbox import SandboxKeys
 from schema.ids import to_global_id
-from startup.settings import Settings
+from startup.settings import Env, Settings, sandbox_keys_path
 
 DEMO_PHONE = "13800000000"
 
@@ -126,6 +126,11 @@ def configured_env(env_file: Path = Path(".env")) -> dict[str, str]:
 
 def run_dev() -> None:
     env = configured_env()
+    if env.get("JIKE_ENV", "").strip().lower() == Env.PRODUCTION:
+        raise SystemExit(
+            "jike dev: refused with JIKE_ENV=production: it runs the fake WeChat/Alipay server and the payments "
+            "sandbox, which production never uses. Run `jike serve` and `jike worker` against your own servers."
+        )
     given = set(env)
     data_dir = Path(env.get("JIKE_DATA_DIR", ".jike")).resolve()
     env["JIKE_DATA_DIR"] = str(data_dir)

@@ -3,8 +3,6 @@
 correctly signed notification to our own webhook. `jike sandbox-pay --order …` calls that endpoint.
 """
 
-from pathlib import Path
-
 import httpx
 import uvicorn
 from starlette.requests import Request
@@ -17,13 +15,9 @@ from payments.sandbox import Provider, Sandbox, SandboxKeys, create_sandbox_app
 from payments.sandbox.keys import private_pem, public_pem
 from schema.ids import from_global_id
 from startup.clients import Clients
-from startup.settings import Env, Settings
+from startup.settings import Env, Settings, sandbox_keys_path
 
 SANDBOX_PAY_PATH = "/_dev/sandbox-pay"
-
-
-def sandbox_keys_path(data_dir: Path) -> Path:
-    return data_dir / "payments-sandbox.json"
 
 
 def load_sandbox_keys(settings: Settings) -> SandboxKeys:
