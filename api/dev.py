@@ -2,17 +2,14 @@
 
 Starts the embedded MongoDB-protocol server and redis-server (unless JIKE_MONGODB_URI / JIKE_REDIS_URL
 point elsewhere), the payments sandbox (unless JIKE_WECHATPAY_MCHID is set), the fake WeChat/Alipay server, the
-API and the worker; seeds a demo merchant on first start; stops every child on Ctrl-C. Data, generated dev
-secrets and the sandbox's keys live under JIKE_DATA_DIR.
+API and the worker, under `api.supervisor` (a child that dies is restarted; Ctrl-C stops them in order); seeds a demo
+merchant on first start. Data, generated dev secrets and the sandbox's keys live under JIKE_DATA_DIR.
 """
 
 import asyncio
 import os
 import secrets
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -21,6 +18,7 @@ from dotenv import dotenv_values
 
 from api import embedded
 from api.sandbox import sandbox_env
+from api.supervisor import ChildSpec, Interrupted, Stage, Supervisor
 from db.indexes import ensure_indexes
 from db.mongo import Mongo, open_mongo
 from domain import catalog as items
@@ -113,8 +111,9 @@ async def seed_demo(settings: Settings) -> str:
         await mongo.close()
 
 
-def _child(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return embedded.spawn([sys.executable, "-m", "api.cli", *args], supervised=True, env=env)
+def _jike(name: str, args: list[str], stage: Stage, env: dict[str, str], port: int | None = None) -> ChildSpec:
+    """A `jike` verb as a child of the stack, with the environment as it stands when it is added."""
+    return ChildSpec(name, [sys.executable, "-m", "api.cli", *args], stage, dict(env), port)
 
 
 def configured_env(env_file: Path = Path(".env")) -> dict[str, str]:
@@ -136,65 +135,54 @@ def run_dev() -> None:
     env["JIKE_DATA_DIR"] = str(data_dir)
     for key, value in dev_secrets(data_dir).items():
         env.setdefault(key, value)
-    children: list[subprocess.Popen[bytes]] = []
-    try:
-        if "JIKE_MONGODB_URI" not in given:
-            port = embedded.free_port()
-            children.append(embedded.start_mongo(port, data_dir / "mongo", data_dir / "mongo.log", supervised=True))
-            env["JIKE_MONGODB_URI"] = f"mongodb://127.0.0.1:{port}/?directConnection=true"
-        if "JIKE_REDIS_URL" not in given:
-            port = embedded.free_port()
-            children.append(embedded.start_redis(port, data_dir / "redis", supervised=True))
-            env["JIKE_REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
-        if "JIKE_WECHATPAY_MCHID" not in given:
-            port = embedded.free_port()
-            keys = SandboxKeys.load_or_create(
-                sandbox_keys_path(data_dir),
-                wechat_appid=env["JIKE_WECHAT_APPID"],
-                alipay_app_id=env["JIKE_ALIPAY_APP_ID"],
-            )
-            env.update(sandbox_env(keys, f"http://127.0.0.1:{port}"))
-            sandbox = _child(["sandbox", "--port", str(port)], env)
-            children.append(sandbox)
-            embedded.wait_for_port(port, sandbox)
-        if "JIKE_WECHAT_API_BASE" not in given:
-            port = embedded.free_port()
-            fake = _child(["fake-channels", "--port", str(port)], env)
-            children.append(fake)
-            embedded.wait_for_port(port, fake)
-            env["JIKE_WECHAT_API_BASE"] = f"http://127.0.0.1:{port}"
-            env["JIKE_ALIPAY_API_BASE"] = f"http://127.0.0.1:{port}/gateway.do"
-        os.environ.update(env)
-        settings = Settings()
-        print(asyncio.run(seed_demo(settings)), flush=True)
-        api = _child(["serve"], env)
-        children.append(api)
-        children.append(_child(["worker"], env))
-        embedded.wait_for_port(settings.http_port, api)
-        base = f"http://{settings.http_host}:{settings.http_port}"
-        print(
-            f"Jike is up: member GraphQL {base}/graphql/member · admin GraphQL {base}/graphql/admin · "
-            f"ready {base}/readyz · metrics {base}/metrics. Pay an order in the sandbox with "
-            f"`jike sandbox-pay --order <id>`. Ctrl-C stops everything.",
-            flush=True,
+    supervisor = Supervisor()
+    with supervisor.handling_signals():
+        try:
+            _start(supervisor, env, given, data_dir)
+            supervisor.watch()
+        except Interrupted:
+            pass
+        finally:
+            supervisor.stop()
+
+
+def _start(supervisor: Supervisor, env: dict[str, str], given: set[str], data_dir: Path) -> None:
+    """Each server or stand-in not configured, then the demo merchant, then the API and the worker."""
+    if "JIKE_MONGODB_URI" not in given:
+        port = embedded.free_port()
+        command = embedded.mongo_command(port, data_dir / "mongo")
+        mongo = ChildSpec("MongoDB", command, Stage.SERVERS, port=port, log=data_dir / "mongo.log", knock_to_stop=True)
+        supervisor.start(mongo)
+        env["JIKE_MONGODB_URI"] = f"mongodb://127.0.0.1:{port}/?directConnection=true"
+    if "JIKE_REDIS_URL" not in given:
+        port = embedded.free_port()
+        command = embedded.redis_command(port, data_dir / "redis")
+        supervisor.start(ChildSpec("Redis", command, Stage.SERVERS, port=port, log=data_dir / "redis.log"))
+        env["JIKE_REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+    if "JIKE_WECHATPAY_MCHID" not in given:
+        port = embedded.free_port()
+        keys = SandboxKeys.load_or_create(
+            sandbox_keys_path(data_dir),
+            wechat_appid=env["JIKE_WECHAT_APPID"],
+            alipay_app_id=env["JIKE_ALIPAY_APP_ID"],
         )
-        _wait(children)
-    finally:
-        for child in reversed(children):
-            embedded.stop(child)
-
-
-def _wait(children: list[subprocess.Popen[bytes]]) -> None:
-    stopping = False
-
-    def on_signal(signum: int, frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    while not stopping:
-        if any(child.poll() is not None for child in children):
-            print("a child process exited; stopping the rest", file=sys.stderr)
-            return
-        time.sleep(0.5)
+        env.update(sandbox_env(keys, f"http://127.0.0.1:{port}"))
+        supervisor.start(_jike("the payments sandbox", ["sandbox", "--port", str(port)], Stage.SERVERS, env, port))
+    if "JIKE_WECHAT_API_BASE" not in given:
+        port = embedded.free_port()
+        fake = ["fake-channels", "--port", str(port)]
+        supervisor.start(_jike("the fake WeChat/Alipay server", fake, Stage.SERVERS, env, port))
+        env["JIKE_WECHAT_API_BASE"] = f"http://127.0.0.1:{port}"
+        env["JIKE_ALIPAY_API_BASE"] = f"http://127.0.0.1:{port}/gateway.do"
+    os.environ.update(env)
+    settings = Settings()
+    print(asyncio.run(seed_demo(settings)), flush=True)
+    supervisor.start(_jike("the worker", ["worker"], Stage.SERVICE, env))
+    supervisor.start(_jike("the API", ["serve"], Stage.SERVICE, env, settings.http_port))
+    base = f"http://{settings.http_host}:{settings.http_port}"
+    print(
+        f"Jike is up: member GraphQL {base}/graphql/member · admin GraphQL {base}/graphql/admin · "
+        f"ready {base}/readyz · metrics {base}/metrics. Pay an order in the sandbox with "
+        f"`jike sandbox-pay --order <id>`. A child that dies is restarted; Ctrl-C stops everything.",
+        flush=True,
+    )
