@@ -2,18 +2,16 @@
 
 Starts the embedded MongoDB-protocol server and redis-server (unless JIKE_MONGODB_URI / JIKE_REDIS_URL
 point elsewhere), the payments sandbox (unless JIKE_WECHATPAY_MCHID is set), the fake WeChat/Alipay server, the
-API and the worker; seeds a demo merchant on first start; stops every child on Ctrl-C. Data, generated dev
-secrets and the sandbox's keys live under JIKE_DATA_DIR, and so, while the stack runs, do the addresses it chose,
-so that `jike` verbs run in a second terminal (`verb_settings`) reach the same servers with the same secrets.
+API and the worker, under `api.supervisor` (a child that dies is restarted; Ctrl-C stops them in order); seeds a demo
+merchant on first start. Data, generated dev secrets and the sandbox's keys live under JIKE_DATA_DIR, and so, while
+the stack runs, do the addresses it chose, so that `jike` verbs run in a second terminal (`verb_settings`) reach the
+same servers with the same secrets.
 """
 
 import asyncio
 import os
 import secrets
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from dotenv import dotenv_values
 
 from api import embedded
-from api.sandbox import sandbox_env, sandbox_keys_path
+from api.sandbox import sandbox_env
+from api.supervisor import ChildSpec, Interrupted, Stage, Supervisor
 from db.indexes import ensure_indexes
 from db.mongo import Mongo, open_mongo
 from domain import catalog as items
@@ -32,7 +31,7 @@ from domain.booking.schedules import ClockRange
 from domain.pii import PiiCipher
 from payments.sandbox import SandboxKeys
 from schema.ids import to_global_id
-from startup.settings import Env, Settings
+from startup.settings import Env, Settings, sandbox_keys_path
 
 DEMO_PHONE = "13800000000"
 
@@ -134,8 +133,9 @@ async def seed_demo(settings: Settings) -> str:
         await mongo.close()
 
 
-def _child(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return embedded.spawn([sys.executable, "-m", "api.cli", *args], supervised=True, env=env)
+def _jike(name: str, args: list[str], stage: Stage, env: dict[str, str], port: int | None = None) -> ChildSpec:
+    """A `jike` verb as a child of the stack, with the environment as it stands when it is added."""
+    return ChildSpec(name, [sys.executable, "-m", "api.cli", *args], stage, dict(env), port)
 
 
 def configured_env(env_file: Path = Path(".env")) -> dict[str, str]:
@@ -166,79 +166,72 @@ def ready_banner(base: str, sandbox_url: str) -> str:
         f"ready {base}/readyz · metrics {base}/metrics"
     )
     if not sandbox_url:
-        return f"{up}. Ctrl-C stops everything."
+        return f"{up}. A child that dies is restarted; Ctrl-C stops everything."
     return (
         f"{up} · payments sandbox {sandbox_url}. In another terminal, play the member paying an order with "
         f"`jike sandbox-pay --order <id>` and the payee confirming a payout's transfer with "
         f"`jike sandbox-confirm-transfer --payout <id>` (admin `payouts` lists each payout's bills by outBillNo). "
-        f"Ctrl-C stops everything."
+        f"A child that dies is restarted; Ctrl-C stops everything."
     )
 
 
 def run_dev() -> None:
     env = configured_env()
+    if env.get("JIKE_ENV", "").strip().lower() == Env.PRODUCTION:
+        raise SystemExit(
+            "jike dev: refused with JIKE_ENV=production: it runs the fake WeChat/Alipay server and the payments "
+            "sandbox, which production never uses. Run `jike serve` and `jike worker` against your own servers."
+        )
     given = set(env)
     data_dir = Path(env.get("JIKE_DATA_DIR", ".jike")).resolve()
     env["JIKE_DATA_DIR"] = str(data_dir)
     for key, value in dev_secrets(data_dir).items():
         env.setdefault(key, value)
-    children: list[subprocess.Popen[bytes]] = []
-    try:
-        if "JIKE_MONGODB_URI" not in given:
-            port = embedded.free_port()
-            children.append(embedded.start_mongo(port, data_dir / "mongo", data_dir / "mongo.log", supervised=True))
-            env["JIKE_MONGODB_URI"] = f"mongodb://127.0.0.1:{port}/?directConnection=true"
-        if "JIKE_REDIS_URL" not in given:
-            port = embedded.free_port()
-            children.append(embedded.start_redis(port, data_dir / "redis", supervised=True))
-            env["JIKE_REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
-        if "JIKE_WECHATPAY_MCHID" not in given:
-            port = embedded.free_port()
-            keys = SandboxKeys.load_or_create(
-                sandbox_keys_path(data_dir),
-                wechat_appid=env["JIKE_WECHAT_APPID"],
-                alipay_app_id=env["JIKE_ALIPAY_APP_ID"],
-            )
-            env.update(sandbox_env(keys, f"http://127.0.0.1:{port}"))
-            sandbox = _child(["sandbox", "--port", str(port)], env)
-            children.append(sandbox)
-            embedded.wait_for_port(port, sandbox)
-        if "JIKE_WECHAT_API_BASE" not in given:
-            port = embedded.free_port()
-            fake = _child(["fake-channels", "--port", str(port)], env)
-            children.append(fake)
-            embedded.wait_for_port(port, fake)
-            env["JIKE_WECHAT_API_BASE"] = f"http://127.0.0.1:{port}"
-            env["JIKE_ALIPAY_API_BASE"] = f"http://127.0.0.1:{port}/gateway.do"
-        os.environ.update(env)
-        settings = Settings()
-        record_stack_env(data_dir, env)
-        print(asyncio.run(seed_demo(settings)), flush=True)
-        api = _child(["serve"], env)
-        children.append(api)
-        children.append(_child(["worker"], env))
-        embedded.wait_for_port(settings.http_port, api)
-        print(
-            ready_banner(f"http://{settings.http_host}:{settings.http_port}", settings.payments_sandbox_url), flush=True
+    supervisor = Supervisor()
+    with supervisor.handling_signals():
+        try:
+            _start(supervisor, env, given, data_dir)
+            supervisor.watch()
+        except Interrupted:
+            pass
+        finally:
+            supervisor.stop()
+            stack_env_path(data_dir).unlink(missing_ok=True)
+
+
+def _start(supervisor: Supervisor, env: dict[str, str], given: set[str], data_dir: Path) -> None:
+    """Each server or stand-in not configured, then the demo merchant, then the API and the worker."""
+    if "JIKE_MONGODB_URI" not in given:
+        port = embedded.free_port()
+        command = embedded.mongo_command(port, data_dir / "mongo")
+        mongo = ChildSpec("MongoDB", command, Stage.SERVERS, port=port, log=data_dir / "mongo.log", knock_to_stop=True)
+        supervisor.start(mongo)
+        env["JIKE_MONGODB_URI"] = f"mongodb://127.0.0.1:{port}/?directConnection=true"
+    if "JIKE_REDIS_URL" not in given:
+        port = embedded.free_port()
+        command = embedded.redis_command(port, data_dir / "redis")
+        supervisor.start(ChildSpec("Redis", command, Stage.SERVERS, port=port, log=data_dir / "redis.log"))
+        env["JIKE_REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+    if "JIKE_WECHATPAY_MCHID" not in given:
+        port = embedded.free_port()
+        keys = SandboxKeys.load_or_create(
+            sandbox_keys_path(data_dir),
+            wechat_appid=env["JIKE_WECHAT_APPID"],
+            alipay_app_id=env["JIKE_ALIPAY_APP_ID"],
         )
-        _wait(children)
-    finally:
-        stack_env_path(data_dir).unlink(missing_ok=True)
-        for child in reversed(children):
-            embedded.stop(child)
-
-
-def _wait(children: list[subprocess.Popen[bytes]]) -> None:
-    stopping = False
-
-    def on_signal(signum: int, frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    while not stopping:
-        if any(child.poll() is not None for child in children):
-            print("a child process exited; stopping the rest", file=sys.stderr)
-            return
-        time.sleep(0.5)
+        env.update(sandbox_env(keys, f"http://127.0.0.1:{port}"))
+        supervisor.start(_jike("the payments sandbox", ["sandbox", "--port", str(port)], Stage.SERVERS, env, port))
+    if "JIKE_WECHAT_API_BASE" not in given:
+        port = embedded.free_port()
+        fake = ["fake-channels", "--port", str(port)]
+        supervisor.start(_jike("the fake WeChat/Alipay server", fake, Stage.SERVERS, env, port))
+        env["JIKE_WECHAT_API_BASE"] = f"http://127.0.0.1:{port}"
+        env["JIKE_ALIPAY_API_BASE"] = f"http://127.0.0.1:{port}/gateway.do"
+    os.environ.update(env)
+    settings = Settings()
+    record_stack_env(data_dir, env)
+    print(asyncio.run(seed_demo(settings)), flush=True)
+    supervisor.start(_jike("the worker", ["worker"], Stage.SERVICE, env))
+    supervisor.start(_jike("the API", ["serve"], Stage.SERVICE, env, settings.http_port))
+    base = f"http://{settings.http_host}:{settings.http_port}"
+    print(ready_banner(base, settings.payments_sandbox_url), flush=True)

@@ -21,9 +21,12 @@ def _die_with_parent() -> None:
 
 
 def spawn(args: list[str], *, supervised: bool, **kwargs: Any) -> subprocess.Popen[bytes]:
-    """`supervised` children die with their parent; only for a parent in its main thread (`jike dev`)."""
-    hook = _die_with_parent if supervised and sys.platform == "linux" else None
-    return subprocess.Popen(args, preexec_fn=hook, **kwargs)
+    """`supervised` children die with their parent; only for a parent in its main thread (`jike dev`). Each is
+    its own process group, so a terminal's Ctrl-C reaches only the parent, which stops them in order."""
+    if not supervised:
+        return subprocess.Popen(args, **kwargs)
+    hook = _die_with_parent if sys.platform == "linux" else None
+    return subprocess.Popen(args, preexec_fn=hook, process_group=0, **kwargs)
 
 
 def free_port() -> int:
@@ -55,13 +58,11 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout_s: float 
     raise TimeoutError(f"nothing listening on port {port} after {timeout_s}s")
 
 
-def start_mongo(
-    port: int, storage: Path | None, log: Path | None = None, *, supervised: bool = False
-) -> subprocess.Popen[bytes]:
+def mongo_command(port: int, storage: Path | None) -> list[str]:
     """`storage=None` is an ephemeral store, removed when the server stops."""
     if storage is not None:
         storage.mkdir(parents=True, exist_ok=True)
-    args = [
+    return [
         _binary("secantusd-py"),
         "--host",
         "127.0.0.1",
@@ -72,21 +73,27 @@ def start_mongo(
         "--log-level",
         "WARNING",
     ]
-    out = log.open("ab") if log else subprocess.DEVNULL
-    process = spawn(args, supervised=supervised, stdout=out, stderr=subprocess.STDOUT)
+
+
+def start_mongo(port: int, storage: Path | None) -> subprocess.Popen[bytes]:
+    process = spawn(mongo_command(port, storage), supervised=False, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     wait_for_port(port, process)
     return process
 
 
-def start_redis(port: int, directory: Path | None, *, supervised: bool = False) -> subprocess.Popen[bytes]:
+def redis_command(port: int, directory: Path | None) -> list[str]:
     """With a directory, data survives restarts (append-only file); without, nothing is written."""
     args = [_binary("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
     if directory is not None:
         directory.mkdir(parents=True, exist_ok=True)
-        args += ["--dir", str(directory), "--appendonly", "yes"]
-    else:
-        args += ["--appendonly", "no"]
-    process = spawn(args, supervised=supervised, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        return args + ["--dir", str(directory), "--appendonly", "yes"]
+    return args + ["--appendonly", "no"]
+
+
+def start_redis(port: int, directory: Path | None) -> subprocess.Popen[bytes]:
+    process = spawn(
+        redis_command(port, directory), supervised=False, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
     wait_for_port(port, process)
     return process
 

@@ -5,8 +5,6 @@ sandbox-pay --order …`), `POST /_dev/sandbox-confirm-transfer {"payoutId": …
 (or not) the bills of a payout waiting for them (`jike sandbox-confirm-transfer --payout …`).
 """
 
-from pathlib import Path
-
 import httpx
 import uvicorn
 from starlette.requests import Request
@@ -21,14 +19,10 @@ from payments.sandbox.keys import private_pem, public_pem
 from payments.sandbox.transfers import Outcome
 from schema.ids import from_global_id
 from startup.clients import Clients
-from startup.settings import Env, Settings
+from startup.settings import Env, Settings, sandbox_keys_path
 
 SANDBOX_PAY_PATH = "/_dev/sandbox-pay"
 SANDBOX_CONFIRM_TRANSFER_PATH = "/_dev/sandbox-confirm-transfer"
-
-
-def sandbox_keys_path(data_dir: Path) -> Path:
-    return data_dir / "payments-sandbox.json"
 
 
 def load_sandbox_keys(settings: Settings) -> SandboxKeys:

@@ -1,15 +1,22 @@
-"""The one typed settings object, read from JIKE_* environment variables (and `.env`).
+"""The one typed settings object, read from JIKE_* environment variables (and `.env`), and what production refuses.
 
-Secrets are SecretStr so they never show up in logs or reprs.
+Secrets are SecretStr so they never show up in logs or reprs, and a refused setting is named, never shown: pydantic's
+own error would print every value given (secrets included), so `SettingsRefused` replaces it.
 """
 
+import ipaddress
 import json
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsError as SourceError
+
+ENV_PREFIX = "JIKE_"
 
 
 class Env(StrEnum):
@@ -18,8 +25,18 @@ class Env(StrEnum):
     PRODUCTION = "production"
 
 
+class SettingsRefused(SystemExit):
+    """Settings the program must not run with. A SystemExit, so that wherever they are read the program ends with
+    the reasons alone: a traceback would show the values, and a refused setting may be a secret."""
+
+
+def sandbox_keys_path(data_dir: Path) -> Path:
+    """Where `jike dev` keeps its payments sandbox's keys; production refuses every key found in it."""
+    return data_dir / "payments-sandbox.json"
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="JIKE_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
 
     env: Env = Env.DEV
     http_host: str = "127.0.0.1"
@@ -100,10 +117,18 @@ class Settings(BaseSettings):
     # Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For names the client; empty: the peer is the client.
     trusted_proxies: str = ""
 
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except (ValidationError, SourceError) as error:
+            raise SettingsRefused(_refusal(error)) from None
+
     @model_validator(mode="after")
-    def _production_needs_real_secrets(self) -> "Settings":
-        if self.env is Env.PRODUCTION and len(self.secret_key.get_secret_value()) < 32:
-            raise ValueError("JIKE_SECRET_KEY must be at least 32 characters in production")
+    def _production_needs_real_providers_and_secrets(self) -> "Settings":
+        if self.env is Env.PRODUCTION:
+            problems = _production_problems(self)
+            if problems:
+                raise ValueError("\n".join(problems))
         return self
 
     @property
@@ -129,3 +154,93 @@ class Settings(BaseSettings):
         if self.graphql_introspection is None:
             return self.env is not Env.PRODUCTION
         return self.graphql_introspection
+
+
+def _name(field: str) -> str:
+    return ENV_PREFIX + field.upper()
+
+
+def _refusal(error: ValidationError | SourceError) -> str:
+    """Each problem on its own line, named by its variable. Built from the error's messages and locations only:
+    its `input` (and so its str()) holds the values."""
+    if isinstance(error, SourceError):
+        lines = [str(error)]
+    else:
+        lines = []
+        for problem in error.errors(include_url=False, include_input=False):
+            if problem["type"] == "value_error":
+                text = str(problem["ctx"]["error"])
+            elif problem["type"] == "missing":
+                text = "not set"
+            else:
+                text = problem["msg"]
+            where = ".".join(str(part) for part in problem["loc"])
+            lines += [f"{_name(where)}: {line}" if where else line for line in text.splitlines()]
+    return "jike: refused settings:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+# Lengths below which a key can be guessed or was plainly typed by hand.
+_MIN_KEY_CHARS = 32
+
+
+def _production_problems(settings: Settings) -> list[str]:
+    problems = []
+    for field in ("secret_key", "pii_key"):
+        if len(getattr(settings, field).get_secret_value()) < _MIN_KEY_CHARS:
+            problems.append(f"{_name(field)}: must be at least {_MIN_KEY_CHARS} characters in production")
+    for field in ("wechat_appid", "wechat_secret"):
+        if not _plain(settings, field):
+            problems.append(f"{_name(field)}: must be set in production (members sign in through WeChat)")
+    for field in ("wechat_api_base", "alipay_api_base", "wechatpay_api_base", "alipay_pay_api_base"):
+        url = getattr(settings, field)
+        if url and not _is_remote_https(url):
+            problems.append(
+                f"{_name(field)}: must be the provider's https URL in production, not a server on this machine "
+                "such as the dev fake or the payments sandbox"
+            )
+    if settings.payments_sandbox_url:
+        problems.append(f"{_name('payments_sandbox_url')}: must be empty in production (the sandbox is for dev)")
+    problems += [
+        f"{_name(field)}: is the dev payments sandbox's ({sandbox_keys_path(settings.data_dir)}), not the provider's"
+        for field in _sandbox_keys_in_use(settings)
+    ]
+    return problems
+
+
+def _is_remote_https(url: str) -> bool:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme != "https" or not host or host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return True
+    return not (address.is_loopback or address.is_unspecified)
+
+
+def _sandbox_keys_in_use(settings: Settings) -> list[str]:
+    """The payment settings holding a key or id of the sandbox `jike dev` made in this data dir: copied from the
+    dev stack, they would let whoever has that dev data sign "paid" notifications we accept."""
+    path = sandbox_keys_path(settings.data_dir)
+    if not path.exists():
+        return []
+    # Imported only here: a production machine without dev data never loads sandbox code.
+    from payments.sandbox.keys import SandboxKeys, private_pem
+
+    keys = SandboxKeys.from_json(path.read_text())
+    sandbox = {
+        "wechatpay_mchid": keys.wechat_mchid,
+        "wechatpay_merchant_serial_no": keys.wechat_merchant_serial_no,
+        "wechatpay_merchant_private_key": private_pem(keys.wechat_merchant_key),
+        "wechatpay_apiv3_key": keys.wechat_apiv3_key,
+        "wechatpay_public_key_id": keys.wechat_public_key_id,
+        "alipay_seller_id": keys.alipay_seller_id,
+        "alipay_app_private_key": private_pem(keys.alipay_app_key),
+    }
+    return [field for field, theirs in sandbox.items() if _plain(settings, field) == theirs.strip() != ""]
+
+
+def _plain(settings: Settings, field: str) -> str:
+    value = getattr(settings, field)
+    return str(value.get_secret_value() if isinstance(value, SecretStr) else value).strip()
