@@ -8,13 +8,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from pydantic import ValidationError
 
 from api.dev import configured_env, dev_secrets, record_stack_env, seed_demo, verb_settings
 from db import collections as c
 from db.mongo import Mongo
 from domain.booking.slots import member_slots
-from startup.settings import Settings
+from startup.settings import Settings, SettingsRefused
 
 
 async def test_the_demo_merchant_is_made_once_and_can_take_a_booking_tomorrow(
@@ -85,5 +84,5 @@ def test_a_verb_in_a_second_terminal_takes_what_the_shell_leaves_unset_from_the_
 
     # and in production nothing comes from a dev data dir
     monkeypatch.setenv("JIKE_ENV", "production")
-    with pytest.raises(ValidationError, match="secret_key"):
+    with pytest.raises(SettingsRefused, match="JIKE_SECRET_KEY: not set"):
         verb_settings()
