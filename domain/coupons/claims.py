@@ -62,6 +62,21 @@ def _slots_used(mine: list[Doc], template_id: ObjectId) -> int:
     return sum(d["origin"].startswith(f"claim:{template_id}:") for d in mine)
 
 
+def _refusal_for(template: Template, mine: list[Doc], now: datetime) -> CouponCode | None:
+    """Why this member cannot claim now. A member already holding as many as allowed is told so even when the
+    stock is gone too: more stock would not let them claim, so the limit is the truer answer."""
+    code = refusal(template, now)
+    if code in (None, CouponCode.COUPON_OUT_OF_STOCK) and _free_slot(mine, template) is None:
+        return CouponCode.CLAIM_LIMIT_REACHED
+    return code
+
+
+def _refused(code: CouponCode, template: Template) -> CouponError:
+    if code is CouponCode.CLAIM_LIMIT_REACHED:
+        return CouponError(code, "templateId", limit=template.per_member_limit)
+    return CouponError(code, "templateId")
+
+
 async def _visible_template(mongo: Mongo, merchant_id: ObjectId, template_id: ObjectId) -> Template:
     template = await load_template(mongo=mongo, merchant_id=merchant_id, template_id=template_id)
     if template is None or template.stored_status is TemplateStatus.DRAFT:
@@ -72,10 +87,7 @@ async def _visible_template(mongo: Mongo, merchant_id: ObjectId, template_id: Ob
 async def claim_page(*, mongo: Mongo, merchant_id: ObjectId, member_id: ObjectId, template_id: ObjectId) -> ClaimPage:
     template = await _visible_template(mongo, merchant_id, template_id)
     mine = await _claims_of(mongo, member_id, template.id)
-    code = refusal(template, datetime.now(UTC))
-    if code is None and _free_slot(mine, template) is None:
-        code = CouponCode.CLAIM_LIMIT_REACHED
-    return ClaimPage(template, _slots_used(mine, template.id), code)
+    return ClaimPage(template, _slots_used(mine, template.id), _refusal_for(template, mine, datetime.now(UTC)))
 
 
 async def _insert_claim(
@@ -124,12 +136,11 @@ async def claim_coupon(
     replay = next((d for d in mine if d["claim_key"] == key), None)
     if replay is not None:
         return Claimed(Held(coupon_from_doc(replay), template), replayed=True)
-    code = refusal(template, now)
+    code = _refusal_for(template, mine, now)
     if code is not None:
-        raise CouponError(code, "templateId")
+        raise _refused(code, template)
     slot = _free_slot(mine, template)
-    if slot is None:
-        raise CouponError(CouponCode.CLAIM_LIMIT_REACHED, "templateId", limit=template.per_member_limit)
+    assert slot is not None
     taken = await take_stock(mongo, template, 1, now)
     if taken is None:
         raise await refused_after_race(mongo, template, now)

@@ -140,6 +140,23 @@ async def test_each_refusal_has_its_own_code(gql: Gql, owner_token: str, mongo: 
     ]
 
 
+async def test_a_member_who_holds_the_coupon_is_told_the_limit_once_stock_is_gone(
+    gql: Gql, owner_token: str, mongo: Mongo, shop: Shop
+) -> None:
+    # given a template with a stock of 1, one per member, whose only coupon xiaoming claimed
+    template = await new_template(gql, owner_token, stock=1)
+    xiaoming = await make_member(mongo, shop, "xiaoming")
+    await claimed_coupon(gql, xiaoming, template)
+
+    # when he taps claim again, and opens the claim page
+    again = await claim(gql, xiaoming, template)
+    page = await gql("member", CLAIM_PAGE, {"id": template}, token=xiaoming.token)
+
+    # then both say he already holds as many as allowed, not that the coupons are gone
+    assert [e["code"] for e in again["userErrors"]] == ["CLAIM_LIMIT_REACHED"]
+    assert page["data"]["couponClaimPage"]["blockedBy"]["code"] == "CLAIM_LIMIT_REACHED"
+
+
 async def test_stock_of_500_with_2000_concurrent_claimers_gives_exactly_500(
     gql: Gql, owner_token: str, mongo: Mongo, shop: Shop
 ) -> None:
