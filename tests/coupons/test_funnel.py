@@ -147,16 +147,42 @@ async def test_the_funnel_follows_packs_forwards_claims_and_redemptions(
         for g in ("NONE", "SHARER", "STAFF")
     }
 
-    # then in total: 16 sent (two packs and the walk-in's), 16 forwarded (both packs shared and one gift),
-    # 7 received, 2 used in store
+    # then in total: 16 sent (two packs and the walk-in's), 6 forwarded (the five coupons friends took from the
+    # packs and one gift), 7 received, 2 used in store
     total = views["NONE"]["data"]["couponFunnel"]["funnel"]
-    assert [_counts(r) for r in total["rows"]] == [(16, 16, 7, 2)] and _counts(total["total"]) == (16, 16, 7, 2)
+    assert [_counts(r) for r in total["rows"]] == [(16, 6, 7, 2)] and _counts(total["total"]) == (16, 6, 7, 2)
     # per sharer: the shareholder brought 3 friends, one of whom used it; the friend's gift brought one more
     by_sharer = {r["name"]: _counts(r) for r in views["SHARER"]["data"]["couponFunnel"]["funnel"]["rows"]}
-    assert by_sharer == {"股东0": (10, 10, 3, 1), "友0": (0, 1, 1, 0), None: (6, 5, 3, 1)}
+    assert by_sharer == {"股东0": (10, 3, 3, 1), "友0": (0, 1, 1, 0), None: (6, 2, 3, 1)}
     # per staff member: the technician's pack brought two, one used; the rest was not staff-driven
     by_staff = {r["name"]: _counts(r) for r in views["STAFF"]["data"]["couponFunnel"]["funnel"]["rows"]}
-    assert by_staff == {"技师阿强": (5, 5, 2, 1), None: (11, 11, 5, 1)}
+    assert by_staff == {"技师阿强": (5, 2, 2, 1), None: (11, 4, 5, 1)}
+
+
+async def test_a_shared_pack_counts_as_forwarded_only_the_coupons_friends_took(
+    gql: Gql, owner_token: str, mongo: Mongo, shop: Shop
+) -> None:
+    # given a shareholder's pack of 10, shared in a group chat
+    template = await new_template(gql, owner_token, title="股东体验卡")
+    shareholder = await make_member(mongo, shop, "股东")
+    granted = await gql(
+        "admin",
+        GRANT,
+        {"input": {"templateId": template, "size": 10, "idempotencyKey": "g", "memberId": shareholder.gid}},
+        token=owner_token,
+    )
+    pack = granted["data"]["grantPack"]["pack"]["id"]
+    shared = await gql("member", MEMBER_SHARE, {"id": pack}, token=shareholder.token)
+    token = shared["data"]["sharePack"]["share"]["token"]
+
+    # when one friend takes a coupon, and the shareholder shares the link again
+    await _take(gql, await make_member(mongo, shop, "友"), token)
+    await gql("member", MEMBER_SHARE, {"id": pack}, token=shareholder.token)
+    body = await gql("admin", FUNNEL, {"id": template, "groupBy": "SHARER"}, token=owner_token)
+
+    # then 10 were sent, but only the one coupon handed over counts as forwarded, and as received
+    rows = body["data"]["couponFunnel"]["funnel"]["rows"]
+    assert [(r["name"], *_counts(r)) for r in rows] == [("股东0", 10, 1, 1, 0)]
 
 
 def _plan_stages(plan: Any) -> list[str]:
