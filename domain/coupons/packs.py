@@ -131,7 +131,7 @@ async def grant_pack(
     code = refusal(template, now, size)
     if code is not None:
         raise CouponError(code, "templateId")
-    taken = await take_stock(mongo, template, size, now)
+    taken = await take_stock(mongo, template.merchant_id, template.id, size, now)
     if taken is None:
         raise await refused_after_race(mongo, template, now, size)
     template = taken

@@ -240,7 +240,8 @@ async def test_a_big_funnel_is_exact_and_served_by_the_index(
     assert sum(r["redeemed"] for r in rows) == sum(e["step"] == "REDEEMED" for e in wanted)
     first = next(r for r in rows if r["sharerMemberId"] == sharers[0].gid)
     assert first["claimed"] == sum(e["step"] == "CLAIMED" and e["sharer_id"] == sharers[0].id for e in wanted)
-    # (the viewer, the template, the steps, the names, the claims for revenue, the new members' bindings)
+    # (the viewer, the template, the steps with the events' claims for revenue, the claim page's claims, the
+    # names, the new members' bindings)
     assert commands == ["find", "find", "aggregate", "find", "find", "aggregate"], commands
     # and the aggregate's $match runs on the (template_id, at) index, never a collection scan
     plan = await mongo.db.command(
@@ -255,4 +256,16 @@ async def test_a_big_funnel_is_exact_and_served_by_the_index(
     stages = _plan_stages(plan)
     assert "IXSCAN" in stages and "COLLSCAN" not in stages, plan
     assert "template_id_1_at_1" in str(plan)
+    # and the claim page's claims, which are coupons rather than events, are read on their index too
+    plan = await mongo.db.command(
+        "explain",
+        {
+            "find": c.COUPONS,
+            "filter": coupon_funnel.claim_page_query(shop.merchant.merchant.id, template_id, since, until),
+        },
+        verbosity="queryPlanner",
+    )
+    stages = _plan_stages(plan)
+    assert "IXSCAN" in stages and "COLLSCAN" not in stages, plan
+    assert "merchant_id_1_template_id_1_claimed_at_1" in str(plan)
     print(f"seeded {len(events)} events in {seeded:.1f}s; funnel over {len(wanted)} of them in {asked:.1f}s")
