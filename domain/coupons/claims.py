@@ -52,8 +52,11 @@ def _origin(template_id: ObjectId, slot: int) -> str:
 
 
 async def _claims_of(mongo: Mongo, member_id: ObjectId, template_id: ObjectId) -> list[Doc]:
-    """Every coupon this member first received of this template (claims and packs), on the claimed_by index."""
-    return await mongo.db[c.COUPONS].find({"claimed_by": member_id, "template_id": template_id}).to_list()
+    """This member's claims of this template: one range of their origins ("claim:<template>:<slot>", and ';'
+    follows ':'), which the (claimed_by, origin) index serves alone. Matching on template_id instead read the
+    same coupons at twice the cost, SecantusDB weighing both claimed_by indexes."""
+    origins = {"$gte": f"claim:{template_id}:", "$lt": f"claim:{template_id};"}
+    return await mongo.db[c.COUPONS].find({"claimed_by": member_id, "origin": origins}).to_list()
 
 
 def _free_slot(mine: list[Doc], template: Template) -> int | None:
