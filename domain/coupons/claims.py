@@ -11,6 +11,7 @@ The coupon is its own funnel record (`claimed_at`), so no event is written. Coup
 pack or a forward are not claims and do not count toward the limit.
 """
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -144,10 +145,12 @@ async def _not_taken(
         template = await _visible_template(mongo, merchant_id, template_id)
     else:
         watch = sold_out.MARKS.watch()
-        template = await _visible_template(mongo, merchant_id, template_id)
+        # Both at once: a sold-out answer waits for one round trip, not two.
+        template, mine = await asyncio.gather(
+            _visible_template(mongo, merchant_id, template_id), _claims_of(mongo, member_id, template_id)
+        )
         if refusal(template, now) is CouponCode.COUPON_OUT_OF_STOCK:
             sold_out.MARKS.mark(merchant_id, template_id, watch)
-        mine = await _claims_of(mongo, member_id, template_id)
     replay = next((d for d in mine if d["claim_key"] == key), None)
     if replay is not None:
         return Claimed(Held(coupon_from_doc(replay), template), replayed=True)
