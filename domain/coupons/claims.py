@@ -158,14 +158,25 @@ async def _not_taken(
     raise _refused(_refusal_for(template, mine, now) or CouponCode.COUPON_OUT_OF_STOCK, template)
 
 
+async def _take_one(mongo: Mongo, merchant_id: ObjectId, template_id: ObjectId, now: datetime) -> Template | None:
+    """One unit, in this process's turn; None when the stock was not taken. A claimer still waiting for a turn
+    when the last unit goes learns it from the mark the last taker set, without a take."""
+    async with sold_out.MARKS.turn(template_id):
+        if sold_out.MARKS.marked(merchant_id, template_id):
+            return None
+        watch = sold_out.MARKS.watch()
+        template = await take_stock(mongo, merchant_id, template_id, 1, now)
+    if template is not None and template.remaining == 0:
+        sold_out.MARKS.mark(merchant_id, template_id, watch)
+    return template
+
+
 async def claim_coupon(
     *, mongo: Mongo, merchant_id: ObjectId, member_id: ObjectId, template_id: ObjectId, idempotency_key: str
 ) -> Claimed:
     key = f"{template_id}:{check_key(idempotency_key)}"
     now = datetime.now(UTC)
-    if sold_out.MARKS.marked(merchant_id, template_id):
-        return await _not_taken(mongo, merchant_id, member_id, template_id, key, now)
-    template = await take_stock(mongo, merchant_id, template_id, 1, now)
+    template = await _take_one(mongo, merchant_id, template_id, now)
     if template is None:
         return await _not_taken(mongo, merchant_id, member_id, template_id, key, now)
     return await _insert_claim(mongo, template, member_id, key, now)

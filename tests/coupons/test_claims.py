@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from db import collections as c
 from db.mongo import Mongo
+from domain.coupons import sold_out
 from domain.pii import PiiCipher
 from tests.conftest import Gql, Shop, count_commands, count_commands_on, open_shop
 from tests.coupons.conftest import (
@@ -177,20 +178,38 @@ async def test_a_claim_is_two_commands_the_stock_and_the_coupon(
 async def test_a_sold_out_template_is_answered_without_touching_its_stock_again(
     gql: Gql, owner_token: str, mongo: Mongo, shop: Shop
 ) -> None:
-    # given a template whose only coupon is gone, as a member who just tried has learned
+    # given a template whose only coupon was just claimed
     template = await new_template(gql, owner_token, stock=1)
-    first, second, third = await make_members(mongo, shop, 3)
+    first, second = await make_members(mongo, shop, 2)
     await claimed_coupon(gql, first, template)
-    assert (await claim(gql, second, template))["userErrors"][0]["code"] == "COUPON_OUT_OF_STOCK"
 
-    # when a third member claims it
+    # when another member claims it
     with count_commands_on(mongo) as commands:
-        payload = await claim(gql, third, template)
+        payload = await claim(gql, second, template)
 
     # then they are told it is sold out after reading only their own claims (a retry or the limit would
     # answer otherwise): the template is not touched
     assert [e["code"] for e in payload["userErrors"]] == ["COUPON_OUT_OF_STOCK"]
     assert commands == [("find", c.COUPONS)]
+
+
+async def test_claimers_still_waiting_when_the_stock_runs_out_send_no_take(
+    gql: Gql, owner_token: str, mongo: Mongo, shop: Shop
+) -> None:
+    # given a stock of 5 and 200 members
+    template = await new_template(gql, owner_token, stock=5)
+    crowd = await make_members(mongo, shop, 200)
+
+    # when they all claim at once
+    with count_commands_on(mongo) as commands:
+        results = await asyncio.gather(*(claim(gql, member, template) for member in crowd))
+
+    # then five hold one, and besides those five takes at most one per turn in flight reached the template:
+    # the rest were told it is sold out by the mark the last taker set
+    assert sum(1 for r in results if r["coupon"]) == 5
+    assert {r["userErrors"][0]["code"] for r in results if not r["coupon"]} == {"COUPON_OUT_OF_STOCK"}
+    takes = commands.count(("findAndModify", c.COUPON_TEMPLATES))
+    assert 5 <= takes <= 5 + sold_out.TAKERS, takes
 
 
 async def test_stock_a_refused_tap_took_is_given_back(gql: Gql, owner_token: str, mongo: Mongo, shop: Shop) -> None:
