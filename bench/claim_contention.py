@@ -1,8 +1,9 @@
 """Claim contention: N members claim one template with stock S < N at once, through the GraphQL API.
 
 Starts its own SecantusDB and redis-server, runs the app in-process, and prints claimed, oversold and
-duplicate coupons, then the API's claims/s against bare single-document atomic claims/s (one conditional
-`$inc`, the floor any correct design pays) measured on the same database in the same run, and their ratio.
+duplicate coupons, how long the winners and the members told "sold out" waited for their answer, then the
+API's claims/s against bare single-document atomic claims/s (one conditional `$inc`, the floor any correct
+design pays) measured on the same database in the same run, and their ratio.
 `--compare-transaction` also times the same claim done as one multi-document transaction, the design the
 coupons capability did not choose: under contention on one template every transaction but one conflicts.
 
@@ -12,6 +13,7 @@ coupons capability did not choose: under contention on one template every transa
 import argparse
 import asyncio
 import secrets
+import statistics
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -84,11 +86,16 @@ async def _members(mongo: Mongo, merchant_id: ObjectId, n: int, signer: TokenSig
     return [signer.sign(Principal(Audience.MEMBER, i, merchant_id), now)[0] for i in ids]
 
 
-async def _api_claims(settings: Settings, template_gid: str, tokens: list[str]) -> tuple[int, float]:
+async def _api_claims(
+    settings: Settings, template_gid: str, tokens: list[str]
+) -> tuple[int, float, dict[str, list[float]]]:
+    """Claims won, the storm's seconds, and each answer's wait (seconds from the start) by outcome."""
     app = create_app(settings)
+    waits: dict[str, list[float]] = {}
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=None) as http:
+            started = time.perf_counter()
 
             async def attempt(i: int) -> bool:
                 variables = {"input": {"templateId": template_gid, "idempotencyKey": f"tap-{i}"}}
@@ -97,9 +104,20 @@ async def _api_claims(settings: Settings, template_gid: str, tokens: list[str]) 
                     json={"query": CLAIM, "variables": variables},
                     headers={"authorization": f"Bearer {tokens[i]}"},
                 )
-                return response.json()["data"]["claimCoupon"]["coupon"] is not None
+                payload = response.json()["data"]["claimCoupon"]
+                outcome = "won" if payload["coupon"] else payload["userErrors"][0]["code"]
+                waits.setdefault(outcome, []).append(time.perf_counter() - started)
+                return payload["coupon"] is not None
 
-            return await _timed(len(tokens), attempt)
+            won, seconds = await _timed(len(tokens), attempt)
+            return won, seconds, waits
+
+
+def _wait_line(outcome: str, waits: list[float]) -> str:
+    return (
+        f"  {outcome:<20} {len(waits):5d} answers, median {statistics.median(waits):5.1f} s, "
+        f"last {max(waits):5.1f} s after the storm began"
+    )
 
 
 async def _bare_claims(mongo: Mongo, n: int, stock: int) -> tuple[int, float]:
@@ -165,7 +183,7 @@ async def run(args: argparse.Namespace, mongo_uri: str, redis_url: str) -> None:
         tokens = await _members(mongo, shop.merchant.id, args.members, signer)
         print(f"{args.members} members claim a template with stock {args.stock}, all at once")
 
-        claimed, api_s = await _api_claims(settings, to_global_id("CouponTemplate", template.id), tokens)
+        claimed, api_s, waits = await _api_claims(settings, to_global_id("CouponTemplate", template.id), tokens)
         coupons = await mongo.db[c.COUPONS].count_documents({"template_id": template.id})
         holders = len(await mongo.db[c.COUPONS].distinct("claimed_by", {"template_id": template.id}))
         bare_won, bare_s = await _bare_claims(mongo, args.members, args.stock)
@@ -174,6 +192,9 @@ async def run(args: argparse.Namespace, mongo_uri: str, redis_url: str) -> None:
         print(f"claimed:    {claimed} (coupons stored: {coupons})")
         print(f"oversold:   {max(0, coupons - args.stock)}")
         print(f"duplicates: {coupons - holders}")
+        print("time to answer:")
+        for outcome in sorted(waits, key=lambda o: o != "won"):
+            print(_wait_line(outcome, waits[outcome]))
         print(f"API claims/s:  {api_rate:8.1f}  ({args.members} claims in {api_s:.1f} s)")
         print(f"bare claims/s: {bare_rate:8.1f}  ({args.members} conditional $inc in {bare_s:.1f} s, {bare_won} won)")
         print(f"ratio API/bare: {api_rate / bare_rate:.3f}")

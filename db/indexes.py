@@ -64,6 +64,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         # A claim's idempotency key: a concurrent retry collides here and returns the first coupon.
         IndexModel([("claimed_by", ASCENDING), ("claim_key", ASCENDING)], unique=True),
         IndexModel([("owner_id", ASCENDING), ("_id", ASCENDING)]),
+        # The funnel's claims made on the claim page, by when (None for every other coupon, outside any range).
+        IndexModel([("merchant_id", ASCENDING), ("template_id", ASCENDING), ("claimed_at", ASCENDING)]),
         # The sweeps: live coupons about to expire or lapsed, and forwards past their 24 hours.
         IndexModel([("status", ASCENDING), ("valid_to", ASCENDING)]),
         IndexModel([("status", ASCENDING), ("forward_until", ASCENDING)]),

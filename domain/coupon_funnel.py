@@ -2,14 +2,16 @@
 (domain.coupons.funnel) aggregated on demand, joined with what claimers paid (orders) and whom sharers bound
 (domain.referrals.funnel). It sits above all three, so none of them imports another for it.
 
-The aggregation matches on (template_id, at), an index prefix. Revenue per row is what the members who claimed
-through the group have paid since (net of refunds, for consumption, not top-ups): each CLAIMED event names its
-coupon, whose claimer is the hand-over written at that very moment (a forward accepted) or else its first
-owner. A member who claimed through two groups counts in both.
+The aggregation matches on (template_id, at), an index prefix. The claim page's coupons are their own record of
+their claim (`claimed_at`), read on the (merchant_id, template_id, claimed_at) index: each is ISSUED and CLAIMED
+then, shared by nobody. Revenue per row is what the members who claimed through the group have paid since (net
+of refunds, for consumption, not top-ups): each CLAIMED event names its coupon, whose claimer is the hand-over
+written at that very moment (a forward accepted) or else its first owner; a claim-page coupon's claimer is its
+first owner. A member who claimed through two groups counts in both.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -19,11 +21,16 @@ from db import collections as c
 from db.mongo import Doc, Mongo
 from domain.coupons.errors import CouponCode, CouponError
 from domain.coupons.funnel import Step
-from domain.coupons.templates import Template, aware, get_template, require_manager
+from domain.coupons.templates import NEVER, Template, aware, get_template, require_manager
 from domain.members import display_name
 from domain.orders.model import SETTLED, OrderKind
 from domain.referrals.funnel import new_members
 from domain.tenancy import Staff
+
+# The lower bound of an open range: no coupon was claimed before it.
+_EVER = datetime(1970, 1, 1, tzinfo=UTC)
+# One member's claim for the revenue: (group, coupon or member, moment).
+Claim = tuple[ObjectId | None, ObjectId, datetime]
 
 
 class GroupBy(StrEnum):
@@ -55,18 +62,43 @@ class Funnel:
     rows: tuple[FunnelRow, ...]
 
 
+def _range(since: datetime | None, until: datetime | None) -> Doc:
+    return {k: v for k, v in (("$gte", since), ("$lt", until)) if v is not None}
+
+
 def funnel_pipeline(
     template_id: ObjectId, group_by: GroupBy, since: datetime | None, until: datetime | None
 ) -> list[Doc]:
+    """Each step's count per group. A CLAIMED event that names its coupon stays a row of its own (the coupon
+    and the moment), from which the revenue finds its claimer: one pass over the events serves both."""
     match: dict[str, Any] = {"template_id": template_id}
     if since is not None or until is not None:
-        match["at"] = {k: v for k, v in (("$gte", since), ("$lt", until)) if v is not None}
+        match["at"] = _range(since, until)
     key: Doc = {"step": "$step"}
     if group_by is GroupBy.SHARER:
         key["group"] = "$sharer_id"
     elif group_by is GroupBy.STAFF:
         key["group"] = "$staff_id"
+    names_its_coupon = {"$ne": [{"$ifNull": ["$coupon_id", None]}, None]}
+    key["claim"] = {
+        "$cond": [
+            {"$and": [{"$eq": ["$step", Step.CLAIMED.value]}, names_its_coupon]},
+            {"coupon_id": "$coupon_id", "at": "$at"},
+            None,
+        ]
+    }
     return [{"$match": match}, {"$group": {"_id": key, "n": {"$sum": "$n"}}}]
+
+
+def claim_page_query(
+    merchant_id: ObjectId, template_id: ObjectId, since: datetime | None, until: datetime | None
+) -> Doc:
+    """Bounded on both sides, so the (merchant_id, template_id, claimed_at) index scans one range."""
+    return {
+        "merchant_id": merchant_id,
+        "template_id": template_id,
+        "claimed_at": {"$gte": since or _EVER, "$lt": until or NEVER},
+    }
 
 
 async def _names(mongo: Mongo, merchant_id: ObjectId, group_by: GroupBy, ids: list[ObjectId]) -> dict[ObjectId, str]:
@@ -93,14 +125,22 @@ async def coupon_funnel(
     if since is not None and until is not None and since >= until:
         raise CouponError(CouponCode.FUNNEL_RANGE_INVALID, "to")
     template = await get_template(mongo=mongo, actor=actor, template_id=template_id)
-    pipeline = funnel_pipeline(template.id, group_by, since, until)
     counts: dict[ObjectId | None, dict[str, int]] = {}
-    async for row in await mongo.db[c.COUPON_EVENTS].aggregate(pipeline):
-        counts.setdefault(row["_id"].get("group"), {})[row["_id"]["step"]] = row["n"]
-    if group_by is GroupBy.NONE:
-        counts.setdefault(None, {})
+    event_claims: list[Claim] = []
+    async for row in await mongo.db[c.COUPON_EVENTS].aggregate(funnel_pipeline(template.id, group_by, since, until)):
+        group, step, claim = row["_id"].get("group"), row["_id"]["step"], row["_id"].get("claim")
+        steps = counts.setdefault(group, {})
+        steps[step] = steps.get(step, 0) + row["n"]
+        if claim is not None:
+            event_claims.append((group, claim["coupon_id"], claim["at"]))
+    page_claims = await _claim_page_claims(mongo, actor.merchant_id, template.id, since, until)
+    if page_claims or group_by is GroupBy.NONE:
+        steps = counts.setdefault(None, {})
+        for step in (Step.ISSUED, Step.CLAIMED):
+            steps[step] = steps.get(step, 0) + len(page_claims)
     names = await _names(mongo, actor.merchant_id, group_by, [g for g in counts if g is not None])
-    revenue = await _revenue(mongo, actor.merchant_id, template.id, group_by, since, until)
+    claims = await _claimers(mongo, event_claims) + [(None, d["claimed_by"], d["claimed_at"]) for d in page_claims]
+    revenue = await _revenue(mongo, actor.merchant_id, claims)
     joined = await new_members(
         mongo=mongo,
         merchant_id=actor.merchant_id,
@@ -127,52 +167,40 @@ async def coupon_funnel(
     return Funnel(template, group_by, tuple(rows))
 
 
-def _group_of(event: Doc, group_by: GroupBy) -> ObjectId | None:
-    if group_by is GroupBy.SHARER:
-        return event.get("sharer_id")
-    if group_by is GroupBy.STAFF:
-        return event.get("staff_id")
-    return None
+async def _claim_page_claims(
+    mongo: Mongo, merchant_id: ObjectId, template_id: ObjectId, since: datetime | None, until: datetime | None
+) -> list[Doc]:
+    """Coupons claimed from the claim page within the range: each is its own ISSUED and CLAIMED step, shared by
+    nobody."""
+    query = claim_page_query(merchant_id, template_id, since, until)
+    return await mongo.db[c.COUPONS].find(query, {"claimed_by": 1, "claimed_at": 1}).to_list()
 
 
-async def _claimers(mongo: Mongo, events: list[Doc]) -> dict[ObjectId, ObjectId]:
-    """Event id -> the member who received the coupon in that CLAIMED event."""
-    ids = list({e["coupon_id"] for e in events})
+async def _claimers(mongo: Mongo, claims: list[Claim]) -> list[Claim]:
+    """(group, coupon, moment) of CLAIMED events -> (group, member who received the coupon then, moment)."""
+    ids = list({coupon_id for _, coupon_id, _ in claims})
+    if not ids:
+        return []
     coupons = await mongo.db[c.COUPONS].find({"_id": {"$in": ids}}, {"claimed_by": 1, "chain": 1}).to_list()
     by_id = {d["_id"]: d for d in coupons}
-    found: dict[ObjectId, ObjectId] = {}
-    for event in events:
-        coupon = by_id.get(event["coupon_id"])
+    found: list[Claim] = []
+    for group, coupon_id, at in claims:
+        coupon = by_id.get(coupon_id)
         if coupon is None:
             continue
-        handed = [h["to_id"] for h in coupon.get("chain", []) if h["at"] == event["at"]]
-        found[event["_id"]] = handed[0] if handed else coupon["claimed_by"]
+        handed = [h["to_id"] for h in coupon.get("chain", []) if h["at"] == at]
+        found.append((group, handed[0] if handed else coupon["claimed_by"], at))
     return found
 
 
-async def _revenue(
-    mongo: Mongo,
-    merchant_id: ObjectId,
-    template_id: ObjectId,
-    group_by: GroupBy,
-    since: datetime | None,
-    until: datetime | None,
-) -> dict[ObjectId | None, int]:
-    """Per group: what its claimers paid for consumption from their first claim on, net of refunds. Three
-    queries: the claims, their coupons, the claimers' paid orders."""
-    match: dict[str, Any] = {"template_id": template_id, "step": Step.CLAIMED.value, "coupon_id": {"$ne": None}}
-    if since is not None or until is not None:
-        match["at"] = {k: v for k, v in (("$gte", since), ("$lt", until)) if v is not None}
-    events = await mongo.db[c.COUPON_EVENTS].find(match).to_list()
-    if not events:
-        return {}
-    claimers = await _claimers(mongo, events)
+async def _revenue(mongo: Mongo, merchant_id: ObjectId, claims: list[Claim]) -> dict[ObjectId | None, int]:
+    """Per group: what its claimers paid for consumption from their first claim on, net of refunds, in one query
+    of the claimers' paid orders."""
     first_claim: dict[tuple[ObjectId | None, ObjectId], datetime] = {}
-    for event in events:
-        member = claimers.get(event["_id"])
-        if member is not None:
-            key = (_group_of(event, group_by), member)
-            first_claim[key] = min(first_claim.get(key, event["at"]), event["at"])
+    for group, member, at in claims:
+        first_claim[(group, member)] = min(first_claim.get((group, member), at), at)
+    if not first_claim:
+        return {}
     orders = (
         await mongo.db[c.ORDERS]
         .find(

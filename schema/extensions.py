@@ -3,12 +3,15 @@
 Auth failures carry `extensions.code`; so does a domain error raised by a query that has no `userErrors` (bad
 input it refuses), with its field and a message in the request's language. Anything unexpected is logged with
 its trace and masked, so a bug never leaks internals to a client. Where suggestions are off (production), no
-message offers the names of fields, arguments or enum values a misspelling resembles.
+message offers the names of fields, arguments or enum values a misspelling resembles. The apps send the same
+documents over and over, and parsing and validating one was half of a claim's time in the API process
+(bench/claim_contention.py), so each schema remembers the last `SEEN` document texts it checked.
 """
 
 import logging
 import re
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from graphql.error import GraphQLError
@@ -18,9 +21,11 @@ from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.schema.schema import validate_document
 
 from domain.errors import DomainError, PermissionDenied
 from schema.context import NotAuthenticated
@@ -80,6 +85,47 @@ class ErrorCodes(MaskErrors):
         )
 
 
+# Distinct document texts remembered per schema: above the apps' documents, bounded against made-up ones.
+SEEN = 512
+
+
+class Validated:
+    """One schema's validation errors per document text, least recently used dropped first. The rules read the
+    document alone (depth, aliases, introspection), never the variables, so a text's answer never changes; the
+    cost, which reads the variables, is priced per request (schema.query_cost)."""
+
+    def __init__(self, size: int = SEEN) -> None:
+        self._size = size
+        self._errors: OrderedDict[str, list[GraphQLError]] = OrderedDict()
+
+    def errors(self, text: str, validate: Callable[[], list[GraphQLError]]) -> list[GraphQLError]:
+        found = self._errors.get(text)
+        if found is not None:
+            self._errors.move_to_end(text)
+            return found
+        found = self._errors[text] = validate()
+        if len(self._errors) > self._size:
+            self._errors.popitem(last=False)
+        return found
+
+
+class ValidatedOnce(SchemaExtension):
+    """Validation from the schema's `Validated`; runs after every extension has added its rules."""
+
+    def __init__(self, seen: Validated) -> None:
+        self.seen = seen
+
+    def on_validate(self) -> Iterator[None]:
+        ctx = self.execution_context
+        document = ctx.graphql_document
+        if ctx.query is not None and document is not None:
+            rules = ctx.validation_rules
+            ctx.pre_execution_errors = self.seen.errors(
+                ctx.query, lambda: validate_document(ctx.schema._schema, document, rules)
+            )
+        yield
+
+
 @dataclass(frozen=True)
 class QueryLimits:
     """What one request may ask for; the SDL does not depend on them, so exporting it needs no settings."""
@@ -98,11 +144,14 @@ DEFAULT_LIMITS = QueryLimits()
 
 
 def schema_extensions(limits: QueryLimits) -> list[Callable[[], SchemaExtension]]:
-    """Factories, so every request gets fresh extension instances."""
+    """Factories, so every request gets fresh extension instances; one `Validated` per schema."""
+    seen = Validated()
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: QueryDepthLimiter(max_depth=limits.max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        lambda: ParserCache(maxsize=SEEN),
+        lambda: ValidatedOnce(seen),
         lambda: MaxCost(limits.max_cost),
         lambda: ErrorCodes(suggestions=limits.suggestions),
     ]

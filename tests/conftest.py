@@ -41,10 +41,13 @@ class CommandCounter(monitoring.CommandListener):
     def __init__(self) -> None:
         self.database: str | None = None
         self.commands: list[str] = []
+        # The same commands with the collection each names, for tests that must show what was not touched.
+        self.targets: list[tuple[str, str]] = []
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         if self.database is not None and event.database_name == self.database:
             self.commands.append(event.command_name)
+            self.targets.append((event.command_name, str(event.command.get(event.command_name))))
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass
@@ -195,10 +198,18 @@ async def client(settings: Settings, mongo: Mongo) -> AsyncIterator[httpx.AsyncC
 def count_commands(mongo: Mongo) -> Iterator[list[str]]:
     COUNTER.database = mongo.db.name
     COUNTER.commands = []
+    COUNTER.targets = []
     try:
         yield COUNTER.commands
     finally:
         COUNTER.database = None
+
+
+@contextmanager
+def count_commands_on(mongo: Mongo) -> Iterator[list[tuple[str, str]]]:
+    """Like `count_commands`, each command with the collection it names: `("find", "coupons")`."""
+    with count_commands(mongo):
+        yield COUNTER.targets
 
 
 @dataclass(frozen=True)

@@ -173,6 +173,7 @@ def new_coupon_doc(
     sharer: Sharer,
     pack_id: ObjectId | None,
     now: datetime,
+    from_claim_page: bool = False,
 ) -> Doc:
     """A coupon as first received. `origin` and `claim_key` are unique per first owner (`claimed_by`):
     `origin` is the claim slot or the pack it came from, `claim_key` the request that created it.
@@ -194,6 +195,9 @@ def new_coupon_doc(
         "all_stores": template.all_stores,
         "store_ids": list(template.store_ids),
         "source": {"kind": source_kind.value, "pack_id": pack_id, **sharer.doc()},
+        # A coupon claimed from the claim page is the funnel's record of that claim (issued and claimed then, by
+        # nobody's sharing), so the claim writes no event; None for every other way in (domain.coupons.funnel).
+        "claimed_at": now if from_claim_page else None,
         "forward": None,
         "forward_until": now,
         "lock": None,

@@ -2,10 +2,13 @@
 operations themselves (a claim, a forward, a pack, a redemption, a gift). domain.coupon_funnel reads them back.
 
 ISSUED counts coupons put into circulation (a direct claim, or every coupon of a granted pack); FORWARDED the
-coupons offered to friends (a forward, or a pack's coupons when it is first shared); CLAIMED the coupons a
-member received (a direct claim, an accepted forward, a take from a pack); REDEEMED the ones used in store.
+coupons passed on to a friend (a forward when it is sent, a pack's coupon when a friend takes it: sharing a
+pack's link hands nothing over by itself); CLAIMED the coupons a member received (a direct claim, an accepted
+forward, a take from a pack); REDEEMED the ones used in store.
 Each event carries the attribution of its coupon (the sharing member, the source's staff member), so the
-same events group by sharer or by staff.
+same events group by sharer or by staff. A coupon claimed from the claim page writes no event, keeping the
+claim at two commands: it carries `claimed_at` and is its own record of that ISSUED and CLAIMED, shared by
+nobody (domain.coupons.claims); claims made before coupons carried it have their events.
 """
 
 from datetime import datetime

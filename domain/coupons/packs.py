@@ -131,7 +131,7 @@ async def grant_pack(
     code = refusal(template, now, size)
     if code is not None:
         raise CouponError(code, "templateId")
-    taken = await take_stock(mongo, template, size, now)
+    taken = await take_stock(mongo, template.merchant_id, template.id, size, now)
     if taken is None:
         raise await refused_after_race(mongo, template, now, size)
     template = taken
@@ -174,25 +174,18 @@ async def _held(mongo: Mongo, doc: Doc) -> HeldPack:
 
 
 async def share_pack(*, mongo: Mongo, merchant_id: ObjectId, holder: Sharer, pack_id: ObjectId) -> PackShare:
-    """The pack's share link; the first share counts the pack's coupons as forwarded in the funnel."""
+    """The pack's share link. Sharing hands nothing over yet: the funnel counts a coupon as forwarded when a
+    friend takes it."""
     packs = mongo.db[c.COUPON_PACKS]
     doc = await packs.find_one({"_id": pack_id, "merchant_id": merchant_id, **_holder_filter(holder)})
     if doc is None:
         raise CouponError(CouponCode.PACK_NOT_FOUND, "packId")
     held = await _held(mongo, doc)
-    now = datetime.now(UTC)
     if doc["shared_at"] is None:
+        now = datetime.now(UTC)
         first = await packs.update_one({"_id": pack_id, "shared_at": None}, {"$set": {"shared_at": now}})
         if first.modified_count == 1:
             held = HeldPack(replace(held.pack, shared_at=now), held.template)
-            await funnel.record(
-                mongo,
-                held.template,
-                [(funnel.Step.FORWARDED, held.pack.size)],
-                attribution=holder,
-                at=now,
-                pack_id=pack_id,
-            )
     token = f"{pack_id}.{doc['nonce']}"
     return PackShare(ShareLink(token, f"{CLAIM_PATH}?token={token}", None), held)
 
@@ -270,7 +263,7 @@ async def claim_from_pack(
     await funnel.record(
         mongo,
         template,
-        [(funnel.Step.CLAIMED, 1)],
+        [(funnel.Step.FORWARDED, 1), (funnel.Step.CLAIMED, 1)],
         attribution=pack.holder,
         at=now,
         coupon_id=coupon.id,

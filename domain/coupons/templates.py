@@ -14,6 +14,7 @@ from pymongo import ReturnDocument
 
 from db import collections as c
 from db.mongo import Doc, Mongo
+from domain.coupons import sold_out
 from domain.coupons.errors import CouponCode, CouponError
 from domain.errors import PermissionDenied
 from domain.pagination import Page, clamp
@@ -346,14 +347,22 @@ def refusal(template: Template, now: datetime, n: int = 1) -> CouponCode | None:
     return None
 
 
-async def take_stock(mongo: Mongo, template: Template, n: int, now: datetime) -> Template | None:
-    """Takes `n` from the stock in one conditional update: never one more than the stock, however many race.
+async def take_stock(
+    mongo: Mongo, merchant_id: ObjectId, template_id: ObjectId, n: int, now: datetime
+) -> Template | None:
+    """Takes `n` from the stock in one conditional update: never one more than the stock, however many race,
+    and only from an ACTIVE template still within its window, so nothing has to be read first.
 
-    The template as it is after the take, or None when it could not be taken.
+    The template as it is after the take, or None when it could not be taken (`refused_after_race` says why).
     """
-    condition: Doc = {"_id": template.id, "status": TemplateStatus.ACTIVE.value, "claimable_until": {"$gt": now}}
-    if template.stock is not None:
-        condition["$expr"] = {"$lte": [{"$add": ["$issued", n]}, "$stock"]}
+    condition: Doc = {
+        "_id": template_id,
+        "merchant_id": merchant_id,
+        "status": TemplateStatus.ACTIVE.value,
+        "claimable_until": {"$gt": now},
+        # An unlimited template stores no stock.
+        "$expr": {"$or": [{"$eq": ["$stock", None]}, {"$lte": [{"$add": ["$issued", n]}, "$stock"]}]},
+    }
     doc = await mongo.db[c.COUPON_TEMPLATES].find_one_and_update(
         condition, {"$inc": {"issued": n}}, return_document=ReturnDocument.AFTER
     )
@@ -363,6 +372,7 @@ async def take_stock(mongo: Mongo, template: Template, n: int, now: datetime) ->
 async def give_back_stock(mongo: Mongo, template_id: ObjectId, n: int) -> None:
     """Compensation for a take whose later step failed; a crash before it under-issues, never over-issues."""
     await mongo.db[c.COUPON_TEMPLATES].update_one({"_id": template_id}, {"$inc": {"issued": -n}})
+    sold_out.MARKS.given_back(template_id)
 
 
 async def refused_after_race(mongo: Mongo, template: Template, now: datetime, n: int = 1) -> CouponError:

@@ -26,7 +26,9 @@ class CouponFunnelRow:
         description="The sharer's nickname (微信用户 without one) or the staff member's name; null without a group."
     )
     issued: int = strawberry.field(description="发送: coupons put into circulation (claims and granted packs).")
-    forwarded: int = strawberry.field(description="转发: coupons offered to friends (forwards and shared packs).")
+    forwarded: int = strawberry.field(
+        description="转发: coupons passed on to friends (a forward when sent, a pack's coupon when a friend takes it)."
+    )
     claimed: int = strawberry.field(description="领取: coupons members received.")
     redeemed: int = strawberry.field(description="到店: coupons redeemed in store.")
     revenue_fen: int = strawberry.field(

@@ -12,6 +12,8 @@ from pydantic import SecretStr
 from api import embedded
 from api.app import create_app
 from db.mongo import Mongo
+from schema.extensions import QueryLimits
+from schema.member import build_member_schema
 from startup.settings import Env, Settings
 from tests.conftest import Gql, count_commands
 
@@ -119,6 +121,32 @@ async def test_too_many_aliases_are_refused(gql: Gql) -> None:
 async def test_a_query_under_the_limits_runs(gql: Gql) -> None:
     body = await gql("member", "query { __typename }")
     assert body == {"data": {"__typename": "Query"}}
+
+
+async def test_a_document_gets_the_same_judgement_every_time_it_is_sent(gql: Gql) -> None:
+    # given a document over the depth limit and one within it (each checked once, then remembered)
+    deep, fine = nested_query(20), "query { __typename }"
+
+    # when each is sent three times, in turn
+    answers = [await gql("member", document) for _ in range(3) for document in (deep, fine)]
+
+    # then the deep one is refused every time and the other answered every time
+    assert [a.get("data") is None for a in answers] == [True, False] * 3
+    assert all("exceeds maximum operation depth" in a["errors"][0]["message"] for a in answers[::2])
+
+
+async def test_introspection_stays_refused_when_turned_off_however_often_it_is_asked() -> None:
+    # given the member schema with introspection turned off, as in production
+    schema = build_member_schema(QueryLimits(introspection=False))
+
+    # when introspection is asked for twice, and an ordinary query once
+    first = await schema.execute("query { __schema { queryType { name } } }")
+    again = await schema.execute("query { __schema { queryType { name } } }")
+    ordinary = await schema.execute("query { __typename }")
+
+    # then it is refused both times, and the ordinary query runs
+    assert first.errors and again.errors and "introspection" in again.errors[0].message
+    assert ordinary.errors is None and ordinary.data == {"__typename": "Query"}
 
 
 @pytest.mark.parametrize("door", ["member", "admin"])

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from db import collections as c
 from db.mongo import Mongo
+from domain.coupons import sold_out
 from domain.pii import PiiCipher
-from tests.conftest import Gql, Shop, count_commands, open_shop
+from tests.conftest import Gql, Shop, count_commands, count_commands_on, open_shop
 from tests.coupons.conftest import (
     claim,
     claimed_coupon,
@@ -138,6 +139,95 @@ async def test_each_refusal_has_its_own_code(gql: Gql, owner_token: str, mongo: 
         "COUPON_TEMPLATE_NOT_FOUND",
         "INVALID_ID",
     ]
+
+
+async def test_a_member_who_holds_the_coupon_is_told_the_limit_once_stock_is_gone(
+    gql: Gql, owner_token: str, mongo: Mongo, shop: Shop
+) -> None:
+    # given a template with a stock of 1, one per member, whose only coupon xiaoming claimed
+    template = await new_template(gql, owner_token, stock=1)
+    xiaoming = await make_member(mongo, shop, "xiaoming")
+    await claimed_coupon(gql, xiaoming, template)
+
+    # when he taps claim again, and opens the claim page
+    again = await claim(gql, xiaoming, template)
+    page = await gql("member", CLAIM_PAGE, {"id": template}, token=xiaoming.token)
+
+    # then both say he already holds as many as allowed, not that the coupons are gone
+    assert [e["code"] for e in again["userErrors"]] == ["CLAIM_LIMIT_REACHED"]
+    assert page["data"]["couponClaimPage"]["blockedBy"]["code"] == "CLAIM_LIMIT_REACHED"
+
+
+async def test_a_claim_is_two_commands_the_stock_and_the_coupon(
+    gql: Gql, owner_token: str, mongo: Mongo, shop: Shop
+) -> None:
+    # given an active template with stock, and a member who has not claimed it
+    template = await new_template(gql, owner_token, stock=10)
+    xiaoming = await make_member(mongo, shop, "xiaoming")
+
+    # when he claims it
+    with count_commands_on(mongo) as commands:
+        payload = await claim(gql, xiaoming, template)
+
+    # then he holds it after one conditional update of the stock and one insert, nothing read first and no
+    # funnel event written (the coupon is its own record of the claim)
+    assert payload["userErrors"] == [] and payload["coupon"]["status"] == "ACTIVE"
+    assert commands == [("findAndModify", c.COUPON_TEMPLATES), ("insert", c.COUPONS)]
+
+
+async def test_a_sold_out_template_is_answered_without_touching_its_stock_again(
+    gql: Gql, owner_token: str, mongo: Mongo, shop: Shop
+) -> None:
+    # given a template whose only coupon was just claimed
+    template = await new_template(gql, owner_token, stock=1)
+    first, second = await make_members(mongo, shop, 2)
+    await claimed_coupon(gql, first, template)
+
+    # when another member claims it
+    with count_commands_on(mongo) as commands:
+        payload = await claim(gql, second, template)
+
+    # then they are told it is sold out after reading only their own claims (a retry or the limit would
+    # answer otherwise): the template is not touched
+    assert [e["code"] for e in payload["userErrors"]] == ["COUPON_OUT_OF_STOCK"]
+    assert commands == [("find", c.COUPONS)]
+
+
+async def test_claimers_still_waiting_when_the_stock_runs_out_send_no_take(
+    gql: Gql, owner_token: str, mongo: Mongo, shop: Shop
+) -> None:
+    # given a stock of 5 and 200 members
+    template = await new_template(gql, owner_token, stock=5)
+    crowd = await make_members(mongo, shop, 200)
+
+    # when they all claim at once
+    with count_commands_on(mongo) as commands:
+        results = await asyncio.gather(*(claim(gql, member, template) for member in crowd))
+
+    # then five hold one, and besides those five takes at most one per turn in flight reached the template:
+    # the rest were told it is sold out by the mark the last taker set
+    assert sum(1 for r in results if r["coupon"]) == 5
+    assert {r["userErrors"][0]["code"] for r in results if not r["coupon"]} == {"COUPON_OUT_OF_STOCK"}
+    takes = commands.count(("findAndModify", c.COUPON_TEMPLATES))
+    assert 5 <= takes <= 5 + sold_out.TAKERS, takes
+
+
+async def test_stock_a_refused_tap_took_is_given_back(gql: Gql, owner_token: str, mongo: Mongo, shop: Shop) -> None:
+    # given a stock of 5, one per member, and 5 members who each tap 4 times at once
+    template = await new_template(gql, owner_token, stock=5)
+    crowd = await make_members(mongo, shop, 5)
+    await asyncio.gather(*(claim(gql, member, template) for member in crowd for _ in range(4)))
+
+    # when the storm is over and whoever was left without a coupon taps once more
+    for member in crowd:
+        if await mongo.db[c.COUPONS].count_documents({"claimed_by": member.id}) == 0:
+            await claimed_coupon(gql, member, template)
+
+    # then each holds exactly one and the stock counted five: the taps refused for the limit took their
+    # unit of stock first and gave it back
+    assert sorted(d["claimed_by"] for d in await mongo.db[c.COUPONS].find().to_list()) == sorted(m.id for m in crowd)
+    stored = await mongo.db[c.COUPON_TEMPLATES].find_one({"_id": oid("CouponTemplate", template)})
+    assert stored is not None and stored["issued"] == 5
 
 
 async def test_stock_of_500_with_2000_concurrent_claimers_gives_exactly_500(

@@ -147,16 +147,42 @@ async def test_the_funnel_follows_packs_forwards_claims_and_redemptions(
         for g in ("NONE", "SHARER", "STAFF")
     }
 
-    # then in total: 16 sent (two packs and the walk-in's), 16 forwarded (both packs shared and one gift),
-    # 7 received, 2 used in store
+    # then in total: 16 sent (two packs and the walk-in's), 6 forwarded (the five coupons friends took from the
+    # packs and one gift), 7 received, 2 used in store
     total = views["NONE"]["data"]["couponFunnel"]["funnel"]
-    assert [_counts(r) for r in total["rows"]] == [(16, 16, 7, 2)] and _counts(total["total"]) == (16, 16, 7, 2)
+    assert [_counts(r) for r in total["rows"]] == [(16, 6, 7, 2)] and _counts(total["total"]) == (16, 6, 7, 2)
     # per sharer: the shareholder brought 3 friends, one of whom used it; the friend's gift brought one more
     by_sharer = {r["name"]: _counts(r) for r in views["SHARER"]["data"]["couponFunnel"]["funnel"]["rows"]}
-    assert by_sharer == {"股东0": (10, 10, 3, 1), "友0": (0, 1, 1, 0), None: (6, 5, 3, 1)}
+    assert by_sharer == {"股东0": (10, 3, 3, 1), "友0": (0, 1, 1, 0), None: (6, 2, 3, 1)}
     # per staff member: the technician's pack brought two, one used; the rest was not staff-driven
     by_staff = {r["name"]: _counts(r) for r in views["STAFF"]["data"]["couponFunnel"]["funnel"]["rows"]}
-    assert by_staff == {"技师阿强": (5, 5, 2, 1), None: (11, 11, 5, 1)}
+    assert by_staff == {"技师阿强": (5, 2, 2, 1), None: (11, 4, 5, 1)}
+
+
+async def test_a_shared_pack_counts_as_forwarded_only_the_coupons_friends_took(
+    gql: Gql, owner_token: str, mongo: Mongo, shop: Shop
+) -> None:
+    # given a shareholder's pack of 10, shared in a group chat
+    template = await new_template(gql, owner_token, title="股东体验卡")
+    shareholder = await make_member(mongo, shop, "股东")
+    granted = await gql(
+        "admin",
+        GRANT,
+        {"input": {"templateId": template, "size": 10, "idempotencyKey": "g", "memberId": shareholder.gid}},
+        token=owner_token,
+    )
+    pack = granted["data"]["grantPack"]["pack"]["id"]
+    shared = await gql("member", MEMBER_SHARE, {"id": pack}, token=shareholder.token)
+    token = shared["data"]["sharePack"]["share"]["token"]
+
+    # when one friend takes a coupon, and the shareholder shares the link again
+    await _take(gql, await make_member(mongo, shop, "友"), token)
+    await gql("member", MEMBER_SHARE, {"id": pack}, token=shareholder.token)
+    body = await gql("admin", FUNNEL, {"id": template, "groupBy": "SHARER"}, token=owner_token)
+
+    # then 10 were sent, but only the one coupon handed over counts as forwarded, and as received
+    rows = body["data"]["couponFunnel"]["funnel"]["rows"]
+    assert [(r["name"], *_counts(r)) for r in rows] == [("股东0", 10, 1, 1, 0)]
 
 
 def _plan_stages(plan: Any) -> list[str]:
@@ -214,7 +240,8 @@ async def test_a_big_funnel_is_exact_and_served_by_the_index(
     assert sum(r["redeemed"] for r in rows) == sum(e["step"] == "REDEEMED" for e in wanted)
     first = next(r for r in rows if r["sharerMemberId"] == sharers[0].gid)
     assert first["claimed"] == sum(e["step"] == "CLAIMED" and e["sharer_id"] == sharers[0].id for e in wanted)
-    # (the viewer, the template, the steps, the names, the claims for revenue, the new members' bindings)
+    # (the viewer, the template, the steps with the events' claims for revenue, the claim page's claims, the
+    # names, the new members' bindings)
     assert commands == ["find", "find", "aggregate", "find", "find", "aggregate"], commands
     # and the aggregate's $match runs on the (template_id, at) index, never a collection scan
     plan = await mongo.db.command(
@@ -229,4 +256,16 @@ async def test_a_big_funnel_is_exact_and_served_by_the_index(
     stages = _plan_stages(plan)
     assert "IXSCAN" in stages and "COLLSCAN" not in stages, plan
     assert "template_id_1_at_1" in str(plan)
+    # and the claim page's claims, which are coupons rather than events, are read on their index too
+    plan = await mongo.db.command(
+        "explain",
+        {
+            "find": c.COUPONS,
+            "filter": coupon_funnel.claim_page_query(shop.merchant.merchant.id, template_id, since, until),
+        },
+        verbosity="queryPlanner",
+    )
+    stages = _plan_stages(plan)
+    assert "IXSCAN" in stages and "COLLSCAN" not in stages, plan
+    assert "merchant_id_1_template_id_1_claimed_at_1" in str(plan)
     print(f"seeded {len(events)} events in {seeded:.1f}s; funnel over {len(wanted)} of them in {asked:.1f}s")
