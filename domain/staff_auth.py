@@ -1,12 +1,13 @@
 """Staff sign-in by phone and password, with a lockout after repeated failures.
 
 Each attempt reserves its slot in Redis *before* the password is checked, so even concurrent guesses
-get no more than the allowed number of tries per window.
+get no more than the allowed number of tries per window; an attempt MongoDB could not check is given back.
 """
 
 from dataclasses import dataclass
 from enum import StrEnum
 
+from pymongo.errors import ConnectionFailure
 from redis.asyncio import Redis
 
 from db import collections as c
@@ -63,7 +64,13 @@ async def staff_login(
         attempts, _ = await pipe.execute()
     if int(attempts) > policy.max_failures:
         raise StaffAuthError(StaffAuthCode.STAFF_LOGIN_LOCKED, "phone", retry_after_s=await redis.ttl(key))
-    doc = await mongo.db[c.STAFF].find_one({"phone_hash": phone_hash, "active": True})
+    try:
+        doc = await mongo.db[c.STAFF].find_one({"phone_hash": phone_hash, "active": True})
+    except ConnectionFailure:
+        # MongoDB is down and no password was checked: the attempt is given back, or staff who keep trying
+        # through an outage would find themselves locked out once it is over.
+        await redis.decr(key)
+        raise
     if not await verify_password(doc["password_hash"] if doc else None, password) or doc is None:
         raise StaffAuthError(StaffAuthCode.INVALID_CREDENTIALS, "password")
     await redis.delete(key)

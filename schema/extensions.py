@@ -1,15 +1,19 @@
 """Schema-wide guards: depth, alias and token limits, and how errors leave the server.
 
-Auth failures carry `extensions.code`; anything unexpected is logged with its trace and masked, so a bug
-never leaks internals to a client.
+Auth failures carry `extensions.code`; MongoDB or Redis unreachable is UNAVAILABLE (try again shortly); anything
+else unexpected is logged with its trace and masked, so a bug never leaks internals to a client.
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from graphql.error import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
+from pymongo.errors import ConnectionFailure
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -29,6 +33,11 @@ _AUTH_CODES: dict[type[Exception], tuple[str, str]] = {
     PermissionDenied: ("FORBIDDEN", "your role or store scope does not allow this"),
 }
 
+UNAVAILABLE = "UNAVAILABLE"
+# A server the API needs did not answer in time (pymongo's AutoReconnect and ServerSelectionTimeoutError are
+# ConnectionFailures): not a bug, and the same request may well succeed in a moment.
+_UNREACHABLE = (ConnectionFailure, RedisConnectionError, RedisTimeoutError)
+
 
 class ErrorCodes(MaskErrors):
     def __init__(self) -> None:
@@ -43,6 +52,16 @@ class ErrorCodes(MaskErrors):
             elif type(original) in _AUTH_CODES:
                 code, text = _AUTH_CODES[type(original)]
                 processed.append(GraphQLError(text, nodes=error.nodes, path=error.path, extensions={"code": code}))
+            elif isinstance(original, _UNREACHABLE):
+                log.warning("a server did not answer: %s: %s", type(original).__name__, original)
+                processed.append(
+                    GraphQLError(
+                        "temporarily unavailable, try again shortly",
+                        nodes=error.nodes,
+                        path=error.path,
+                        extensions={"code": UNAVAILABLE},
+                    )
+                )
             else:
                 log.error("unhandled error in resolver", exc_info=original)
                 processed.append(
@@ -54,6 +73,17 @@ class ErrorCodes(MaskErrors):
                     )
                 )
         return processed
+
+
+def nothing_ran(response: Mapping[str, Any]) -> bool:
+    """Every error is UNAVAILABLE and no field has a value: the whole request can be sent again as it is."""
+    errors = response.get("errors") or []
+    data = response.get("data")
+    return (
+        bool(errors)
+        and all((e.get("extensions") or {}).get("code") == UNAVAILABLE for e in errors)
+        and (data is None or all(value is None for value in data.values()))
+    )
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from db.mongo import SERVER_SELECTION_TIMEOUT_MS
+
 
 class Env(StrEnum):
     DEV = "dev"
@@ -29,6 +31,9 @@ class Settings(BaseSettings):
     mongodb_uri: SecretStr = SecretStr("mongodb://127.0.0.1:27017/?directConnection=true")
     mongodb_db: str = "jike"
     redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+    # How long the API and the worker wait for a usable MongoDB server before an operation fails (a request then
+    # answers UNAVAILABLE); pymongo's own default is 30 s.
+    mongodb_server_selection_timeout_ms: int = SERVER_SELECTION_TIMEOUT_MS
 
     # Signs access tokens; rotating it logs everyone out.
     secret_key: SecretStr
