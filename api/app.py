@@ -1,5 +1,6 @@
 """The Starlette app factory: clients opened once in the lifespan, routes for both GraphQL doors and health."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TypedDict
@@ -9,12 +10,11 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from api.graphql import graphql_endpoint
-from api.health import healthz, metrics_endpoint, readyz
+from api.health import Indexes, healthz, metrics_endpoint, readyz
 from api.middleware import BodyLimit, HttpMetrics, RequestContext
 from api.payout_webhook import payout_webhook_routes
 from api.sandbox import sandbox_routes
 from api.webhooks import InFlight, webhook_routes
-from db.indexes import ensure_indexes
 from domain.sessions import Audience
 from schema.admin import build_admin_schema
 from schema.extensions import QueryLimits
@@ -25,6 +25,7 @@ from startup.settings import Env, Settings
 
 class State(TypedDict):
     clients: Clients
+    indexes: Indexes
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -35,10 +36,16 @@ def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         async with open_clients(settings) as clients:
-            await ensure_indexes(clients.mongo)
+            # With MongoDB up the API starts with its indexes; with it down (one selection timeout) the API starts
+            # anyway, answers /readyz 503 naming MongoDB, and ensures them in the background once it answers.
+            indexes = Indexes(clients.mongo)
+            retrying = [] if await indexes.try_once() else [asyncio.create_task(indexes.keep_trying())]
             try:
-                yield {"clients": clients}
+                yield {"clients": clients, "indexes": indexes}
             finally:
+                for task in retrying:
+                    task.cancel()
+                await asyncio.gather(*retrying, return_exceptions=True)
                 await inflight.drain()
 
     graphiql = settings.env is Env.DEV

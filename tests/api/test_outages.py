@@ -1,6 +1,7 @@
 """The API through outages of its own MongoDB and Redis (real processes, stopped and started again): a request
 that cannot run answers UNAVAILABLE with 503 and Retry-After within the configured timeout, not after pymongo's
-30 s or a transaction's 120 s, and leaves nothing half-done.
+30 s or a transaction's 120 s, and leaves nothing half-done; the API starts while MongoDB is down and becomes
+ready, indexes ensured, once it answers.
 """
 
 import asyncio
@@ -14,7 +15,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import ConnectionFailure
 
 from db import collections as c
-from db.indexes import ensure_indexes
+from db.indexes import INDEXES, ensure_indexes
 from db.mongo import Mongo, open_mongo, transaction
 from domain.pii import PiiCipher
 from schema.ids import to_global_id
@@ -25,6 +26,7 @@ from tests.conftest import (
     Gql,
     OwnServer,
     Shop,
+    eventually,
     open_shop,
     staff_token,
 )
@@ -35,6 +37,7 @@ pytestmark = pytest.mark.filterwarnings(IGNORE_CANCELLED_CONNECT)
 SELECTION_TIMEOUT_MS = 1000
 # Several times the configured second, and far below the 30 s and 120 s a request used to wait.
 ANSWER_WITHIN_S = 8
+READY_WITHIN_S = 20
 
 STORES = """
 query {
@@ -164,5 +167,38 @@ async def test_a_transaction_during_a_mongodb_outage_gives_up_after_one_selectio
         async with asyncio.timeout(ANSWER_WITHIN_S):
             with pytest.raises(ConnectionFailure):
                 await transaction(handle, write)
+    finally:
+        await handle.close()
+
+
+async def test_the_api_starts_while_mongodb_is_down_and_is_ready_once_it_returns(
+    settings: Settings, mongo: Mongo, mongo_server: OwnServer
+) -> None:
+    # given no MongoDB answering where the API looks for it
+    settings = on(settings, mongo=mongo_server)
+
+    # when the API starts
+    async with door(settings) as gql:
+        # then it is alive but not ready, and says MongoDB is why
+        assert (await gql.http.get("/healthz")).status_code == 200
+        response = await gql.http.get("/readyz")
+        assert response.status_code == 503
+        assert response.json()["failed"] == ["mongodb"]
+
+        # when MongoDB starts
+        await mongo_server.start()
+
+        # then the API becomes ready
+        async def ready() -> bool:
+            return (await gql.http.get("/readyz")).status_code == 200
+
+        assert await eventually(ready, READY_WITHIN_S)
+
+    # and every index is there
+    handle = open_mongo(mongo_server.url, settings.mongodb_db)
+    try:
+        for name, models in INDEXES.items():
+            present = await handle.db[name].index_information()
+            assert {m.document["name"] for m in models} <= set(present), name
     finally:
         await handle.close()
