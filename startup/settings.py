@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     data_dir: Path = Path(".jike")
+    # Exists while `jike worker` is started and polling Redis, for an exec probe (`test -f`); None: in data_dir.
+    worker_ready_file: Path | None = None
     log_level: str = "INFO"
 
     mongodb_uri: SecretStr = SecretStr("mongodb://127.0.0.1:27017/?directConnection=true")
