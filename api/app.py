@@ -1,5 +1,6 @@
 """The Starlette app factory: clients opened once in the lifespan, routes for both GraphQL doors and health."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TypedDict
@@ -10,12 +11,11 @@ from starlette.routing import Route
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.graphql import graphql_endpoint
-from api.health import healthz, metrics_endpoint, readyz
+from api.health import Indexes, healthz, metrics_endpoint, readyz
 from api.middleware import BodyLimit, HttpMetrics, RequestContext
 from api.payout_webhook import payout_webhook_routes
 from api.sandbox import sandbox_routes
 from api.webhooks import Applying, webhook_routes
-from db.indexes import ensure_indexes
 from domain.sessions import Audience
 from schema.admin import build_admin_schema
 from schema.extensions import QueryLimits
@@ -28,6 +28,7 @@ class State(TypedDict):
     clients: Clients
     # Payment notifications being kept and applied behind the webhooks' answers.
     applying: Applying
+    indexes: Indexes
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -36,11 +37,17 @@ def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         async with open_clients(settings) as clients:
-            await ensure_indexes(clients.mongo)
+            # With MongoDB up the API starts with its indexes; with it down (one selection timeout) the API starts
+            # anyway, answers /readyz 503 naming MongoDB, and ensures them in the background once it answers.
+            indexes = Indexes(clients.mongo)
+            retrying = [] if await indexes.try_once() else [asyncio.create_task(indexes.keep_trying())]
             applying = Applying(clients.mongo)
             try:
-                yield {"clients": clients, "applying": applying}
+                yield {"clients": clients, "applying": applying, "indexes": indexes}
             finally:
+                for task in retrying:
+                    task.cancel()
+                await asyncio.gather(*retrying, return_exceptions=True)
                 # Notifications kept are applied before the clients close.
                 await applying.drain()
 

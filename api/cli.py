@@ -49,14 +49,14 @@ def serve() -> None:
 
 @app.command()
 def worker() -> None:
-    """The arq worker: jobs and cron."""
-    from arq.worker import Worker
-
+    """The arq worker: jobs and cron, through Redis outages; ready while its readiness file exists."""
+    from workers.runner import keep_running
     from workers.settings import worker_options
 
     settings = _settings()
     configure_logging(settings.log_level)
-    Worker(**worker_options(settings)).run()
+    ready_file = settings.worker_ready_file or settings.data_dir / "worker.ready"
+    asyncio.run(keep_running(worker_options(settings), ready_file=ready_file))
 
 
 @app.command("init-db")

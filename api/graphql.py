@@ -12,10 +12,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
 
 from api.auth import Authenticated, principal_of
 from domain.sessions import Audience
 from schema.context import Context, language_of
+from schema.extensions import nothing_ran
+
+# What a client is told to wait before sending a request again that met MongoDB or Redis down.
+RETRY_AFTER_S = 5
 
 
 class JikeGraphQL(GraphQL[Context, None]):
@@ -38,6 +43,15 @@ class JikeGraphQL(GraphQL[Context, None]):
             lang=language_of(request),
             client_address=request.client.host if request.client else "",
         )
+
+    def create_response(
+        self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
+    ) -> Response:
+        if not isinstance(response_data, list) and nothing_ran(response_data):
+            # A 503 is what clients, proxies and load balancers already retry; 200 would read as an answer.
+            sub_response.status_code = 503
+            sub_response.headers["retry-after"] = str(RETRY_AFTER_S)
+        return super().create_response(response_data, sub_response)
 
 
 def graphql_endpoint(schema: strawberry.Schema, audience: Audience, *, graphiql: bool) -> Any:

@@ -8,11 +8,16 @@ from bson import ObjectId
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import ServerSelectionTimeoutError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
 Doc = dict[str, Any]
 T = TypeVar("T")
+
+# How long an operation waits for a server it can use before it fails: pymongo's 30 s would hold every request
+# that long while MongoDB is down; a few seconds ride out a restart and answer UNAVAILABLE soon otherwise.
+SERVER_SELECTION_TIMEOUT_MS = 5000
 
 
 @dataclass(frozen=True)
@@ -24,8 +29,12 @@ class Mongo:
         await self.client.close()
 
 
-def open_mongo(uri: str, db_name: str, **kwargs: Any) -> Mongo:
-    client: AsyncMongoClient[Doc] = AsyncMongoClient(uri, tz_aware=True, **kwargs)
+def open_mongo(
+    uri: str, db_name: str, *, server_selection_timeout_ms: int = SERVER_SELECTION_TIMEOUT_MS, **kwargs: Any
+) -> Mongo:
+    client: AsyncMongoClient[Doc] = AsyncMongoClient(
+        uri, tz_aware=True, serverSelectionTimeoutMS=server_selection_timeout_ms, **kwargs
+    )
     return Mongo(client=client, db=client[db_name])
 
 
@@ -36,9 +45,19 @@ async def transaction(mongo: Mongo, fn: Callable[[AsyncClientSession], Awaitable
     TransientTransactionError and re-commits on UnknownTransactionCommitResult, so `fn` must be
     safe to run more than once (it only talks to the database through the session).
     """
+
+    async def attempt(session: AsyncClientSession) -> T:
+        try:
+            return await fn(session)
+        except ServerSelectionTimeoutError as e:
+            # The driver labels this transient and would run the transaction again for up to two minutes; but no
+            # server answered for the whole selection timeout, so MongoDB is down and the caller is better told
+            # now. The unlabelled copy ends the retries; the transaction was aborted, nothing was written.
+            raise ServerSelectionTimeoutError(str(e)) from e
+
     async with mongo.client.start_session() as session:
         return await session.with_transaction(
-            fn,
+            attempt,
             read_concern=ReadConcern("snapshot"),
             write_concern=WriteConcern("majority"),
         )

@@ -2,13 +2,15 @@
 
 Failures are counted per phone and client address, so a stranger who knows a phone number locks out only
 themselves; a higher ceiling per phone, from every address, bounds guesses from many. Each attempt reserves its
-slot in Redis *before* the password is checked, so even concurrent guesses get no more tries than allowed.
+slot in Redis *before* the password is checked, so even concurrent guesses get no more tries than allowed; an
+attempt MongoDB could not check is given back.
 """
 
 from dataclasses import dataclass
 from enum import StrEnum
 
 from bson import ObjectId
+from pymongo.errors import ConnectionFailure
 from redis.asyncio import Redis
 
 from db import collections as c
@@ -91,7 +93,14 @@ async def staff_login(
     everywhere = _phone_attempts_key(phone_hash)
     if await _reserve(redis, everywhere, policy.window_s) > policy.max_failures_per_phone:
         raise StaffAuthError(StaffAuthCode.STAFF_LOGIN_LOCKED, "phone", retry_after_s=await redis.ttl(everywhere))
-    doc = await mongo.db[c.STAFF].find_one({"phone_hash": phone_hash, "active": True})
+    try:
+        doc = await mongo.db[c.STAFF].find_one({"phone_hash": phone_hash, "active": True})
+    except ConnectionFailure:
+        # MongoDB is down and no password was checked: the attempts are given back, or staff who keep trying
+        # through an outage would find themselves locked out once it is over.
+        await redis.decr(key)
+        await redis.decr(everywhere)
+        raise
     if not await verify_password(doc["password_hash"] if doc else None, password) or doc is None:
         raise StaffAuthError(StaffAuthCode.INVALID_CREDENTIALS, "password")
     # This address starts over; the phone's count does not, or each sign-in would give guessers elsewhere more tries.

@@ -1,21 +1,26 @@
 """Schema-wide guards: depth, alias, token and cost limits, and how errors leave the server.
 
 Auth failures carry `extensions.code`; so does a domain error raised by a query that has no `userErrors` (bad
-input it refuses), with its field and a message in the request's language. Anything unexpected is logged with
-its trace and masked, so a bug never leaks internals to a client. Where suggestions are off (production), no
-message offers the names of fields, arguments or enum values a misspelling resembles. The apps send the same
-documents over and over, and parsing and validating one was half of a claim's time in the API process
-(bench/claim_contention.py), so each schema remembers the last `SEEN` document texts it checked.
+input it refuses), with its field and a message in the request's language; MongoDB or Redis unreachable is
+UNAVAILABLE (try again shortly). Anything unexpected is logged with its trace and masked, so a bug never leaks
+internals to a client. Where suggestions are off (production), no message offers the names of fields, arguments
+or enum values a misspelling resembles. The apps send the same documents over and over, and parsing and
+validating one was half of a claim's time in the API process (bench/claim_contention.py), so each schema
+remembers the last `SEEN` document texts it checked.
 """
 
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from graphql.error import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
+from pymongo.errors import ConnectionFailure
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -39,6 +44,11 @@ _AUTH_CODES: dict[type[Exception], tuple[str, str]] = {
     PermissionDenied: ("FORBIDDEN", "your role or store scope does not allow this"),
 }
 
+UNAVAILABLE = "UNAVAILABLE"
+# A server the API needs did not answer in time (pymongo's AutoReconnect and ServerSelectionTimeoutError are
+# ConnectionFailures): not a bug, and the same request may well succeed in a moment.
+_UNREACHABLE = (ConnectionFailure, RedisConnectionError, RedisTimeoutError)
+
 
 # graphql-core ends a message with its suggestions: "Cannot query field 'memb' on type 'Query'. Did you mean 'me'?"
 _SUGGESTION = re.compile(r" Did you mean .*\?$", re.DOTALL)
@@ -61,6 +71,14 @@ class ErrorCodes(MaskErrors):
         if type(original) in _AUTH_CODES:
             code, text = _AUTH_CODES[type(original)]
             return GraphQLError(text, nodes=error.nodes, path=error.path, extensions={"code": code})
+        if isinstance(original, _UNREACHABLE):
+            log.warning("a server did not answer: %s: %s", type(original).__name__, original)
+            return GraphQLError(
+                "temporarily unavailable, try again shortly",
+                nodes=error.nodes,
+                path=error.path,
+                extensions={"code": UNAVAILABLE},
+            )
         if isinstance(original, DomainError):
             lang = getattr(self.execution_context.context, "lang", ZH)
             extensions = {"code": original.code.value, "field": original.field}
@@ -124,6 +142,17 @@ class ValidatedOnce(SchemaExtension):
                 ctx.query, lambda: validate_document(ctx.schema._schema, document, rules)
             )
         yield
+
+
+def nothing_ran(response: Mapping[str, Any]) -> bool:
+    """Every error is UNAVAILABLE and no field has a value: the whole request can be sent again as it is."""
+    errors = response.get("errors") or []
+    data = response.get("data")
+    return (
+        bool(errors)
+        and all((e.get("extensions") or {}).get("code") == UNAVAILABLE for e in errors)
+        and (data is None or all(value is None for value in data.values()))
+    )
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings import SettingsError as SourceError
 
+from db.mongo import SERVER_SELECTION_TIMEOUT_MS
+
 ENV_PREFIX = "JIKE_"
 
 
@@ -42,11 +44,16 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     data_dir: Path = Path(".jike")
+    # Exists while `jike worker` is started and polling Redis, for an exec probe (`test -f`); None: in data_dir.
+    worker_ready_file: Path | None = None
     log_level: str = "INFO"
 
     mongodb_uri: SecretStr = SecretStr("mongodb://127.0.0.1:27017/?directConnection=true")
     mongodb_db: str = "jike"
     redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+    # How long the API and the worker wait for a usable MongoDB server before an operation fails (a request then
+    # answers UNAVAILABLE); pymongo's own default is 30 s.
+    mongodb_server_selection_timeout_ms: int = SERVER_SELECTION_TIMEOUT_MS
 
     # Signs access tokens; rotating it logs everyone out.
     secret_key: SecretStr

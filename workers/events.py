@@ -4,7 +4,8 @@ and the registry of handlers it dispatches to by event class (domain/events.py h
 arq retries only on `Retry`, so this task decides: a transient failure (TryAgainLater, an unreachable Mongo,
 Redis or upstream) is retried with backoff until `RetryPolicy.max_attempts`, then dead-lettered; any other
 exception, a payload that does not parse included, is a bug and is dead-lettered at once (an OWNER can retry it
-after the fix). Attempts are counted in the outbox, so a run that was killed or timed out counts too. Every
+after the fix). Attempts are counted in the outbox, so a run that was killed or timed out counts too; when the
+outbox itself cannot be read or written, the job is retried within seconds, backing off while that lasts. Every
 handler must be idempotent: an entry runs again after a crash, a retry, or a dead-letter retry; handlers that
 finished are skipped on later runs.
 
@@ -60,6 +61,7 @@ from domain.notifications.delivery import Outlets
 from domain.notifications.sms import LoggingSms
 from domain.outbox import OutboxEntry, TryAgainLater
 from domain.payouts import announce as payout_announcements
+from startup.backoff import Backoff
 from startup.clients import Clients
 
 log = logging.getLogger(__name__)
@@ -71,12 +73,17 @@ Handlers = Mapping[type[Event], tuple[Handler, ...]]
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Runs per event, and the wait before each retry: 30 s, 90 s, 270 s, 810 s, then a dead letter."""
+    """Runs per event, and the wait before each retry: 30 s, 90 s, 270 s, 810 s, then a dead letter.
+
+    `outage` is the wait, by arq's try count, when the outbox itself cannot be read or written (MongoDB or Redis
+    gone): 1 s, 2 s, 4 s… up to a minute, for as long as that lasts.
+    """
 
     max_attempts: int = 5
     first_delay_s: float = 30
     factor: float = 3
     max_delay_s: float = 3600
+    outage: Backoff = Backoff(first_s=1, factor=2, max_s=60)
 
     def delay(self, attempt: int) -> float:
         return float(min(self.first_delay_s * self.factor ** (attempt - 1), self.max_delay_s))
@@ -224,14 +231,27 @@ async def _failed(clients: Clients, entry: OutboxEntry, error: Exception, policy
 
 async def handle_event(ctx: dict[str, Any], outbox_id: str) -> str:
     """The arq task for one outbox entry; its result says what became of the entry."""
-    clients: Clients = ctx["clients"]
-    handlers: Handlers = ctx["handlers"]
     policy: RetryPolicy = ctx["retry_policy"]
-    mongo, now = clients.mongo, datetime.now(UTC)
     try:
         entry_id = ObjectId(outbox_id)
     except InvalidId:
         return "not an outbox id"
+    try:
+        return await _attempt(ctx["clients"], ctx["handlers"], policy, entry_id)
+    except Retry:
+        raise
+    except Exception as e:
+        if not is_transient(e):
+            raise
+        # The outbox's own read or write met MongoDB or Redis gone (the handlers' failures are dealt with in
+        # `_failed`). Left to arq, the job would be dropped until the relay's recheck ten minutes on.
+        delay = policy.outage.delay(ctx.get("job_try", 1))
+        log.warning("event %s: outbox unreachable (%s); trying again in %.0fs", outbox_id, _describe(e), delay)
+        raise Retry(defer=delay) from e
+
+
+async def _attempt(clients: Clients, handlers: Handlers, policy: RetryPolicy, entry_id: ObjectId) -> str:
+    mongo, now = clients.mongo, datetime.now(UTC)
     entry = await outbox.begin_attempt(mongo=mongo, entry_id=entry_id, now=now)
     if entry is None:
         return "nothing left to do"

@@ -3,6 +3,7 @@ of the test's own (to stop it), and the real arq worker run in burst mode agains
 """
 
 import subprocess
+import uuid
 import warnings
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -25,14 +26,15 @@ from domain.events import Event
 from domain.jobs import dead_letters
 from domain.notifications import subscriptions
 from domain.notifications.topics import Topic
-from domain.outbox import entry_from_doc
+from domain.outbox import OutboxEntry, entry_from_doc
 from domain.pricing import CouponKind
 from schema.ids import to_global_id
+from startup.clients import Clients
 from startup.settings import Settings
 from tests.booking.conftest import Person, make_members
 from tests.conftest import Shop
 from workers.crons import cron_jobs
-from workers.events import HANDLERS, Handlers, RetryPolicy
+from workers.events import HANDLERS, Handler, Handlers, RetryPolicy
 from workers.settings import worker_options
 
 
@@ -76,11 +78,12 @@ async def run_worker(
     *,
     handlers: Handlers = HANDLERS,
     retry_policy: RetryPolicy = QUICK_RETRY,
+    poll_delay: float = 0,
 ) -> Worker:
     """`jike worker` until its queue is empty; the relay runs at start-up, the other crons not at all."""
     relay_only = [job for job in cron_jobs() if job.name == "relay_outbox"]
     options = worker_options(settings, handlers=handlers, retry_policy=retry_policy, cron_jobs=relay_only)
-    worker = Worker(**options, burst=True, poll_delay=0, handle_signals=False)
+    worker = Worker(**options, burst=True, poll_delay=poll_delay, handle_signals=False)
     try:
         await worker.main()
     finally:
@@ -136,3 +139,28 @@ async def furnish_jobs(mongo: Mongo, shop: Shop) -> dict[str, str]:
     assert doc is not None
     await dead_letters.bury(mongo=mongo, entry=entry_from_doc(doc), error="ValueError: bug", now=datetime.now(UTC))
     return {"dead_letter": to_global_id("DeadLetter", doc["_id"])}
+
+
+class Recorder:
+    """A handler that fails as told and remembers every run."""
+
+    def __init__(self, failure: Exception | None) -> None:
+        self.failure = failure
+        self.runs: list[ObjectId] = []
+
+    async def __call__(self, clients: Clients, entry: OutboxEntry, event: object) -> None:
+        self.runs.append(entry.id)
+        if self.failure is not None:
+            raise self.failure
+
+
+def with_handler(kind: str, handler: Handler) -> Handlers:
+    return {**HANDLERS, probe(kind): (handler,)}
+
+
+async def event(mongo: Mongo, shop: Shop, kind: str) -> ObjectId:
+    key = f"test:{uuid.uuid4().hex}"
+    await outbox.record_once(mongo=mongo, merchant_id=shop.merchant.merchant.id, event=probe(kind)(), dedupe_key=key)
+    doc = await mongo.db[c.OUTBOX].find_one({"dedupe_key": key})
+    assert doc is not None
+    return ObjectId(doc["_id"])

@@ -4,25 +4,21 @@ retries race), and the admin sees events in flight and dead letters without N+1 
 """
 
 import asyncio
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from bson import ObjectId
 
 from db import collections as c
 from db.mongo import Mongo
 from domain import outbox
-from domain.outbox import OutboxEntry, TryAgainLater
+from domain.outbox import TryAgainLater
 from domain.pii import PiiCipher
 from domain.tenancy import Role
 from schema.ids import to_global_id
-from startup.clients import Clients
 from startup.settings import Settings
 from tests.conftest import Gql, Shop, count_commands
 from tests.coupons.conftest import make_staff
-from tests.workers.conftest import QUICK_RETRY, probe, run_worker
-from workers.events import HANDLERS, Handler, Handlers
+from tests.workers.conftest import QUICK_RETRY, Recorder, event, probe, run_worker, with_handler
 
 # Every test here makes dead letters on purpose.
 pytestmark = pytest.mark.dead_letters
@@ -45,31 +41,6 @@ mutation($id: ID!) {
 IN_FLIGHT = """
 query { jobsInFlight(first: 20) { edges { node { id kind attempts lastError relayedAt } } } jobsWaitingForRelay }
 """
-
-
-class Recorder:
-    """A handler that fails as told and remembers every run."""
-
-    def __init__(self, failure: Exception | None) -> None:
-        self.failure = failure
-        self.runs: list[ObjectId] = []
-
-    async def __call__(self, clients: Clients, entry: OutboxEntry, event: object) -> None:
-        self.runs.append(entry.id)
-        if self.failure is not None:
-            raise self.failure
-
-
-def with_handler(kind: str, handler: Handler) -> Handlers:
-    return {**HANDLERS, probe(kind): (handler,)}
-
-
-async def event(mongo: Mongo, shop: Shop, kind: str) -> ObjectId:
-    key = f"test:{uuid.uuid4().hex}"
-    await outbox.record_once(mongo=mongo, merchant_id=shop.merchant.merchant.id, event=probe(kind)(), dedupe_key=key)
-    doc = await mongo.db[c.OUTBOX].find_one({"dedupe_key": key})
-    assert doc is not None
-    return ObjectId(doc["_id"])
 
 
 async def test_a_transient_failure_is_retried_and_dead_lettered_after_the_last_attempt(
