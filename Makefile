@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 
-.PHONY: dev test lint setup uv redis node schema
+.PHONY: dev test lint setup uv redis node browser admin schema
 
 uv:
 	@command -v uv >/dev/null 2>&1 || test -x $(HOME)/.local/bin/uv || python3 -m pip install --user --quiet uv
@@ -22,7 +22,26 @@ node:
 	   (apt-get update -qq >/dev/null && apt-get install -y -qq nodejs >/dev/null)); } || \
 	  echo "node not found: the mini-program client's tests will fail; install Node.js 18 or newer"
 
-setup: uv redis
+# The staff app's browser tests drive Debian's chromium (Playwright's own download cannot reach us) and need a
+# CJK font, or Chinese renders as boxes in their screenshots.
+browser:
+	@if ! test -x /usr/bin/chromium || ! fc-list 2>/dev/null | grep -qi 'noto.*cjk'; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get install -y -qq chromium fonts-noto-cjk >/dev/null 2>&1 || \
+	     (apt-get update -qq >/dev/null && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)); \
+	  else echo "chromium or fonts-noto-cjk missing: the staff app's browser tests will fail; install them"; fi; fi
+
+# The staff app (mobile_admin/): its packages exactly as the lock file says, then the production build the API
+# serves at /admin/ (codegen from schema/admin.graphql and vue-tsc run inside it).
+mobile_admin/node_modules/.installed: mobile_admin/package-lock.json | node
+	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq npm >/dev/null; }
+	cd mobile_admin && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+admin: mobile_admin/node_modules/.installed
+	cd mobile_admin && npm run build --silent
+
+setup: uv redis browser admin
 	@$(UV) sync --locked --inexact
 
 dev: setup
@@ -36,6 +55,7 @@ lint: setup
 
 # One set of servers per xdist worker; more than four workers buys little and costs a server set each.
 test: node lint
+	cd mobile_admin && npm test --silent
 	$(UV) run pytest -n auto --maxprocesses 4
 
 schema: setup

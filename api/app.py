@@ -10,6 +10,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from api.admin_app import admin_app_routes
 from api.graphql import graphql_endpoint
 from api.health import Indexes, healthz, metrics_endpoint, readyz
 from api.middleware import BodyLimit, HttpMetrics, RequestContext
@@ -74,6 +75,7 @@ def create_app(settings: Settings) -> Starlette:
             *webhook_routes(),
             *payout_webhook_routes(),
             *sandbox_routes(settings),
+            *admin_app_routes(settings.admin_app_dir),
         ],
         middleware=[
             *proxied,

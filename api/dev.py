@@ -162,7 +162,8 @@ def verb_settings() -> Settings:
 def ready_banner(base: str, sandbox_url: str) -> str:
     """What `make dev` prints once up: where everything is, and how to play the people the providers would ask."""
     up = (
-        f"Jike is up: member GraphQL {base}/graphql/member · admin GraphQL {base}/graphql/admin · "
+        f"Jike is up: staff app {base}/admin/ (sign in with the demo owner above) · "
+        f"member GraphQL {base}/graphql/member · admin GraphQL {base}/graphql/admin · "
         f"ready {base}/readyz · metrics {base}/metrics"
     )
     if not sandbox_url:

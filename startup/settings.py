@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     # Exists while `jike worker` is started and polling Redis, for an exec probe (`test -f`); None: in data_dir.
     worker_ready_file: Path | None = None
     log_level: str = "INFO"
+    # The staff app's production build (`make setup` writes it), served at /admin/.
+    admin_app_dir: Path = Path(__file__).resolve().parent.parent / "mobile_admin" / "dist"
 
     mongodb_uri: SecretStr = SecretStr("mongodb://127.0.0.1:27017/?directConnection=true")
     mongodb_db: str = "jike"

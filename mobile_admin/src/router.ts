@@ -1,0 +1,83 @@
+// Every screen of the app, each loaded on first visit so the entry chunk stays small; a route's `feature` is
+// what the role menu checks before showing it.
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+
+import type { Feature } from './shell/menu'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    public?: boolean
+    feature?: Feature
+    tab?: 'home' | 'members' | 'bill' | 'bookings' | 'mine'
+  }
+}
+
+const routes: RouteRecordRaw[] = [
+  { path: '/sign-in', name: 'sign-in', component: () => import('./auth/SignIn.vue'), meta: { public: true } },
+  { path: '/signed-out', name: 'signed-out', component: () => import('./auth/SignedOut.vue'), meta: { public: true } },
+  { path: '/', name: 'home', component: () => import('./home/HomeScreen.vue'), meta: { tab: 'home' } },
+  { path: '/scan', name: 'scan', component: () => import('./scan/ScanScreen.vue'), meta: { feature: 'scan' } },
+  {
+    path: '/members',
+    name: 'members',
+    component: () => import('./members/MemberSearch.vue'),
+    meta: { feature: 'members', tab: 'members' },
+  },
+  {
+    path: '/members/:id',
+    name: 'member',
+    component: () => import('./members/MemberCard.vue'),
+    meta: { feature: 'members' },
+    props: true,
+  },
+  { path: '/bill', name: 'bill', component: () => import('./bill/BillScreen.vue'), meta: { feature: 'bill', tab: 'bill' } },
+  {
+    path: '/orders',
+    name: 'orders',
+    component: () => import('./bill/OrderList.vue'),
+    meta: { feature: 'orders' },
+  },
+  {
+    path: '/orders/:id',
+    name: 'order',
+    component: () => import('./bill/OrderScreen.vue'),
+    meta: { feature: 'orders' },
+    props: true,
+  },
+  {
+    path: '/bookings',
+    name: 'bookings',
+    component: () => import('./bookings/DayBoard.vue'),
+    meta: { feature: 'bookings', tab: 'bookings' },
+  },
+  { path: '/queue', name: 'queue', component: () => import('./queue/QueueScreen.vue'), meta: { feature: 'queue' } },
+  {
+    path: '/coupons',
+    name: 'coupons',
+    component: () => import('./coupons/TemplateList.vue'),
+    meta: { feature: 'coupons' },
+  },
+  {
+    path: '/coupons/:id',
+    name: 'coupon-template',
+    component: () => import('./coupons/TemplateScreen.vue'),
+    meta: { feature: 'coupons' },
+    props: true,
+  },
+  {
+    path: '/shareholders',
+    name: 'shareholders',
+    component: () => import('./shareholders/ShareholderScreen.vue'),
+    meta: { feature: 'shareholders' },
+  },
+  {
+    path: '/dead-letters',
+    name: 'dead-letters',
+    component: () => import('./home/DeadLetters.vue'),
+    meta: { feature: 'deadLetters' },
+  },
+  { path: '/mine', name: 'mine', component: () => import('./mine/MineScreen.vue'), meta: { tab: 'mine' } },
+  { path: '/:rest(.*)*', redirect: '/' },
+]
+
+export const router = createRouter({ history: createWebHistory('/admin/'), routes })

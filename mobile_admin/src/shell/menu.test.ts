@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest'
+
+import { may } from './menu'
+
+describe('role menus', () => {
+  it('offers a cashier the counter but no shareholders, refunds or payouts', () => {
+    expect(may('CASHIER', 'scan')).toBe(true)
+    expect(may('CASHIER', 'bill')).toBe(true)
+    expect(may('CASHIER', 'shareholders')).toBe(false)
+    expect(may('CASHIER', 'refunds')).toBe(false)
+    expect(may('CASHIER', 'payouts')).toBe(false)
+  })
+
+  it('offers a manager refunds and shareholders but only the owner payouts and dead letters', () => {
+    expect(may('MANAGER', 'refunds')).toBe(true)
+    expect(may('MANAGER', 'shareholders')).toBe(true)
+    expect(may('MANAGER', 'payouts')).toBe(false)
+    expect(may('OWNER', 'payouts')).toBe(true)
+    expect(may('OWNER', 'deadLetters')).toBe(true)
+  })
+
+  it('offers a technician the day board, not the till', () => {
+    expect(may('TECHNICIAN', 'bookings')).toBe(true)
+    expect(may('TECHNICIAN', 'bill')).toBe(false)
+  })
+
+  it('offers nothing before the role is known', () => {
+    expect(may(undefined, 'bookings')).toBe(false)
+  })
+})

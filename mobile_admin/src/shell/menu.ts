@@ -1,0 +1,40 @@
+// What each role is offered. The API enforces every rule; the menu only spares a cashier buttons that would be
+// refused.
+import type { StaffRole } from '../gql/graphql'
+
+export type Feature =
+  | 'scan'
+  | 'members'
+  | 'bill'
+  | 'bookings'
+  | 'queue'
+  | 'coupons'
+  | 'orders'
+  | 'refunds'
+  | 'shareholders'
+  | 'payouts'
+  | 'deadLetters'
+  | 'adjustBalance'
+
+const EVERYONE: readonly StaffRole[] = ['OWNER', 'MANAGER', 'CASHIER', 'TECHNICIAN']
+const COUNTER: readonly StaffRole[] = ['OWNER', 'MANAGER', 'CASHIER']
+const MANAGERS: readonly StaffRole[] = ['OWNER', 'MANAGER']
+
+const ALLOWED: Record<Feature, readonly StaffRole[]> = {
+  scan: COUNTER,
+  members: EVERYONE,
+  bill: COUNTER,
+  bookings: EVERYONE,
+  queue: EVERYONE,
+  coupons: COUNTER,
+  orders: COUNTER,
+  refunds: MANAGERS,
+  shareholders: MANAGERS,
+  payouts: ['OWNER'],
+  deadLetters: ['OWNER'],
+  adjustBalance: MANAGERS,
+}
+
+export function may(role: StaffRole | undefined, feature: Feature): boolean {
+  return role !== undefined && ALLOWED[feature].includes(role)
+}
