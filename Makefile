@@ -51,6 +51,7 @@ lint: setup
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run mypy
+	$(UV) run mypy --strict $(wildcard bench/*.py)
 	$(UV) run lint-imports
 
 # One set of servers per xdist worker; more than four workers buys little and costs a server set each.

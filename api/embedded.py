@@ -11,6 +11,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -106,3 +109,32 @@ def stop(process: subprocess.Popen[bytes], timeout_s: float = 10.0) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@dataclass(frozen=True)
+class Throwaway:
+    """A SecantusDB and a redis-server with nothing kept, for a bench run or a one-off script."""
+
+    mongo: subprocess.Popen[bytes]
+    redis: subprocess.Popen[bytes]
+    mongodb_uri: str
+    redis_url: str
+
+
+@contextmanager
+def throwaway_servers() -> Iterator[Throwaway]:
+    mongo_port, redis_port = free_port(), free_port()
+    mongo = start_mongo(mongo_port, None)
+    try:
+        redis = start_redis(redis_port, None)
+        try:
+            yield Throwaway(
+                mongo,
+                redis,
+                f"mongodb://127.0.0.1:{mongo_port}/?directConnection=true",
+                f"redis://127.0.0.1:{redis_port}/0",
+            )
+        finally:
+            stop(redis)
+    finally:
+        stop(mongo)

@@ -155,22 +155,8 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=100, help="members of the merchant")
     parser.add_argument("--entries", type=int, default=100, help="ledger entries of each member")
     args = parser.parse_args()
-    mongo_port, redis_port = embedded.free_port(), embedded.free_port()
-    mongo = embedded.start_mongo(mongo_port, None)
-    try:
-        redis = embedded.start_redis(redis_port, None)
-        try:
-            asyncio.run(
-                run(
-                    args,
-                    f"mongodb://127.0.0.1:{mongo_port}/?directConnection=true",
-                    f"redis://127.0.0.1:{redis_port}/0",
-                )
-            )
-        finally:
-            embedded.stop(redis)
-    finally:
-        embedded.stop(mongo)
+    with embedded.throwaway_servers() as servers:
+        asyncio.run(run(args, servers.mongodb_uri, servers.redis_url))
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ from domain import tenancy
 from domain.cards.card import issue_card
 from domain.checkout import pay
 from domain.orders import create
+from domain.orders.draft import Discounts
 from domain.orders.model import PayMethod
 from domain.pii import PiiCipher
 from payments.sandbox import Sandbox, SandboxKeys, SignedNotification, create_sandbox_app
@@ -106,7 +107,7 @@ async def _open_payments(mongo: Mongo, settings: Settings, sandbox: Sandbox, n: 
                 merchant_id=merchant_id,
                 member_id=member_id,
                 request=create.MemberRequest(store_id=shop.store.id, amount_fen=1_000 + i),
-                discounts=create.Discounts(),
+                discounts=Discounts(),
                 idempotency_key=uuid.uuid4().hex,
             )
             opened = await pay.pay_order(
@@ -356,23 +357,8 @@ def main() -> None:
     parser.add_argument("--in-flight", type=int, default=500, help="deliveries in flight at most, all processes")
     parser.add_argument("--max-retries", type=int, default=20, help="redeliveries of one notification at most")
     args = parser.parse_args()
-    mongo_port, redis_port = embedded.free_port(), embedded.free_port()
-    mongo = embedded.start_mongo(mongo_port, None)
-    try:
-        redis = embedded.start_redis(redis_port, None)
-        try:
-            asyncio.run(
-                run(
-                    args,
-                    f"mongodb://127.0.0.1:{mongo_port}/?directConnection=true",
-                    mongo.pid,
-                    f"redis://127.0.0.1:{redis_port}/0",
-                )
-            )
-        finally:
-            embedded.stop(redis)
-    finally:
-        embedded.stop(mongo)
+    with embedded.throwaway_servers() as servers:
+        asyncio.run(run(args, servers.mongodb_uri, servers.mongo.pid, servers.redis_url))
 
 
 if __name__ == "__main__":
