@@ -1,7 +1,9 @@
 """Serves the staff phone app's build at /admin/: hashed assets cached for ever, index.html (never cached) for
-every client route, and a page that says how to build the app when it has not been built.
+every client route, each sent pre-compressed (brotli or gzip, as the build wrote them) to a browser that takes it,
+and a page that says how to build the app when it has not been built.
 """
 
+import mimetypes
 from pathlib import Path
 
 from starlette.requests import Request
@@ -26,6 +28,37 @@ NOT_BUILT = """<!doctype html>
 """
 
 
+# The build writes NAME.br and NAME.gz beside each compressible file; the best one the browser accepts is sent.
+ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
+
+
+def _accepted(request: Request) -> set[str]:
+    """The codings the browser takes: `br, gzip;q=0.8` gives both, `gzip;q=0` refuses gzip."""
+    accepted = set()
+    for part in request.headers.get("accept-encoding", "").split(","):
+        coding, _, params = part.partition(";")
+        q = params.strip().removeprefix("q=")
+        try:
+            refused = bool(params.strip()) and float(q) == 0
+        except ValueError:
+            refused = True
+        if coding.strip() and not refused:
+            accepted.add(coding.strip().lower())
+    return accepted
+
+
+def _file(request: Request, path: Path, cache_control: str) -> Response:
+    headers = {"cache-control": cache_control, "vary": "accept-encoding"}
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    accepted = _accepted(request)
+    for encoding, suffix in ENCODINGS:
+        compressed = path.with_name(path.name + suffix)
+        if encoding in accepted and compressed.is_file():
+            headers["content-encoding"] = encoding
+            return FileResponse(compressed, media_type=media_type, headers=headers)
+    return FileResponse(path, media_type=media_type, headers=headers)
+
+
 def admin_app_routes(build_dir: Path) -> list[BaseRoute]:
     root = build_dir.resolve()
 
@@ -39,10 +72,10 @@ def admin_app_routes(build_dir: Path) -> list[BaseRoute]:
         wanted = (root / request.path_params["path"]).resolve()
         if wanted != root and wanted.is_relative_to(root) and wanted.is_file():
             hashed = wanted.is_relative_to(root / "assets")
-            return FileResponse(wanted, headers={"cache-control": IMMUTABLE if hashed else REVALIDATE})
+            return _file(request, wanted, IMMUTABLE if hashed else REVALIDATE)
         if request.path_params["path"].startswith("assets/"):
             # A stale page asking for a build's asset that is gone: a 404, not index.html parsed as a script.
             return Response("not found", status_code=404, media_type="text/plain")
-        return FileResponse(index, headers={"cache-control": REVALIDATE})
+        return _file(request, index, REVALIDATE)
 
     return [Route("/admin", redirect), Route("/admin/{path:path}", serve, methods=["GET", "HEAD"])]

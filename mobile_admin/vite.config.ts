@@ -4,9 +4,16 @@ import vue from '@vitejs/plugin-vue'
 import Components from 'unplugin-vue-components/vite'
 import { defineConfig } from 'vitest/config'
 
+import { iconFontAsFile, precompress } from './vite.plugins'
+
 export default defineConfig({
   base: '/admin/',
-  plugins: [vue(), Components({ resolvers: [VantResolver()], dts: false })],
+  plugins: [
+    iconFontAsFile('node_modules/.cache/jike'),
+    vue(),
+    Components({ resolvers: [VantResolver()], dts: false }),
+    precompress(),
+  ],
   build: {
     target: 'es2020',
     reportCompressedSize: true,

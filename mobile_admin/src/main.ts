@@ -16,11 +16,17 @@ const client = createGraphqlClient(() => {
   void router.replace({ name: 'signed-out' })
 })
 
+let meLoading: Promise<unknown> | null = null
+
 router.beforeEach(async (to) => {
   if (to.meta.public) return true
   if (!tokens.value) return { name: 'sign-in', query: { next: to.fullPath } }
-  if (!me.value && !(await loadMe(client))) {
-    return tokens.value ? true : { name: 'signed-out' }
+  if (!me.value) {
+    meLoading ??= loadMe(client).finally(() => (meLoading = null))
+    // Screens open to every role (home) render while `me` loads; a role-bound screen waits for the role.
+    if (!to.meta.feature) return true
+    await meLoading
+    if (!me.value) return tokens.value ? { name: 'home' } : { name: 'signed-out' }
   }
   if (to.meta.feature && !may(me.value?.role, to.meta.feature)) return { name: 'home' }
   return true

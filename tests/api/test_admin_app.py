@@ -1,6 +1,7 @@
 """The API serves the staff app's build at /admin/: assets by hash cached for ever, index.html for every client
 route and never cached, a clear page when the app has not been built, and nothing outside the build."""
 
+import gzip
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -70,3 +71,25 @@ async def test_an_unbuilt_app_says_how_to_build_it(tmp_path: Path) -> None:
         assert answer.status_code == 503
         assert "make setup" in answer.text
         assert "店员端还没有构建" in answer.text
+
+
+async def test_assets_go_pre_compressed_to_a_browser_that_takes_them(build: Path, http: httpx.AsyncClient) -> None:
+    # given the build's brotli and gzip copies of an asset
+    asset = build / "assets" / "index-AbC123.js"
+    asset.with_name(asset.name + ".br").write_bytes(b"brotli bytes")
+    asset.with_name(asset.name + ".gz").write_bytes(gzip.compress(b"console.log(1)", mtime=0))
+
+    # then each browser gets the best coding it takes, typed as the script it is
+    for accept, coding in (
+        ("gzip, deflate, br", "br"),
+        ("gzip;q=0.8", "gzip"),
+        ("br;q=0, gzip;q=0", None),
+        ("", None),
+    ):
+        async with http.stream("GET", "/admin/assets/index-AbC123.js", headers={"accept-encoding": accept}) as answer:
+            raw = b"".join([chunk async for chunk in answer.aiter_raw()])
+        assert answer.headers.get("content-encoding") == coding, accept
+        assert answer.headers["content-type"].startswith("text/javascript"), accept
+        assert answer.headers["vary"] == "accept-encoding"
+        expected = {"br": b"brotli bytes", "gzip": gzip.compress(b"console.log(1)", mtime=0), None: b"console.log(1)"}
+        assert raw == expected[coding], accept
