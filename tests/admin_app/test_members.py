@@ -1,6 +1,7 @@
 """The Members (会员) screens on a phone: a cashier finds a member by phone and reads their card as the database
 holds it; a manager adjusts stored value with a reason and sees the ledger line; a card is reported lost and
-reissued; count cards are granted and used; a cashier is never offered what only managers may do.
+reissued; count cards are granted and used; a manager reads the member's coupons, bookings and referrer; a
+cashier is never offered what only managers may do.
 """
 
 import uuid
@@ -16,10 +17,11 @@ from domain.cards import count_cards, points, views
 from domain.cards.ledger import SYSTEM
 from domain.pii import PiiCipher
 from tests.admin_app.conftest import Phone
+from tests.booking.conftest import book_tomorrow, open_salon
 from tests.checkout.conftest import give, shopper
-from tests.conftest import Shop
-from tests.coupons.conftest import Customer, make_staff
-from tests.referrals.conftest import bind_phone
+from tests.conftest import Gql, Shop
+from tests.coupons.conftest import Customer, claimed_coupon, make_staff, new_template
+from tests.referrals.conftest import bind, bind_phone
 
 STAFF_PASSWORD = "staff-password-1"
 MEMBER_PHONE = "13812345678"
@@ -259,3 +261,44 @@ async def test_a_cashier_is_offered_no_balance_adjustment_reissue_grant_or_refer
     await expect(phone.page.get_by_role("tab", name="推荐人")).to_have_count(0)
     # and the cashier could use a count card
     await expect(phone.page.get_by_role("button", name="核销一次")).to_be_visible()
+
+
+async def test_a_manager_reads_the_members_coupons_bookings_and_referrer(
+    phone: Phone, mongo: Mongo, pii: PiiCipher, shop: Shop, gql: Gql, owner_token: str
+) -> None:
+    # given a member brought in by 钱老板, holding a 满100减20 coupon and booked for a cut tomorrow
+    member = await shopper(mongo, shop, "周七")
+    referrer = await shopper(mongo, shop, "钱老板")
+    assert (await bind(mongo, shop, member.id, referrer.id)).bound
+    await claimed_coupon(gql, member, await new_template(gql, owner_token, title="满100减20"))
+    salon = await open_salon(mongo, pii, shop, staff=1)
+    await book_tomorrow(mongo, salon, member.id)
+    await signed_in(phone, mongo, pii, shop, tenancy.Role.MANAGER, "13700000106")
+    await phone.open(f"/members/{member.gid}")
+
+    # when the manager opens the coupons tab
+    await phone.page.get_by_role("tab", name="优惠券").click()
+
+    # then the usable coupon shows what it gives
+    coupon = phone.page.locator('[data-test="coupon-row"]')
+    await expect(coupon).to_contain_text("满100减20")
+    await expect(coupon).to_contain_text("满¥100.00减¥20.00")
+    await phone.shot("member-coupons")
+
+    # when they open the bookings tab, tomorrow's cut is there
+    await phone.page.get_by_role("tab", name="预约").click()
+    booking = phone.page.locator('[data-test="booking-row"]')
+    await expect(booking).to_contain_text("精剪")
+    await expect(booking).to_contain_text("已预约")
+
+    # when they open the referrer tab and tap the referrer, the referrer's own card opens
+    await phone.page.get_by_role("tab", name="推荐人").click()
+    upline = phone.page.locator('[data-test="upline-row"]')
+    await expect(upline).to_contain_text("钱老板")
+    await upline.click()
+    await expect(phone.page.locator('[data-test="member-hero"]')).to_contain_text("钱老板")
+
+    # and the database holds what the tabs showed
+    assert await mongo.db[c.COUPONS].count_documents({"owner_id": member.id, "status": "ACTIVE"}) == 1
+    assert await mongo.db[c.BOOKINGS].count_documents({"member_id": member.id, "status": "BOOKED"}) == 1
+    assert (await mongo.db[c.MEMBERS].find_one({"_id": member.id}) or {})["referrer_id"] == referrer.id

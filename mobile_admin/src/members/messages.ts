@@ -85,6 +85,8 @@ type Key =
   | 'amountPoints'
   | 'amountYuan'
   | 'amountInvalid'
+  | 'unitYuan'
+  | 'unitPoints'
   | 'part'
   | 'part_BONUS'
   | 'part_PAID'
@@ -199,6 +201,8 @@ export const memberMessages: Messages<Key> = {
     amountPoints: '积分数，如 100',
     amountYuan: '金额（元），如 50',
     amountInvalid: '请输入大于 0 的数量（储值最多两位小数）',
+    unitYuan: '元',
+    unitPoints: '积分',
     part: '计入',
     part_BONUS: '赠送金',
     part_PAID: '本金',
@@ -312,6 +316,8 @@ export const memberMessages: Messages<Key> = {
     amountPoints: 'Points, e.g. 100',
     amountYuan: 'Yuan, e.g. 50',
     amountInvalid: 'Enter an amount above 0 (at most two decimals for yuan)',
+    unitYuan: 'yuan',
+    unitPoints: 'points',
     part: 'Part',
     part_BONUS: 'Bonus',
     part_PAID: 'Paid',
