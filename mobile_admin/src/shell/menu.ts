@@ -15,6 +15,11 @@ export type Feature =
   | 'payouts'
   | 'deadLetters'
   | 'adjustBalance'
+  | 'reportCardLost'
+  | 'reissueCard'
+  | 'grantCountCard'
+  | 'useCountCard'
+  | 'referrals'
 
 const EVERYONE: readonly StaffRole[] = ['OWNER', 'MANAGER', 'CASHIER', 'TECHNICIAN']
 const COUNTER: readonly StaffRole[] = ['OWNER', 'MANAGER', 'CASHIER']
@@ -33,6 +38,11 @@ const ALLOWED: Record<Feature, readonly StaffRole[]> = {
   payouts: ['OWNER'],
   deadLetters: ['OWNER'],
   adjustBalance: MANAGERS,
+  reportCardLost: COUNTER,
+  reissueCard: MANAGERS,
+  grantCountCard: MANAGERS,
+  useCountCard: EVERYONE,
+  referrals: MANAGERS,
 }
 
 export function may(role: StaffRole | undefined, feature: Feature): boolean {
