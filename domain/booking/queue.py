@@ -55,6 +55,15 @@ class WaitingTicket:
     member_nickname: str
 
 
+@dataclass(frozen=True)
+class CalledTicket:
+    """The ticket just called, with who holds it and where, for the desk to say what the member is told."""
+
+    ticket: Ticket
+    member_nickname: str
+    store_name: str
+
+
 def _ticket(doc: Doc) -> Ticket:
     return Ticket(
         id=doc["_id"],
@@ -156,7 +165,7 @@ async def _notify(mongo: Mongo, s: AsyncClientSession, merchant_id: ObjectId, ki
     )
 
 
-async def call_next(*, mongo: Mongo, actor: Staff, store_id: ObjectId, now: datetime | None = None) -> Ticket:
+async def call_next(*, mongo: Mongo, actor: Staff, store_id: ObjectId, now: datetime | None = None) -> CalledTicket:
     """The lowest waiting number becomes CALLED; concurrent calls get different tickets."""
     now = now or datetime.now(UTC)
     store = await staff_store(mongo=mongo, actor=actor, store_id=store_id)
@@ -186,7 +195,11 @@ async def call_next(*, mongo: Mongo, actor: Staff, store_id: ObjectId, now: date
                 await _notify(mongo, s, actor.merchant_id, QueueNear, third[0])
         return _ticket(called)
 
-    return await transaction(mongo, work)
+    ticket = await transaction(mongo, work)
+    member = await mongo.db[c.MEMBERS].find_one(
+        {"_id": ticket.member_id, "merchant_id": actor.merchant_id}, {"nickname": 1}
+    )
+    return CalledTicket(ticket, display_name(member.get("nickname") if member else None), store.name)
 
 
 async def store_queue(

@@ -111,6 +111,12 @@ def fit(key: str, value: str) -> str:
     return value[: limit - 1] + "…"
 
 
+def queue_called_text(store: str, number: int) -> str:
+    """What a member called from the queue reads (their inbox text; the WeChat message carries the same fields),
+    so the desk can say it too."""
+    return TEMPLATES[Topic.QUEUE_CALLED].render({"store": store, "number": str(number)})[0]
+
+
 def yuan(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}元"

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import strawberry
 
 from domain.booking import bookings, lifecycle, queue, slots, views
+from domain.notifications import topics
 from domain.orders.bookings import complete_visit
 from schema.admin.types import StaffMember
 from schema.booking import BookingStatus, QueueTicket, TimeRange
@@ -185,7 +186,19 @@ class AdminBookingPayload:
 @strawberry.type
 class CallNextPayload:
     ticket: QueueTicket | None = None
+    member_nickname: str | None = strawberry.field(default=None, description="Who holds the ticket called.")
+    announcement: str | None = strawberry.field(
+        default=None, description="What the member is told (their inbox and WeChat message), in Chinese as sent."
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @classmethod
+    def of(cls, called: queue.CalledTicket) -> "CallNextPayload":
+        return cls(
+            ticket=QueueTicket.of(called.ticket, 0),
+            member_nickname=called.member_nickname,
+            announcement=topics.queue_called_text(called.store_name, called.ticket.number),
+        )
 
 
 @strawberry.type
@@ -341,4 +354,4 @@ class BookingMutation:
         called = await queue.call_next(
             mongo=ctx.clients.mongo, actor=await ctx.staff(), store_id=node_id("Store", input.store_id, "storeId")
         )
-        return CallNextPayload(ticket=QueueTicket.of(called, 0))
+        return CallNextPayload.of(called)

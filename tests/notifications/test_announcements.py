@@ -1,7 +1,8 @@
 """Events told to members, end to end through the worker: a booking confirmed at once and reminded (by WeChat
 and SMS) when due, in the store's local time; a cancelled booking's reminder never sent; a coupon's expiry
 warned once however often the sweep runs; a shareholder's commission (分红到账) told to them alone; every change
-of a member's points (积分变动) told with its reason and the balance it left.
+of a member's points (积分变动) told with its reason and the balance it left; a walk-in called from the queue
+reads what the desk was shown.
 """
 
 import logging
@@ -31,6 +32,12 @@ from workers.relay import relay
 
 BOOK = """
 mutation($input: BookInput!) { book(input: $input) { booking { id start } userErrors { field code } } }
+"""
+JOIN_QUEUE = "mutation($store: ID!) { joinQueue(input: {storeId: $store}) { ticket { number } } }"
+CALL_NEXT = """
+mutation($store: ID!) {
+  callNext(input: {storeId: $store}) { ticket { number } memberNickname announcement userErrors { code } }
+}
 """
 CANCEL = """
 mutation($id: ID!) { cancelBooking(input: {bookingId: $id}) { booking { status } userErrors { code } } }
@@ -224,3 +231,24 @@ async def test_every_change_of_points_is_told_with_its_reason_and_the_balance_le
         ("+128", "128", "消费获得"),
         ("-28", "100", "误加积分更正"),
     ]
+
+
+async def test_the_desk_is_shown_what_the_called_walk_in_reads(
+    gql: Gql, settings: Settings, mongo: Mongo, pii: PiiCipher, shop: Shop, channels: Channels
+) -> None:
+    # given a member who allowed 到号了 messages and took a number
+    salon = await open_salon(mongo, pii, shop, staff=1)
+    person, to = await guest(mongo, pii, shop, Topic.QUEUE_CALLED)
+    store = {"store": salon.store_gid}
+    await gql("member", JOIN_QUEUE, store, token=person.token)
+
+    # when the desk calls the next one, and the worker runs
+    called = (await gql("admin", CALL_NEXT, store, token=salon.staff[0].token))["data"]["callNext"]
+    await run_worker(settings)
+
+    # then the desk was shown who was called and the very words their inbox and WeChat message carry
+    assert (called["memberNickname"], called["announcement"]) == ("顾客0", "甲店一号店 请 1 号到前台")
+    inbox = await mongo.db[c.NOTIFICATIONS].find_one({"member_id": person.id, "topic": "QUEUE_CALLED"})
+    assert inbox is not None and inbox["body"] == called["announcement"]
+    [(template_id, data)] = messages(channels, to)
+    assert (template_id, data) == (TEMPLATES["QUEUE_CALLED"], {"character_string1": "1", "thing2": "甲店一号店"})
