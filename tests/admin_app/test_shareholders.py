@@ -206,3 +206,25 @@ async def test_a_cashier_has_no_shareholder_entry_and_is_sent_home(
     await phone.open("/shareholders")
     await expect(phone.page.get_by_role("button", name="扫码")).to_be_visible()
     assert phone.page.url.endswith("/admin/")
+
+
+async def test_a_manager_of_one_store_is_offered_no_shareholders_and_told_why(
+    phone: Phone, shop: Shop, mongo: Mongo, pii: PiiCipher
+) -> None:
+    # given a program, and a manager of the first store only
+    await shareholder_program(mongo, shop)
+    store_ids = [shop.merchant.store.id]
+    await make_staff(mongo, pii, shop, Role.MANAGER, "13800000073", store_ids=store_ids, name="一号店长")
+
+    # when they sign in, the home screen offers them no 股东
+    await phone.sign_in_as("13800000073", STAFF_PASSWORD)
+    await phone.open("/")
+    await expect(phone.page.get_by_role("button", name="扫码")).to_be_visible()
+    await expect(phone.page.get_by_text("股东", exact=True)).to_have_count(0)
+
+    # when they open 股东 by its address
+    await phone.open("/shareholders")
+
+    # then the screen says the figures are merchant-wide, as the API refused them, and shows no tabs
+    await expect(phone.page.get_by_role("alert")).to_contain_text("只有店主和管理全部门店的店长能看")
+    await expect(phone.page.get_by_role("tab")).to_have_count(0)
