@@ -57,7 +57,7 @@ async def first_load(browser: Browser, url: str, session: dict[str, str], thrott
         await cdp.send("Network.emulateNetworkConditions", SLOW_3G)
     started = time.perf_counter()
     await page.goto(f"{url}/admin/", wait_until="commit")
-    await page.locator("[data-test=home-ready]").wait_for(timeout=60_000)
+    await page.locator("[data-test=takings]").wait_for(timeout=60_000)
     elapsed = time.perf_counter() - started
     await context.close()
     return elapsed

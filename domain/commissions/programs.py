@@ -18,6 +18,7 @@ from db.mongo import Doc, Mongo
 from domain.commissions.errors import CommissionCode, CommissionError
 from domain.errors import PermissionDenied
 from domain.events import OrderPaid
+from domain.members import display_name
 from domain.pagination import Page, clamp
 from domain.tenancy import Role, Staff, audit
 
@@ -84,6 +85,14 @@ class Appointment:
     active: bool
     appointed_at: datetime
     revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Shareholder:
+    """An appointment with the member's display name, as the owner's roster shows it."""
+
+    appointment: Appointment
+    nickname: str
 
 
 def _aware(moment: datetime) -> datetime:
@@ -261,3 +270,31 @@ async def revoke_shareholder(*, mongo: Mongo, actor: Staff, member_id: ObjectId)
 async def appointment_of(*, mongo: Mongo, merchant_id: ObjectId, member_id: ObjectId) -> Appointment | None:
     doc = await mongo.db[c.SHAREHOLDERS].find_one({"merchant_id": merchant_id, "member_id": member_id})
     return appointment_from_doc(doc) if doc else None
+
+
+async def list_shareholders(
+    *, mongo: Mongo, actor: Staff, program_id: ObjectId | None, first: int | None, after: ObjectId | None
+) -> Page[Shareholder] | None:
+    """A program's roster, the latest first appointed first, revoked ones included (what they earned stays
+    theirs); three queries whatever its size. None for a program that is not the merchant's (or no program id)."""
+    require_merchant_wide(actor)
+    if program_id is None:
+        return None
+    program = await mongo.db[c.SHAREHOLDER_PROGRAMS].find_one(
+        {"_id": program_id, "merchant_id": actor.merchant_id}, {"_id": 1}
+    )
+    if program is None:
+        return None
+    limit = clamp(first)
+    query: dict[str, Any] = {"merchant_id": actor.merchant_id, "program_id": program_id}
+    if after is not None:
+        query["_id"] = {"$lt": after}
+    found = await mongo.db[c.SHAREHOLDERS].find(query).sort("_id", -1).limit(limit + 1).to_list()
+    docs = found[:limit]
+    ids = [d["member_id"] for d in docs]
+    members = await mongo.db[c.MEMBERS].find({"merchant_id": actor.merchant_id, "_id": {"$in": ids}}).to_list()
+    names = {m["_id"]: m.get("nickname") for m in members}
+    shareholders = [
+        (d["_id"], Shareholder(appointment_from_doc(d), display_name(names.get(d["member_id"])))) for d in docs
+    ]
+    return Page(shareholders, len(found) > limit)

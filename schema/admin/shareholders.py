@@ -124,6 +124,28 @@ class ShareholderAppointment:
         )
 
 
+@strawberry.type(description="A member appointed to a program, as the owner's roster shows them.")
+class Shareholder:
+    member_id: strawberry.ID
+    nickname: str
+    program_id: strawberry.ID
+    active: bool = strawberry.field(description="False once revoked; what they earned stays theirs.")
+    appointed_at: datetime
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, s: programs.Shareholder) -> "Shareholder":
+        a = s.appointment
+        return cls(
+            member_id=to_global_id("Member", a.member_id),
+            nickname=s.nickname,
+            program_id=to_global_id("ShareholderProgram", a.program_id),
+            active=a.active,
+            appointed_at=a.appointed_at,
+            revoked_at=a.revoked_at,
+        )
+
+
 @strawberry.type
 class ShareholderAppointmentPayload:
     appointment: ShareholderAppointment | None = None
@@ -245,6 +267,22 @@ class ShareholdersQuery:
             return None
         program = await programs.get_program(mongo=info.context.clients.mongo, actor=actor, program_id=program_id)
         return ShareholderProgram.of(program) if program else None
+
+    @strawberry.field(
+        description="OWNER or an all-stores MANAGER: a program's shareholders, the latest appointed first, revoked "
+        "ones included; null for an unknown program."
+    )
+    async def shareholders(
+        self, info: Info, program_id: strawberry.ID, first: int | None = None, after: str | None = None
+    ) -> Connection[Shareholder] | None:
+        page = await programs.list_shareholders(
+            mongo=info.context.clients.mongo,
+            actor=await info.context.staff(),
+            program_id=from_global_id("ShareholderProgram", program_id),
+            first=first,
+            after=from_cursor(after),
+        )
+        return connection(page, Shareholder.of) if page is not None else None
 
     @strawberry.field(description="OWNER or an all-stores MANAGER: shareholders by commission earned in [from, to).")
     @user_errors_in(ShareholderRankingPayload)

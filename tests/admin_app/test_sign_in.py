@@ -22,7 +22,7 @@ async def test_owner_signs_in_and_lands_on_the_home_screen(phone: Phone, shop: S
     # then the home screen shows the merchant and the store
     await expect(phone.page.get_by_text("甲店一号店")).to_be_visible()
     await expect(phone.page.get_by_role("button", name="扫码")).to_be_visible()
-    await phone.shot("home")
+    await phone.shot("signed-in")
 
 
 async def test_wrong_password_shows_the_apis_message(phone: Phone, shop: Shop) -> None:

@@ -10,14 +10,16 @@ from bson import ObjectId
 from db import collections as c
 from db.mongo import Mongo
 from domain.commissions.accrual import on_order_paid
+from domain.commissions.programs import revoke_shareholder
 from domain.coupons.touch import Sharer
 from domain.pii import PiiCipher
 from domain.referrals.binding import BindingSource, bind_referrer
 from domain.tenancy import Role
 from schema.ids import to_global_id
 from tests.commissions.conftest import appoint, commissions_of, open_program, paid
-from tests.conftest import Gql, Shop, count_commands
+from tests.conftest import Gql, Shop, count_commands, staff_token
 from tests.referrals.conftest import Colleague, bind, bind_phone, chain_of, make_member, make_members, make_staff
+from tests.tenancy.conftest import STAFF_PASSWORD, hire
 
 CREATE_PROGRAM = """
 mutation($input: ShareholderProgramInput!) {
@@ -42,6 +44,12 @@ REVOKE = """
 mutation($input: RevokeShareholderInput!) {
   revokeShareholder(input: $input) { appointment { active revokedAt } userErrors { field code } }
 }
+"""
+ROSTER = """
+query($id: ID!, $after: String) { shareholders(programId: $id, first: 2, after: $after) {
+  edges { node { memberId nickname programId active revokedAt } }
+  pageInfo { hasNextPage endCursor }
+} }
 """
 QUEUE = """
 query { commissionReviewQueue(first: 10) {
@@ -158,6 +166,54 @@ async def test_the_owner_appoints_and_revokes_a_shareholder(
     assert again["data"]["revokeShareholder"]["userErrors"] == [{"field": "memberId", "code": "NOT_A_SHAREHOLDER"}]
     actions = await mongo.db[c.AUDIT_LOG].distinct("action", {"target_id": member.id})
     assert sorted(actions) == ["shareholder.appoint", "shareholder.revoke"]
+
+
+async def test_the_roster_lists_a_programs_shareholders_latest_first_in_a_fixed_number_of_queries(
+    gql: Gql, owner_token: str, mongo: Mongo, pii: PiiCipher, shop: Shop
+) -> None:
+    # given a program with three shareholders, the first of them revoked, and another program's shareholder
+    program = await open_program(mongo, shop)
+    other = await open_program(mongo, shop, name="银牌股东")
+    holders = [await make_member(mongo, shop, name) for name in ("老张", "老李", "老王")]
+    await appoint(mongo, shop, program, *(h.id for h in holders))
+    await appoint(mongo, shop, other, (await make_member(mongo, shop, "别的")).id)
+    await revoke_shareholder(mongo=mongo, actor=shop.merchant.owner, member_id=holders[0].id)
+    program_id = to_global_id("ShareholderProgram", program.id)
+    manager = await make_staff(mongo, pii, shop, Role.MANAGER, "13800000061", "店长")
+
+    # when an all-stores manager reads the roster a page of two at a time
+    with count_commands(mongo) as commands:
+        first = await gql("admin", ROSTER, {"id": program_id}, token=manager.token)
+    page = first["data"]["shareholders"]
+    after = page["pageInfo"]["endCursor"]
+    second = await gql("admin", ROSTER, {"id": program_id, "after": after}, token=manager.token)
+
+    # then the latest appointed come first, the revoked one last and marked so, nobody of the other program
+    nodes = [e["node"] for e in page["edges"] + second["data"]["shareholders"]["edges"]]
+    assert [(n["nickname"], n["active"], n["revokedAt"] is not None) for n in nodes] == [
+        ("老王0", True, False),
+        ("老李0", True, False),
+        ("老张0", False, True),
+    ]
+    assert {n["programId"] for n in nodes} == {program_id}
+    assert [n["memberId"] for n in nodes] == [h.gid for h in reversed(holders)]
+    assert page["pageInfo"]["hasNextPage"] is True
+    assert second["data"]["shareholders"]["pageInfo"]["hasNextPage"] is False
+    # and a page costs the viewer, the program, the appointments and their names, however long the roster
+    assert commands == ["find", "find", "find", "find"], commands
+
+
+async def test_a_store_manager_may_not_read_the_roster(gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop) -> None:
+    # given a program and a manager of one store only
+    program = await open_program(mongo, shop)
+    await hire(mongo, pii, shop.merchant.owner, "13800000062", Role.MANAGER, stores=[shop.merchant.store.id])
+    token = await staff_token(gql, "13800000062", STAFF_PASSWORD)
+
+    # when they ask for the roster
+    body = await gql("admin", ROSTER, {"id": to_global_id("ShareholderProgram", program.id)}, token=token)
+
+    # then they are refused: shareholders' money is merchant-wide
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
 async def _held_commissions(mongo: Mongo, pii: PiiCipher, shop: Shop) -> tuple[ObjectId, list[str]]:

@@ -446,6 +446,11 @@ CASES: dict[str, Case] = {
         lambda ids: {"id": ids["shareholder_program"]},
         "null",
     ),
+    "Query.shareholders": Case(
+        "query($id: ID!) { shareholders(programId: $id) { edges { node { memberId } } } }",
+        lambda ids: {"id": ids["shareholder_program"]},
+        "null",
+    ),
     "Query.shareholderRanking": Case(
         """query($id: ID!) { shareholderRanking(programId: $id) { rows { rank } userErrors { field code } } }""",
         lambda ids: {"id": ids["shareholder_program"]},

@@ -13,6 +13,16 @@ export const homeMessages: Messages<
   | 'orders'
   | 'shareholders'
   | 'deadLetters'
+  | 'today'
+  | 'takings'
+  | 'paidOrders'
+  | 'newMembers'
+  | 'upcomingBookings'
+  | 'toDo'
+  | 'arrivalsDue'
+  | 'refundsInProgress'
+  | 'networkError'
+  | 'retry'
 > = {
   zh: {
     title: '工作台',
@@ -27,6 +37,16 @@ export const homeMessages: Messages<
     orders: '订单',
     shareholders: '股东',
     deadLetters: '失败任务',
+    today: '今日 {date}',
+    takings: '实收',
+    paidOrders: '订单',
+    newMembers: '新会员',
+    upcomingBookings: '待到预约',
+    toDo: '待办',
+    arrivalsDue: '待到店',
+    refundsInProgress: '退款中',
+    networkError: '网络不通，下拉重试',
+    retry: '重试',
   },
   en: {
     title: 'Home',
@@ -41,5 +61,15 @@ export const homeMessages: Messages<
     orders: 'Orders',
     shareholders: 'Shareholders',
     deadLetters: 'Failed jobs',
+    today: 'Today {date}',
+    takings: 'Takings',
+    paidOrders: 'Orders',
+    newMembers: 'New members',
+    upcomingBookings: 'Bookings to come',
+    toDo: 'To do',
+    arrivalsDue: 'Arriving',
+    refundsInProgress: 'Refunding',
+    networkError: 'Network problem, pull to retry',
+    retry: 'Retry',
   },
 }

@@ -19,6 +19,13 @@ describe('role menus', () => {
     expect(may('OWNER', 'deadLetters')).toBe(true)
   })
 
+  it('leaves appointing shareholders and reviewing their commissions to the owner, as the API does', () => {
+    expect(may('MANAGER', 'appointShareholders')).toBe(false)
+    expect(may('MANAGER', 'reviewCommissions')).toBe(false)
+    expect(may('OWNER', 'appointShareholders')).toBe(true)
+    expect(may('OWNER', 'reviewCommissions')).toBe(true)
+  })
+
   it('offers a technician the day board, not the till', () => {
     expect(may('TECHNICIAN', 'bookings')).toBe(true)
     expect(may('TECHNICIAN', 'bill')).toBe(false)

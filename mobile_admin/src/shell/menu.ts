@@ -12,6 +12,8 @@ export type Feature =
   | 'orders'
   | 'refunds'
   | 'shareholders'
+  | 'appointShareholders'
+  | 'reviewCommissions'
   | 'payouts'
   | 'deadLetters'
   | 'adjustBalance'
@@ -35,6 +37,8 @@ const ALLOWED: Record<Feature, readonly StaffRole[]> = {
   orders: COUNTER,
   refunds: MANAGERS,
   shareholders: MANAGERS,
+  appointShareholders: ['OWNER'],
+  reviewCommissions: ['OWNER'],
   payouts: ['OWNER'],
   deadLetters: ['OWNER'],
   adjustBalance: MANAGERS,
