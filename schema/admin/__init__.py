@@ -9,7 +9,7 @@ from schema.admin.booking_catalog import BookingCatalogMutation
 from schema.admin.booking_setup import BookingSetupMutation, BookingSetupQuery
 from schema.admin.catalog import CatalogMutation, CatalogQuery
 from schema.admin.coupon_funnel import CouponFunnelQuery
-from schema.admin.coupon_redemption import CouponRedemptionMutation
+from schema.admin.coupon_redemption import CouponRedemptionMutation, CouponRedemptionQuery
 from schema.admin.coupons import CouponTemplatesMutation, CouponTemplatesQuery
 from schema.admin.jobs import JobsMutation, JobsQuery
 from schema.admin.loyalty import LoyaltyMutation, LoyaltyQuery
@@ -29,6 +29,7 @@ class Query(
     MembersQuery,
     CouponTemplatesQuery,
     CouponFunnelQuery,
+    CouponRedemptionQuery,
     BookingSetupQuery,
     BookingQuery,
     JobsQuery,
