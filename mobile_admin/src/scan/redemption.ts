@@ -9,7 +9,11 @@ export interface RedemptionFacts {
 }
 
 const LINES: Record<Locale, { byStaff: string; withOrder: string; somewhere: string }> = {
-  zh: { byStaff: '已于 {when} 在 {store} 由 {who} 核销', withOrder: '已于 {when} 在 {store} 随订单使用', somewhere: '未知门店' },
+  zh: {
+    byStaff: '已于 {when} 在 {store} 由 {who} 核销',
+    withOrder: '已于 {when} 在 {store} 随订单使用',
+    somewhere: '未知门店',
+  },
   en: {
     byStaff: 'Redeemed on {when} at {store} by {who}',
     withOrder: 'Used on {when} at {store} with an order',

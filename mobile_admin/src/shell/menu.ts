@@ -9,6 +9,7 @@ export type Feature =
   | 'bookings'
   | 'queue'
   | 'coupons'
+  | 'couponTemplates'
   | 'orders'
   | 'refunds'
   | 'shareholders'
@@ -27,6 +28,7 @@ const ALLOWED: Record<Feature, readonly StaffRole[]> = {
   bookings: EVERYONE,
   queue: EVERYONE,
   coupons: COUNTER,
+  couponTemplates: MANAGERS,
   orders: COUNTER,
   refunds: MANAGERS,
   shareholders: MANAGERS,
