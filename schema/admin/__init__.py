@@ -18,6 +18,7 @@ from schema.admin.orders import OrdersMutation, OrdersQuery
 from schema.admin.payouts import PayoutsMutation, PayoutsQuery
 from schema.admin.referrals import ReferralsMutation, ReferralsQuery
 from schema.admin.shareholders import ShareholdersMutation, ShareholdersQuery
+from schema.admin.store_today import StoreTodayQuery
 from schema.admin.tenancy import TenancyMutation, TenancyQuery
 from schema.extensions import DEFAULT_LIMITS, QueryLimits, schema_extensions
 
@@ -25,6 +26,7 @@ from schema.extensions import DEFAULT_LIMITS, QueryLimits, schema_extensions
 @strawberry.type
 class Query(
     TenancyQuery,
+    StoreTodayQuery,
     LoyaltyQuery,
     MembersQuery,
     CouponTemplatesQuery,
