@@ -78,6 +78,7 @@ type Key =
   | 'stepForwarded'
   | 'stepClaimed'
   | 'stepRedeemed'
+  | 'stepRedeemedShort'
   | 'revenue'
   | 'newMembers'
   | 'bySharer'
@@ -178,6 +179,7 @@ export const couponMessages: Messages<Key> = {
     stepForwarded: '转发',
     stepClaimed: '领取',
     stepRedeemed: '到店核销',
+    stepRedeemedShort: '核销',
     revenue: '带来营收',
     newMembers: '新会员',
     bySharer: '按分享人',
@@ -277,6 +279,7 @@ export const couponMessages: Messages<Key> = {
     stepForwarded: 'Forwarded',
     stepClaimed: 'Claimed',
     stepRedeemed: 'Redeemed',
+    stepRedeemedShort: 'Redeemed',
     revenue: 'Revenue',
     newMembers: 'New members',
     bySharer: 'By sharer',
