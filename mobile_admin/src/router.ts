@@ -62,7 +62,7 @@ const routes: RouteRecordRaw[] = [
     path: '/coupons/:id',
     name: 'coupon-template',
     component: () => import('./coupons/TemplateScreen.vue'),
-    meta: { feature: 'coupons' },
+    meta: { feature: 'couponTemplates' },
     props: true,
   },
   {

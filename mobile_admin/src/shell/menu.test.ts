@@ -9,6 +9,8 @@ describe('role menus', () => {
     expect(may('CASHIER', 'shareholders')).toBe(false)
     expect(may('CASHIER', 'refunds')).toBe(false)
     expect(may('CASHIER', 'payouts')).toBe(false)
+    expect(may('CASHIER', 'coupons')).toBe(true)
+    expect(may('CASHIER', 'couponTemplates')).toBe(false)
   })
 
   it('offers a manager refunds and shareholders but only the owner payouts and dead letters', () => {

@@ -9,6 +9,7 @@ export type Feature =
   | 'bookings'
   | 'queue'
   | 'coupons'
+  | 'couponTemplates'
   | 'orders'
   | 'refunds'
   | 'shareholders'
@@ -34,6 +35,7 @@ const ALLOWED: Record<Feature, readonly StaffRole[]> = {
   bookings: EVERYONE,
   queue: EVERYONE,
   coupons: COUNTER,
+  couponTemplates: MANAGERS,
   orders: COUNTER,
   refunds: MANAGERS,
   shareholders: MANAGERS,

@@ -1,7 +1,17 @@
+import type { StaffRole } from '../gql/graphql'
 import type { Messages } from './i18n'
 
 export const shellMessages: Messages<
-  'home' | 'members' | 'bill' | 'bookings' | 'mine' | 'loading' | 'networkError' | 'retry' | 'noStore'
+  | 'home'
+  | 'members'
+  | 'bill'
+  | 'bookings'
+  | 'mine'
+  | 'loading'
+  | 'networkError'
+  | 'retry'
+  | 'noStore'
+  | StaffRole
 > = {
   zh: {
     home: '工作台',
@@ -13,6 +23,10 @@ export const shellMessages: Messages<
     networkError: '网络不通，请重试',
     retry: '重试',
     noStore: '还没有可用的门店',
+    OWNER: '店主',
+    MANAGER: '店长',
+    CASHIER: '收银员',
+    TECHNICIAN: '技师',
   },
   en: {
     home: 'Home',
@@ -24,5 +38,9 @@ export const shellMessages: Messages<
     networkError: 'Network problem, try again',
     retry: 'Retry',
     noStore: 'No store yet',
+    OWNER: 'Owner',
+    MANAGER: 'Manager',
+    CASHIER: 'Cashier',
+    TECHNICIAN: 'Technician',
   },
 }
