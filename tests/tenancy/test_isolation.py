@@ -397,6 +397,14 @@ CASES: dict[str, Case] = {
         lambda ids: {"input": {"id": ids["catalog_item"], "kind": "SERVICE", "name": "洗剪吹", "priceFen": 4_200}},
         "CATALOG_ITEM_NOT_FOUND",
     ),
+    "Query.quoteOrder": Case(
+        """query($input: QuoteOrderInput!) {
+             quoteOrder(input: $input) { quote { price { dueFen } } userErrors { field code } } }""",
+        lambda ids: {
+            "input": {"storeId": ids["store"], "memberId": ids["member"], "items": [{"itemId": ids["catalog_item"]}]}
+        },
+        "STORE_NOT_FOUND",
+    ),
     "Mutation.createOrder": Case(
         """mutation($input: CreateOrderInput!) {
              createOrder(input: $input) { order { id } userErrors { field code } } }""",
