@@ -21,6 +21,7 @@ from domain.coupons.templates import Template, template_from_doc
 from domain.coupons.touch import Sharer
 from domain.events import CouponReceived
 from domain.pagination import Page, clamp
+from domain.tenancy import Staff
 
 
 class CouponStatus(StrEnum):
@@ -256,6 +257,34 @@ async def list_my_coupons(
     docs = await mongo.db[c.COUPONS].find(query).sort("_id", -1).limit(limit + 1).to_list()
     held = await with_templates(mongo, [coupon_from_doc(d) for d in docs[:limit]])
     return Page([(h.coupon.id, h) for h in held], len(docs) > limit)
+
+
+async def list_member_coupons(
+    *,
+    mongo: Mongo,
+    actor: Staff,
+    member_id: ObjectId,
+    status: CouponStatus,
+    first: int | None,
+    after: ObjectId | None,
+    now: datetime,
+) -> Page[Held] | None:
+    """A member's coupons as any staff role sees them at the counter (the member's card, the bill's coupon
+    picker): the member's own wallet, newest first; None when the member is not of the staff member's merchant.
+    Coupons are merchant-wide like the member, so no store scope narrows them."""
+    if not actor.active:
+        return None
+    if await mongo.db[c.MEMBERS].find_one({"_id": member_id, "merchant_id": actor.merchant_id}, {"_id": 1}) is None:
+        return None
+    return await list_my_coupons(
+        mongo=mongo,
+        merchant_id=actor.merchant_id,
+        member_id=member_id,
+        status=status,
+        first=first,
+        after=after,
+        now=now,
+    )
 
 
 async def get_my_coupon(

@@ -13,6 +13,7 @@ from schema.admin.coupon_redemption import CouponRedemptionMutation
 from schema.admin.coupons import CouponTemplatesMutation, CouponTemplatesQuery
 from schema.admin.jobs import JobsMutation, JobsQuery
 from schema.admin.loyalty import LoyaltyMutation, LoyaltyQuery
+from schema.admin.member_coupons import MemberCouponsQuery
 from schema.admin.members import MembersMutation, MembersQuery
 from schema.admin.orders import OrdersMutation, OrdersQuery
 from schema.admin.payouts import PayoutsMutation, PayoutsQuery
@@ -27,6 +28,7 @@ class Query(
     TenancyQuery,
     LoyaltyQuery,
     MembersQuery,
+    MemberCouponsQuery,
     CouponTemplatesQuery,
     CouponFunnelQuery,
     BookingSetupQuery,
