@@ -59,6 +59,11 @@ CASES: dict[str, Case] = {
     "Query.member": Case(
         "query($id: ID!) { member(id: $id) { id card { number points } } }", lambda ids: {"id": ids["member"]}, "null"
     ),
+    "Query.memberCoupons": Case(
+        "query($id: ID!) { memberCoupons(memberId: $id) { edges { node { id } } } }",
+        lambda ids: {"id": ids["member"]},
+        "null",
+    ),
     "Mutation.unlockStaff": Case(
         """mutation($input: UnlockStaffInput!) {
              unlockStaff(input: $input) { staffMember { id } userErrors { field code } } }""",
