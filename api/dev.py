@@ -170,7 +170,8 @@ def ready_banner(base: str, sandbox_url: str) -> str:
         return f"{up}. A child that dies is restarted; Ctrl-C stops everything."
     return (
         f"{up} · payments sandbox {sandbox_url}. In another terminal, play the member paying an order with "
-        f"`jike sandbox-pay --order <id>` and the payee confirming a payout's transfer with "
+        f"`jike sandbox-pay --order <id>` (or open a code the staff app shows at the counter in a browser and press "
+        f"付款) and the payee confirming a payout's transfer with "
         f"`jike sandbox-confirm-transfer --payout <id>` (admin `payouts` lists each payout's bills by outBillNo). "
         f"A child that dies is restarted; Ctrl-C stops everything."
     )

@@ -1,8 +1,9 @@
 """The payments sandbox in the dev stack: `jike sandbox` serves it (never in production), and two dev-only
 endpoints play the people WeChat Pay and Alipay would ask, so the sandbox posts correctly signed notifications to
 our own webhooks: `POST /_dev/sandbox-pay {"orderId": …}` the member paying an order's open payment (`jike
-sandbox-pay --order …`), `POST /_dev/sandbox-confirm-transfer {"payoutId": …, "outcome": …}` the payee confirming
-(or not) the bills of a payout waiting for them (`jike sandbox-confirm-transfer --payout …`).
+sandbox-pay --order …`; a code shown at the counter too, whose URL also opens the sandbox's pay page in a
+browser), `POST /_dev/sandbox-confirm-transfer {"payoutId": …, "outcome": …}` the payee confirming (or not) the
+bills of a payout waiting for them (`jike sandbox-confirm-transfer --payout …`).
 """
 
 import httpx

@@ -1,4 +1,5 @@
-"""Alipay trades for the mini-program's `my.tradePay`: create, query, refund, and verified async notifications.
+"""Alipay trades: create for the mini-program's `my.tradePay`, precreate for a code shown at the counter
+(当面付), query, close, refund, and verified async notifications.
 
 Gateway requests are signed RSA2 with the app key and answers verified with Alipay's public key over the exact
 text of the `*_response` member; notifications over their sorted parameters without `sign` and `sign_type`.
@@ -221,6 +222,23 @@ class AlipayPayClient:
         result = await self._call("alipay.trade.create", biz, notify_url=notify_url)
         return self._field(result, "trade_no")
 
+    async def precreate(
+        self, *, out_trade_no: str, total_fen: int, subject: str, notify_url: str, expire_at: datetime
+    ) -> str:
+        """当面付 扫码支付: returns the qr_code whoever scans with Alipay may pay (no buyer named). Alipay makes the
+        trade only when the code is scanned, so until then query and close answer ACQ.TRADE_NOT_EXIST."""
+        if total_fen <= 0 or expire_at.tzinfo is None:
+            raise ValueError("Alipay takes only positive amounts, and an expiry with its timezone")
+        biz = {
+            "out_trade_no": out_trade_no,
+            "total_amount": fen_to_yuan(total_fen),
+            "subject": subject,
+            "product_code": "FACE_TO_FACE_PAYMENT",
+            "time_expire": expire_at.astimezone(_CST).strftime("%Y-%m-%d %H:%M:%S"),
+        }
+        result = await self._call("alipay.trade.precreate", biz, notify_url=notify_url)
+        return self._field(result, "qr_code")
+
     async def query(self, out_trade_no: str) -> Trade | None:
         """The trade's state at Alipay, or None when Alipay has no such trade."""
         try:
@@ -239,6 +257,12 @@ class AlipayPayClient:
             )
         except (KeyError, ValueError) as e:
             raise ProviderUnavailable(f"Alipay query answer malformed: {e}") from e
+
+    async def close(self, out_trade_no: str) -> None:
+        """Closes an unpaid trade so it can no longer be paid; a paid one is refused (ACQ.TRADE_STATUS_ERROR). A
+        precreated code nobody has scanned has no trade yet: Alipay answers ACQ.TRADE_NOT_EXIST (merchants report
+        the code refuses payment afterwards all the same)."""
+        await self._call("alipay.trade.close", {"out_trade_no": out_trade_no})
 
     async def refund(self, *, out_trade_no: str, out_request_no: str, refund_fen: int, reason: str) -> RefundResult:
         """Refunds at once (Alipay answers synchronously); the same out_request_no again refunds nothing more."""

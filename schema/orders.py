@@ -30,7 +30,8 @@ PaymentMethod: TypeAlias = model.PayMethod
 strawberry.enum(
     PaymentMethod,
     name="PaymentMethod",
-    description="WECHAT_PAY and ALIPAY in the mini-program; CASH at the counter; STORED_VALUE at both.",
+    description="WECHAT_PAY and ALIPAY in the mini-program or as a code shown at the counter; CASH at the counter; "
+    "STORED_VALUE at both.",
 )
 PaymentStatus: TypeAlias = records.PaymentStatus
 strawberry.enum(PaymentStatus, name="PaymentStatus")

@@ -1,11 +1,13 @@
 """`pay_order`: how a member or the counter pays an order, and `close_order` for one nobody will pay.
 
 WECHAT_PAY opens a JSAPI prepay for the member's openid and returns the `wx.requestPayment` parameters; ALIPAY
-creates the trade `my.tradePay` pays and returns its number. Both lock the order's coupon while the payment is
-open; the order becomes paid when the provider says so (webhook or active query, through `settle.mark_paid`).
+creates the trade `my.tradePay` pays and returns its number. At the counter staff open either as a code whoever
+pays scans (`counter_codes`), with no member needed. All lock the order's coupon while the payment is open; the
+order becomes paid when the provider says so (webhook or active query, through `settle.mark_paid`).
 STORED_VALUE and CASH (counter only, audited) open and settle in one transaction. An order has at most one
-payment open at a time (a unique index), so a member cannot pay one order twice by switching methods. A replayed
-idempotency key returns the first result.
+payment open at a time (a unique index), so a member cannot pay one order twice by switching methods; a cashier
+who moves on from a shown code has it closed at its provider first. A replayed idempotency key returns the first
+result, a code included.
 """
 
 import logging
@@ -22,6 +24,7 @@ from db.mongo import Doc, Mongo, required_doc, transaction
 from domain.cards.errors import CardCode, CardError
 from domain.cards.ledger import check_key
 from domain.checkout.closing import close_unpaid
+from domain.checkout.counter_codes import open_code, withdraw_code
 from domain.checkout.errors import CheckoutCode, CheckoutError
 from domain.checkout.providers import Providers
 from domain.checkout.reconcile import settle_from_provider
@@ -49,7 +52,7 @@ from payments.wechatpay import RequestPaymentParams
 log = logging.getLogger(__name__)
 
 MEMBER_METHODS = (PayMethod.WECHAT_PAY, PayMethod.ALIPAY, PayMethod.STORED_VALUE)
-COUNTER_METHODS = (PayMethod.CASH, PayMethod.STORED_VALUE)
+COUNTER_METHODS = (PayMethod.CASH, PayMethod.STORED_VALUE, PayMethod.WECHAT_PAY, PayMethod.ALIPAY)
 # The provider already has this out_trade_no paid: the order is paid, we just have not heard yet.
 _ALREADY_PAID_AT_PROVIDER = frozenset({"ORDERPAID", "ACQ.TRADE_HAS_SUCCESS"})
 
@@ -72,12 +75,35 @@ class Payer:
 
 
 @dataclass(frozen=True)
+class PaymentCode:
+    """What the counter shows for whoever pays to scan with `method`'s app; it cannot be paid after `expires_at`."""
+
+    url: str
+    method: PayMethod
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
 class PayResult:
     order: OrderView
     payment: Payment
     wechat_pay: RequestPaymentParams | None
     alipay_trade_no: str | None
+    code: PaymentCode | None
     replayed: bool
+
+
+def _result(view: OrderView, payment: Payment, answer: dict[str, Any], replayed: bool) -> PayResult:
+    """A result from what the provider answered (kept with the idempotency key, so a replay answers the same)."""
+    code = answer.get("code")
+    return PayResult(
+        view,
+        payment,
+        _params(answer.get("wechat_pay")),
+        answer.get("alipay"),
+        PaymentCode(code, payment.method, payment.expires_at) if code else None,
+        replayed,
+    )
 
 
 async def _payer_order(mongo: Mongo, payer: Payer, order_id: ObjectId, method: PayMethod) -> Order:
@@ -115,8 +141,7 @@ async def _replay(mongo: Mongo, merchant_id: ObjectId, key: str, order_id: Objec
         raise CardError(CardCode.IDEMPOTENCY_KEY_REUSED, "idempotencyKey")
     payment = payment_from_doc(await required_doc(mongo, c.PAYMENTS, {"_id": doc["payment_id"]}))
     order = await load_order(mongo=mongo, merchant_id=merchant_id, order_id=order_id)
-    result = doc.get("result") or {}
-    return PayResult(await view(mongo, order), payment, _params(result.get("wechat_pay")), result.get("alipay"), True)
+    return _result(await view(mongo, order), payment, doc.get("result") or {}, True)
 
 
 def _params(stored: dict[str, str] | None) -> RequestPaymentParams | None:
@@ -147,12 +172,27 @@ async def pay_order(
         return replayed
     order = await _payer_order(mongo, payer, order_id, method)
     _check_payable(order)
+    through_provider = method in EXTERNAL and order.price.due_fen > 0
+    if through_provider and (
+        (method is PayMethod.WECHAT_PAY and providers.wechatpay is None)
+        or (method is PayMethod.ALIPAY and providers.alipay is None)
+    ):
+        raise CheckoutError(CheckoutCode.METHOD_UNAVAILABLE, "method")
     open_payment = await _open_payment(mongo, providers, order)
-    if method in EXTERNAL and order.price.due_fen > 0:
+    if open_payment is not None and _moves_on(payer, open_payment, method):
+        await withdraw_code(mongo=mongo, providers=providers, payment=open_payment)
+        open_payment = None
+    if through_provider:
         return await _pay_with_provider(mongo, providers, payer, order, method, key, open_payment)
     if open_payment is not None:
         raise CheckoutError(CheckoutCode.PAYMENT_IN_PROGRESS, "orderId")
     return await _pay_at_once(mongo, payer, order, method, key)
+
+
+def _moves_on(payer: Payer, open_payment: Payment, method: PayMethod) -> bool:
+    """Staff taking another method while their code is shown: the code goes. A member's own payment in progress
+    is theirs to finish; staff tapping the same method again show the same code."""
+    return payer.staff is not None and open_payment.shown_at_counter and open_payment.method is not method
 
 
 async def _open_payment(mongo: Mongo, providers: Providers, order: Order) -> Payment | None:
@@ -171,6 +211,8 @@ async def _open_payment(mongo: Mongo, providers: Providers, order: Order) -> Pay
 
 
 def _payment_doc(order: Order, method: PayMethod, payer: Payer, now: datetime) -> Doc:
+    # BSON keeps milliseconds: the payment (and code expiry) answered now is the one a replay reads back.
+    now = now.replace(microsecond=now.microsecond - now.microsecond % 1000)
     pid = ObjectId()
     return {
         "_id": pid,
@@ -208,13 +250,11 @@ async def _pay_with_provider(
     key: str,
     open_payment: Payment | None,
 ) -> PayResult:
-    if (method is PayMethod.WECHAT_PAY and providers.wechatpay is None) or (
-        method is PayMethod.ALIPAY and providers.alipay is None
-    ):
-        raise CheckoutError(CheckoutCode.METHOD_UNAVAILABLE, "method")
-    if open_payment is not None and open_payment.method is not method:
+    at_counter = payer.staff is not None
+    if open_payment is not None and (open_payment.method is not method or open_payment.shown_at_counter != at_counter):
         raise CheckoutError(CheckoutCode.PAYMENT_IN_PROGRESS, "orderId")
-    buyer = await _member_identity(mongo, order, method)
+    # At the counter the payer is whoever scans the code; the order still credits its member, if it has one.
+    buyer = None if at_counter else await _member_identity(mongo, order, method)
     await _lock_coupon(mongo, order, COUPON_LOCK)
     payment = open_payment or await _open(mongo, order, method, payer)
     result = await _ask_provider(mongo, providers, order, payment, buyer)
@@ -234,7 +274,7 @@ async def _pay_with_provider(
         if first is not None:
             return first
         raise
-    return PayResult(await view(mongo, order), payment, _params(result.get("wechat_pay")), result.get("alipay"), False)
+    return _result(await view(mongo, order), payment, result, False)
 
 
 def _buyer(order: Order) -> ObjectId:
@@ -248,11 +288,12 @@ async def _open(mongo: Mongo, order: Order, method: PayMethod, payer: Payer) -> 
     try:
         await mongo.db[c.PAYMENTS].insert_one(doc)
     except DuplicateKeyError as e:
-        # A concurrent request opened one first: use it if it is for the same method.
+        # A concurrent request opened one first: use it if it is for the same method, by the same door.
         other = await mongo.db[c.PAYMENTS].find_one({"order_id": order.id, "status": PaymentStatus.OPEN.value})
-        if other is None or other["method"] != method.value:
+        first = payment_from_doc(other) if other else None
+        if first is None or first.method is not method or first.shown_at_counter != (payer.staff is not None):
             raise CheckoutError(CheckoutCode.PAYMENT_IN_PROGRESS, "orderId") from e
-        return payment_from_doc(other)
+        return first
     return payment_from_doc(doc)
 
 
@@ -262,9 +303,16 @@ def _description(order: Order) -> str:
 
 
 async def _ask_provider(
-    mongo: Mongo, providers: Providers, order: Order, payment: Payment, buyer: str
+    mongo: Mongo, providers: Providers, order: Order, payment: Payment, buyer: str | None
 ) -> dict[str, Any]:
+    """What the provider answered, as kept for a replay; `buyer` None opens a code for the counter."""
     try:
+        if buyer is None:
+            return {
+                "code": await open_code(
+                    mongo=mongo, providers=providers, payment=payment, description=_description(order)
+                )
+            }
         if payment.method is PayMethod.WECHAT_PAY:
             assert providers.wechatpay is not None
             prepay_id = await providers.wechatpay.jsapi_prepay(
@@ -356,11 +404,12 @@ async def _pay_at_once(mongo: Mongo, payer: Payer, order: Order, method: PayMeth
             target=order.id,
             amount=order.price.due_fen,
         )
-    return PayResult(await view(mongo, result[0]), result[1], None, None, False)
+    return PayResult(await view(mongo, result[0]), result[1], None, None, None, False)
 
 
 async def close_order(*, mongo: Mongo, providers: Providers, payer: Payer, order_id: ObjectId) -> OrderView:
-    """An unpaid order nobody will pay: CLOSED, its coupon free again. Refused while a payment is open."""
+    """An unpaid order nobody will pay: CLOSED, its coupon free again. Refused while a payment is open, except a
+    code staff showed at the counter, which is withdrawn first."""
     if payer.staff is not None:
         if not payer.staff.has_role(*COUNTER_ROLES):
             raise PermissionDenied()
@@ -372,8 +421,11 @@ async def close_order(*, mongo: Mongo, providers: Providers, payer: Payer, order
     if order.status is OrderStatus.CLOSED:
         return await view(mongo, order)
     _check_payable(order)
-    if await _open_payment(mongo, providers, order) is not None:
-        raise CheckoutError(CheckoutCode.PAYMENT_IN_PROGRESS, "orderId")
+    open_payment = await _open_payment(mongo, providers, order)
+    if open_payment is not None:
+        if payer.staff is None or not open_payment.shown_at_counter:
+            raise CheckoutError(CheckoutCode.PAYMENT_IN_PROGRESS, "orderId")
+        await withdraw_code(mongo=mongo, providers=providers, payment=open_payment)
     closed = await close_unpaid(mongo=mongo, order=order)
     if closed is None:
         raise CheckoutError(CheckoutCode.ORDER_ALREADY_PAID, "orderId")

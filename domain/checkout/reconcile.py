@@ -73,6 +73,16 @@ async def settle_from_provider(*, mongo: Mongo, providers: Providers, payment: P
     return PaymentStatus.OPEN
 
 
+async def paid_at_provider(*, mongo: Mongo, providers: Providers, payment: Payment) -> bool:
+    """Whether the provider says the payment succeeded, and if so applied here as the active query applies it.
+    A provider that cannot be asked raises: the caller decides what not knowing means."""
+    word = await _ask(providers, payment, datetime.now(UTC))
+    if not isinstance(word, ProviderPayment):
+        return False
+    settled = await mark_paid(mongo=mongo, paid=word, settled_by=SettledBy.QUERY)
+    return settled.outcome is not Outcome.MISMATCH
+
+
 async def reconcile_pending(
     *,
     mongo: Mongo,

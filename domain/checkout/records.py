@@ -55,6 +55,13 @@ class Payment:
     # Money came in for an order another payment had already paid: staff refund it.
     duplicate: bool
     staff_id: ObjectId | None
+    # The code (WeChat Pay Native code_url, Alipay precreate qr_code) staff show at the counter, once opened.
+    code_url: str | None
+
+    @property
+    def shown_at_counter(self) -> bool:
+        """Staff open WeChat Pay and Alipay payments only as a code for whoever pays at the counter to scan."""
+        return self.staff_id is not None and self.method in EXTERNAL
 
 
 def payment_from_doc(doc: Doc) -> Payment:
@@ -74,6 +81,7 @@ def payment_from_doc(doc: Doc) -> Payment:
         settled_by=SettledBy(settled) if settled else None,
         duplicate=doc.get("duplicate", False),
         staff_id=doc.get("staff_id"),
+        code_url=doc.get("code_url"),
     )
 
 

@@ -1,12 +1,15 @@
 """A local WeChat Pay v3 and Alipay, speaking both protocols with real signatures and locally generated keys, so
-the whole pay flow runs offline: prepay / trade.create, query and refund, and notifications to our webhooks.
+the whole pay flow runs offline: JSAPI / Native prepay, trade.create / precreate, query, close and refund, and
+notifications to our webhooks.
 
 Keys: see `payments.sandbox.keys` (tests generate them; the dev stack keeps them in a file under its data dir).
-`POST /_sandbox/pay {"provider": "wechatpay"|"alipay", "out_trade_no": …}` plays the member paying: the trade
-is marked paid and its signed notification is posted to the notify_url given when it was opened (posting again
-re-delivers the same notification, as a provider's retry does). Refund notifications follow refund calls on
-their own. Merchant transfers (payouts) are `payments.sandbox.transfers`: `POST /_sandbox/confirm-transfer` plays
-the payee confirming a bill. The app refuses to be created when JIKE_ENV=production.
+`POST /_sandbox/pay {"provider": "wechatpay"|"alipay", "out_trade_no": …}` (or `{"code_url": …}` for a code shown
+at the counter) plays the member paying: the trade is marked paid and its signed notification is posted to the
+notify_url given when it was opened (posting again re-delivers the same notification, as a provider's retry does);
+a closed one answers 409. A counter code's URL opens the sandbox's scan page in a browser, whose 付款 button does
+the same (`payments.sandbox.payer`). Refund notifications follow refund calls on their own. Merchant transfers
+(payouts) are `payments.sandbox.transfers`: `POST /_sandbox/confirm-transfer` plays the payee confirming a bill.
+The app refuses to be created when JIKE_ENV=production.
 """
 
 import os
@@ -21,10 +24,12 @@ from starlette.routing import Route
 from payments.sandbox.alipay import AlipaySandbox
 from payments.sandbox.deliveries import Deliveries, Delivery, SignedNotification
 from payments.sandbox.keys import SandboxKeys
+from payments.sandbox.payer import Bill, CannotPay, scan_routes, token_of
 from payments.sandbox.transfers import TransferSandbox
 from payments.sandbox.wechatpay import WeChatPaySandbox
 
 __all__ = [
+    "CannotPay",
     "Delivery",
     "Provider",
     "Sandbox",
@@ -55,10 +60,25 @@ class Sandbox:
         self.transfers = TransferSandbox(keys, self.deliveries, self.wechatpay)
 
     async def pay(self, provider: Provider, out_trade_no: str) -> Delivery | None:
-        """None when the provider never opened this trade."""
+        """None when the provider never opened this trade; CannotPay when it was closed."""
         if provider is Provider.WECHATPAY:
             return await self.wechatpay.pay(out_trade_no)
         return await self.alipay.pay(out_trade_no)
+
+    def bill(self, token: str) -> Bill | None:
+        return self.wechatpay.bill(token) or self.alipay.bill(token)
+
+    async def pay_token(self, token: str) -> Delivery | None:
+        if token in self.wechatpay.codes:
+            return await self.wechatpay.pay(self.wechatpay.codes[token])
+        if token in self.alipay.codes:
+            return await self.alipay.pay(self.alipay.codes[token])
+        return None
+
+    async def scan_and_pay(self, code_url: str) -> Delivery | None:
+        """Whoever stands at the counter scans the code shown and pays it; None when no such code was opened."""
+        token = token_of(code_url)
+        return None if token is None else await self.pay_token(token)
 
 
 def create_sandbox_app(sandbox: Sandbox) -> Starlette:
@@ -69,12 +89,21 @@ def create_sandbox_app(sandbox: Sandbox) -> Starlette:
     async def pay(request: Request) -> Response:
         try:
             data: Any = await request.json()
-            provider, out_trade_no = Provider(data["provider"]), str(data["out_trade_no"])
+            if "code_url" in data:
+                code = str(data["code_url"])
+                paying, missing = sandbox.scan_and_pay(code), f"no code {code}"
+            else:
+                provider, out_trade_no = Provider(data["provider"]), str(data["out_trade_no"])
+                paying, missing = sandbox.pay(provider, out_trade_no), f"no {provider} trade {out_trade_no}"
         except (ValueError, KeyError, TypeError):
-            return JSONResponse({"error": 'expected {"provider": "wechatpay"|"alipay", "out_trade_no": "…"}'}, 400)
-        delivery = await sandbox.pay(provider, out_trade_no)
+            expected = '{"provider": "wechatpay"|"alipay", "out_trade_no": "…"} or {"code_url": "…"}'
+            return JSONResponse({"error": f"expected {expected}"}, 400)
+        try:
+            delivery = await paying
+        except CannotPay as e:
+            return JSONResponse({"error": str(e)}, 409)
         if delivery is None:
-            return JSONResponse({"error": f"no {provider} trade {out_trade_no}"}, 404)
+            return JSONResponse({"error": missing}, 404)
         return JSONResponse({"url": delivery.url, "status": delivery.status, "answer": delivery.answer})
 
     return Starlette(
@@ -82,6 +111,7 @@ def create_sandbox_app(sandbox: Sandbox) -> Starlette:
             *sandbox.wechatpay.routes(),
             *sandbox.alipay.routes(),
             *sandbox.transfers.routes(),
+            *scan_routes(sandbox.bill, sandbox.pay_token),
             Route("/_sandbox/pay", pay, methods=["POST"]),
         ]
     )

@@ -1,13 +1,16 @@
-"""The sandbox's Alipay gateway: alipay.trade.create / query / refund with RSA2 both ways, and its notifications.
+"""The sandbox's Alipay gateway: alipay.trade.create / precreate / query / close / refund with RSA2 both ways, and
+its notifications.
 
 Requests must be signed with the app key (sorted parameters without `sign`); answers are signed with the
-sandbox's Alipay key over the `*_response` member. Notifications go to the notify_url given at trade.create,
-for the payment and after every refund, as Alipay sends them.
+sandbox's Alipay key over the `*_response` member. Notifications go to the notify_url given at trade.create or
+precreate, for the payment and after every refund, as Alipay sends them. As at Alipay, a precreated code has no
+trade until someone scans it (query and close answer ACQ.TRADE_NOT_EXIST), and a close before the scan still
+stops the code from being paid. The qr_code is the sandbox's own scan page (`payments.sandbox.payer`).
 """
 
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +25,7 @@ from channels.alipay import rsa2_sign, rsa2_verify, signing_content
 from payments.alipay import TradeStatus, fen_to_yuan, yuan_to_fen
 from payments.sandbox.deliveries import Deliveries, Delivery
 from payments.sandbox.keys import SandboxKeys
+from payments.sandbox.payer import Bill, CannotPay, code_url
 
 _CST = ZoneInfo("Asia/Shanghai")
 
@@ -63,6 +67,18 @@ class _Refund:
 
 
 @dataclass
+class _Code:
+    """A precreated qr_code: no trade yet, until someone scans it."""
+
+    out_trade_no: str
+    token: str
+    total_fen: int
+    subject: str
+    notify_url: str
+    closed: bool = False
+
+
+@dataclass
 class _Trade:
     out_trade_no: str
     trade_no: str
@@ -83,6 +99,8 @@ class _Trade:
 
 # What a gateway method answers inside its *_response member, and what to do once the answer has gone out.
 _Answer = tuple[dict[str, str], BackgroundTask | None]
+# A gateway method: the biz_content, the whole form, and the sandbox's own base URL (a qr_code points at it).
+_Method = Callable[[Mapping[str, Any], Mapping[str, str], str], _Answer]
 
 
 class _Failed(Exception):
@@ -114,6 +132,9 @@ class AlipaySandbox:
         self.keys = keys
         self.deliveries = deliveries
         self.trades: dict[str, _Trade] = {}
+        # Precreated codes by out_trade_no, and each code's token (the last part of its qr_code) -> out_trade_no.
+        self.precreated: dict[str, _Code] = {}
+        self.codes: dict[str, str] = {}
 
     def routes(self) -> list[Route]:
         return [Route("/gateway.do", self._gateway, methods=["POST"])]
@@ -136,12 +157,37 @@ class AlipaySandbox:
             }
         return fields
 
+    def scan(self, out_trade_no: str, now: datetime) -> _Trade | None:
+        """Someone scanned a precreated code with Alipay: now the trade exists, waiting for them to pay. Scanning
+        again finds the same trade; a closed code makes none."""
+        code = self.precreated.get(out_trade_no)
+        if out_trade_no in self.trades or code is None or code.closed:
+            return self.trades.get(out_trade_no)
+        trade_no = now.astimezone(_CST).strftime("%Y%m%d") + _digits(20)
+        buyer = "0" + secrets.token_hex(23)
+        trade = _Trade(out_trade_no, trade_no, code.total_fen, code.subject, buyer, code.notify_url, now)
+        self.trades[out_trade_no] = trade
+        return trade
+
     def mark_paid(self, out_trade_no: str, now: datetime) -> _Trade | None:
-        """The member paid in `my.tradePay`. Paying twice changes nothing."""
-        trade = self.trades.get(out_trade_no)
+        """The member paid in `my.tradePay`, or whoever scanned a precreated code paid it. Paying twice changes
+        nothing."""
+        trade = self.scan(out_trade_no, now)
         if trade is not None and trade.status is TradeStatus.WAIT_BUYER_PAY:
             trade.status, trade.gmt_payment = TradeStatus.TRADE_SUCCESS, now
         return trade
+
+    def bill(self, token: str) -> Bill | None:
+        """What the payer's Alipay shows for a scanned code."""
+        code = self.precreated.get(self.codes.get(token, ""))
+        if code is None:
+            return None
+        trade = self.trades.get(code.out_trade_no)
+        if code.closed or (trade is not None and trade.status is TradeStatus.TRADE_CLOSED):
+            return Bill("支付宝", code.subject, code.total_fen, "已关闭，请让收银员重新收款", False)
+        if trade is not None and trade.status is not TradeStatus.WAIT_BUYER_PAY:
+            return Bill("支付宝", code.subject, code.total_fen, "已支付", False)
+        return Bill("支付宝", code.subject, code.total_fen, "待支付", True)
 
     def payment_notification(self, out_trade_no: str, now: datetime) -> dict[str, str]:
         trade = self.trades[out_trade_no]
@@ -162,10 +208,16 @@ class AlipaySandbox:
         return notification(self.keys, fields, now)
 
     async def pay(self, out_trade_no: str) -> Delivery | None:
-        """Marks the trade paid and posts its notification to the trade's notify_url; None for an unknown trade."""
+        """Marks the trade paid (a precreated code scanned first) and posts its notification to the trade's
+        notify_url; None for an unknown trade, CannotPay for a closed one."""
+        code = self.precreated.get(out_trade_no)
+        if code is not None and code.closed and out_trade_no not in self.trades:
+            raise CannotPay("支付失败，本笔交易已关闭，请收银员重新收款")
         trade = self.mark_paid(out_trade_no, datetime.now(UTC))
         if trade is None:
             return None
+        if trade.status is TradeStatus.TRADE_CLOSED and trade.gmt_payment is None:
+            raise CannotPay("交易已关闭，请收银员重新收款")
         form = self.payment_notification(out_trade_no, datetime.now(UTC))
         return await self.deliveries.post("alipay", out_trade_no, trade.notify_url, form=form)
 
@@ -191,11 +243,14 @@ class AlipaySandbox:
                 },
             )
         method = form.get("method", "")
-        handler = {
+        handlers: dict[str, _Method] = {
             "alipay.trade.create": self._create,
+            "alipay.trade.precreate": self._precreate,
             "alipay.trade.query": self._query,
+            "alipay.trade.close": self._close,
             "alipay.trade.refund": self._refund,
-        }.get(method)
+        }
+        handler = handlers.get(method)
         member = method.replace(".", "_") + "_response"
         if handler is None:
             return self._reply(
@@ -214,7 +269,7 @@ class AlipaySandbox:
         if not isinstance(biz, dict):
             return self._business_error(member, "isv.invalid-biz-content", "biz_content 不是 JSON 对象")
         try:
-            answer, background = handler(biz, form)
+            answer, background = handler(biz, form, str(request.base_url))
         except _Failed as e:
             return self._business_error(member, e.sub_code, e.sub_msg)
         return self._reply(member, {"code": "10000", "msg": "Success", **answer}, background)
@@ -224,7 +279,7 @@ class AlipaySandbox:
             member, {"code": "40004", "msg": "Business Failed", "sub_code": sub_code, "sub_msg": sub_msg}
         )
 
-    def _create(self, biz: Mapping[str, Any], form: Mapping[str, str]) -> _Answer:
+    def _create(self, biz: Mapping[str, Any], form: Mapping[str, str], base_url: str) -> _Answer:
         out_trade_no, subject = _required(biz, "out_trade_no"), _required(biz, "subject")
         total_fen = _amount(biz, "total_amount")
         buyer = biz.get("buyer_open_id") or biz.get("buyer_id")
@@ -232,6 +287,8 @@ class AlipaySandbox:
             raise _Failed("ACQ.INVALID_PARAMETER", "买家 buyer_open_id / buyer_id 必填")
         # Alipay itself would just not notify; the sandbox exists to notify, so it insists.
         notify_url = _required(form, "notify_url")
+        if out_trade_no in self.precreated:
+            raise _Failed("ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改")
         trade = self.trades.get(out_trade_no)
         if trade is not None and trade.status is not TradeStatus.WAIT_BUYER_PAY:
             raise _Failed("ACQ.TRADE_HAS_SUCCESS", "交易已被支付")
@@ -244,7 +301,40 @@ class AlipaySandbox:
             self.trades[out_trade_no] = trade
         return {"out_trade_no": trade.out_trade_no, "trade_no": trade.trade_no}, None
 
-    def _query(self, biz: Mapping[str, Any], form: Mapping[str, str]) -> _Answer:
+    def _precreate(self, biz: Mapping[str, Any], form: Mapping[str, str], base_url: str) -> _Answer:
+        out_trade_no, subject = _required(biz, "out_trade_no"), _required(biz, "subject")
+        total_fen = _amount(biz, "total_amount")
+        if biz.get("product_code", "FACE_TO_FACE_PAYMENT") != "FACE_TO_FACE_PAYMENT":
+            raise _Failed("ACQ.INVALID_PARAMETER", "当面付的 product_code 为 FACE_TO_FACE_PAYMENT")
+        notify_url = _required(form, "notify_url")
+        trade, code = self.trades.get(out_trade_no), self.precreated.get(out_trade_no)
+        if trade is not None and code is None:
+            raise _Failed("ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改")
+        if trade is not None and trade.status in (TradeStatus.TRADE_SUCCESS, TradeStatus.TRADE_FINISHED):
+            raise _Failed("ACQ.TRADE_HAS_SUCCESS", "交易已被支付")
+        if (code is not None and code.closed) or (trade is not None and trade.status is TradeStatus.TRADE_CLOSED):
+            raise _Failed("ACQ.TRADE_HAS_CLOSE", "交易已经关闭")
+        if code is not None and code.total_fen != total_fen:
+            raise _Failed("ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改")
+        if code is None:
+            code = _Code(out_trade_no, "bax" + secrets.token_urlsafe(12), total_fen, subject, notify_url)
+            self.precreated[out_trade_no], self.codes[code.token] = code, out_trade_no
+        return {"out_trade_no": out_trade_no, "qr_code": code_url(base_url, code.token)}, None
+
+    def _close(self, biz: Mapping[str, Any], form: Mapping[str, str], base_url: str) -> _Answer:
+        out_trade_no = _required(biz, "out_trade_no")
+        trade, code = self.trades.get(out_trade_no), self.precreated.get(out_trade_no)
+        if trade is None:
+            if code is not None:
+                # Nobody scanned it: Alipay has no trade to close, yet the code is dead from now on.
+                code.closed = True
+            raise _Failed("ACQ.TRADE_NOT_EXIST", "交易不存在")
+        if trade.status is not TradeStatus.WAIT_BUYER_PAY:
+            raise _Failed("ACQ.TRADE_STATUS_ERROR", "交易状态不合法")
+        trade.status = TradeStatus.TRADE_CLOSED
+        return {"out_trade_no": trade.out_trade_no, "trade_no": trade.trade_no}, None
+
+    def _query(self, biz: Mapping[str, Any], form: Mapping[str, str], base_url: str) -> _Answer:
         trade = self.trades.get(_required(biz, "out_trade_no"))
         if trade is None:
             raise _Failed("ACQ.TRADE_NOT_EXIST", "交易不存在")
@@ -253,7 +343,7 @@ class AlipaySandbox:
             fields["send_pay_date"] = fields["gmt_payment"]
         return fields, None
 
-    def _refund(self, biz: Mapping[str, Any], form: Mapping[str, str]) -> _Answer:
+    def _refund(self, biz: Mapping[str, Any], form: Mapping[str, str], base_url: str) -> _Answer:
         out_trade_no, out_request_no = _required(biz, "out_trade_no"), _required(biz, "out_request_no")
         fen = _amount(biz, "refund_amount")
         trade = self.trades.get(out_trade_no)

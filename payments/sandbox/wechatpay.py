@@ -1,4 +1,5 @@
-"""The sandbox's WeChat Pay v3: JSAPI prepay, order query and refund endpoints, and the notifications it sends.
+"""The sandbox's WeChat Pay v3: JSAPI and Native prepay, order query and close, refund, and the notifications it
+sends. A Native order's code_url is the sandbox's own scan page (`payments.sandbox.payer`).
 
 A request must carry a valid merchant Authorization and name the public key in `Wechatpay-Serial`; every answer
 is signed with the platform key, as WeChat Pay does in public-key mode. A refund succeeds just after the call
@@ -23,6 +24,7 @@ from starlette.routing import Route
 
 from payments.sandbox.deliveries import Deliveries, Delivery, SignedNotification
 from payments.sandbox.keys import SandboxKeys
+from payments.sandbox.payer import Bill, CannotPay, code_url
 from payments.wechatpay.resources import RefundStatus, TradeState
 from payments.wechatpay.signing import (
     MAX_CLOCK_SKEW,
@@ -95,11 +97,14 @@ class _Payment:
 @dataclass
 class _Order:
     out_trade_no: str
+    trade_type: str
     description: str
     amount_fen: int
-    payer_openid: str
+    # JSAPI names its payer when it is prepaid; a Native code is paid by whoever scans it, known once they pay.
+    payer_openid: str | None
     notify_url: str
-    prepay_id: str
+    prepay_id: str | None = None
+    code_token: str | None = None
     trade_state: TradeState = TradeState.NOTPAY
     payment: _Payment | None = None
     # One id per notification, kept across redeliveries, as WeChat Pay does.
@@ -154,11 +159,15 @@ class WeChatPaySandbox:
         self.deliveries = deliveries
         self.orders: dict[str, _Order] = {}
         self.refunds: dict[str, _Refund] = {}
+        # A Native code's token (the last part of its code_url) -> its out_trade_no.
+        self.codes: dict[str, str] = {}
 
     def routes(self) -> list[Route]:
         return [
-            Route("/v3/pay/transactions/jsapi", self._prepay, methods=["POST"]),
+            Route("/v3/pay/transactions/jsapi", self._jsapi, methods=["POST"]),
+            Route("/v3/pay/transactions/native", self._native, methods=["POST"]),
             Route("/v3/pay/transactions/out-trade-no/{out_trade_no}", self._query, methods=["GET"]),
+            Route("/v3/pay/transactions/out-trade-no/{out_trade_no}/close", self._close, methods=["POST"]),
             Route("/v3/refund/domestic/refunds", self._refund, methods=["POST"]),
         ]
 
@@ -167,7 +176,7 @@ class WeChatPaySandbox:
             "appid": self.keys.wechat_appid,
             "mchid": self.keys.wechat_mchid,
             "out_trade_no": order.out_trade_no,
-            "trade_type": "JSAPI",
+            "trade_type": order.trade_type,
             "trade_state": order.trade_state.value,
             "trade_state_desc": "订单未支付" if order.payment is None else "支付成功",
             "amount": {"total": order.amount_fen, "currency": "CNY"},
@@ -204,12 +213,23 @@ class WeChatPaySandbox:
         return resource
 
     def mark_paid(self, out_trade_no: str, now: datetime) -> _Order | None:
-        """The member paid: what WeChat Pay records when `wx.requestPayment` succeeds. Paying twice changes nothing."""
+        """The member paid: what WeChat Pay records when `wx.requestPayment` succeeds, or when whoever scanned a
+        Native code pays. Paying twice, or a closed order, changes nothing."""
         order = self.orders.get(out_trade_no)
-        if order is not None and order.payment is None:
+        if order is not None and order.trade_state is TradeState.NOTPAY:
             order.trade_state = TradeState.SUCCESS
             order.payment = _Payment("4200" + "".join(secrets.choice("0123456789") for _ in range(24)), now)
+            order.payer_openid = order.payer_openid or "oSCAN" + secrets.token_urlsafe(18)
         return order
+
+    def bill(self, token: str) -> Bill | None:
+        """What the payer's WeChat shows for a scanned Native code."""
+        order = self.orders.get(self.codes.get(token, ""))
+        if order is None:
+            return None
+        states = {TradeState.NOTPAY: "待支付", TradeState.CLOSED: "已关闭，请让收银员重新收款"}
+        state = states.get(order.trade_state, "已支付")
+        return Bill("微信支付", order.description, order.amount_fen, state, order.trade_state is TradeState.NOTPAY)
 
     def payment_notification(self, out_trade_no: str, now: datetime) -> SignedNotification:
         order = self.orders[out_trade_no]
@@ -232,10 +252,13 @@ class WeChatPaySandbox:
         )
 
     async def pay(self, out_trade_no: str) -> Delivery | None:
-        """Marks the order paid and posts its notification to the order's notify_url; None for an unknown order."""
+        """Marks the order paid and posts its notification to the order's notify_url; None for an unknown order,
+        CannotPay for a closed one."""
         order = self.mark_paid(out_trade_no, datetime.now(UTC))
         if order is None:
             return None
+        if order.trade_state is TradeState.CLOSED:
+            raise CannotPay("订单已关闭，请让收银员重新收款")
         signed = self.payment_notification(out_trade_no, datetime.now(UTC))
         return await self.deliveries.post(
             "wechatpay",
@@ -254,6 +277,10 @@ class WeChatPaySandbox:
             headers=signed_headers(self.keys, body, datetime.now(UTC)),
             background=background,
         )
+
+    def _no_content(self) -> Response:
+        """What close answers: 204, signed over the empty body like every answer."""
+        return Response(status_code=204, headers=signed_headers(self.keys, b"", datetime.now(UTC)))
 
     def _error(self, status: int, code: str, message: str) -> Response:
         return self._answer(status, {"code": code, "message": message})
@@ -284,16 +311,22 @@ class WeChatPaySandbox:
             return self._error(400, "PARAM_ERROR", "Wechatpay-Serial must name the WeChat Pay public key id")
         return None
 
-    async def _prepay(self, request: Request) -> Response:
+    async def _jsapi(self, request: Request) -> Response:
+        return await self._prepay(request, "JSAPI")
+
+    async def _native(self, request: Request) -> Response:
+        return await self._prepay(request, "NATIVE")
+
+    async def _prepay(self, request: Request, trade_type: str) -> Response:
         body = await request.body()
         if (refusal := self._request_refusal(request, body)) is not None:
             return refusal
         try:
             data = _json_object(body)
             out_trade_no, amount = _required(data, "out_trade_no"), _positive_fen(data.get("amount"), "total")
-            payer = data.get("payer")
-            openid = _required(payer if isinstance(payer, dict) else {}, "openid")
             description, notify_url = _required(data, "description"), _required(data, "notify_url")
+            payer = data.get("payer")
+            openid = _required(payer if isinstance(payer, dict) else {}, "openid") if trade_type == "JSAPI" else None
         except _Invalid as e:
             return self._error(400, "PARAM_ERROR", str(e))
         if data.get("appid") != self.keys.wechat_appid or data.get("mchid") != self.keys.wechat_mchid:
@@ -301,12 +334,24 @@ class WeChatPaySandbox:
         order = self.orders.get(out_trade_no)
         if order is not None and order.payment is not None:
             return self._error(400, "ORDERPAID", "该订单已支付")
-        if order is not None and (order.amount_fen, order.description) != (amount, description):
+        if order is not None and order.trade_state is TradeState.CLOSED:
+            return self._error(400, "ORDER_CLOSED", "订单已关闭")
+        if order is not None and (order.trade_type, order.amount_fen, order.description) != (
+            trade_type,
+            amount,
+            description,
+        ):
             return self._error(400, "INVALID_REQUEST", "201 商户订单号重复")
         if order is None:
-            prepay_id = "wx" + datetime.now(_CST).strftime("%d%H%M%S") + secrets.token_hex(12)
-            order = _Order(out_trade_no, description, amount, openid, notify_url, prepay_id)
+            order = _Order(out_trade_no, trade_type, description, amount, openid, notify_url)
+            if trade_type == "JSAPI":
+                order.prepay_id = "wx" + datetime.now(_CST).strftime("%d%H%M%S") + secrets.token_hex(12)
+            else:
+                order.code_token = "wx" + secrets.token_urlsafe(12)
+                self.codes[order.code_token] = out_trade_no
             self.orders[out_trade_no] = order
+        if order.code_token is not None:
+            return self._answer(200, {"code_url": code_url(str(request.base_url), order.code_token)})
         return self._answer(200, {"prepay_id": order.prepay_id})
 
     async def _query(self, request: Request) -> Response:
@@ -318,6 +363,24 @@ class WeChatPaySandbox:
         if order is None:
             return self._error(404, "ORDER_NOT_EXIST", "订单不存在")
         return self._answer(200, self.transaction_resource(order))
+
+    async def _close(self, request: Request) -> Response:
+        body = await request.body()
+        if (refusal := self._request_refusal(request, body)) is not None:
+            return refusal
+        try:
+            data = _json_object(body)
+        except _Invalid as e:
+            return self._error(400, "PARAM_ERROR", str(e))
+        if data.get("mchid") != self.keys.wechat_mchid:
+            return self._error(400, "PARAM_ERROR", "mchid is not ours")
+        order = self.orders.get(request.path_params["out_trade_no"])
+        if order is None:
+            return self._error(404, "ORDER_NOT_EXIST", "订单不存在")
+        if order.payment is not None:
+            return self._error(400, "ORDERPAID", "该订单已支付")
+        order.trade_state = TradeState.CLOSED
+        return self._no_content()
 
     async def _refund(self, request: Request) -> Response:
         body = await request.body()

@@ -1,5 +1,6 @@
 """Our WeChat Pay v3 client for a direct merchant in public-key mode: JSAPI prepay, `wx.requestPayment`
-parameters, order query, refund, and notification verification.
+parameters, Native prepay (the code shown at the counter), order query and close, refund, and notification
+verification.
 
 Our own small httpx client rather than wechatpayv3's AsyncWeChatPay: that one hard-codes its gateway (so it cannot
 reach the sandbox), raises a bare Exception for every failure and checks no timestamp. tests/payments still runs
@@ -117,6 +118,23 @@ class WeChatPayClient:
             raise ProviderRefused(str(parsed.get("code", status)), str(parsed.get("message", "")))
         return parsed
 
+    def _prepay_body(
+        self, *, out_trade_no: str, description: str, amount_fen: int, notify_url: str, expire_at: datetime
+    ) -> dict[str, Any]:
+        """What JSAPI and Native prepay share: after `expire_at` (time_expire) the payer can no longer pay."""
+        if amount_fen <= 0 or expire_at.tzinfo is None:
+            raise ValueError("WeChat Pay takes only positive amounts and an expiry with a time zone")
+        c = self.config
+        return {
+            "appid": c.appid,
+            "mchid": c.mchid,
+            "description": description,
+            "out_trade_no": out_trade_no,
+            "time_expire": expire_at.astimezone(_CST).isoformat(timespec="seconds"),
+            "notify_url": notify_url,
+            "amount": {"total": amount_fen, "currency": "CNY"},
+        }
+
     async def jsapi_prepay(
         self,
         *,
@@ -128,23 +146,34 @@ class WeChatPayClient:
         expire_at: datetime,
     ) -> str:
         """Opens the payment and returns its prepay_id; the same out_trade_no and amount again is safe."""
-        if amount_fen <= 0 or expire_at.tzinfo is None:
-            raise ValueError("WeChat Pay takes only positive amounts and an expiry with a time zone")
-        c = self.config
-        body = {
-            "appid": c.appid,
-            "mchid": c.mchid,
-            "description": description,
-            "out_trade_no": out_trade_no,
-            "time_expire": expire_at.astimezone(_CST).isoformat(timespec="seconds"),
-            "notify_url": notify_url,
-            "amount": {"total": amount_fen, "currency": "CNY"},
-            "payer": {"openid": payer_openid},
-        }
+        body = self._prepay_body(
+            out_trade_no=out_trade_no,
+            description=description,
+            amount_fen=amount_fen,
+            notify_url=notify_url,
+            expire_at=expire_at,
+        ) | {"payer": {"openid": payer_openid}}
         prepay_id = (await self._call("POST", "/v3/pay/transactions/jsapi", body)).get("prepay_id")
         if not isinstance(prepay_id, str) or not prepay_id:
             raise ProviderUnavailable("WeChat Pay prepay answer without prepay_id")
         return prepay_id
+
+    async def native_prepay(
+        self, *, out_trade_no: str, description: str, amount_fen: int, notify_url: str, expire_at: datetime
+    ) -> str:
+        """Opens a payment whoever scans its code may pay (no payer named) and returns the code_url to show as a QR
+        code; the same out_trade_no and amount again is safe."""
+        body = self._prepay_body(
+            out_trade_no=out_trade_no,
+            description=description,
+            amount_fen=amount_fen,
+            notify_url=notify_url,
+            expire_at=expire_at,
+        )
+        code_url = (await self._call("POST", "/v3/pay/transactions/native", body)).get("code_url")
+        if not isinstance(code_url, str) or not code_url:
+            raise ProviderUnavailable("WeChat Pay native answer without code_url")
+        return code_url
 
     def request_payment_params(self, prepay_id: str) -> RequestPaymentParams:
         """What the mini-program needs for `wx.requestPayment`, signed (RSA) with the merchant key."""
@@ -176,6 +205,11 @@ class WeChatPayClient:
             return parse_transaction(answer)
         except (KeyError, ValueError, TypeError) as e:
             raise ProviderUnavailable(f"WeChat Pay query answer malformed: {e}") from e
+
+    async def close_order(self, out_trade_no: str) -> None:
+        """Closes an unpaid payment so it can no longer be paid (answered 204); a paid one is refused (ORDERPAID)."""
+        target = f"/v3/pay/transactions/out-trade-no/{quote(out_trade_no, safe='')}/close"
+        await self._call("POST", target, {"mchid": self.config.mchid})
 
     async def refund(
         self,

@@ -1,6 +1,6 @@
 """Orders at the counter: price a cart without making anything (the bill's live price), make one (catalog items
-or a free amount, for a member or a walk-in), take cash or the member's stored value, close an unpaid one, refund
-(MANAGER and up), and the order list and detail screens.
+or a free amount, for a member or a walk-in), take cash or the member's stored value or show a WeChat Pay / Alipay
+code to scan, close an unpaid one, refund (MANAGER and up), and the order list and detail screens.
 """
 
 from datetime import datetime
@@ -152,10 +152,24 @@ class OrderPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+@strawberry.type(description="A code for whoever pays at the counter to scan with WeChat or Alipay.")
+class PaymentCode:
+    url: str = strawberry.field(description="Show it as a QR code, as it is.")
+    provider: PaymentMethod = strawberry.field(description="WECHAT_PAY or ALIPAY: the app that scans it.")
+    expires_at: datetime = strawberry.field(description="After this it can no longer be paid; tap again for a new one.")
+
+    @classmethod
+    def of(cls, code: pay.PaymentCode) -> "PaymentCode":
+        return cls(url=code.url, provider=code.method, expires_at=code.expires_at)
+
+
 @strawberry.type
 class PayOrderPayload:
     order: AdminOrder | None = None
     payment: Payment | None = None
+    payment_code: PaymentCode | None = strawberry.field(
+        default=None, description="For WECHAT_PAY and ALIPAY: the order is paid once the payer scans and pays it."
+    )
     replayed: bool = False
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
@@ -260,7 +274,10 @@ class OrdersMutation:
         )
         return OrderPayload(order=AdminOrder.of(order))
 
-    @strawberry.mutation(description="CASHIER and up: CASH, or the member's STORED_VALUE; completes at once, audited.")
+    @strawberry.mutation(
+        description="CASHIER and up: CASH, or the member's STORED_VALUE, completes at once, audited; WECHAT_PAY or "
+        "ALIPAY returns a paymentCode to show. Taking another method while a code is shown closes that code first."
+    )
     @user_errors_in(PayOrderPayload)
     async def pay_order(self, info: Info, input: PayOrderInput) -> PayOrderPayload:
         ctx = info.context
@@ -274,9 +291,16 @@ class OrdersMutation:
             idempotency_key=input.idempotency_key,
         )
         payment, _, _ = pay_parts(result)
-        return PayOrderPayload(order=AdminOrder.of(result.order), payment=payment, replayed=result.replayed)
+        return PayOrderPayload(
+            order=AdminOrder.of(result.order),
+            payment=payment,
+            payment_code=PaymentCode.of(result.code) if result.code else None,
+            replayed=result.replayed,
+        )
 
-    @strawberry.mutation(description="CASHIER and up: drop an unpaid order; its coupon is free again.")
+    @strawberry.mutation(
+        description="CASHIER and up: drop an unpaid order (a code shown for it is closed); its coupon is free again."
+    )
     @user_errors_in(OrderPayload)
     async def close_order(self, info: Info, input: CloseOrderInput) -> OrderPayload:
         ctx = info.context

@@ -275,7 +275,8 @@ ADMIN_PAY_ORDER = """
 mutation($input: PayOrderInput!) {
   payOrder(input: $input) {
     order { id status paidMethod }
-    payment { id method status amountFen }
+    payment { id method status amountFen expiresAt }
+    paymentCode { url provider expiresAt }
     replayed
     userErrors { field code message }
   }

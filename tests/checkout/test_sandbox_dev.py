@@ -1,5 +1,6 @@
 """The sandbox in the dev stack: `jike sandbox-pay` (through the dev-only endpoint) pays an order the way a member
-would, so the whole pay flow works offline; none of it exists in production.
+would, and a code shown at the counter opens a sandbox page whose button pays it, so the whole pay flow works
+offline; none of it exists in production.
 """
 
 import asyncio
@@ -14,8 +15,19 @@ from api.cli import app as jike
 from api.dev import dev_secrets
 from api.sandbox import SANDBOX_PAY_PATH, request_sandbox_pay, run_sandbox
 from db.mongo import Mongo
+from domain.pii import PiiCipher
 from startup.settings import Env, Settings
-from tests.checkout.conftest import PaymentsSandbox, all_handled, member_pay, order_doc, scan_order, shopper
+from tests.checkout.conftest import (
+    PaymentsSandbox,
+    all_handled,
+    cashier,
+    member_pay,
+    order_doc,
+    scan_order,
+    shopper,
+    staff_pay,
+)
+from tests.checkout.test_counter import counter_order
 from tests.conftest import Gql, Shop
 from tests.coupons.conftest import store_gid
 
@@ -70,6 +82,31 @@ async def test_sandbox_pay_works_as_printed_in_a_second_terminal_beside_jike_dev
     assert ran.output.startswith("HTTP 200"), ran.output
     await all_handled(mongo)
     assert (await order_doc(mongo, order["id"]))["status"] == "PAID"
+
+
+async def test_a_developer_pays_counter_codes_in_a_browser_or_with_sandbox_pay(
+    gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop, settings: Settings, client: httpx.AsyncClient
+) -> None:
+    # given the staff app showing a WeChat code for one bill and an Alipay code for another
+    staff = await cashier(mongo, pii, shop)
+    browser_gid = await counter_order(gql, staff, shop, 1_230, None)
+    command_gid = await counter_order(gql, staff, shop, 4_560, None)
+    shown = await staff_pay(gql, staff, browser_gid, "WECHAT_PAY")
+    await staff_pay(gql, staff, command_gid, "ALIPAY")
+
+    # when a developer opens the first code's URL in a browser and presses 付款, and runs `jike sandbox-pay` for
+    # the second
+    async with httpx.AsyncClient(timeout=15) as browser:
+        page = await browser.get(shown["paymentCode"]["url"])
+        pressed = await browser.post(shown["paymentCode"]["url"])
+    said = await asyncio.to_thread(request_sandbox_pay, settings, command_gid, str(client.base_url))
+
+    # then the page showed the bill, each notification reached our webhook, and both orders are paid
+    assert page.status_code == 200 and "¥12.30" in page.text
+    assert pressed.status_code == 200 and "HTTP 204" in pressed.text
+    assert said.startswith("HTTP 200") and '"answer":"success"' in said, said
+    await all_handled(mongo)
+    assert [(await order_doc(mongo, gid))["status"] for gid in (browser_gid, command_gid)] == ["PAID", "PAID"]
 
 
 async def test_sandbox_pay_names_an_order_with_nothing_to_pay(

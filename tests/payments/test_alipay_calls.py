@@ -149,3 +149,79 @@ async def test_request_signed_with_another_app_key_is_refused(payments: Payments
     with pytest.raises(ProviderRefused) as refused:
         await create(client, payments, new_trade_no())
     assert refused.value.code == "isv.invalid-signature"
+
+
+async def precreate(client: AlipayPayClient, payments: PaymentsWorld, out_trade_no: str, total_fen: int = 8_849) -> str:
+    return await client.precreate(
+        out_trade_no=out_trade_no,
+        total_fen=total_fen,
+        subject="积客演示门店-收银",
+        notify_url=f"{payments.webhooks.url}/alipay",
+        expire_at=datetime.now(UTC) + timedelta(minutes=15),
+    )
+
+
+async def scan_and_pay(http: httpx.AsyncClient, payments: PaymentsWorld, qr_code: str) -> httpx.Response:
+    return await http.post(f"{payments.base_url}/_sandbox/pay", json={"code_url": qr_code})
+
+
+async def test_a_precreated_code_has_no_trade_until_someone_scans_and_pays_it(
+    alipay: AlipayPayClient, payments: PaymentsWorld, http: httpx.AsyncClient
+) -> None:
+    # given a code precreated twice (a retry after a timeout), naming no buyer
+    out_trade_no = new_trade_no()
+    qr_code = await precreate(alipay, payments, out_trade_no)
+    assert await precreate(alipay, payments, out_trade_no) == qr_code
+
+    # then until it is scanned Alipay has no trade for it
+    assert await alipay.query(out_trade_no) is None
+
+    # when someone scans it and pays
+    answer = await scan_and_pay(http, payments, qr_code)
+
+    # then our webhook verified the notification, and the query names whoever paid
+    assert (answer.json()["status"], answer.json()["answer"]) == (200, "success")
+    (note,) = payments.webhooks.alipay[out_trade_no]
+    assert (note.trade_status, note.total_fen) == (TradeStatus.TRADE_SUCCESS, 8_849)
+    trade = await alipay.query(out_trade_no)
+    assert trade is not None and trade.trade_status is TradeStatus.TRADE_SUCCESS and trade.buyer_open_id
+
+
+async def test_a_code_closed_before_anyone_scanned_it_cannot_be_paid(
+    alipay: AlipayPayClient, payments: PaymentsWorld, http: httpx.AsyncClient
+) -> None:
+    # given a precreated code nobody has scanned
+    out_trade_no = new_trade_no()
+    qr_code = await precreate(alipay, payments, out_trade_no)
+
+    # when the merchant closes it, then Alipay has no trade to close
+    with pytest.raises(ProviderRefused) as refused:
+        await alipay.close(out_trade_no)
+    assert refused.value.code == "ACQ.TRADE_NOT_EXIST"
+
+    # and yet whoever scans it afterwards cannot pay it, nor can it be precreated again
+    assert (await scan_and_pay(http, payments, qr_code)).status_code == 409
+    assert out_trade_no not in payments.webhooks.alipay
+    with pytest.raises(ProviderRefused) as again:
+        await precreate(alipay, payments, out_trade_no)
+    assert again.value.code == "ACQ.TRADE_HAS_CLOSE"
+
+
+async def test_a_scanned_trade_is_closed_and_a_paid_one_is_not(
+    alipay: AlipayPayClient, payments: PaymentsWorld, http: httpx.AsyncClient
+) -> None:
+    # given one code scanned but not paid, and another paid
+    scanned, paid = new_trade_no(), new_trade_no()
+    await precreate(alipay, payments, scanned)
+    payments.sandbox.alipay.scan(scanned, datetime.now(UTC))
+    await scan_and_pay(http, payments, await precreate(alipay, payments, paid))
+
+    # when the merchant closes both
+    await alipay.close(scanned)
+    with pytest.raises(ProviderRefused) as refused:
+        await alipay.close(paid)
+
+    # then the scanned one is closed, and the paid one stays paid
+    trade = await alipay.query(scanned)
+    assert trade is not None and trade.trade_status is TradeStatus.TRADE_CLOSED
+    assert refused.value.code == "ACQ.TRADE_STATUS_ERROR"

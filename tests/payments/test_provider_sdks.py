@@ -65,6 +65,27 @@ async def test_wechatpayv3_prepays_against_the_sandbox_and_accepts_its_notificat
     assert (parsed["resource"]["out_trade_no"], parsed["resource"]["amount"]["total"]) == (out_trade_no, 100)
 
 
+async def test_wechatpayv3_opens_and_closes_a_native_code_against_the_sandbox(payments: PaymentsWorld) -> None:
+    # given the SDK in public-key mode, pointed at the sandbox
+    out_trade_no = "JK" + uuid.uuid4().hex[:24]
+    async with _wechatpayv3(payments.keys) as sdk:
+        sdk._core._gate_way = payments.base_url
+
+        # when it opens a Native payment and then closes it, verifying each signed answer (the close's empty one too)
+        opened_status, opened = await sdk.pay(
+            description="积客演示门店-收银",
+            out_trade_no=out_trade_no,
+            amount={"total": 100},
+            notify_url=f"{payments.webhooks.url}/wechatpay",
+            pay_type=WeChatPayType.NATIVE,
+        )
+        closed_status, _ = await sdk.close(out_trade_no)
+
+    # then the sandbox accepted both and answered as WeChat Pay does: a code_url, then 204
+    assert opened_status == 200 and json.loads(opened)["code_url"]
+    assert closed_status == 204
+
+
 async def test_alipay_sdk_signed_request_is_served_and_its_notifications_verify(
     payments: PaymentsWorld, alipay: AlipayPayClient, http: httpx.AsyncClient
 ) -> None:

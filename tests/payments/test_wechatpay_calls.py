@@ -181,3 +181,66 @@ async def test_unreachable_wechatpay_is_unavailable(payments: PaymentsWorld, htt
     # when a query is made, then it is unavailable (not refused: nothing is known)
     with pytest.raises(ProviderUnavailable):
         await WeChatPayClient(config, http=http).query_order(new_trade_no())
+
+
+async def native(client: WeChatPayClient, payments: PaymentsWorld, out_trade_no: str, amount_fen: int = 8_849) -> str:
+    return await client.native_prepay(
+        out_trade_no=out_trade_no,
+        description="积客演示门店-收银",
+        amount_fen=amount_fen,
+        notify_url=f"{payments.webhooks.url}/wechatpay",
+        expire_at=datetime.now(UTC) + timedelta(minutes=15),
+    )
+
+
+async def test_a_native_code_is_paid_by_whoever_scans_it(
+    wechatpay: WeChatPayClient, payments: PaymentsWorld, http: httpx.AsyncClient
+) -> None:
+    # given a Native order opened twice (a retry after a timeout), naming no payer
+    out_trade_no = new_trade_no()
+    code_url = await native(wechatpay, payments, out_trade_no)
+    assert await native(wechatpay, payments, out_trade_no) == code_url
+
+    # when someone scans the code and pays
+    answer = await http.post(f"{payments.base_url}/_sandbox/pay", json={"code_url": code_url})
+
+    # then our webhook got the verified notification, naming the payer WeChat Pay knows now
+    assert answer.json()["status"] == 204
+    (note,) = payments.webhooks.wechatpay[out_trade_no]
+    assert isinstance(note, PaymentNotification) and note.transaction.trade_state is TradeState.SUCCESS
+    assert note.transaction.amount_fen == 8_849 and note.transaction.payer_openid
+
+
+async def test_a_closed_order_can_no_longer_be_paid(
+    wechatpay: WeChatPayClient, payments: PaymentsWorld, http: httpx.AsyncClient
+) -> None:
+    # given a Native code shown and not paid
+    out_trade_no = new_trade_no()
+    code_url = await native(wechatpay, payments, out_trade_no)
+
+    # when the merchant closes it (twice: a retry is harmless), and then someone scans it
+    await wechatpay.close_order(out_trade_no)
+    await wechatpay.close_order(out_trade_no)
+    paying = await http.post(f"{payments.base_url}/_sandbox/pay", json={"code_url": code_url})
+
+    # then WeChat Pay says it is closed, refuses the payment and a new prepay of it, and notified nobody
+    closed = await wechatpay.query_order(out_trade_no)
+    assert closed is not None and closed.trade_state is TradeState.CLOSED
+    assert paying.status_code == 409 and out_trade_no not in payments.webhooks.wechatpay
+    with pytest.raises(ProviderRefused) as refused:
+        await native(wechatpay, payments, out_trade_no)
+    assert refused.value.code == "ORDER_CLOSED"
+
+
+async def test_closing_a_paid_order_is_refused(
+    wechatpay: WeChatPayClient, payments: PaymentsWorld, http: httpx.AsyncClient
+) -> None:
+    # given a Native code someone paid
+    out_trade_no = new_trade_no()
+    await native(wechatpay, payments, out_trade_no)
+    await pay(http, payments, out_trade_no)
+
+    # when the merchant closes it, then WeChat Pay refuses: it is paid
+    with pytest.raises(ProviderRefused) as refused:
+        await wechatpay.close_order(out_trade_no)
+    assert refused.value.code == "ORDERPAID"
