@@ -1,6 +1,7 @@
 """The bill (收银) and the orders on a phone: a cashier finds a member, rings up catalog items with one of the
 member's coupons, sees the price the API computed and takes it from stored value; a walk-in pays a typed amount
-in cash; a manager refunds part of an order, which a cashier cannot; an unpaid order is closed.
+in cash, or by scanning the WeChat Pay code the bill shows (paid through the payments sandbox); a manager refunds
+part of an order, which a cashier cannot; an unpaid order is closed.
 """
 
 import re
@@ -23,7 +24,7 @@ from domain.pricing import CouponKind
 from domain.tenancy import Role
 from schema.ids import to_global_id
 from tests.admin_app.conftest import Phone
-from tests.checkout.conftest import card, give, shopper
+from tests.checkout.conftest import PaymentsSandbox, card, give, order_turns, shopper
 from tests.conftest import Shop
 from tests.coupons.conftest import Customer, make_staff
 from tests.referrals.conftest import bind_phone
@@ -171,6 +172,39 @@ async def test_cashier_takes_cash_for_a_typed_amount_from_a_walk_in(
     assert (order["status"], order["paid"]["method"], order["member_id"]) == ("PAID", "CASH", None)
     assert order["price"]["due_fen"] == 8_880
     assert await mongo.db[c.LEDGER].count_documents({"kind": "SPEND"}) == 0
+
+
+async def test_a_walk_in_scans_the_wechat_code_the_bill_shows_and_the_screen_turns_paid(
+    phone: Phone, mongo: Mongo, pii: PiiCipher, shop: Shop, payments_sandbox: PaymentsSandbox
+) -> None:
+    # given a cashier with a 35 yuan bill for a walk-in
+    await make_staff(mongo, pii, shop, Role.CASHIER, "13700000001")
+    await phone.sign_in_as("13700000001", STAFF_PASSWORD)
+    page = phone.page
+    await phone.open("/bill")
+    await page.get_by_role("tab", name="输入金额").click()
+    await page.get_by_role("textbox", name="金额").fill("35")
+    await expect(page.locator("[data-test=price-due]")).to_have_text("¥35.00")
+    await page.locator("[data-test=checkout]").click()
+
+    # when the cashier shows a WeChat Pay code
+    await page.get_by_role("button", name="微信收款码").click()
+    code = page.locator("[data-test=pay-code]")
+    await expect(code.get_by_role("img", name="微信收款码")).to_be_visible()
+    await expect(code).to_contain_text("等待顾客支付")
+    url = await code.get_attribute("data-code-url")
+    assert url
+    [order] = await mongo.db[c.ORDERS].find({}).to_list()
+    assert order["status"] == "PENDING"
+
+    # and whoever stands at the counter scans it and pays in WeChat
+    delivery = await payments_sandbox.sandbox.scan_and_pay(url)
+    assert delivery is not None and delivery.status == 204
+
+    # then the bill, following the order, turns to paid by WeChat Pay
+    await expect(page.locator("[data-test=bill-paid]")).to_contain_text("微信支付收款")
+    paid = await order_turns(mongo, str(to_global_id("Order", order["_id"])), "PAID")
+    assert (paid["paid"]["method"], paid["price"]["due_fen"]) == ("WECHAT_PAY", 3_500)
 
 
 async def test_a_typed_amount_that_is_not_yuan_is_refused_under_the_field(

@@ -54,10 +54,12 @@ type Key =
   | 'confirm'
   | 'cancel'
   | 'showCode'
-  | 'codeHint'
+  | 'scanWith_WECHAT_PAY'
+  | 'scanWith_ALIPAY'
   | 'codeExpires'
   | 'codeExpired'
   | 'newCode'
+  | 'otherMethod'
   | 'waitingForPayer'
   | 'paidTitle'
   | 'paidBy'
@@ -180,10 +182,12 @@ export const billMessages: Messages<Key> = {
     confirm: '确认',
     cancel: '取消',
     showCode: '请顾客扫码支付',
-    codeHint: '用{app}扫一扫',
+    scanWith_WECHAT_PAY: '用微信扫一扫',
+    scanWith_ALIPAY: '用支付宝扫一扫',
     codeExpires: '{time} 前有效',
     codeExpired: '收款码已过期',
     newCode: '重新生成',
+    otherMethod: '换其他方式收款',
     waitingForPayer: '等待顾客支付…',
     paidTitle: '收款成功',
     paidBy: '{method}收款',
@@ -302,10 +306,12 @@ export const billMessages: Messages<Key> = {
     confirm: 'Confirm',
     cancel: 'Cancel',
     showCode: 'Ask the customer to scan and pay',
-    codeHint: 'Scan with {app}',
+    scanWith_WECHAT_PAY: 'Scan with WeChat',
+    scanWith_ALIPAY: 'Scan with Alipay',
     codeExpires: 'Valid until {time}',
     codeExpired: 'The code has expired',
     newCode: 'New code',
+    otherMethod: 'Take another way',
     waitingForPayer: 'Waiting for the customer to pay…',
     paidTitle: 'Paid',
     paidBy: 'Paid by {method}',
