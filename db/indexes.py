@@ -165,6 +165,10 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("merchant_id", ASCENDING), ("store_id", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("status", ASCENDING), ("expires_at", ASCENDING)]),
+        # A store's orders paid within a day (the Home screen's takings and order count).
+        IndexModel([("merchant_id", ASCENDING), ("store_id", ASCENDING), ("paid_at", ASCENDING)]),
+        # A store's orders with a refund in progress (退款中): few at any time, whatever the number of orders.
+        IndexModel([("merchant_id", ASCENDING), ("store_id", ASCENDING), ("refund_reserved_fen", ASCENDING)]),
     ],
     c.PAYMENTS: [
         IndexModel([("out_trade_no", ASCENDING)], unique=True),
@@ -181,6 +185,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("out_refund_no", ASCENDING)], unique=True),
         IndexModel([("order_id", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("payment_id", ASCENDING), ("status", ASCENDING)]),
+        # Refunds completed within a day (the Home screen's takings are net of them).
+        IndexModel([("merchant_id", ASCENDING), ("status", ASCENDING), ("settled_at", ASCENDING)]),
     ],
     c.PAYMENT_NOTIFICATIONS: [
         # Every delivery of one provider event finds the first one's record: the webhooks' dedupe.

@@ -17,11 +17,23 @@ class ShareCode:
     path: str = strawberry.field(description="The mini-program page with the share link's query (r=… or s=…).")
     scene: str = strawberry.field(description="The scene inside the image (m=… or s=…), at most 32 characters.")
     image_data_url: str = strawberry.field(description="The mini-program code (wxacode) as a PNG data URL.")
+    qr_link: str | None = strawberry.field(
+        description="The text for a plain QR code an app draws itself: the link registered for the mini-program "
+        "(扫普通链接二维码打开小程序) with the scene as its query; scanned in WeChat it opens the mini-program with "
+        "this code. Null until JIKE_SHARE_QR_LINK_BASE is set: show imageDataUrl instead. (A QR code of `path` "
+        "would open nothing.)"
+    )
 
     @classmethod
     def of(cls, code: ShareCodeRecord) -> "ShareCode":
         image = base64.b64encode(code.image_png).decode()
-        return cls(code=code.code, path=code.path, scene=code.scene, image_data_url=f"data:image/png;base64,{image}")
+        return cls(
+            code=code.code,
+            path=code.path,
+            scene=code.scene,
+            image_data_url=f"data:image/png;base64,{image}",
+            qr_link=code.qr_link,
+        )
 
 
 @strawberry.type

@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     # The payments sandbox `jike dev` runs; when set outside production, POST /_dev/sandbox-pay is mounted.
     payments_sandbox_url: str = ""
 
+    # The link prefix registered in the mini-program's console under 扫普通链接二维码打开小程序 (https://…): a plain QR
+    # code of `<prefix>?s=<code>` then opens the mini-program with that share code. Empty: share codes carry no
+    # such link, and apps show the mini-program code image instead.
+    share_qr_link_base: str = ""
+
     # Shareholder payouts by WeChat Pay merchant transfer (商家转账): the transfer scene enabled on the account
     # (1005 佣金报酬), what payees see the money as, and the limits configured for it at WeChat Pay (fen; 0: none).
     # Above the single limit WeChat Pay wants the payee's real name, which we never collect, so bills stay under.
@@ -207,6 +212,10 @@ def _production_problems(settings: Settings) -> list[str]:
                 f"{_name(field)}: must be the provider's https URL in production, not a server on this machine "
                 "such as the dev fake or the payments sandbox"
             )
+    if settings.share_qr_link_base and not _is_remote_https(settings.share_qr_link_base):
+        problems.append(
+            f"{_name('share_qr_link_base')}: must be the mini-program's registered https link prefix in production"
+        )
     if settings.payments_sandbox_url:
         problems.append(f"{_name('payments_sandbox_url')}: must be empty in production (the sandbox is for dev)")
     problems += [

@@ -3,6 +3,10 @@
 A code carries the member, the 60-second window it was made in and a nonce, sealed by an HMAC for one
 merchant under a key derived from the service secret. Staff may use a code once (Redis SET NX) while its
 window lasts, plus a few seconds for the scan itself; a screenshot of an older code is MEMBER_CODE_EXPIRED.
+
+Staff scan every code into one field, so a code's text says what it is: `MBR-` and 48 base32 characters (a
+coupon's redeem code starts `CPN-`). The prefix may be left out when a code is typed by hand, and codes made
+before it existed (bare base32) still open; with or without it, a code is used once.
 """
 
 import base64
@@ -27,6 +31,12 @@ _MAC_BYTES = 10
 _NONCE_BYTES = 4
 # member id (12) + window (4) + nonce + mac: 30 bytes, 48 base32 characters, no padding.
 _CODE_BYTES = 12 + 4 + _NONCE_BYTES + _MAC_BYTES
+PREFIX = "MBR-"
+
+
+def bare(code: str) -> str:
+    """The base32 body of a code as scanned or typed: trimmed, upper case, without its prefix."""
+    return code.strip().upper().removeprefix(PREFIX)
 
 
 class MemberCodeSigner:
@@ -41,12 +51,12 @@ class MemberCodeSigner:
 
     def sign(self, merchant_id: ObjectId, member_id: ObjectId, window: int, nonce: bytes) -> str:
         body = member_id.binary + window.to_bytes(4, "big") + nonce
-        return base64.b32encode(body + self._mac(merchant_id, body)).decode()
+        return PREFIX + base64.b32encode(body + self._mac(merchant_id, body)).decode()
 
     def open(self, merchant_id: ObjectId, code: str) -> tuple[ObjectId, int]:
         """(member id, window) of a code made for this merchant; MEMBER_CODE_INVALID for anything else."""
         try:
-            raw = base64.b32decode(code.strip().upper())
+            raw = base64.b32decode(bare(code))
         except (binascii.Error, ValueError) as e:
             raise CardError(CardCode.MEMBER_CODE_INVALID, "code") from e
         body, mac = raw[:-_MAC_BYTES], raw[-_MAC_BYTES:]
@@ -81,7 +91,8 @@ def issue_member_code(*, signer: MemberCodeSigner, merchant_id: ObjectId, member
 
 async def use_member_code(*, redis: Redis, signer: MemberCodeSigner, merchant_id: ObjectId, code: str) -> ObjectId:
     """The member a scanned code names, once: a second scan of the same code is MEMBER_CODE_USED."""
-    code = code.strip().upper()
+    # The body alone marks the use, so the same code with and without its prefix is still one use.
+    code = bare(code)
     member_id, window = signer.open(merchant_id, code)
     now = datetime.now(UTC)
     if now.timestamp() >= (window + 1) * WINDOW_S + GRACE_S:

@@ -5,6 +5,10 @@ under a key derived from the service secret. Redeeming, locking for an order and
 one conditional update from a usable state, so a coupon is used exactly once however many scans race.
 A lock has its own expiry (`lock_until`) that every condition reads, so an abandoned checkout frees the
 coupon on its own.
+
+Staff scan every code into one field, so a code's text says what it is: `CPN-` and 48 base32 characters (a member
+code starts `MBR-`). The prefix may be left out when a code is typed by hand, and codes made before it existed
+(bare base32) still open.
 """
 
 import base64
@@ -36,6 +40,7 @@ from domain.coupons.coupon import (
 )
 from domain.coupons.errors import CouponCode, CouponError, check_key
 from domain.errors import PermissionDenied
+from domain.members import display_name
 from domain.tenancy import Staff, TenancyCode, TenancyError
 
 WINDOW_S = 60
@@ -43,6 +48,7 @@ GRACE_S = 10
 _MAC_BYTES = 14
 # coupon id (12) + window (4) + mac: 30 bytes, 48 base32 characters, no padding.
 _CODE_BYTES = 12 + 4 + _MAC_BYTES
+PREFIX = "CPN-"
 _LIVE = [CouponStatus.ACTIVE.value, CouponStatus.FORWARDING.value]
 
 
@@ -58,12 +64,12 @@ class RedeemCodeSigner:
 
     def sign(self, merchant_id: ObjectId, coupon_id: ObjectId, window: int) -> str:
         body = coupon_id.binary + window.to_bytes(4, "big")
-        return base64.b32encode(body + self._mac(merchant_id, body)).decode()
+        return PREFIX + base64.b32encode(body + self._mac(merchant_id, body)).decode()
 
     def open(self, merchant_id: ObjectId, code: str) -> tuple[ObjectId, int]:
         """(coupon id, window) of a code made for this merchant; REDEEM_CODE_INVALID for anything else."""
         try:
-            raw = base64.b32decode(code.strip().upper())
+            raw = base64.b32decode(code.strip().upper().removeprefix(PREFIX))
         except (binascii.Error, ValueError) as e:
             raise CouponError(CouponCode.REDEEM_CODE_INVALID, "code") from e
         body, mac = raw[:-_MAC_BYTES], raw[-_MAC_BYTES:]
@@ -167,15 +173,35 @@ def _is_replay(coupon: Coupon, actor: Staff, key: str) -> bool:
     return red is not None and red.key == key and red.staff_id == actor.id
 
 
+async def _counter_store(mongo: Mongo, actor: Staff, store_id: ObjectId) -> None:
+    """The store the actor scans at: in their scope (else PermissionDenied) and their merchant's."""
+    if not actor.can_see_store(store_id):
+        raise PermissionDenied()
+    if await mongo.db[c.STORES].find_one({"_id": store_id, "merchant_id": actor.merchant_id}, {"_id": 1}) is None:
+        raise TenancyError(TenancyCode.STORE_NOT_FOUND, "storeId")
+
+
+def _refusal(
+    coupon: Coupon, window: int, store_id: ObjectId, now: datetime, used: RedemptionView | None
+) -> CouponError | None:
+    """Why redeeming the coupon with a code of `window` at the store would be refused now, if it would; `used`
+    describes its redemption, for ALREADY_REDEEMED to say when, where and by whom."""
+    if now.timestamp() >= (window + 1) * WINDOW_S + GRACE_S or window > _window(now) + 1:
+        return CouponError(CouponCode.REDEEM_CODE_EXPIRED, "code")
+    if not coupon.valid_at(store_id):
+        return CouponError(CouponCode.COUPON_NOT_VALID_AT_STORE, "storeId")
+    blocker = coupon.use_blocker(now)
+    if blocker is CouponCode.ALREADY_REDEEMED and used is not None:
+        return CouponError(blocker, "code", redemption=used)
+    return None if blocker is None else CouponError(blocker, "code")
+
+
 async def redeem_coupon(
     *, mongo: Mongo, signer: RedeemCodeSigner, actor: Staff, code: str, store_id: ObjectId, idempotency_key: str
 ) -> Redeemed:
     """Staff scan a member's code at a store; a retry with the same key returns the first redemption."""
     key = check_key(idempotency_key)
-    if not actor.can_see_store(store_id):
-        raise PermissionDenied()
-    if await mongo.db[c.STORES].find_one({"_id": store_id, "merchant_id": actor.merchant_id}, {"_id": 1}) is None:
-        raise TenancyError(TenancyCode.STORE_NOT_FOUND, "storeId")
+    await _counter_store(mongo, actor, store_id)
     coupon_id, window = signer.open(actor.merchant_id, code)
     coupon = await load_coupon(mongo, actor.merchant_id, coupon_id)
     if coupon is None:
@@ -183,12 +209,10 @@ async def redeem_coupon(
     now = datetime.now(UTC)
     if _is_replay(coupon, actor, key):
         return await _finish(mongo, coupon, now, replayed=True)
-    if now.timestamp() >= (window + 1) * WINDOW_S + GRACE_S or window > _window(now) + 1:
-        raise CouponError(CouponCode.REDEEM_CODE_EXPIRED, "code")
-    if not coupon.valid_at(store_id):
-        raise CouponError(CouponCode.COUPON_NOT_VALID_AT_STORE, "storeId")
-    if coupon.use_blocker(now) is not None:
-        raise await _refuse(mongo, coupon, now, "code")
+    used = await describe(mongo, coupon.redemption) if coupon.redemption is not None else None
+    refusal = _refusal(coupon, window, store_id, now, used)
+    if refusal is not None:
+        raise refusal
     redemption = {"at": now, "store_id": store_id, "staff_id": actor.id, "order_id": None, "key": key}
     doc = await mongo.db[c.COUPONS].find_one_and_update(
         {"_id": coupon.id, **usable_filter(now)},
@@ -202,6 +226,43 @@ async def redeem_coupon(
             return await _finish(mongo, fresh, now, replayed=True)
         raise await _refuse(mongo, fresh, now, "code")
     return await _finish(mongo, coupon_from_doc(doc), now, replayed=False)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a scanned redeem code names, before anything is redeemed: the coupon with its template, whose it is,
+    its redemption if it was used, and why redeeming it at the store now would be refused (None: it would not)."""
+
+    held: Held
+    member_name: str
+    redemption: RedemptionView | None
+    code_expires_at: datetime
+    refusal: CouponError | None
+
+
+async def preview_code(
+    *, mongo: Mongo, signer: RedeemCodeSigner, actor: Staff, code: str, store_id: ObjectId, now: datetime
+) -> Preview:
+    """Any staff role, at a store in their scope; reads only. A code that names no coupon of the merchant is
+    REDEEM_CODE_INVALID; every other refusal `redeem_coupon` would meet is the preview's `refusal`, so the
+    cashier sees the coupon and why it cannot be used (an expired code, a used coupon: when, where, by whom)."""
+    await _counter_store(mongo, actor, store_id)
+    coupon_id, window = signer.open(actor.merchant_id, code)
+    coupon = await load_coupon(mongo, actor.merchant_id, coupon_id)
+    if coupon is None:
+        raise CouponError(CouponCode.REDEEM_CODE_INVALID, "code")
+    held = (await with_templates(mongo, [coupon]))[0]
+    member = await mongo.db[c.MEMBERS].find_one(
+        {"_id": coupon.owner_id, "merchant_id": actor.merchant_id}, {"nickname": 1}
+    )
+    used = await describe(mongo, coupon.redemption) if coupon.redemption is not None else None
+    return Preview(
+        held=held,
+        member_name=display_name(member.get("nickname") if member else None),
+        redemption=used,
+        code_expires_at=datetime.fromtimestamp((window + 1) * WINDOW_S, UTC),
+        refusal=_refusal(coupon, window, store_id, now, used),
+    )
 
 
 async def _own_usable(mongo: Mongo, merchant_id: ObjectId, member_id: ObjectId, coupon_id: ObjectId) -> Coupon:

@@ -25,6 +25,9 @@ class OrderStatus(StrEnum):
 
 # Money has come in for these: refunds and reports read them, and a payment can never apply twice.
 SETTLED = (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED)
+# 退款中: part of the order is reserved for a refund its provider has not confirmed yet (a refund is not an order
+# status: the order stays PAID or PARTIALLY_REFUNDED meanwhile).
+REFUND_IN_PROGRESS: Doc = {"refund_reserved_fen": {"$gt": 0}}
 
 
 class OrderKind(StrEnum):

@@ -11,7 +11,7 @@ from db.mongo import Doc, Mongo, field_by_id
 from domain.catalog import visible_store
 from domain.members import display_name
 from domain.orders.errors import OrderCode, OrderError
-from domain.orders.model import Order, OrderStatus, order_from_doc
+from domain.orders.model import REFUND_IN_PROGRESS, Order, OrderStatus, order_from_doc
 from domain.pagination import Page, clamp
 from domain.tenancy import Staff
 
@@ -60,9 +60,13 @@ async def store_orders(
     status: OrderStatus | None,
     first: int | None,
     after: ObjectId | None,
+    refund_in_progress: bool = False,
 ) -> Page[OrderView]:
-    """Any staff role: the orders of one store in their scope (else STORE_NOT_FOUND), or of every store they see."""
+    """Any staff role: the orders of one store in their scope (else STORE_NOT_FOUND), or of every store they see;
+    with `refund_in_progress`, only those waiting for a refund to complete (退款中)."""
     query: Doc = {"merchant_id": actor.merchant_id}
+    if refund_in_progress:
+        query.update(REFUND_IN_PROGRESS)
     if store_id is not None:
         await visible_store(mongo, actor, store_id)
         query["store_id"] = store_id

@@ -4,6 +4,10 @@
 The format, at most 32 characters as a wxacode scene must be: `r=<code>` a member's share link, `m=<code>`
 a member's QR code, `s=<code>` a staff member's QR code or link. Codes are random (not ids), so nobody can
 name an upline or a staff member they were not given.
+
+A plain QR code (one an app draws itself) opens the mini-program only through a link whose prefix is registered in
+the mini-program's console (扫普通链接二维码打开小程序): `<prefix>?s=<code>`. WeChat opens the mini-program with
+that link in its launch query, and the touch is read back from the link's own query like any other.
 """
 
 import logging
@@ -57,6 +61,15 @@ class ShareCode:
     path: str
     scene: str
     image_png: bytes
+    # What a plain QR code carries; None until a link prefix is registered and configured.
+    qr_link: str | None
+
+
+def qr_link(link_base: str, scene: str) -> str | None:
+    """The registered link carrying the QR code's scene as its query; None without a registered prefix."""
+    if not link_base:
+        return None
+    return f"{link_base}{'&' if '?' in link_base else '?'}{scene}"
 
 
 def scene_of(kind: ShareKind, code: str) -> str:
@@ -120,17 +133,17 @@ async def _image(wechat: WeChatClient, scene: str) -> bytes:
 
 
 async def member_share_code(
-    *, mongo: Mongo, wechat: WeChatClient, merchant_id: ObjectId, member_id: ObjectId
+    *, mongo: Mongo, wechat: WeChatClient, link_base: str, merchant_id: ObjectId, member_id: ObjectId
 ) -> ShareCode:
     """The link a member shares (`r=`) and the QR code they show (`m=`): both bind a friend under them."""
     code = await code_for(mongo, merchant_id, Sharer(member_id=member_id))
     scene = scene_of(ShareKind.MEMBER_QR, code)
     path = f"{LANDING_PAGE}?{scene_of(ShareKind.MEMBER_LINK, code)}"
-    return ShareCode(code, path, scene, await _image(wechat, scene))
+    return ShareCode(code, path, scene, await _image(wechat, scene), qr_link(link_base, scene))
 
 
-async def staff_share_code(*, mongo: Mongo, wechat: WeChatClient, actor: Staff) -> ShareCode:
+async def staff_share_code(*, mongo: Mongo, wechat: WeChatClient, link_base: str, actor: Staff) -> ShareCode:
     """A staff member's own QR code (员工专属二维码); members who come in through it are theirs."""
     code = await code_for(mongo, actor.merchant_id, Sharer(staff_id=actor.id))
     scene = scene_of(ShareKind.STAFF, code)
-    return ShareCode(code, f"{LANDING_PAGE}?{scene}", scene, await _image(wechat, scene))
+    return ShareCode(code, f"{LANDING_PAGE}?{scene}", scene, await _image(wechat, scene), qr_link(link_base, scene))

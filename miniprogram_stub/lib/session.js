@@ -7,10 +7,12 @@ function wxLogin(wx) {
   return new Promise((resolve, reject) => wx.login({ success: (r) => resolve(r.code), fail: reject }));
 }
 
-// What the launch carried: a share path's query (?r=… / ?s=…) or a mini-program code's scene (r=…, m=…, s=…).
+// What the launch carried: a share path's query (?r=… / ?s=…), a mini-program code's scene (r=…, m=…, s=…), or the
+// link a plain QR code holds (q, URL-encoded: https://…?s=…), which the API reads the code out of.
 export function shareParams(launch) {
   const query = (launch && launch.query) || {};
   if (query.scene) return decodeURIComponent(query.scene);
+  if (query.q) return decodeURIComponent(query.q);
   const keys = ["r", "m", "s"].filter((k) => query[k]);
   return keys.length ? keys.map((k) => `${k}=${query[k]}`).join("&") : null;
 }

@@ -31,6 +31,16 @@ test("a QR code's scene is passed on as it was encoded", async () => {
   assert.equal(wx.requests[0].variables.input.shareParams, "s=staff7");
 });
 
+test("a plain QR code's link is passed on decoded, for the API to read the code from", async () => {
+  const wx = fakeWx(() => ok({ login: { session: SESSION, member: { id: "m" }, created: false, userErrors: [] } }));
+  const client = createClient({ baseUrl: "https://api.test", wx, signIn: () => null });
+  const link = "https://jike.example.com/q?s=staff7";
+
+  await signIn(client, wx, { merchantId: "M1", launch: { query: { q: encodeURIComponent(link), scancode_time: "1" } } });
+
+  assert.equal(wx.requests[0].variables.input.shareParams, link);
+});
+
 test("an expired access token is refreshed once and the request sent again", async () => {
   // given a member whose access token has run out
   const wx = fakeWx((request) => {

@@ -9,7 +9,7 @@ from schema.admin.booking_catalog import BookingCatalogMutation
 from schema.admin.booking_setup import BookingSetupMutation, BookingSetupQuery
 from schema.admin.catalog import CatalogMutation, CatalogQuery
 from schema.admin.coupon_funnel import CouponFunnelQuery
-from schema.admin.coupon_redemption import CouponRedemptionMutation
+from schema.admin.coupon_redemption import CouponRedemptionMutation, CouponRedemptionQuery
 from schema.admin.coupons import CouponTemplatesMutation, CouponTemplatesQuery
 from schema.admin.jobs import JobsMutation, JobsQuery
 from schema.admin.loyalty import LoyaltyMutation, LoyaltyQuery
@@ -19,6 +19,7 @@ from schema.admin.orders import OrdersMutation, OrdersQuery
 from schema.admin.payouts import PayoutsMutation, PayoutsQuery
 from schema.admin.referrals import ReferralsMutation, ReferralsQuery
 from schema.admin.shareholders import ShareholdersMutation, ShareholdersQuery
+from schema.admin.store_today import StoreTodayQuery
 from schema.admin.tenancy import TenancyMutation, TenancyQuery
 from schema.extensions import DEFAULT_LIMITS, QueryLimits, schema_extensions
 
@@ -26,11 +27,13 @@ from schema.extensions import DEFAULT_LIMITS, QueryLimits, schema_extensions
 @strawberry.type
 class Query(
     TenancyQuery,
+    StoreTodayQuery,
     LoyaltyQuery,
     MembersQuery,
     MemberCouponsQuery,
     CouponTemplatesQuery,
     CouponFunnelQuery,
+    CouponRedemptionQuery,
     BookingSetupQuery,
     BookingQuery,
     JobsQuery,

@@ -1,10 +1,12 @@
-"""Redeeming (核销) a coupon at the counter: staff scan the member's code at one of their stores.
+"""Redeeming (核销) a coupon at the counter: staff scan the member's code at one of their stores, see what it
+names first (`couponByCode`), then redeem it.
 
 A second scan of a used coupon says when, where and by whom it was used, in the message and in
 `redemption`, so the cashier can answer the customer on the spot.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import strawberry
@@ -19,7 +21,12 @@ from schema.context import Context, Info
 from schema.coupons import CouponStatus
 from schema.ids import to_global_id
 from schema.messages import EN
-from schema.mutations import node_id, refused_as
+from schema.mutations import node_id, refused_as, user_errors_in
+
+CODE_FORMAT = (
+    "The coupon's redeem code from the member's QR code: CPN- and 48 letters and digits (a member code starts "
+    "MBR-, a payment code is digits only). CPN- may be left out when typed by hand."
+)
 
 
 @strawberry.type(name="CouponHandOver", description="One forward accepted: from one member to another.")
@@ -89,7 +96,7 @@ class CouponRedemption:
 
 @strawberry.input
 class RedeemCouponInput:
-    code: str = strawberry.field(description="The code from the member's QR code.")
+    code: str = strawberry.field(description=CODE_FORMAT)
     store_id: strawberry.ID
     idempotency_key: str = strawberry.field(description="Made once per scan; a retry returns the same redemption.")
 
@@ -118,14 +125,70 @@ def _already_redeemed(ctx: Context, error: DomainError, view: RedemptionView) ->
     return [UserError(field=base.field, code=base.code, message=text)]
 
 
+def _explained(ctx: Context, error: DomainError) -> list[UserError]:
+    """The refusal as user errors; ALREADY_REDEEMED says when, where and by whom."""
+    view = error.detail.get("redemption")
+    return _already_redeemed(ctx, error, view) if isinstance(view, RedemptionView) else ctx.user_errors(error)
+
+
 def _refused(ctx: Context, error: DomainError) -> RedeemCouponPayload:
     """ALREADY_REDEEMED comes with the earlier redemption, in `redemption` and the message; other refusals plain."""
     view = error.detail.get("redemption")
-    if isinstance(view, RedemptionView):
-        return RedeemCouponPayload(
-            redemption=CouponRedemption.of(view), user_errors=_already_redeemed(ctx, error, view)
+    return RedeemCouponPayload(
+        redemption=CouponRedemption.of(view) if isinstance(view, RedemptionView) else None,
+        user_errors=_explained(ctx, error),
+    )
+
+
+@strawberry.type(description="What a scanned redeem code names, before redeeming it; nothing has changed.")
+class CouponPreview:
+    coupon: AdminCoupon = strawberry.field(
+        description="Its status as of now, template (title, benefit with its conditions, terms, stores) and validity."
+    )
+    member_name: str = strawberry.field(description="The owner's nickname, or 微信用户 without one.")
+    redemption: CouponRedemption | None = strawberry.field(description="When, where and by whom, once REDEEMED.")
+    code_expires_at: datetime = strawberry.field(description="When the scanned code stops working (about a minute).")
+    refusal: UserError | None = strawberry.field(
+        description="What redeemCoupon would answer at this store now (same code and message); null: it would redeem."
+    )
+
+
+@strawberry.type
+class CouponPreviewPayload:
+    preview: CouponPreview | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class CouponRedemptionQuery:
+    @strawberry.field(
+        description="Any staff role, at a store in your scope: the coupon a scanned redeem code names, to check "
+        "before redeemCoupon. REDEEM_CODE_INVALID when the code names no coupon of yours."
+    )
+    @user_errors_in(CouponPreviewPayload)
+    async def coupon_by_code(
+        self, info: Info, store_id: strawberry.ID, code: Annotated[str, strawberry.argument(description=CODE_FORMAT)]
+    ) -> CouponPreviewPayload:
+        ctx = info.context
+        now = datetime.now(UTC)
+        preview = await redemption.preview_code(
+            mongo=ctx.clients.mongo,
+            signer=redemption.signer_for(ctx.clients.settings.secret_key.get_secret_value()),
+            actor=await ctx.staff(),
+            code=code,
+            store_id=node_id("Store", store_id, "storeId"),
+            now=now,
         )
-    return RedeemCouponPayload(user_errors=ctx.user_errors(error))
+        template = AdminCouponTemplate.of(preview.held.template, now)
+        return CouponPreviewPayload(
+            preview=CouponPreview(
+                coupon=AdminCoupon.of(preview.held.coupon, template, now),
+                member_name=preview.member_name,
+                redemption=CouponRedemption.of(preview.redemption) if preview.redemption else None,
+                code_expires_at=preview.code_expires_at,
+                refusal=_explained(ctx, preview.refusal)[0] if preview.refusal else None,
+            )
+        )
 
 
 @strawberry.type

@@ -136,7 +136,11 @@ strawberry.enum(StoredValuePart, name="StoredValuePart")
 
 @strawberry.input
 class LookupMemberInput:
-    code: str | None = strawberry.field(default=None, description="A scanned member code; used up by the scan.")
+    code: str | None = strawberry.field(
+        default=None,
+        description="A scanned member code, used up by the scan: MBR- and 48 letters and digits (a coupon's redeem "
+        "code starts CPN-, for couponByCode). MBR- may be left out when typed by hand.",
+    )
     card_number: str | None = None
     phone: str | None = None
 

@@ -4,6 +4,7 @@ code to scan, close an unpaid one, refund (MANAGER and up), and the order list a
 """
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -224,6 +225,13 @@ class OrdersQuery:
         status: OrderStatus | None = None,
         first: int | None = None,
         after: str | None = None,
+        refund_in_progress: Annotated[
+            bool,
+            strawberry.argument(
+                description="Only orders with a refund the provider has not confirmed yet (退款中); the order "
+                "itself stays PAID or PARTIALLY_REFUNDED meanwhile."
+            ),
+        ] = False,
     ) -> Connection[AdminOrder] | None:
         ctx = info.context
         page = await store_orders(
@@ -233,6 +241,7 @@ class OrdersQuery:
             status=status,
             first=first,
             after=from_cursor(after),
+            refund_in_progress=refund_in_progress,
         )
         return connection(page, AdminOrder.of)
 

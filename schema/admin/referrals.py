@@ -143,7 +143,12 @@ class ReferralsQuery:
     async def staff_share_code(self, info: Info) -> ShareCodePayload:
         ctx = info.context
         actor = await ctx.staff()
-        code = await share_codes.staff_share_code(mongo=ctx.clients.mongo, wechat=ctx.clients.wechat, actor=actor)
+        code = await share_codes.staff_share_code(
+            mongo=ctx.clients.mongo,
+            wechat=ctx.clients.wechat,
+            link_base=ctx.clients.settings.share_qr_link_base,
+            actor=actor,
+        )
         return ShareCodePayload(share_code=ShareCode.of(code))
 
     @strawberry.field(description="OWNER or an all-stores MANAGER: what each staff member brought in over [from, to).")

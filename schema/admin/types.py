@@ -6,8 +6,11 @@ from typing import TypeAlias
 import strawberry
 
 from domain import tenancy
+from domain.referrals import share_codes
 from schema.context import Info
 from schema.ids import to_global_id
+from schema.mutations import null_when_refused
+from schema.referrals import ShareCode
 
 StaffRole: TypeAlias = tenancy.Role
 strawberry.enum(StaffRole, name="StaffRole")
@@ -67,6 +70,24 @@ class StaffMember:
             for s in loaded
             if s is not None and s.merchant_id == viewer.merchant_id and viewer.can_see_store(s.id)
         ]
+
+    @strawberry.field(
+        description="Yours alone (null on anyone else's, and while WeChat cannot make the image): your own QR code "
+        "and link (员工专属二维码), as staffShareCode gives them; members who come in through them are yours."
+    )
+    @null_when_refused
+    async def share_code(self, info: Info) -> ShareCode | None:
+        ctx = info.context
+        viewer = await ctx.staff()
+        if viewer.id != self.record.id:
+            return None
+        code = await share_codes.staff_share_code(
+            mongo=ctx.clients.mongo,
+            wechat=ctx.clients.wechat,
+            link_base=ctx.clients.settings.share_qr_link_base,
+            actor=viewer,
+        )
+        return ShareCode.of(code)
 
     @strawberry.field(description="In full for owners and managers, masked (138****1234) for other roles.")
     async def phone(self, info: Info) -> str:

@@ -69,7 +69,7 @@ class LedgerEntry:
 
 @strawberry.type(name="MemberCode", description="Show as a QR code; ask for a new one at `expiresAt` or after a scan.")
 class MemberCodeType:
-    code: str
+    code: str = strawberry.field(description="MBR- and 48 letters and digits, so staff's scanner knows it as a member.")
     expires_at: datetime
 
 

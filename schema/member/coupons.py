@@ -61,7 +61,7 @@ class MemberCouponTemplate:
 
 @strawberry.type(description="Show as a QR code; ask for a new one at `expiresAt`.")
 class RedeemCode:
-    code: str
+    code: str = strawberry.field(description="CPN- and 48 letters and digits, so staff's scanner knows it as a coupon.")
     expires_at: datetime
 
 

@@ -31,6 +31,7 @@ class ReferralQuery:
         code = await share_codes.member_share_code(
             mongo=ctx.clients.mongo,
             wechat=ctx.clients.wechat,
+            link_base=ctx.clients.settings.share_qr_link_base,
             merchant_id=principal.merchant_id,
             member_id=principal.subject_id,
         )

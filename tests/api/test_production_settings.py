@@ -135,6 +135,17 @@ def test_production_refuses_the_dev_fake_as_the_wechat_api(tmp_path: Path) -> No
     assert_refused(said, env, "JIKE_WECHAT_API_BASE")
 
 
+def test_production_refuses_a_share_qr_link_that_is_not_https(tmp_path: Path) -> None:
+    # given staff QR codes pointed at a plain http link, which WeChat never registers for a mini-program
+    env = production_env(tmp_path) | {"JIKE_SHARE_QR_LINK_BASE": "http://jike.example.com/q"}
+
+    # when the API is started
+    said = run("serve", env, tmp_path)
+
+    # then it is refused, naming the setting
+    assert_refused(said, env, "JIKE_SHARE_QR_LINK_BASE")
+
+
 def test_production_refuses_wechat_pay_with_the_sandbox_keys_and_url(tmp_path: Path) -> None:
     # given WeChat Pay (and Alipay payments) configured as `jike dev` configures them: the sandbox's URL and keys
     keys = dev_sandbox_keys(tmp_path)

@@ -2,6 +2,7 @@
 old screenshot, a tampered code or another merchant's code is refused; card number and phone work too.
 """
 
+import asyncio
 import secrets
 from datetime import UTC, datetime
 from typing import Any
@@ -56,6 +57,24 @@ async def test_a_member_code_typed_by_hand_in_lower_case_is_read_like_a_scan(
 
     # then it finds the member, as the coupon redeem code already does
     assert typed["member"]["id"] == customer.gid and typed["userErrors"] == []
+
+
+async def test_a_code_with_and_without_its_prefix_is_one_code_used_once(
+    gql: Gql, owner_token: str, customer: Customer
+) -> None:
+    # given a fresh member code, scanned by one till and typed without its MBR- prefix at another, at once
+    shown = (await gql("member", MEMBER_CODE, token=customer.token))["data"]["memberCode"]["code"]
+    assert shown.startswith("MBR-")
+
+    # when both reach the API together
+    scanned, typed = await asyncio.gather(
+        _lookup(gql, owner_token, code=shown), _lookup(gql, owner_token, code=shown.removeprefix("MBR-"))
+    )
+
+    # then one finds the member and the other is told the code was used
+    found = [r["member"]["id"] for r in (scanned, typed) if r["member"]]
+    refused = [r["userErrors"][0]["code"] for r in (scanned, typed) if r["userErrors"]]
+    assert (found, refused) == ([customer.gid], ["MEMBER_CODE_USED"])
 
 
 async def test_a_screenshot_of_an_old_code_is_expired(gql: Gql, owner_token: str, customer: Customer) -> None:

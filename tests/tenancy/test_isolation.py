@@ -53,6 +53,11 @@ def _key() -> str:
 # the card is reported lost and reissued only at the end.
 CASES: dict[str, Case] = {
     "Query.store": Case("query($id: ID!) { store(id: $id) { id name } }", lambda ids: {"id": ids["store"]}, "null"),
+    "Query.storeToday": Case(
+        "query($id: ID!) { storeToday(storeId: $id) { takingsFen toDo { deadLetters } } }",
+        lambda ids: {"id": ids["store"]},
+        "null",
+    ),
     "Query.staffMember": Case(
         "query($id: ID!) { staffMember(id: $id) { id name phone } }", lambda ids: {"id": ids["staff"]}, "null"
     ),
@@ -189,6 +194,12 @@ CASES: dict[str, Case] = {
              sharePack(input: $input) { share { path } userErrors { field code } } }""",
         lambda ids: {"input": {"packId": ids["coupon_pack"]}},
         "PACK_NOT_FOUND",
+    ),
+    "Query.couponByCode": Case(
+        """query($store: ID!, $code: String!) {
+             couponByCode(storeId: $store, code: $code) { preview { coupon { id } } userErrors { field code } } }""",
+        lambda ids: {"store": ids["store"], "code": ids["redeem_code"]},
+        "STORE_NOT_FOUND",
     ),
     "Mutation.redeemCoupon": Case(
         """mutation($input: RedeemCouponInput!) {
