@@ -1,19 +1,24 @@
 """The bill (收银) and the orders on a phone: a cashier finds a member, rings up catalog items with one of the
 member's coupons, sees the price the API computed and takes it from stored value; a walk-in pays a typed amount
 in cash, or by scanning the WeChat Pay code the bill shows (paid through the payments sandbox); a manager refunds
-part of an order, which a cashier cannot; an unpaid order is closed.
+part of an order, which a cashier cannot; a refund WeChat Pay has not confirmed is listed as 退款中; an unpaid
+order is closed.
 """
 
 import re
 import uuid
 
+import httpx
+import pytest
 from bson import ObjectId
 from playwright.async_api import expect
 
+from api import embedded
 from db import collections as c
 from db.mongo import Mongo
 from domain import catalog
-from domain.checkout import pay
+from domain.checkout import pay, refunds
+from domain.checkout.errors import CheckoutCode, CheckoutError
 from domain.checkout.providers import Providers
 from domain.coupons import claims, templates
 from domain.coupons.templates import Benefit, TemplateDraft, TemplateStatus, Validity
@@ -23,6 +28,8 @@ from domain.pii import PiiCipher
 from domain.pricing import CouponKind
 from domain.tenancy import Role
 from schema.ids import to_global_id
+from startup.clients import payment_providers
+from startup.settings import Settings
 from tests.admin_app.conftest import Phone
 from tests.checkout.conftest import PaymentsSandbox, card, give, order_turns, shopper
 from tests.conftest import Shop
@@ -174,6 +181,25 @@ async def test_cashier_takes_cash_for_a_typed_amount_from_a_walk_in(
     assert await mongo.db[c.LEDGER].count_documents({"kind": "SPEND"}) == 0
 
 
+async def test_the_member_card_opens_the_bill_with_the_member_on_it(
+    phone: Phone, mongo: Mongo, pii: PiiCipher, shop: Shop
+) -> None:
+    # given a member holding 50 yuan of stored value and a coupon, and a cashier
+    member = await shopper(mongo, shop, "赵女士")
+    await give(mongo, shop, member, stored=(5_000, 0))
+    await coupon_for(mongo, shop, member)
+    await make_staff(mongo, pii, shop, Role.CASHIER, "13700000001")
+    await phone.sign_in_as("13700000001", STAFF_PASSWORD)
+
+    # when the member's card sends the cashier to the bill
+    await phone.open(f"/bill?member={member.gid}")
+
+    # then the bill is the member's, with their balance and their usable coupon
+    await expect(phone.page.locator("[data-test=bill-member]")).to_contain_text("赵女士0")
+    await expect(phone.page.locator("[data-test=member-stored-value]")).to_have_text("¥50.00")
+    await expect(phone.page.locator("[data-test=coupon-cell]")).to_contain_text("1 张可用")
+
+
 async def test_a_walk_in_scans_the_wechat_code_the_bill_shows_and_the_screen_turns_paid(
     phone: Phone, mongo: Mongo, pii: PiiCipher, shop: Shop, payments_sandbox: PaymentsSandbox
 ) -> None:
@@ -279,6 +305,70 @@ async def test_a_cashier_sees_the_paid_order_but_no_refund(
     await expect(page.locator("[data-test=order-status]")).to_have_text("已支付")
     await expect(page.locator("[data-test=refund]")).to_have_count(0)
     assert await mongo.db[c.REFUNDS].count_documents({"order_id": order_id}) == 0
+
+
+async def test_a_refund_wechat_pay_has_not_confirmed_is_listed_as_refunding(
+    phone: Phone, mongo: Mongo, pii: PiiCipher, shop: Shop, settings: Settings, payments_sandbox: PaymentsSandbox
+) -> None:
+    # given a walk-in's 100 yuan paid by scanning the counter's WeChat Pay code
+    owner = shop.merchant.owner
+    made = await create.create_counter_order(
+        mongo=mongo,
+        actor=owner,
+        store_id=shop.merchant.store.id,
+        member_id=None,
+        items=[],
+        amount_fen=10_000,
+        discounts=draft.Discounts(),
+        note="",
+        idempotency_key=uuid.uuid4().hex,
+    )
+    order_gid = str(to_global_id("Order", made.order.id))
+    async with httpx.AsyncClient() as http:
+        shown = await pay.pay_order(
+            mongo=mongo,
+            providers=payment_providers(settings, http),
+            payer=pay.Payer(owner.merchant_id, staff=owner),
+            order_id=made.order.id,
+            method=PayMethod.WECHAT_PAY,
+            idempotency_key=uuid.uuid4().hex,
+        )
+    assert shown.code is not None
+    await payments_sandbox.sandbox.scan_and_pay(shown.code.url)
+    await order_turns(mongo, order_gid, "PAID")
+    # and 30 yuan of it being refunded while WeChat Pay cannot be reached
+    down = Settings(
+        _env_file=None, **settings.model_dump() | {"wechatpay_api_base": f"http://127.0.0.1:{embedded.free_port()}"}
+    )
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(CheckoutError) as waiting:
+            await refunds.refund_order(
+                mongo=mongo,
+                providers=payment_providers(down, http),
+                actor=owner,
+                order_id=made.order.id,
+                amount_fen=3_000,
+                reason="顾客不满意",
+                idempotency_key=uuid.uuid4().hex,
+            )
+    assert waiting.value.code is CheckoutCode.PROVIDER_UNAVAILABLE
+    await make_staff(mongo, pii, shop, Role.MANAGER, "13700000002")
+    await phone.sign_in_as("13700000002", STAFF_PASSWORD)
+    page = phone.page
+
+    # when the manager opens the list the home screen's 退款中 counter opens
+    await phone.open("/orders?refundInProgress=true")
+
+    # then the 退款中 tab lists the order, still paid, whose refund is waiting
+    await expect(page.get_by_role("tab", name="退款中")).to_have_attribute("aria-selected", "true")
+    await expect(page.locator("[data-test=order-row]")).to_have_count(1)
+    await page.locator("[data-test=order-row]").click()
+    await expect(page.locator("[data-test=order-status]")).to_have_text("已支付")
+    await expect(page.locator("[data-test=refund-row]")).to_contain_text("退款中")
+    # and what can still be refunded leaves out the 30 yuan on its way
+    await expect(page.locator("[data-test=refund]")).to_contain_text("可退 ¥70.00")
+    [refund] = await mongo.db[c.REFUNDS].find({"order_id": made.order.id}).to_list()
+    assert (refund["amount_fen"], refund["status"]) == (3_000, "PROCESSING")
 
 
 async def test_a_cashier_closes_an_unpaid_order(phone: Phone, mongo: Mongo, pii: PiiCipher, shop: Shop) -> None:
