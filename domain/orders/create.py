@@ -1,7 +1,8 @@
 """Making an order: staff at the counter (catalog items or a free amount), or a member in the mini-program
 (扫码买单 with a free amount, a booking's deposit or visit (domain.orders.bookings), buying a top-up plan). The
 price is worked out once, when the order is made (domain.orders.draft); the coupon is only checked here and
-locked when a payment opens (domain.checkout). A replayed idempotency key returns the first order.
+locked when a payment opens (domain.checkout). A replayed idempotency key returns the first order. A counter
+quote prices the same cart the same way and writes nothing, so the bill can show the price while it changes.
 """
 
 from dataclasses import dataclass
@@ -36,6 +37,14 @@ COUNTER_ROLES = (Role.OWNER, Role.MANAGER, Role.CASHIER)
 class CartItem:
     item_id: ObjectId
     quantity: int
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What a counter order made now of this cart would hold and cost."""
+
+    lines: list[Line]
+    price: Price
 
 
 @dataclass(frozen=True)
@@ -83,6 +92,54 @@ async def _counter_lines(
     return lines
 
 
+async def _counter_store(mongo: Mongo, actor: Staff, store_id: ObjectId) -> None:
+    if not (actor.has_role(*COUNTER_ROLES) and actor.can_see_store(store_id)):
+        raise PermissionDenied()
+    if await mongo.db[c.STORES].find_one({"_id": store_id, "merchant_id": actor.merchant_id}, {"_id": 1}) is None:
+        raise TenancyError(TenancyCode.STORE_NOT_FOUND, "storeId")
+
+
+async def _counter_quote(
+    mongo: Mongo,
+    actor: Staff,
+    store_id: ObjectId,
+    member_id: ObjectId | None,
+    items: list[CartItem],
+    amount_fen: int | None,
+    discounts: Discounts,
+) -> Quote:
+    if member_id is not None and (
+        await mongo.db[c.MEMBERS].find_one({"_id": member_id, "merchant_id": actor.merchant_id}, {"_id": 1}) is None
+    ):
+        raise CardError(CardCode.MEMBER_NOT_FOUND, "memberId")
+    lines = await _counter_lines(mongo, actor.merchant_id, store_id, items, amount_fen)
+    price = await price_order(
+        mongo=mongo,
+        merchant_id=actor.merchant_id,
+        member_id=member_id,
+        store_id=store_id,
+        lines=lines,
+        discounts=discounts,
+    )
+    return Quote(lines, price)
+
+
+async def quote_counter_order(
+    *,
+    mongo: Mongo,
+    actor: Staff,
+    store_id: ObjectId,
+    member_id: ObjectId | None,
+    items: list[CartItem],
+    amount_fen: int | None,
+    discounts: Discounts,
+) -> Quote:
+    """The lines and price `create_counter_order` would give this cart now, refused as it would refuse it (a
+    coupon not usable here, points without a member…); nothing is written and the coupon is not held."""
+    await _counter_store(mongo, actor, store_id)
+    return await _counter_quote(mongo, actor, store_id, member_id, items, amount_fen, discounts)
+
+
 async def create_counter_order(
     *,
     mongo: Mongo,
@@ -97,34 +154,19 @@ async def create_counter_order(
 ) -> OrderView:
     """Cashier and above, at a store in their scope: catalog items or one free amount, for a member or a walk-in."""
     create_key = f"staff:{actor.id}:{check_key(idempotency_key)}"
-    if not (actor.has_role(*COUNTER_ROLES) and actor.can_see_store(store_id)):
-        raise PermissionDenied()
-    if await mongo.db[c.STORES].find_one({"_id": store_id, "merchant_id": actor.merchant_id}, {"_id": 1}) is None:
-        raise TenancyError(TenancyCode.STORE_NOT_FOUND, "storeId")
+    await _counter_store(mongo, actor, store_id)
     replayed = await replayed_order(mongo, actor.merchant_id, create_key)
     if replayed is not None:
         return await view(mongo, replayed)
-    if member_id is not None and (
-        await mongo.db[c.MEMBERS].find_one({"_id": member_id, "merchant_id": actor.merchant_id}, {"_id": 1}) is None
-    ):
-        raise CardError(CardCode.MEMBER_NOT_FOUND, "memberId")
-    lines = await _counter_lines(mongo, actor.merchant_id, store_id, items, amount_fen)
-    price = await price_order(
-        mongo=mongo,
-        merchant_id=actor.merchant_id,
-        member_id=member_id,
-        store_id=store_id,
-        lines=lines,
-        discounts=discounts,
-    )
+    quote = await _counter_quote(mongo, actor, store_id, member_id, items, amount_fen, discounts)
     doc = order_doc(
         merchant_id=actor.merchant_id,
         store_id=store_id,
         member_id=member_id,
         kind=OrderKind.CONSUMPTION,
         source=OrderSource.COUNTER,
-        lines=lines,
-        price=price,
+        lines=quote.lines,
+        price=quote.price,
         create_key=create_key,
         coupon_id=discounts.coupon_id,
         note=_check_note(note),

@@ -21,7 +21,7 @@ from domain.coupons.coupon import get_my_coupon
 from domain.coupons.errors import CouponCode, CouponError
 from domain.orders.errors import OrderCode, OrderError
 from domain.orders.model import Line, Order, OrderKind, OrderSource, OrderStatus, Price, order_from_doc
-from domain.pricing import CartLine, PointsRule, price_checkout
+from domain.pricing import CartLine, PointsRule, PricingError, price_checkout
 
 # An unpaid order with no payment open is closed this long after it was made (by domain.checkout.reconcile).
 ORDER_TTL = timedelta(hours=2)
@@ -80,14 +80,19 @@ async def price_order(
         if not held.coupon.valid_at(store_id):
             raise CouponError(CouponCode.COUPON_NOT_VALID_AT_STORE, "couponId")
         terms = held.template.benefit.terms()
-    checkout = price_checkout(
-        carts,
-        level_discount_bp=level.discount_bp,
-        coupon=terms,
-        points_rule=points_rule(program.points_rule.redeem_points_per_yuan) if use_points else None,
-        points_available=card.points if use_points else 0,
-        prepaid_fen=prepaid_fen,
-    )
+    try:
+        checkout = price_checkout(
+            carts,
+            level_discount_bp=level.discount_bp,
+            coupon=terms,
+            points_rule=points_rule(program.points_rule.redeem_points_per_yuan) if use_points else None,
+            points_available=card.points if use_points else 0,
+            prepaid_fen=prepaid_fen,
+        )
+    except PricingError as e:
+        # Pricing names its own argument; the caller's input names the coupon by its id, and the app shows the
+        # message by the field it names.
+        raise PricingError(e.code, "couponId", **e.detail) from e
     return Price(
         list_fen=checkout.list_fen,
         level_discount_fen=checkout.level_discount_fen,

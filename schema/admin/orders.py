@@ -1,6 +1,6 @@
-"""Orders at the counter: make one (catalog items or a free amount, for a member or a walk-in), take cash or the
-member's stored value or show a WeChat Pay / Alipay code to scan, close an unpaid one, refund (MANAGER and up), and
-the order list and detail screens.
+"""Orders at the counter: price a cart without making anything (the bill's live price), make one (catalog items
+or a free amount, for a member or a walk-in), take cash or the member's stored value or show a WeChat Pay / Alipay
+code to scan, close an unpaid one, refund (MANAGER and up), and the order list and detail screens.
 """
 
 from datetime import datetime
@@ -117,6 +117,28 @@ class CreateOrderInput:
     idempotency_key: str = strawberry.field(description="Made once per order; a retry returns the same order.")
 
 
+@strawberry.input(description="The cart createOrder would take, to price it: either items or amountFen.")
+class QuoteOrderInput:
+    store_id: strawberry.ID
+    member_id: strawberry.ID | None = None
+    items: list[CartItemInput] = strawberry.field(default_factory=list)
+    amount_fen: int | None = None
+    coupon_id: strawberry.ID | None = None
+    use_points: bool = False
+
+
+@strawberry.type(description="What an order made now of this cart would hold and cost; nothing is made or held.")
+class OrderQuote:
+    lines: list[OrderLine]
+    price: OrderPrice
+
+
+@strawberry.type
+class QuoteOrderPayload:
+    quote: OrderQuote | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
 @strawberry.input
 class RefundOrderInput:
     order_id: strawberry.ID
@@ -163,8 +185,37 @@ class RefundOrderPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+def _cart(items: list[CartItemInput]) -> list[create.CartItem]:
+    return [
+        create.CartItem(node_id("CatalogItem", item.item_id, f"items.{i}.itemId"), item.quantity)
+        for i, item in enumerate(items)
+    ]
+
+
 @strawberry.type
 class OrdersQuery:
+    @strawberry.field(
+        description="CASHIER and up, at a store in your scope: the price createOrder would give this cart now "
+        "(level discount, coupon, points), refused as createOrder would refuse it; writes nothing."
+    )
+    @user_errors_in(QuoteOrderPayload)
+    async def quote_order(self, info: Info, input: QuoteOrderInput) -> QuoteOrderPayload:
+        ctx = info.context
+        quote = await create.quote_counter_order(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            store_id=node_id("Store", input.store_id, "storeId"),
+            member_id=node_id("Member", input.member_id, "memberId"),
+            items=_cart(input.items),
+            amount_fen=input.amount_fen,
+            discounts=draft.Discounts(
+                coupon_id=node_id("Coupon", input.coupon_id, "couponId"), use_points=input.use_points
+            ),
+        )
+        return QuoteOrderPayload(
+            quote=OrderQuote(lines=[OrderLine.of(line) for line in quote.lines], price=OrderPrice.of(quote.price))
+        )
+
     @strawberry.field(description="Any role, newest first: a store's orders (null for a store not yours), or all.")
     @null_when_refused
     async def orders(
@@ -218,10 +269,7 @@ class OrdersMutation:
         store_id = node_id("Store", input.store_id, "storeId")
         member_id = node_id("Member", input.member_id, "memberId")
         coupon_id = node_id("Coupon", input.coupon_id, "couponId")
-        items = [
-            create.CartItem(node_id("CatalogItem", item.item_id, f"items.{i}.itemId"), item.quantity)
-            for i, item in enumerate(input.items)
-        ]
+        items = _cart(input.items)
         order = await create.create_counter_order(
             mongo=ctx.clients.mongo,
             actor=actor,

@@ -1,5 +1,5 @@
 """The order screens cost a fixed number of Mongo commands however many orders, payments and refunds they
-show: the admin order list, the admin order detail and the member's own list and detail.
+show: the admin order list, the admin order detail, the bill's live price and the member's own list and detail.
 """
 
 from datetime import UTC, datetime
@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 from db.mongo import Mongo
 from domain.pii import PiiCipher
 from domain.sessions import Audience, Principal
-from tests.checkout.conftest import cashier, key, refund, scan_order, shopper, staff_pay
+from tests.checkout.conftest import cashier, give, key, refund, scan_order, shopper, staff_pay
 from tests.checkout.test_counter import counter_order
 from tests.conftest import Gql, Shop, count_commands
-from tests.coupons.conftest import SIGNER, Colleague, Customer, store_gid
+from tests.coupons.conftest import SIGNER, Colleague, Customer, claimed_coupon, new_template, store_gid
+from tests.orders.test_catalog import add_item
+from tests.orders.test_quotes import QUOTE_ORDER
 
 ADMIN_LIST = """
 query($store: ID) {
@@ -113,3 +115,34 @@ async def test_the_members_order_list_costs_the_same_for_one_order_or_many(gql: 
     # then the same: the orders and their stores
     assert many == one
     assert many.count("find") == 2
+
+
+async def test_the_bills_live_price_costs_the_same_for_one_item_or_many(
+    gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop, owner_token: str
+) -> None:
+    # given a member with points and a coupon, and five catalog items
+    staff = await cashier(mongo, pii, shop)
+    member = await shopper(mongo, shop)
+    await give(mongo, shop, member, points=500)
+    coupon = await claimed_coupon(gql, member, await new_template(gql, owner_token))
+    items = [(await add_item(gql, owner_token, name=f"项目{i}", priceFen=6_000))["catalogItem"]["id"] for i in range(5)]
+
+    def cart(n: int) -> dict[str, object]:
+        lines = [{"itemId": item, "quantity": 2} for item in items[:n]]
+        return {
+            "input": {
+                "storeId": store_gid(shop),
+                "memberId": member.gid,
+                "items": lines,
+                "couponId": coupon,
+                "usePoints": True,
+            }
+        }
+
+    # when the bill is priced with one item, then with five
+    one = await _cost(mongo, gql, "admin", QUOTE_ORDER, cart(1), staff.token)
+    five = await _cost(mongo, gql, "admin", QUOTE_ORDER, cart(5), staff.token)
+
+    # then the same reads: the staff member, the store, the member, the items, the card, the loyalty program, the
+    # coupon and its template; nothing is written
+    assert five == one == ["find"] * 8

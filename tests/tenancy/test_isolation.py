@@ -64,6 +64,11 @@ CASES: dict[str, Case] = {
     "Query.member": Case(
         "query($id: ID!) { member(id: $id) { id card { number points } } }", lambda ids: {"id": ids["member"]}, "null"
     ),
+    "Query.memberCoupons": Case(
+        "query($id: ID!) { memberCoupons(memberId: $id) { edges { node { id } } } }",
+        lambda ids: {"id": ids["member"]},
+        "null",
+    ),
     "Mutation.unlockStaff": Case(
         """mutation($input: UnlockStaffInput!) {
              unlockStaff(input: $input) { staffMember { id } userErrors { field code } } }""",
@@ -407,6 +412,14 @@ CASES: dict[str, Case] = {
              updateCatalogItem(input: $input) { catalogItem { id } userErrors { field code } } }""",
         lambda ids: {"input": {"id": ids["catalog_item"], "kind": "SERVICE", "name": "洗剪吹", "priceFen": 4_200}},
         "CATALOG_ITEM_NOT_FOUND",
+    ),
+    "Query.quoteOrder": Case(
+        """query($input: QuoteOrderInput!) {
+             quoteOrder(input: $input) { quote { price { dueFen } } userErrors { field code } } }""",
+        lambda ids: {
+            "input": {"storeId": ids["store"], "memberId": ids["member"], "items": [{"itemId": ids["catalog_item"]}]}
+        },
+        "STORE_NOT_FOUND",
     ),
     "Mutation.createOrder": Case(
         """mutation($input: CreateOrderInput!) {
