@@ -2,9 +2,11 @@
 import { VantResolver } from '@vant/auto-import-resolver'
 import vue from '@vitejs/plugin-vue'
 import Components from 'unplugin-vue-components/vite'
+import { fileURLToPath } from 'node:url'
+
 import { defineConfig } from 'vitest/config'
 
-import { iconFontAsFile, precompress } from './vite.plugins'
+import { documentsInline, iconFontAsFile, precompress } from './vite.plugins'
 
 export default defineConfig({
   base: '/admin/',
@@ -12,6 +14,7 @@ export default defineConfig({
     iconFontAsFile('node_modules/.cache/jike'),
     vue(),
     Components({ resolvers: [VantResolver()], dts: false }),
+    documentsInline(fileURLToPath(new URL('./src/gql/graphql.ts', import.meta.url))),
     precompress(),
   ],
   build: {

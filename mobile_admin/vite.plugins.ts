@@ -51,3 +51,36 @@ export function precompress(): Plugin {
     },
   }
 }
+
+const DOCUMENT_CALL = /\bgraphql\(\s*`([^`]*)`\s*\)/g
+const DEFINITION = /^\s*(query|mutation|subscription|fragment)\s+(\w+)/
+const GENERATED_DOCUMENT = /^export const (\w+) = (\{.*\}) as unknown as DocumentNode/gm
+
+/**
+ * What the client preset's babel plugin is for, done for Vite: each `graphql(`...`)` call becomes that one document
+ * inlined from src/gql/graphql.ts, so a screen's documents travel in its own lazy chunk instead of every document in
+ * the app riding in the entry (through gql.ts's lookup map, or graphql.ts as one shared module).
+ */
+export function documentsInline(generated: string): Plugin {
+  let documents = new Map<string, string>()
+  return {
+    name: 'jike:documents-inline',
+    enforce: 'post',
+    buildStart() {
+      documents = new Map([...readFileSync(generated, 'utf8').matchAll(GENERATED_DOCUMENT)].map((m) => [m[1]!, m[2]!]))
+    },
+    transform(code, id) {
+      if (id.includes('/node_modules/') || id.includes('/src/gql/') || !code.includes('graphql(')) return null
+      let changed = false
+      const replaced = code.replace(DOCUMENT_CALL, (whole, source: string) => {
+        const match = DEFINITION.exec(source)
+        if (!match?.[1] || !match[2]) return whole
+        const document = documents.get(match[1] === 'fragment' ? `${match[2]}FragmentDoc` : `${match[2]}Document`)
+        if (!document) return whole
+        changed = true
+        return `(${document})`
+      })
+      return changed ? { code: replaced, map: null } : null
+    },
+  }
+}
