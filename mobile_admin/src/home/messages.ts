@@ -41,7 +41,7 @@ export const homeMessages: Messages<
     takings: '实收',
     paidOrders: '订单',
     newMembers: '新会员',
-    upcomingBookings: '待到预约',
+    upcomingBookings: '待服务预约',
     toDo: '待办',
     arrivalsDue: '待到店',
     refundsInProgress: '退款中',
