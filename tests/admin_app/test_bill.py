@@ -19,7 +19,6 @@ from db.mongo import Mongo
 from domain import catalog
 from domain.checkout import pay, refunds
 from domain.checkout.errors import CheckoutCode, CheckoutError
-from domain.checkout.providers import Providers
 from domain.coupons import claims, templates
 from domain.coupons.templates import Benefit, TemplateDraft, TemplateStatus, Validity
 from domain.orders import create, draft
@@ -31,7 +30,7 @@ from schema.ids import to_global_id
 from startup.clients import payment_providers
 from startup.settings import Settings
 from tests.admin_app.conftest import Phone
-from tests.checkout.conftest import PaymentsSandbox, card, give, order_turns, shopper
+from tests.checkout.conftest import PaymentsSandbox, card, counter_sale, give, order_turns, shopper
 from tests.conftest import Shop
 from tests.coupons.conftest import Customer, make_staff
 from tests.referrals.conftest import bind_phone
@@ -65,27 +64,7 @@ async def coupon_for(mongo: Mongo, shop: Shop, member: Customer, title: str = "æ
 
 async def paid_in_cash(mongo: Mongo, shop: Shop, member: Customer, amount_fen: int) -> ObjectId:
     """An order of the member's, rung up and paid in cash at the counter by the owner."""
-    owner = shop.merchant.owner
-    made = await create.create_counter_order(
-        mongo=mongo,
-        actor=owner,
-        store_id=shop.merchant.store.id,
-        member_id=member.id,
-        items=[],
-        amount_fen=amount_fen,
-        discounts=draft.Discounts(),
-        note="",
-        idempotency_key=uuid.uuid4().hex,
-    )
-    await pay.pay_order(
-        mongo=mongo,
-        providers=Providers(None, None, "", ""),
-        payer=pay.Payer(owner.merchant_id, staff=owner),
-        order_id=made.order.id,
-        method=PayMethod.CASH,
-        idempotency_key=uuid.uuid4().hex,
-    )
-    return made.order.id
+    return await counter_sale(mongo, shop, shop.merchant.store.id, amount_fen, member_id=member.id)
 
 
 async def test_cashier_takes_a_stored_value_bill_with_a_coupon_at_the_price_the_api_computed(

@@ -3,7 +3,6 @@ come) as the database has it, the to-do counters that open their lists, another 
 owner's failed jobs, retried from their list.
 """
 
-import uuid
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -14,16 +13,13 @@ from playwright.async_api import expect
 from db import collections as c
 from db.mongo import Mongo
 from domain import tenancy
-from domain.checkout import pay
-from domain.checkout.providers import Providers
 from domain.jobs import dead_letters
-from domain.orders import create, draft
 from domain.orders.model import PayMethod
 from domain.outbox import entry_from_doc
 from domain.pii import PiiCipher
 from domain.tenancy import Role
 from tests.admin_app.conftest import Phone
-from tests.checkout.conftest import give, shopper
+from tests.checkout.conftest import counter_sale, give, shopper
 from tests.conftest import Shop
 from tests.coupons.conftest import make_staff
 from tests.workers.conftest import event
@@ -35,32 +31,6 @@ BUG = "KeyError: 'beneficiary_id'\n  File \"workers/events.py\", line 88, in han
 def yuan(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     return f"{sign}¥{abs(fen) // 100:,}.{abs(fen) % 100:02d}"
-
-
-async def sale(
-    mongo: Mongo, shop: Shop, store_id: ObjectId, fen: int, method: PayMethod, member_id: ObjectId | None = None
-) -> None:
-    """An amount rung up at the counter by the owner and paid at once."""
-    owner = shop.merchant.owner
-    made = await create.create_counter_order(
-        mongo=mongo,
-        actor=owner,
-        store_id=store_id,
-        member_id=member_id,
-        items=[],
-        amount_fen=fen,
-        discounts=draft.Discounts(),
-        note="",
-        idempotency_key=uuid.uuid4().hex,
-    )
-    await pay.pay_order(
-        mongo=mongo,
-        providers=Providers(None, None, "", ""),
-        payer=pay.Payer(owner.merchant_id, staff=owner),
-        order_id=made.order.id,
-        method=method,
-        idempotency_key=uuid.uuid4().hex,
-    )
 
 
 async def pull_down(phone: Phone) -> None:
@@ -100,12 +70,12 @@ async def test_owner_sees_todays_takings_orders_and_counters_and_another_stores_
     store = shop.merchant.store
     member = await shopper(mongo, shop, "老顾客")
     await give(mongo, shop, member, stored=(10_000, 0))
-    await sale(mongo, shop, store.id, 12_800, PayMethod.CASH)
-    await sale(mongo, shop, store.id, 5_650, PayMethod.CASH)
-    await sale(mongo, shop, store.id, 3_000, PayMethod.STORED_VALUE, member.id)
+    await counter_sale(mongo, shop, store.id, 12_800, PayMethod.CASH)
+    await counter_sale(mongo, shop, store.id, 5_650, PayMethod.CASH)
+    await counter_sale(mongo, shop, store.id, 3_000, PayMethod.STORED_VALUE, member.id)
     # and a cash sale at a second store, and a job that failed for good
     second = await tenancy.create_store(mongo=mongo, actor=shop.merchant.owner, name="二号店", timezone=store.timezone)
-    await sale(mongo, shop, second.id, 20_000, PayMethod.CASH)
+    await counter_sale(mongo, shop, second.id, 20_000, PayMethod.CASH)
     await bury(mongo, shop, "COMMISSION_ACCRUED")
     since = start_of_today(store.timezone)
     takings, orders = await takings_and_orders(mongo, store.id, since)
@@ -148,7 +118,7 @@ async def test_pulling_down_shows_a_sale_made_meanwhile(phone: Phone, shop: Shop
     await expect(takings).to_have_text("¥0.00")
 
     # when a sale is made at the counter and the owner pulls the screen down with a finger
-    await sale(mongo, shop, store.id, 9_900, PayMethod.CASH)
+    await counter_sale(mongo, shop, store.id, 9_900, PayMethod.CASH)
     await pull_down(phone)
 
     # then the new takings show

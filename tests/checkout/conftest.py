@@ -8,6 +8,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -26,6 +27,10 @@ from db.mongo import Doc, Mongo
 from domain.cards.card import issue_card
 from domain.cards.ledger import SYSTEM, Account, EntryKind, Posting, post_alone
 from domain.cards.stored_value import top_up
+from domain.checkout import pay
+from domain.checkout.providers import Providers
+from domain.orders import create, draft
+from domain.orders.model import PayMethod
 from domain.pii import PiiCipher
 from domain.tenancy import Role
 from payments.sandbox import Delivery, Provider, Sandbox, SandboxKeys, create_sandbox_app
@@ -357,3 +362,35 @@ async def balances_and_statuses(mongo: Mongo) -> dict[str, Any]:
 
 async def flags(mongo: Mongo, order_gid: str) -> list[str]:
     return [f["code"] for f in (await order_doc(mongo, order_gid)).get("flags", [])]
+
+
+async def counter_sale(
+    mongo: Mongo,
+    shop: Shop,
+    store_id: ObjectId,
+    amount_fen: int,
+    method: PayMethod = PayMethod.CASH,
+    member_id: ObjectId | None = None,
+) -> ObjectId:
+    """An amount rung up at the counter by the owner and paid at once (cash or stored value): the order's id."""
+    owner = shop.merchant.owner
+    made = await create.create_counter_order(
+        mongo=mongo,
+        actor=owner,
+        store_id=store_id,
+        member_id=member_id,
+        items=[],
+        amount_fen=amount_fen,
+        discounts=draft.Discounts(),
+        note="",
+        idempotency_key=uuid.uuid4().hex,
+    )
+    await pay.pay_order(
+        mongo=mongo,
+        providers=Providers(None, None, "", ""),
+        payer=pay.Payer(owner.merchant_id, staff=owner),
+        order_id=made.order.id,
+        method=method,
+        idempotency_key=uuid.uuid4().hex,
+    )
+    return made.order.id

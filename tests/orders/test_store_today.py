@@ -3,7 +3,6 @@ the bookings still to come and the to-do counters, for any role in the store's s
 alone, a technician's own bookings), at a fixed number of indexed commands however many orders there are.
 """
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,17 +15,13 @@ from db.mongo import Doc, Mongo
 from domain import store_today, tenancy
 from domain.booking import bookings, lifecycle
 from domain.booking.wallclock import day_span
-from domain.checkout import pay
-from domain.checkout.providers import Providers
 from domain.jobs import dead_letters
-from domain.orders import create, draft
-from domain.orders.model import PayMethod
 from domain.outbox import entry_from_doc
 from domain.pii import PiiCipher
 from domain.sessions import Audience, Principal
 from schema.ids import to_global_id
 from tests.booking.conftest import Salon, open_salon
-from tests.checkout.conftest import cashier, give, key, refund, shopper, staff_pay
+from tests.checkout.conftest import cashier, counter_sale, give, key, refund, shopper, staff_pay
 from tests.checkout.test_counter import counter_order
 from tests.conftest import Gql, Shop, count_commands
 from tests.coupons.conftest import SIGNER, make_member, make_staff, store_gid
@@ -55,30 +50,6 @@ async def _home(gql: Gql, token: str, store: str) -> dict[str, Any] | None:
     return home
 
 
-async def _cash_sale_elsewhere(mongo: Mongo, shop: Shop, store_id: ObjectId, amount_fen: int) -> None:
-    """A walk-in paying cash at another store, rung up by the owner."""
-    owner = shop.merchant.owner
-    made = await create.create_counter_order(
-        mongo=mongo,
-        actor=owner,
-        store_id=store_id,
-        member_id=None,
-        items=[],
-        amount_fen=amount_fen,
-        discounts=draft.Discounts(),
-        note="",
-        idempotency_key=uuid.uuid4().hex,
-    )
-    await pay.pay_order(
-        mongo=mongo,
-        providers=Providers(None, None, "", ""),
-        payer=pay.Payer(owner.merchant_id, staff=owner),
-        order_id=made.order.id,
-        method=PayMethod.CASH,
-        idempotency_key=uuid.uuid4().hex,
-    )
-
-
 async def test_the_home_shows_money_taken_today_net_of_todays_refunds(
     gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop
 ) -> None:
@@ -96,7 +67,7 @@ async def test_the_home_shows_money_taken_today_net_of_todays_refunds(
     await counter_order(gql, staff, shop, 8_000, None)
     # and a cash sale at the merchant's other store, and a member who joined yesterday
     other = await tenancy.create_store(mongo=mongo, actor=shop.merchant.owner, name="二号店", timezone="Asia/Shanghai")
-    await _cash_sale_elsewhere(mongo, shop, other.id, 20_000)
+    await counter_sale(mongo, shop, other.id, 20_000)
     yesterday = ObjectId.from_datetime(datetime.now(UTC) - timedelta(days=2))
     await mongo.db[c.MEMBERS].insert_one({"_id": yesterday, "merchant_id": shop.merchant.merchant.id})
 
