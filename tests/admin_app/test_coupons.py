@@ -96,7 +96,7 @@ async def test_owner_makes_a_template_activates_it_and_grants_a_pack_to_a_techni
     page = phone.page
 
     # when they make 满50减10, valid 7 days, 200 of them, and a value that is no amount at first
-    await page.get_by_text("新建").click()
+    await page.get_by_text("新建", exact=True).click()
     await page.get_by_label("名称").fill("满50减10")
     await page.get_by_label("面额（元）").fill("1.234")
     await page.get_by_label("门槛（元）").fill("50")
@@ -164,7 +164,7 @@ async def test_a_cashier_sees_only_the_packs_they_hold(
     # then they see their pack, and no templates or way to make one
     await expect(phone.page.get_by_text("满 ¥100.00 减 ¥20.00 · 剩余 5 / 5")).to_be_visible()
     await expect(phone.page.get_by_role("tab", name="券模板")).to_have_count(0)
-    await expect(phone.page.get_by_text("新建")).to_have_count(0)
+    await expect(phone.page.get_by_text("新建", exact=True)).to_have_count(0)
 
     # when they open a template's page by its address
     await phone.open(f"/coupons/{template}")
