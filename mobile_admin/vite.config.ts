@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 
 import { defineConfig } from 'vitest/config'
 
-import { documentsInline, iconFontAsFile, precompress } from './vite.plugins'
+import { documentsInline, iconFontAsFile, precompress } from './vite.plugins.ts'
 
 export default defineConfig({
   base: '/admin/',

@@ -161,6 +161,8 @@ async def test_technician_sees_her_day_first_checks_in_and_completes_with_a_coun
     panel = phone.page.locator("[data-test=complete-panel]")
     await expect(panel.get_by_text("精剪10次卡")).to_be_visible()
     await expect(panel.get_by_text("剩 10/10 次")).to_be_visible()
+    # the 已签到 toast would cover the time row in the screenshot
+    await expect(phone.page.locator(".van-toast")).to_be_hidden()
     await phone.shot("booking-complete")
     await panel.get_by_role("button", name="确认完成").click()
     await expect(dialog(phone)).to_contain_text("用「精剪10次卡」扣 1 次，完成 王女士 的精剪？")
