@@ -34,6 +34,9 @@ from domain.tenancy import Role, Staff, Store, TenancyCode, TenancyError, load_s
 LINK_TTL = timedelta(minutes=10)
 MAX_DAYS = 366
 BATCH = 500
+# The first window of time a sweep reads; it grows over quiet hours and shrinks to a batch's worth over busy ones.
+FIRST_WINDOW = timedelta(hours=1)
+MIN_WINDOW = timedelta(milliseconds=1)
 # Excel reads a CSV as UTF-8 only when it starts with the byte order mark; without it Chinese turns to mojibake.
 BOM = "\ufeff"
 
@@ -336,23 +339,33 @@ def _refund_row(w: _World, o: Doc, r: Doc, pay: Doc | None) -> Row:
 async def _sweep(
     mongo: Mongo, collection: str, base: Doc, field: str, span: Span, batch: int, fields: Doc | None = None
 ) -> AsyncIterator[list[Doc]]:
-    """Documents matching `base` with `field` in `span`, in `field` order, `batch` at a time. Each batch is a query
-    of its own on an index ending with `field` (no cursor left open while a slow download drains), resuming at the
-    last batch's `field`; documents at that very instant already given are skipped, however many share it."""
-    lower, given = span.start, set[ObjectId]()
+    """Documents matching `base` with `field` in `span`, in `field` order, about `batch` at a time, on an index
+    ending with `field`. Each batch is a query of its own (no cursor left open while a slow download drains) over
+    a window of time sized to hold about a batch: SecantusDB gathers a query's whole range before its limit, so
+    one range to the end of the span would cost every batch all that is left. A full batch resumes at its last
+    instant, skipping the documents at that very instant already given, however many share it."""
+    lower, given, window = span.start, set[ObjectId](), FIRST_WINDOW
     while True:
-        query = {**base, field: {"$gte": lower, "$lt": span.end}}
+        upper = min(lower + window, span.end)
+        query = {**base, field: {"$gte": lower, "$lt": upper}}
         limit = batch + len(given)
         docs = await mongo.db[collection].find(query, fields).sort(field, 1).limit(limit).to_list()
         fresh = [d for d in docs if d["_id"] not in given]
         if fresh:
             yield fresh
-        if len(docs) < limit:
+        if len(docs) == limit:
+            last = docs[-1][field]
+            if last != lower:
+                # A batch's worth of time at this density.
+                window = max(last - lower, MIN_WINDOW)
+                lower, given = last, set()
+            given |= {d["_id"] for d in docs if d[field] == last}
+        elif upper == span.end:
             return
-        last = docs[-1][field]
-        if last != lower:
-            lower, given = last, set()
-        given |= {d["_id"] for d in docs if d[field] == last}
+        else:
+            if len(docs) < batch // 2:
+                window *= 2
+            lower, given = upper, set()
 
 
 async def _by_id(
