@@ -11,6 +11,7 @@ from starlette.routing import Route
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.admin_app import admin_app_routes
+from api.exports import export_routes
 from api.graphql import graphql_endpoint
 from api.health import Indexes, healthz, metrics_endpoint, readyz
 from api.middleware import BodyLimit, HttpMetrics, RequestContext
@@ -74,6 +75,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/metrics", metrics_endpoint(metrics)),
             *webhook_routes(),
             *payout_webhook_routes(),
+            *export_routes(),
             *sandbox_routes(settings),
             *admin_app_routes(settings.admin_app_dir),
         ],

@@ -16,6 +16,7 @@ from domain.notifications.errors import NotificationCode
 from domain.orders.errors import OrderCode
 from domain.payouts.errors import PayoutCode
 from domain.pricing import PricingCode
+from domain.reconciliation import ReconciliationCode
 from domain.referrals.errors import ReferralCode
 from domain.sessions import SessionCode
 from domain.staff_auth import StaffAuthCode
@@ -311,6 +312,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     PayoutCode.SCHEDULE_INVALID: (
         "发放时间无效：请选择星期一至星期日中的至少一天，时间 0–23 点",
         "Pick at least one weekday (1–7) and an hour from 0 to 23.",
+    ),
+    ReconciliationCode.RANGE_INVALID: (
+        "日期范围无效：开始日期不能晚于结束日期，且最长 366 天",
+        "Invalid date range: the start must not be after the end, and at most 366 days.",
+    ),
+    ReconciliationCode.FORBIDDEN: (
+        "只有店主或店长可以导出对账单",
+        "Only an owner or a manager may export reconciliation.",
+    ),
+    ReconciliationCode.LINK_INVALID: (
+        "下载链接无效，请在应用中重新导出",
+        "This download link is not valid; export again from the app.",
+    ),
+    ReconciliationCode.LINK_EXPIRED: (
+        "下载链接已过期（10 分钟内有效），请重新导出",
+        "This download link has expired (links last 10 minutes); export again.",
     ),
 }
 

@@ -17,6 +17,7 @@ from schema.admin.member_coupons import MemberCouponsQuery
 from schema.admin.members import MembersMutation, MembersQuery
 from schema.admin.orders import OrdersMutation, OrdersQuery
 from schema.admin.payouts import PayoutsMutation, PayoutsQuery
+from schema.admin.reconciliation import ReconciliationMutation
 from schema.admin.referrals import ReferralsMutation, ReferralsQuery
 from schema.admin.shareholders import ShareholdersMutation, ShareholdersQuery
 from schema.admin.store_today import StoreTodayQuery
@@ -65,6 +66,7 @@ class Mutation(
     CatalogMutation,
     OrdersMutation,
     PayoutsMutation,
+    ReconciliationMutation,
 ):
     pass
 

@@ -1,0 +1,49 @@
+"""Downloads behind signed links: `GET /exports/reconciliation`, the CSV an exportReconciliation link names
+(domain.reconciliation). 403 for a link that is not ours or whose signer lost access, 410 once it expired; the
+file itself is streamed a batch at a time."""
+
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from domain import reconciliation
+from domain.reconciliation import ReconciliationCode, ReconciliationError
+from schema.admin.reconciliation import EXPORT_ROUTE
+from schema.context import language_of
+from schema.messages import message
+from startup.clients import Clients
+
+
+def attachment(filename: str, ascii_filename: str) -> str:
+    """RFC 6266 with RFC 5987's filename* for the Chinese name, and an ASCII name for clients without it."""
+    return f"attachment; filename=\"{ascii_filename}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+async def reconciliation_export(request: Request) -> Response:
+    clients: Clients = request.state.clients
+    try:
+        export = await reconciliation.open_export(
+            mongo=clients.mongo,
+            signer=reconciliation.signer_for(clients.settings.secret_key.get_secret_value()),
+            params=request.query_params,
+            now=datetime.now(UTC),
+        )
+    except ReconciliationError as e:
+        status = 410 if e.code is ReconciliationCode.LINK_EXPIRED else 403
+        body = {"code": e.code.value, "message": message(e.code.value, language_of(request))}
+        return JSONResponse(body, status_code=status, headers={"cache-control": "no-store"})
+    return StreamingResponse(
+        reconciliation.export_csv(mongo=clients.mongo, export=export),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "content-disposition": attachment(export.filename, export.ascii_filename),
+            "cache-control": "no-store",
+        },
+    )
+
+
+def export_routes() -> list[Route]:
+    return [Route("/exports/reconciliation", reconciliation_export, methods=["GET"], name=EXPORT_ROUTE)]
