@@ -156,6 +156,13 @@ CASES: dict[str, Case] = {
         lambda ids: {"id": ids["coupon_template"]},
         "COUPON_TEMPLATE_NOT_FOUND",
     ),
+    "Mutation.exportReconciliation": Case(
+        """mutation($id: ID!) {
+             exportReconciliation(storeId: $id, from: "2026-01-01", to: "2026-01-31") {
+               url userErrors { field code } } }""",
+        lambda ids: {"id": ids["store"]},
+        "STORE_NOT_FOUND",
+    ),
     "Mutation.createCouponTemplate": Case(
         """mutation($input: CreateCouponTemplateInput!) {
              createCouponTemplate(input: $input) { template { id } userErrors { field code } } }""",
