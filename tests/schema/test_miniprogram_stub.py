@@ -12,7 +12,7 @@ from graphql import build_schema, parse, validate
 
 ROOT = Path(__file__).resolve().parents[2]
 STUB = ROOT / "miniprogram_stub"
-DOCUMENT = re.compile(r"export const (\w+) = `([^`]*)`;")
+DOCUMENT = re.compile(r"^exports\.(\w+) = `([^`]*)`;", re.MULTILINE)
 
 
 def test_every_document_the_mini_program_sends_is_valid_against_the_member_schema() -> None:
