@@ -131,3 +131,54 @@ async def test_a_queue_ticket_is_called_and_the_member_told(
     member = await member_of(mongo, shop, "walkin")
     tickets = await mongo.db[c.QUEUE_TICKETS].find({"member_id": member["_id"]}).to_list()
     assert [(t["number"], t["status"]) for t in tickets] == [(1, "CALLED")]
+
+
+async def test_a_shared_pack_grows_into_a_booking_that_pays_the_shareholder(
+    mongo: Mongo,
+    pii: PiiCipher,
+    shop: Shop,
+    gql: Gql,
+    owner_token: str,
+    settings: Settings,
+    api_url: str,
+    channels: Channels,
+    payments_sandbox: PaymentsSandbox,
+) -> None:
+    # given a salon whose 精剪 takes a ¥30 deposit, a shareholder programme, and a shareholder holding a pack
+    # of three 满100减20 coupons
+    salon = await open_salon(mongo, pii, shop, staff=1, deposit=3_000)
+    sharer = await sign_in(gql, shop, "sharer")
+    await appoint(mongo, shop, await open_program(mongo, shop), sharer.member_id)
+    template_gid = await new_template(gql, owner_token)
+    template_id = from_global_id("CouponTemplate", template_gid)
+    assert template_id is not None
+    await grant_pack(
+        mongo=mongo,
+        actor=shop.merchant.owner,
+        template_id=template_id,
+        holder=Sharer(member_id=sharer.member_id),
+        size=3,
+        idempotency_key=ObjectId().binary.hex(),
+    )
+    given = urls(api_url, channels, payments_sandbox, shop) | {
+        "storeId": to_global_id("Store", salon.store.id),
+        "staffToken": admin_token(salon.owner),
+    }
+
+    # when the friends live the journey in the mini-program
+    await run_journey("growth", given, settings)
+
+    # then the friend is bound under the sharer, the second friend under the chain, the coupon is theirs, the
+    # booking completed with its two orders paid, and the sharer's commissions are what those orders earned
+    friend, second = await member_of(mongo, shop, "friend"), await member_of(mongo, shop, "second")
+    assert friend["referrer_id"] == sharer.member_id
+    assert sharer.member_id in second["ancestors"]
+    coupons = await mongo.db[c.COUPONS].find({"template_id": template_id}).to_list()
+    assert [(cp["owner_id"], cp["status"]) for cp in coupons] == [(second["_id"], "ACTIVE")]
+    bookings = await mongo.db[c.BOOKINGS].find({"member_id": second["_id"]}).to_list()
+    assert [b["status"] for b in bookings] == ["COMPLETED"]
+    orders = await mongo.db[c.ORDERS].find({"member_id": second["_id"]}).sort("_id", 1).to_list()
+    assert [(o["kind"], o["status"]) for o in orders] == [("DEPOSIT", "PAID"), ("CONSUMPTION", "PAID")]
+    earned = await mongo.db[c.COMMISSIONS].find({"beneficiary_id": sharer.member_id}).to_list()
+    assert {e["order_id"] for e in earned} == {o["_id"] for o in orders}
+    assert sum(e["amount_fen"] for e in earned) > 0
