@@ -1,7 +1,8 @@
 const assert = require("node:assert/strict");
 const { test } = require("node:test");
 
-const { createClient } = require("../lib/graphql.js");
+const { claim } = require("../lib/coupons.js");
+const { NetworkError, createClient } = require("../lib/graphql.js");
 const { signIn, start } = require("../lib/session.js");
 const { fakeWx, ok, operation } = require("./fake_wx.js");
 
@@ -99,4 +100,56 @@ test("GraphQL errors reach the caller with their extensions code", async () => {
   const client = createClient({ baseUrl: "https://api.test", wx, signIn: () => null });
 
   await assert.rejects(client.call("query Me { me { id } }"), (e) => e.errors[0].extensions.code === "FORBIDDEN");
+});
+
+test("a request the network drops is sent again with the same idempotency key, and its answer used", async () => {
+  // given a connection that drops the first two attempts of a claim
+  let attempts = 0;
+  const coupon = { id: "C1", status: "ACTIVE", validFrom: "x", validTo: "y", template: { id: "T", title: "满100减20" } };
+  const wx = fakeWx(() => {
+    attempts += 1;
+    if (attempts <= 2) throw new Error("timeout");
+    return ok({ claimCoupon: { coupon, userErrors: [] } });
+  });
+  wx.setStorageSync("jike.session", SESSION);
+  const client = createClient({ baseUrl: "https://api.test", wx, retryDelayMs: 0 });
+
+  // when the member taps 领取 once
+  const claimed = await claim(client, "T", "tap-1");
+
+  // then the same claim, key and all, went three times and the third answer is what the page shows
+  assert.equal(claimed.id, "C1");
+  assert.deepEqual(
+    wx.requests.map((r) => r.variables.input),
+    Array(3).fill({ templateId: "T", idempotencyKey: "tap-1" }),
+  );
+});
+
+test("a connection that stays down fails as a network error the page can offer to retry", async () => {
+  const wx = fakeWx(() => {
+    throw new Error("offline");
+  });
+  wx.setStorageSync("jike.session", SESSION);
+  const client = createClient({ baseUrl: "https://api.test", wx, retries: 2, retryDelayMs: 0 });
+
+  await assert.rejects(claim(client, "T", "tap-2"), (e) => e instanceof NetworkError && e.code === "NETWORK");
+  assert.equal(wx.requests.length, 3);
+});
+
+test("two calls refused at once refresh the session once", async () => {
+  // given two screens' calls sent with an access token that ran out
+  const wx = fakeWx((request) => {
+    if (operation(request) === "Refresh") {
+      return ok({ refreshToken: { session: { accessToken: "access-2", refreshToken: "refresh-2" }, userErrors: [] } });
+    }
+    return request.header.Authorization === "Bearer access-2" ? ok({ me: { id: "m" } }) : { statusCode: 401, data: {} };
+  });
+  wx.setStorageSync("jike.session", SESSION);
+  const client = createClient({ baseUrl: "https://api.test", wx, signIn: () => assert.fail("signed in again") });
+
+  // when both are refused together
+  await Promise.all([client.call("query Me { me { id } }"), client.call("query Me { me { id } }")]);
+
+  // then the refresh token was spent once (the API refuses a reused one and would sign the member out)
+  assert.equal(wx.requests.filter((r) => operation(r) === "Refresh").length, 1);
 });

@@ -3,12 +3,13 @@ the whole pay flow runs offline: JSAPI / Native prepay, trade.create / precreate
 notifications to our webhooks.
 
 Keys: see `payments.sandbox.keys` (tests generate them; the dev stack keeps them in a file under its data dir).
-`POST /_sandbox/pay {"provider": "wechatpay"|"alipay", "out_trade_no": …}` (or `{"code_url": …}` for a code shown
-at the counter, or `{"prepay_id": …}` for what a mini-program's `wx.requestPayment` holds) plays the member paying: the trade is marked paid and its signed notification is posted to the
-notify_url given when it was opened (posting again re-delivers the same notification, as a provider's retry does);
-a closed one answers 409. A counter code's URL opens the sandbox's scan page in a browser, whose 付款 button does
-the same (`payments.sandbox.payer`). Refund notifications follow refund calls on their own. Merchant transfers
-(payouts) are `payments.sandbox.transfers`: `POST /_sandbox/confirm-transfer` plays the payee confirming a bill.
+`POST /_sandbox/pay {"provider": "wechatpay"|"alipay", "out_trade_no": …}` (or `{"code_url": …}` for a code shown at
+the counter, or `{"prepay_id": …}`, all a mini-program's `wx.requestPayment` holds) plays the member paying: the trade
+is marked paid and its signed notification is posted to the notify_url given when it was opened (posting again
+re-delivers the same notification, as a provider's retry does); a closed one answers 409. A counter code's URL opens
+the sandbox's scan page in a browser, whose 付款 button does the same (`payments.sandbox.payer`). Refund notifications
+follow refund calls on their own. Merchant transfers (payouts) are `payments.sandbox.transfers`:
+`POST /_sandbox/confirm-transfer` plays the payee confirming a bill.
 The app refuses to be created when JIKE_ENV=production.
 """
 
@@ -104,7 +105,9 @@ def create_sandbox_app(sandbox: Sandbox) -> Starlette:
                 provider, out_trade_no = Provider(data["provider"]), str(data["out_trade_no"])
                 paying, missing = sandbox.pay(provider, out_trade_no), f"no {provider} trade {out_trade_no}"
         except (ValueError, KeyError, TypeError):
-            expected = '{"provider": "wechatpay"|"alipay", "out_trade_no": "…"}, {"code_url": "…"} or {"prepay_id": "…"}'
+            expected = (
+                '{"provider": "wechatpay"|"alipay", "out_trade_no": "…"}, {"code_url": "…"} or {"prepay_id": "…"}'
+            )
             return JSONResponse({"error": f"expected {expected}"}, 400)
         try:
             delivery = await paying
