@@ -16,11 +16,12 @@ const { nodes } = require("./graphql.js");
  */
 
 /**
- * @param {{status?: "ACTIVE"|"FORWARDING"|"REDEEMED"|"EXPIRED", first?: number, after?: string}} [page]
+ * Pages of 20.
+ * @param {{status?: "ACTIVE"|"FORWARDING"|"REDEEMED"|"EXPIRED", after?: string}} [page]
  * @returns {Promise<{coupons: Coupon[], hasNextPage: boolean, endCursor: string|null}>}
  */
-async function myCoupons(client, { status = "ACTIVE", first = 20, after = null } = {}) {
-  const { myCoupons: connection } = await client.call(MY_COUPONS, { status, first, after });
+async function myCoupons(client, { status = "ACTIVE", after = null } = {}) {
+  const { myCoupons: connection } = await client.call(MY_COUPONS, { status, after });
   return { coupons: nodes(connection), ...connection.pageInfo };
 }
 

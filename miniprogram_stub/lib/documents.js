@@ -122,8 +122,8 @@ mutation CloseOrder($input: CloseOrderInput!) {
 }`;
 
 exports.MY_ORDERS = `
-query MyOrders($first: Int, $after: String) {
-  myOrders(first: $first, after: $after) {
+query MyOrders($after: String) {
+  myOrders(first: 20, after: $after) {
     edges {
       node {
         id kind source status storeId storeName couponId bookingId refundedFen createdAt paidAt
@@ -151,10 +151,11 @@ query Order($id: ID!) {
 }`;
 
 // --- coupons ---
+// (MY_COUPONS and MY_ORDERS select much per item, so their pages are fixed at 20 to stay under the query cost limit.)
 
 exports.MY_COUPONS = `
-query MyCoupons($status: CouponStatus!, $first: Int, $after: String) {
-  myCoupons(status: $status, first: $first, after: $after) {
+query MyCoupons($status: CouponStatus!, $after: String) {
+  myCoupons(status: $status, first: 20, after: $after) {
     edges {
       node {
         id status validFrom validTo receivedAt fromPack lockedForOrder redeemedAt

@@ -15,11 +15,12 @@ const { ApiError, nodes } = require("./graphql.js");
  */
 
 /**
- * @param {{first?: number, after?: string}} [page]
+ * Pages of 20.
+ * @param {{after?: string}} [page]
  * @returns {Promise<{orders: Order[], hasNextPage: boolean, endCursor: string|null}>}
  */
-async function myOrders(client, { first = 20, after = null } = {}) {
-  const { myOrders: connection } = await client.call(MY_ORDERS, { first, after });
+async function myOrders(client, { after = null } = {}) {
+  const { myOrders: connection } = await client.call(MY_ORDERS, { after });
   return { orders: nodes(connection), ...connection.pageInfo };
 }
 

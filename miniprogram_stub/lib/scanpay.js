@@ -8,12 +8,12 @@ const { closeOrder, payWithStoredValue, payWithWeChat } = require("./pay.js");
 
 /**
  * The member's ACTIVE coupons that can take money off this amount at this store (满减 / 折扣, threshold met, not
- * held by another unpaid order).
+ * held by another unpaid order), from the first page of 20.
  * @param {{storeId: string, amountFen: number}} choice
  * @returns {Promise<object[]>} coupons as coupons.myCoupons returns them
  */
 async function usableCoupons(client, { storeId, amountFen }) {
-  const { coupons } = await myCoupons(client, { status: "ACTIVE", first: 50 });
+  const { coupons } = await myCoupons(client, { status: "ACTIVE" });
   return coupons.filter(
     (c) =>
       !c.lockedForOrder &&
