@@ -102,6 +102,17 @@ mutation CreateOrder($input: CreateOrderInput!) {
   }
 }`;
 
+exports.QUOTE_ORDER = `
+query QuoteOrder($input: QuoteOrderInput!) {
+  quoteOrder(input: $input) {
+    quote {
+      lines { itemId kind name unitPriceFen quantity }
+      price { listFen levelDiscountFen couponDiscountFen payableFen pointsUsed pointsFen dueFen prepaidFen }
+    }
+    userErrors { field code message }
+  }
+}`;
+
 exports.PAY_ORDER = `
 mutation PayOrder($input: PayOrderInput!) {
   payOrder(input: $input) {

@@ -1,10 +1,11 @@
 // 扫码买单: the member scans the store's code, types the amount, picks a coupon and whether to use points; the API
-// prices that choice as a PENDING order (level discount, coupon, points: its rules, not a copy here), and paying
-// it opens WeChat Pay (or takes stored value). A changed choice closes the old quote so its coupon is free again.
+// quotes that choice (level discount, coupon, points: its rules, not a copy here) without making anything, so the
+// choice can change freely. Only the tap on 确认支付 makes the order and pays it (WeChat Pay or stored value).
 
-const { CREATE_ORDER } = require("./documents.js");
+const { CREATE_ORDER, QUOTE_ORDER } = require("./documents.js");
 const { myCoupons } = require("./coupons.js");
-const { closeOrder, payWithStoredValue, payWithWeChat } = require("./pay.js");
+const { payloadOf, stepKey } = require("./graphql.js");
+const { payWithStoredValue, payWithWeChat } = require("./pay.js");
 
 /**
  * The member's ACTIVE coupons that can take money off this amount at this store (满减 / 折扣, threshold met, not
@@ -24,33 +25,40 @@ async function usableCoupons(client, { storeId, amountFen }) {
 }
 
 /**
- * Prices a choice as a PENDING order; the page shows `order.price` (list, level discount, coupon, points, due).
+ * Prices a choice; nothing is made and the coupon is not held. The page shows `price` (list, level discount,
+ * coupon, points, due) and asks again whenever the amount, coupon or points switch changes. A choice the API
+ * refuses (a coupon below its threshold…) throws the ApiError createOrder would, with the field at fault.
  * @param {{storeId: string, amountFen: number, couponId?: string|null, usePoints?: boolean}} choice
- * @param {string} key one per choice (a changed amount, coupon or points switch is a new intent, a new key)
- * @param {{replacing?: string|null}} [options] the previous quote's order id, closed first
- * @returns {Promise<{id: string, status: string, price: {listFen: number, levelDiscountFen: number,
- *   couponDiscountFen: number, payableFen: number, pointsUsed: number, pointsFen: number, dueFen: number,
- *   prepaidFen: number}, couponId: string|null}>}
+ * @returns {Promise<{lines: object[], price: {listFen: number, levelDiscountFen: number, couponDiscountFen: number,
+ *   payableFen: number, pointsUsed: number, pointsFen: number, dueFen: number, prepaidFen: number}}>}
  */
-async function quote(client, { storeId, amountFen, couponId = null, usePoints = false }, key, { replacing = null } = {}) {
-  if (replacing) await closeOrder(client, replacing);
-  const input = { storeId, amountFen, couponId, usePoints, idempotencyKey: key };
-  const { order } = await client.mutate(CREATE_ORDER, { input }, "createOrder");
-  return order;
+async function quote(client, { storeId, amountFen, couponId = null, usePoints = false }) {
+  const input = { storeId, amountFen, couponId, usePoints };
+  const { quoteOrder } = await client.call(QUOTE_ORDER, { input });
+  const { quote: priced } = payloadOf(quoteOrder);
+  return priced;
 }
 
 /**
- * Pays the quoted order.
- * @param {string} key one per tap on 确认支付
+ * 确认支付: makes the order of the quoted choice and pays it. Keep the key while the choice stays the same: after
+ * a dropped network or a closed WeChat Pay sheet, tapping again with it finds the same order and the same payment
+ * (the sheet opens again); a changed choice is a new intent with a new key.
+ * @param {{storeId: string, amountFen: number, couponId?: string|null, usePoints?: boolean}} choice
+ * @param {string} key one per tap on 确认支付, kept across retries of that tap
  * @param {{method?: "WECHAT_PAY"|"STORED_VALUE"}} [options]
- * @returns {Promise<{order: {id: string, status: string, paidAt: string|null, price: {dueFen: number}}}>}
+ * @returns {Promise<{order: object, paid: {id: string, status: string, paidAt: string|null, price: {dueFen: number}}}>}
+ *   order: the order made, with its price; paid: the order after paying (PAID at once for stored value; WeChat
+ *   Pay's turns PAID when its notification arrives, see orders.waitUntilPaid)
  */
-async function pay(client, wx, orderId, key, { method = "WECHAT_PAY" } = {}) {
+async function pay(client, wx, choice, key, { method = "WECHAT_PAY" } = {}) {
+  const { storeId, amountFen, couponId = null, usePoints = false } = choice;
+  const input = { storeId, amountFen, couponId, usePoints, idempotencyKey: stepKey(key, "order") };
+  const { order } = await client.mutate(CREATE_ORDER, { input }, "createOrder");
   const paid =
     method === "STORED_VALUE"
-      ? await payWithStoredValue(client, orderId, key)
-      : await payWithWeChat(client, wx, orderId, key);
-  return { order: paid.order };
+      ? await payWithStoredValue(client, order.id, stepKey(key, "pay"))
+      : await payWithWeChat(client, wx, order.id, stepKey(key, "pay"));
+  return { order, paid: paid.order };
 }
 
 module.exports = { pay, quote, usableCoupons };

@@ -96,14 +96,26 @@ async def member_of(mongo: Mongo, shop: Shop, user: str) -> dict[str, Any]:
     return doc
 
 
-async def test_a_top_up_with_bonus_is_paid_once_though_its_answer_was_lost(
-    mongo: Mongo, shop: Shop, settings: Settings, api_url: str, channels: Channels, payments_sandbox: PaymentsSandbox
+async def test_a_top_up_with_bonus_and_a_scan_bill_with_a_coupon_are_each_paid_once_though_answers_were_lost(
+    mongo: Mongo,
+    shop: Shop,
+    gql: Gql,
+    owner_token: str,
+    settings: Settings,
+    api_url: str,
+    channels: Channels,
+    payments_sandbox: PaymentsSandbox,
 ) -> None:
-    # given a merchant offering 充500送50
+    # given a merchant offering 充500送50 and a 满100减20 coupon to claim
     await create_plan(mongo=mongo, actor=shop.merchant.owner, name="充500送50", pay_fen=50_000, bonus_fen=5_000)
+    given = urls(api_url, channels, payments_sandbox, shop) | {
+        "storeId": to_global_id("Store", shop.merchant.store.id),
+        "templateId": await new_template(gql, owner_token),
+    }
 
-    # when a member tops up in the mini-program (the journey asserts what the pages show)
-    await run_journey("topup", urls(api_url, channels, payments_sandbox, shop), settings)
+    # when one member tops up and another pays a 扫码买单 bill with the coupon (the journey asserts what the pages
+    # show)
+    await run_journey("topup", given, settings)
 
     # then one top-up order was made and paid, and the card holds the paid part and the bonus
     member = await member_of(mongo, shop, "topper")
@@ -113,6 +125,12 @@ async def test_a_top_up_with_bonus_is_paid_once_though_its_answer_was_lost(
     assert card is not None
     entries = await mongo.db[c.LEDGER].find({"member_id": member["_id"], "account": "STORED_VALUE"}).to_list()
     assert [e["amount"] for e in entries] == [55_000]
+    # and the quotes made nothing: one scan order, paid ¥130 with the coupon spent on it
+    scanner = await member_of(mongo, shop, "scanner")
+    [bill] = await mongo.db[c.ORDERS].find({"member_id": scanner["_id"]}).to_list()
+    assert (bill["source"], bill["status"], bill["price"]["due_fen"]) == ("SCAN", "PAID", 13_000)
+    coupon = await mongo.db[c.COUPONS].find_one({"_id": bill["coupon_id"]})
+    assert coupon is not None and coupon["owner_id"] == scanner["_id"] and coupon["status"] == "REDEEMED"
 
 
 async def test_a_queue_ticket_is_called_and_the_member_told(
