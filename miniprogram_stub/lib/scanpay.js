@@ -7,15 +7,26 @@ const { myCoupons } = require("./coupons.js");
 const { payloadOf, stepKey } = require("./graphql.js");
 const { payWithStoredValue, payWithWeChat } = require("./pay.js");
 
+// The coupon list comes in pages of 20; a member rarely holds more than a few, so five pages is every one in
+// practice while a runaway list still costs a bounded number of calls.
+const COUPON_PAGES = 5;
+
 /**
  * The member's ACTIVE coupons that can take money off this amount at this store (满减 / 折扣, threshold met, not
- * held by another unpaid order), from the first page of 20.
+ * held by another unpaid order), from their first 100 active coupons.
  * @param {{storeId: string, amountFen: number}} choice
  * @returns {Promise<object[]>} coupons as coupons.myCoupons returns them
  */
 async function usableCoupons(client, { storeId, amountFen }) {
-  const { coupons } = await myCoupons(client, { status: "ACTIVE" });
-  return coupons.filter(
+  const held = [];
+  let after = null;
+  for (let page = 0; page < COUPON_PAGES; page += 1) {
+    const { coupons, hasNextPage, endCursor } = await myCoupons(client, { status: "ACTIVE", after });
+    held.push(...coupons);
+    if (!hasNextPage) break;
+    after = endCursor;
+  }
+  return held.filter(
     (c) =>
       !c.lockedForOrder &&
       (c.template.benefit.kind === "AMOUNT_OFF" || c.template.benefit.kind === "PERCENT_OFF") &&

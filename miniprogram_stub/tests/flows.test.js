@@ -4,6 +4,7 @@ const { test } = require("node:test");
 const { book } = require("../lib/booking.js");
 const { forwardCoupon } = require("../lib/forward.js");
 const { ApiError, createClient } = require("../lib/graphql.js");
+const { usableCoupons } = require("../lib/scanpay.js");
 const { fakeWx, ok, operation } = require("./fake_wx.js");
 
 const PAY_PARAMS = {
@@ -82,4 +83,32 @@ test("a forwarded coupon's share card opens the API's accept path", async () => 
 
   assert.equal(card.title, "送你一张洗剪吹 8 折");
   assert.equal(card.path, "/pages/coupons/accept?token=t0k");
+});
+
+test("the coupons offered for a 扫码买单 come from every page of the member's coupons, five pages at most", async () => {
+  // given a member whose active coupons run to more pages than anyone holds: on each page one 满100减20 for this
+  // store and one for another store only
+  const coupon = (id, storeId) => ({
+    id,
+    lockedForOrder: false,
+    template: { allStores: false, stores: [{ id: storeId }], benefit: { kind: "AMOUNT_OFF", minimumSpendFen: 10000 } },
+  });
+  const { client, wx } = signedIn((request) => {
+    const page = Number(request.variables.after || 0) + 1;
+    const edges = [coupon(`here${page}`, "S"), coupon(`there${page}`, "T")].map((node) => ({ node }));
+    return ok({ myCoupons: { edges, pageInfo: { hasNextPage: true, endCursor: String(page) } } });
+  });
+
+  // when the pay page lists the coupons usable on ¥150 at store S
+  const usable = await usableCoupons(client, { storeId: "S", amountFen: 15000 });
+
+  // then it read five pages, each after the last, and offers this store's coupon from each
+  assert.deepEqual(
+    wx.requests.map((r) => r.variables.after),
+    [null, "1", "2", "3", "4"],
+  );
+  assert.deepEqual(
+    usable.map((c) => c.id),
+    ["here1", "here2", "here3", "here4", "here5"],
+  );
 });
