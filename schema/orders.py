@@ -1,5 +1,5 @@
-"""Order types both doors share: statuses and methods, an order's lines and price, its payments and refunds, and
-the parameters the mini-program hands to `wx.requestPayment`.
+"""Order types both doors share: statuses and methods, an order's lines and price, a quote, its payments and
+refunds, and the parameters the mini-program hands to `wx.requestPayment`.
 """
 
 from datetime import datetime
@@ -10,7 +10,7 @@ import strawberry
 from domain import pricing
 from domain.checkout import records
 from domain.checkout.pay import PayResult
-from domain.orders import model
+from domain.orders import create, model
 from payments.wechatpay import RequestPaymentParams
 from schema.ids import to_global_id
 
@@ -85,6 +85,16 @@ class OrderPrice:
             due_fen=price.due_fen,
             prepaid_fen=price.prepaid_fen,
         )
+
+
+@strawberry.type(description="What an order made now of this cart would hold and cost; nothing is made or held.")
+class OrderQuote:
+    lines: list[OrderLine]
+    price: OrderPrice
+
+    @classmethod
+    def of(cls, quote: create.Quote) -> "OrderQuote":
+        return cls(lines=[OrderLine.of(line) for line in quote.lines], price=OrderPrice.of(quote.price))
 
 
 @strawberry.type(description="One attempt to pay an order.")

@@ -2,7 +2,8 @@
 (扫码买单 with a free amount, a booking's deposit or visit (domain.orders.bookings), buying a top-up plan). The
 price is worked out once, when the order is made (domain.orders.draft); the coupon is only checked here and
 locked when a payment opens (domain.checkout). A replayed idempotency key returns the first order. A counter
-quote prices the same cart the same way and writes nothing, so the bill can show the price while it changes.
+quote and a 扫码买单 quote price the same cart the same way and write nothing, so the bill or the member's pay
+page can show the price while the choice changes.
 """
 
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ class CartItem:
 
 @dataclass(frozen=True)
 class Quote:
-    """What a counter order made now of this cart would hold and cost."""
+    """What an order made now of this cart would hold and cost."""
 
     lines: list[Line]
     price: Price
@@ -201,22 +202,45 @@ async def create_member_order(
         return await view(mongo, order)
     assert request.amount_fen is not None
     store_id = await _scan_store(mongo, merchant_id, request.store_id)
-    lines = [_amount_line(request.amount_fen, "扫码买单")]
-    price = await price_order(
-        mongo=mongo, merchant_id=merchant_id, member_id=member_id, store_id=store_id, lines=lines, discounts=discounts
-    )
+    quote = await _scan_quote(mongo, merchant_id, member_id, store_id, request.amount_fen, discounts)
     doc = order_doc(
         merchant_id=merchant_id,
         store_id=store_id,
         member_id=member_id,
         kind=OrderKind.CONSUMPTION,
         source=OrderSource.SCAN,
-        lines=lines,
-        price=price,
+        lines=quote.lines,
+        price=quote.price,
         create_key=create_key,
         coupon_id=discounts.coupon_id,
     )
     return await view(mongo, await insert_order(mongo, doc))
+
+
+async def quote_scan_order(
+    *,
+    mongo: Mongo,
+    merchant_id: ObjectId,
+    member_id: ObjectId,
+    store_id: ObjectId,
+    amount_fen: int,
+    discounts: Discounts,
+) -> Quote:
+    """The line and price `create_member_order` would give this 扫码买单 now, for the member asking, refused as
+    it would refuse it (a store of another merchant, a coupon not theirs or not usable here…); nothing is written
+    and the coupon is not held."""
+    await _scan_store(mongo, merchant_id, store_id)
+    return await _scan_quote(mongo, merchant_id, member_id, store_id, amount_fen, discounts)
+
+
+async def _scan_quote(
+    mongo: Mongo, merchant_id: ObjectId, member_id: ObjectId, store_id: ObjectId, amount_fen: int, discounts: Discounts
+) -> Quote:
+    lines = [_amount_line(amount_fen, "扫码买单")]
+    price = await price_order(
+        mongo=mongo, merchant_id=merchant_id, member_id=member_id, store_id=store_id, lines=lines, discounts=discounts
+    )
+    return Quote(lines, price)
 
 
 async def _scan_store(mongo: Mongo, merchant_id: ObjectId, store_id: ObjectId | None) -> ObjectId:

@@ -21,6 +21,7 @@ from schema.orders import (
     OrderKind,
     OrderLine,
     OrderPrice,
+    OrderQuote,
     OrderSource,
     OrderStatus,
     Payment,
@@ -127,12 +128,6 @@ class QuoteOrderInput:
     use_points: bool = False
 
 
-@strawberry.type(description="What an order made now of this cart would hold and cost; nothing is made or held.")
-class OrderQuote:
-    lines: list[OrderLine]
-    price: OrderPrice
-
-
 @strawberry.type
 class QuoteOrderPayload:
     quote: OrderQuote | None = None
@@ -212,9 +207,7 @@ class OrdersQuery:
                 coupon_id=node_id("Coupon", input.coupon_id, "couponId"), use_points=input.use_points
             ),
         )
-        return QuoteOrderPayload(
-            quote=OrderQuote(lines=[OrderLine.of(line) for line in quote.lines], price=OrderPrice.of(quote.price))
-        )
+        return QuoteOrderPayload(quote=OrderQuote.of(quote))
 
     @strawberry.field(description="Any role, newest first: a store's orders (null for a store not yours), or all.")
     @null_when_refused

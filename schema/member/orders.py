@@ -1,5 +1,6 @@
-"""The member's orders: 扫码买单 (a free amount at a store), paying for a booking, buying a top-up plan; paying
-with WeChat Pay / Alipay / stored value; the order list and one order with its payments and refunds.
+"""The member's orders: 扫码买单 (a free amount at a store, priced first by a quote that makes nothing), paying
+for a booking, buying a top-up plan; paying with WeChat Pay / Alipay / stored value; the order list and one order
+with its payments and refunds.
 """
 
 from datetime import datetime
@@ -18,6 +19,7 @@ from schema.orders import (
     OrderKind,
     OrderLine,
     OrderPrice,
+    OrderQuote,
     OrderSource,
     OrderStatus,
     Payment,
@@ -82,6 +84,20 @@ class CreateOrderInput:
     idempotency_key: str = strawberry.field(description="Made once per tap; a retry returns the same order.")
 
 
+@strawberry.input(description="The 扫码买单 createOrder would take, to price it before the member pays.")
+class QuoteOrderInput:
+    store_id: strawberry.ID = strawberry.field(description="The store scanned.")
+    amount_fen: int
+    coupon_id: strawberry.ID | None = None
+    use_points: bool = strawberry.field(default=False, description="Pay what points may (at most half).")
+
+
+@strawberry.type
+class QuoteOrderPayload:
+    quote: OrderQuote | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
 @strawberry.type
 class OrderPayload:
     order: MemberOrder | None = None
@@ -100,6 +116,26 @@ class PayOrderPayload:
 
 @strawberry.type
 class OrdersQuery:
+    @strawberry.field(
+        description="扫码买单 for yourself: the price createOrder would give this amount now (level discount, one of "
+        "your coupons, points), refused as createOrder would refuse it; writes nothing and holds no coupon."
+    )
+    @user_errors_in(QuoteOrderPayload)
+    async def quote_order(self, info: Info, input: QuoteOrderInput) -> QuoteOrderPayload:
+        ctx = info.context
+        principal = ctx.need_principal()
+        quote = await create.quote_scan_order(
+            mongo=ctx.clients.mongo,
+            merchant_id=principal.merchant_id,
+            member_id=principal.subject_id,
+            store_id=node_id("Store", input.store_id, "storeId"),
+            amount_fen=input.amount_fen,
+            discounts=draft.Discounts(
+                coupon_id=node_id("Coupon", input.coupon_id, "couponId"), use_points=input.use_points
+            ),
+        )
+        return QuoteOrderPayload(quote=OrderQuote.of(quote))
+
     @strawberry.field(description="The member's orders, newest first.")
     async def my_orders(
         self, info: Info, first: int | None = None, after: str | None = None
