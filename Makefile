@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 
-.PHONY: dev test lint setup uv redis node browser admin schema
+.PHONY: dev test lint setup uv redis node browser admin miniprogram schema
 
 uv:
 	@command -v uv >/dev/null 2>&1 || test -x $(HOME)/.local/bin/uv || python3 -m pip install --user --quiet uv
@@ -41,7 +41,18 @@ mobile_admin/node_modules/.installed: mobile_admin/package-lock.json | node
 admin: mobile_admin/node_modules/.installed
 	cd mobile_admin && npm run build --silent
 
-setup: uv redis browser admin
+# The member mini-program (miniprogram_stub/): its packages exactly as the lock file says (what its component
+# tests render pages with), then its own `build` script when it has one (the UI kit built into miniprogram_npm
+# the way WeChat DevTools builds npm). Its node tests and live journeys run inside pytest.
+miniprogram_stub/node_modules/.installed: miniprogram_stub/package-lock.json | node
+	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq npm >/dev/null; }
+	cd miniprogram_stub && npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p $(@D) && touch $@
+
+miniprogram: miniprogram_stub/node_modules/.installed
+	cd miniprogram_stub && npm run --if-present --silent build
+
+setup: uv redis browser admin miniprogram
 	@$(UV) sync --locked --inexact
 
 dev: setup

@@ -1,7 +1,8 @@
-// A stand-in for the mini-program's `wx` in node: storage in memory, wx.login handing out codes, and wx.request
-// answered by the test's `server(request)` function, so each test states what the API says to each request.
+// A stand-in for the mini-program's `wx` in node for the unit tests: storage in memory, wx.login handing out
+// codes, wx.request answered by the test's `server(request)` function (so each test states what the API says to
+// each request; a server that throws is a dropped connection), and the WeChat sheets recorded and accepted.
 
-export function fakeWx(server) {
+function fakeWx(server) {
   const storage = new Map();
   const requests = [];
   const payments = [];
@@ -11,11 +12,14 @@ export function fakeWx(server) {
     payments,
     getStorageSync: (key) => storage.get(key) ?? "",
     setStorageSync: (key, value) => storage.set(key, value),
+    removeStorageSync: (key) => storage.delete(key),
     login: ({ success }) => success({ code: `code-${++codes}` }),
     request: ({ url, header, data, success, fail }) => {
       const request = { url, header, query: data.query, variables: data.variables };
       requests.push(request);
-      Promise.resolve(server(request)).then(success, fail);
+      Promise.resolve()
+        .then(() => server(request))
+        .then(success, (dropped) => fail({ errMsg: `request:fail ${dropped.message}` }));
     },
     requestPayment: ({ success, fail, ...params }) => {
       payments.push(params);
@@ -24,5 +28,7 @@ export function fakeWx(server) {
   };
 }
 
-export const ok = (data) => ({ statusCode: 200, data: { data } });
-export const operation = (request) => request.query.match(/(?:mutation|query) (\w+)/)[1];
+const ok = (data) => ({ statusCode: 200, data: { data } });
+const operation = (request) => request.query.match(/(?:mutation|query) (\w+)/)[1];
+
+module.exports = { fakeWx, ok, operation };

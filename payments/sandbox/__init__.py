@@ -3,12 +3,13 @@ the whole pay flow runs offline: JSAPI / Native prepay, trade.create / precreate
 notifications to our webhooks.
 
 Keys: see `payments.sandbox.keys` (tests generate them; the dev stack keeps them in a file under its data dir).
-`POST /_sandbox/pay {"provider": "wechatpay"|"alipay", "out_trade_no": …}` (or `{"code_url": …}` for a code shown
-at the counter) plays the member paying: the trade is marked paid and its signed notification is posted to the
-notify_url given when it was opened (posting again re-delivers the same notification, as a provider's retry does);
-a closed one answers 409. A counter code's URL opens the sandbox's scan page in a browser, whose 付款 button does
-the same (`payments.sandbox.payer`). Refund notifications follow refund calls on their own. Merchant transfers
-(payouts) are `payments.sandbox.transfers`: `POST /_sandbox/confirm-transfer` plays the payee confirming a bill.
+`POST /_sandbox/pay {"provider": "wechatpay"|"alipay", "out_trade_no": …}` (or `{"code_url": …}` for a code shown at
+the counter, or `{"prepay_id": …}`, all a mini-program's `wx.requestPayment` holds) plays the member paying: the trade
+is marked paid and its signed notification is posted to the notify_url given when it was opened (posting again
+re-delivers the same notification, as a provider's retry does); a closed one answers 409. A counter code's URL opens
+the sandbox's scan page in a browser, whose 付款 button does the same (`payments.sandbox.payer`). Refund notifications
+follow refund calls on their own. Merchant transfers (payouts) are `payments.sandbox.transfers`:
+`POST /_sandbox/confirm-transfer` plays the payee confirming a bill.
 The app refuses to be created when JIKE_ENV=production.
 """
 
@@ -75,6 +76,11 @@ class Sandbox:
             return await self.alipay.pay(self.alipay.codes[token])
         return None
 
+    async def pay_prepay(self, prepay_id: str) -> Delivery | None:
+        """The member confirms WeChat Pay's sheet in the mini-program; None when no JSAPI prepay has this id."""
+        out_trade_no = self.wechatpay.trade_of_prepay(prepay_id)
+        return None if out_trade_no is None else await self.wechatpay.pay(out_trade_no)
+
     async def scan_and_pay(self, code_url: str) -> Delivery | None:
         """Whoever stands at the counter scans the code shown and pays it; None when no such code was opened."""
         token = token_of(code_url)
@@ -92,11 +98,16 @@ def create_sandbox_app(sandbox: Sandbox) -> Starlette:
             if "code_url" in data:
                 code = str(data["code_url"])
                 paying, missing = sandbox.scan_and_pay(code), f"no code {code}"
+            elif "prepay_id" in data:
+                prepay = str(data["prepay_id"])
+                paying, missing = sandbox.pay_prepay(prepay), f"no prepay {prepay}"
             else:
                 provider, out_trade_no = Provider(data["provider"]), str(data["out_trade_no"])
                 paying, missing = sandbox.pay(provider, out_trade_no), f"no {provider} trade {out_trade_no}"
         except (ValueError, KeyError, TypeError):
-            expected = '{"provider": "wechatpay"|"alipay", "out_trade_no": "…"} or {"code_url": "…"}'
+            expected = (
+                '{"provider": "wechatpay"|"alipay", "out_trade_no": "…"}, {"code_url": "…"} or {"prepay_id": "…"}'
+            )
             return JSONResponse({"error": f"expected {expected}"}, 400)
         try:
             delivery = await paying

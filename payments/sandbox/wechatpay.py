@@ -222,6 +222,10 @@ class WeChatPaySandbox:
             order.payer_openid = order.payer_openid or "oSCAN" + secrets.token_urlsafe(18)
         return order
 
+    def trade_of_prepay(self, prepay_id: str) -> str | None:
+        """The out_trade_no of a JSAPI prepay: all `wx.requestPayment` knows is its package, prepay_id=…."""
+        return next((o.out_trade_no for o in self.orders.values() if o.prepay_id and o.prepay_id == prepay_id), None)
+
     def bill(self, token: str) -> Bill | None:
         """What the payer's WeChat shows for a scanned Native code."""
         order = self.orders.get(self.codes.get(token, ""))

@@ -27,7 +27,7 @@ from schema.member import build_member_schema
 from schema.query_cost import operation_cost
 
 ROOT = Path(__file__).resolve().parents[2]
-MINI_PROGRAM_DOCUMENT = re.compile(r"export const (\w+) = `([^`]*)`;")
+MINI_PROGRAM_DOCUMENT = re.compile(r"^exports\.(\w+) = `([^`]*)`;", re.MULTILINE)
 UPPER_SNAKE = re.compile(r"[A-Z][A-Z0-9_]*")
 
 ADMIN = build_admin_schema()._schema
