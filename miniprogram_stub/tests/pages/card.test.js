@@ -41,10 +41,10 @@ test("the card shows the level, points, stored value in yuan, count cards and th
 
 test("the member code is asked for again every minute while the card is shown, and not after", async (t) => {
   // given a card on screen with its first code
-  t.after(() => mock.timers.reset());
-  mock.timers.enable({ apis: ["setTimeout"] });
   let issued = 0;
   const { open, api, settle } = member({ me: CARD, memberCode: () => code(++issued) });
+  mock.timers.enable({ apis: ["setTimeout"] });
+  t.after(() => mock.timers.reset());
   const card = await open("pages/card/index");
 
   // when a minute passes

@@ -11,13 +11,13 @@ if (!fs.existsSync(path.join(ROOT, "miniprogram_npm"))) {
   execFileSync(process.execPath, [path.join(ROOT, "scripts/build-npm.js")], { stdio: "ignore" });
 }
 
-const dom = new JSDOM("<!doctype html><html><body></body></html>", { pretendToBeVisual: true });
+const dom = new JSDOM("<!doctype html><html><body></body></html>");
 global.window = dom.window;
 global.document = dom.window.document;
 for (const name of ["Element", "Node", "Event", "CustomEvent", "HTMLElement", "Text", "MutationObserver"]) {
   global[name] = dom.window[name];
 }
-const { after } = require("node:test");
+const { after, afterEach } = require("node:test");
 const simulate = require("miniprogram-simulate");
 const { createClient } = require("../../lib/graphql.js");
 const { fakeApi } = require("./fake_api.js");
@@ -66,7 +66,11 @@ function closeAll() {
     page.detach();
   }
 }
-after(closeAll);
+afterEach(closeAll);
+after(() => {
+  closeAll();
+  dom.window.close();
+});
 
 /**
  * A signed-in member whose API answers with `answers` (see fakeApi).
