@@ -1,15 +1,23 @@
-// The app: one API client for every page, and sign-in at launch with whatever share link or QR scene opened it.
-// JIKE_API and the merchant id are per-merchant settings of the build (ext.json in a third-party platform app).
-
-import { createClient } from "./lib/graphql.js";
-import { signIn } from "./lib/session.js";
-
-const ext = (wx.getExtConfigSync && wx.getExtConfigSync()) || {};
+// The app: one API client for every page, signed in at launch with whatever share link or QR scene opened it (so
+// whoever shared it is bound as the member's upline), and a share link opened later while the app still runs
+// reported as a touch. Settings come from config.js, overridden per merchant by ext.json.
+const config = require("./config.js");
+const { recordShareTouch, start } = require("./lib/session.js");
 
 App({
   onLaunch(launch) {
-    const merchant = { merchantId: ext.merchantId, launch };
-    this.client = createClient({ baseUrl: ext.apiBase, wx, signIn: () => signIn(this.client, wx, merchant) });
-    this.ready = signIn(this.client, wx, merchant);
+    const ext = (wx.getExtConfigSync && wx.getExtConfigSync()) || {};
+    this.settings = { ...config, ...ext };
+    const { client, ready } = start({ baseUrl: this.settings.apiBase, wx, merchantId: this.settings.merchantId, launch });
+    this.client = client;
+    this.ready = ready;
+  },
+  onShow(options) {
+    // The first show is the launch itself, whose share params the sign-in already carried.
+    if (!this.shown) {
+      this.shown = true;
+      return;
+    }
+    this.ready.then(() => recordShareTouch(this.client, options)).catch(() => {});
   },
 });
