@@ -86,7 +86,7 @@ def _allocated(lines: list[Doc], due: int) -> list[tuple[Doc, int]]:
 def _catalog(lines: list[Doc], due: int) -> Iterable[tuple[str, Doc, int]]:
     """Lines of catalog items (not amounts typed at the counter, nor top-up plans) with their share of `due`."""
     for line, share in _allocated(lines, due):
-        if line["kind"] != LineKind.AMOUNT.value and "." not in line["item_id"] and "$" not in line["item_id"]:
+        if line["kind"] != LineKind.AMOUNT.value and ObjectId.is_valid(line["item_id"]):
             yield line["item_id"], line, share
 
 
