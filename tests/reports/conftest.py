@@ -1,7 +1,7 @@
 """Givens for the reports: run the outbox's order events through the report handlers (as the worker does), and
 move a payment or a refund to a chosen instant before it is counted."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -75,3 +75,33 @@ async def refund_settled_at(mongo: Mongo, order_id: ObjectId, moment: datetime) 
 def rows(report: dict[str, Any], key: str) -> list[Any]:
     found: list[Any] = report[key]
     return found
+
+
+def paid_order_docs(shop: Shop, n: int, since: datetime, members: list[ObjectId]) -> list[dict[str, Any]]:
+    """`n` cash orders paid a minute apart from `since`, each by one of `members` in turn (bulk-inserted: what the
+    rollups read of a paid order, not the whole checkout)."""
+    merchant_id, store_id = shop.merchant.merchant.id, shop.merchant.store.id
+    docs = []
+    for i in range(n):
+        fen = 1_000 + i % 97
+        oid = ObjectId()
+        docs.append(
+            {
+                "_id": oid,
+                "create_key": str(oid),
+                "merchant_id": merchant_id,
+                "store_id": store_id,
+                "member_id": members[i % len(members)] if members else None,
+                "kind": "CONSUMPTION",
+                "source": "COUNTER",
+                "lines": [
+                    {"item_id": "amount", "kind": "AMOUNT", "name": "金额", "unit_price_fen": fen, "quantity": 1}
+                ],
+                "price": {"due_fen": fen},
+                "status": "PAID",
+                "created_by_staff_id": shop.merchant.owner.id,
+                "paid_at": since + timedelta(minutes=i),
+                "paid": {"method": "CASH"},
+            }
+        )
+    return docs
