@@ -1,5 +1,5 @@
 """Givens for the reports: run the outbox's order events through the report handlers (as the worker does), and
-move a payment or a refund to a chosen instant before it is counted."""
+move a payment or a refund to a chosen instant before it is counted; WeChat Pay and Alipay through the sandbox."""
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,8 +11,12 @@ from db.mongo import Mongo
 from domain.events import OrderPaid, OrderRefunded
 from domain.reports import rollups
 from domain.sessions import Audience, Principal
+from tests.checkout.conftest import app_port, client, payments_sandbox, sandbox_keys, settings
 from tests.conftest import Shop
 from tests.coupons.conftest import SIGNER
+
+# The app served for real beside the payments sandbox, whose notifications pay the world's online orders.
+__all__ = ["app_port", "client", "payments_sandbox", "sandbox_keys", "settings"]
 
 REPORT = """
 query($store: ID, $from: Date!, $to: Date!, $period: ReportPeriod! = DAY) {

@@ -1,6 +1,7 @@
 """The report (经营报表) with exact figures for a fixed world: two stores in different time zones, cash, stored
-value split into its paid and bonus parts, a partial refund counted on the later day it was settled, and sales
-either side of midnight at the store; who may read it; and each order counted once however often its event runs.
+value split into its paid and bonus parts, WeChat Pay and Alipay through the sandbox, a partial refund counted on
+the later day it was settled, and sales either side of midnight at the store; who may read it; and each order
+counted once however often its event runs.
 """
 
 import asyncio
@@ -21,10 +22,20 @@ from domain.orders.model import PayMethod
 from domain.pii import PiiCipher
 from domain.reports import rollups
 from domain.reports.figures import DayTakings, store_day_takings, stored_value_owed_fen
-from schema.ids import to_global_id
-from tests.checkout.conftest import counter_sale, give, shopper
+from payments.sandbox import Provider
+from schema.ids import from_global_id, to_global_id
+from tests.checkout.conftest import (
+    PaymentsSandbox,
+    counter_sale,
+    give,
+    member_pay,
+    open_payment,
+    sandbox_pays,
+    scan_order,
+    shopper,
+)
 from tests.conftest import Gql, Shop, open_shop
-from tests.coupons.conftest import make_staff
+from tests.coupons.conftest import Customer, make_staff, store_gid
 from tests.reports.conftest import BALANCES, REPORT, count_events, owner_token, paid_at, refund_settled_at
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -70,7 +81,7 @@ class World:
         self.shop, self.york, self.d = shop, york, d
 
 
-async def given_the_world(mongo: Mongo, shop: Shop) -> World:
+async def given_the_world(gql: Gql, mongo: Mongo, shop: Shop, sandbox: PaymentsSandbox) -> World:
     d = datetime.now(SHANGHAI).date() - timedelta(days=2)
     shanghai = shop.merchant.store.id
     york = await tenancy.create_store(
@@ -93,6 +104,13 @@ async def given_the_world(mongo: Mongo, shop: Shop) -> World:
         method=PayMethod.STORED_VALUE,
         member_id=member.id,
     )
+    # the member pays 30 yuan with WeChat Pay on D, and a second member 15 yuan with Alipay on D+1, each from the
+    # mini-program (nobody at the counter took them)
+    await paid_online(gql, mongo, sandbox, member, shop, 3_000, Provider.WECHATPAY, at(d, 10, 0, SHANGHAI))
+    alipay = await shopper(mongo, shop, name="支付宝顾客", channel="ALIPAY")
+    await paid_online(
+        gql, mongo, sandbox, alipay, shop, 1_500, Provider.ALIPAY, at(d + timedelta(days=1), 11, 0, SHANGHAI)
+    )
     # in New York, 20 yuan cash at 23:59 on D and 7 yuan at 00:01 on D+1, store time
     await sale(mongo, shop, york.id, 2_000, at(d, 23, 59, NEW_YORK))
     await sale(mongo, shop, york.id, 700, at(d + timedelta(days=1), 0, 1, NEW_YORK))
@@ -100,11 +118,29 @@ async def given_the_world(mongo: Mongo, shop: Shop) -> World:
     return World(shop, york, d)
 
 
+async def paid_online(
+    gql: Gql,
+    mongo: Mongo,
+    sandbox: PaymentsSandbox,
+    member: Customer,
+    shop: Shop,
+    fen: int,
+    provider: Provider,
+    moment: datetime,
+) -> None:
+    """The member scans the store's code, pays `fen` through the provider's sandbox, and the order is paid at
+    `moment`."""
+    order = await scan_order(gql, member, store_gid(shop), fen)
+    await member_pay(gql, member, order["id"], "WECHAT_PAY" if provider is Provider.WECHATPAY else "ALIPAY")
+    await sandbox_pays(sandbox, mongo, provider, (await open_payment(mongo, order["id"]))["out_trade_no"])
+    await paid_at(mongo, from_global_id("Order", order["id"]), moment)
+
+
 async def test_the_report_counts_each_tender_and_store_on_its_store_local_day(
-    gql: Gql, mongo: Mongo, shop: Shop
+    gql: Gql, mongo: Mongo, shop: Shop, payments_sandbox: PaymentsSandbox
 ) -> None:
     # given two days of trade at two stores (see given_the_world)
-    world = await given_the_world(mongo, shop)
+    world = await given_the_world(gql, mongo, shop, payments_sandbox)
     d = world.d
 
     # when the owner asks for D to today, all stores, by day
@@ -114,26 +150,26 @@ async def test_the_report_counts_each_tender_and_store_on_its_store_local_day(
     assert payload["userErrors"] == []
     report = payload["report"]
     assert report["takings"] == {
-        "grossFen": 19_500,
+        "grossFen": 24_000,
         "refundsFen": 3_000,
-        "netFen": 16_500,
-        "orders": 5,
-        "averageTicketFen": 3_900,
+        "netFen": 21_000,
+        "orders": 7,
+        "averageTicketFen": 3_428,
     }
     assert report["trend"] == [
-        {"start": d.isoformat(), "grossFen": 18_000, "refundsFen": 0, "netFen": 18_000, "orders": 3},
+        {"start": d.isoformat(), "grossFen": 21_000, "refundsFen": 0, "netFen": 21_000, "orders": 4},
         {
             "start": (d + timedelta(days=1)).isoformat(),
-            "grossFen": 1_500,
+            "grossFen": 3_000,
             "refundsFen": 3_000,
-            "netFen": -1_500,
-            "orders": 2,
+            "netFen": 0,
+            "orders": 3,
         },
         {"start": (d + timedelta(days=2)).isoformat(), "grossFen": 0, "refundsFen": 0, "netFen": 0, "orders": 0},
     ]
     assert report["byPaymentMethod"] == [
-        {"method": "WECHAT_PAY", "grossFen": 0, "refundsFen": 0, "netFen": 0},
-        {"method": "ALIPAY", "grossFen": 0, "refundsFen": 0, "netFen": 0},
+        {"method": "WECHAT_PAY", "grossFen": 3_000, "refundsFen": 0, "netFen": 3_000},
+        {"method": "ALIPAY", "grossFen": 1_500, "refundsFen": 0, "netFen": 1_500},
         {"method": "STORED_VALUE_PAID", "grossFen": 5_000, "refundsFen": 0, "netFen": 5_000},
         {"method": "STORED_VALUE_BONUS", "grossFen": 1_800, "refundsFen": 0, "netFen": 1_800},
         {"method": "CASH", "grossFen": 12_700, "refundsFen": 3_000, "netFen": 9_700},
@@ -142,28 +178,31 @@ async def test_the_report_counts_each_tender_and_store_on_its_store_local_day(
         {
             "staffMember": {"name": "店主"},
             "takings": {"grossFen": 19_500, "refundsFen": 3_000, "netFen": 16_500, "orders": 5},
-        }
+        },
+        {"staffMember": None, "takings": {"grossFen": 4_500, "refundsFen": 0, "netFen": 4_500, "orders": 2}},
     ]
     assert report["byStore"] == [
-        {"store": {"name": "甲店一号店"}, "takings": {"netFen": 13_800, "orders": 3}},
+        {"store": {"name": "甲店一号店"}, "takings": {"netFen": 18_300, "orders": 5}},
         {"store": {"name": "纽约店"}, "takings": {"netFen": 2_700, "orders": 2}},
     ]
     members = report["members"]
-    assert members["newMembers"] == 1
-    assert members["bySource"][-1] == {"source": "NONE", "members": 1}
-    assert (members["payingMembers"], members["repeatMembers"]) == (1, 1)
-    assert sum(level["members"] for level in members["levels"]) == 1
-    assert [p["newMembers"] for p in report["memberGrowth"]] == [0, 0, 1]
+    assert members["newMembers"] == 2
+    assert members["bySource"][-1] == {"source": "NONE", "members": 2}
+    assert (members["payingMembers"], members["repeatMembers"]) == (2, 1)
+    assert sum(level["members"] for level in members["levels"]) == 2
+    assert [p["newMembers"] for p in report["memberGrowth"]] == [0, 0, 2]
 
     # and by month the range is one bucket (or two when D+2 starts a month)
     by_month = await ask(gql, owner_token(shop), **{"from": d, "to": d + timedelta(days=2), "period": "MONTH"})
-    assert sum(p["netFen"] for p in by_month["report"]["trend"]) == 16_500
+    assert sum(p["netFen"] for p in by_month["report"]["trend"]) == 21_000
     assert by_month["report"]["trend"][0]["start"] == d.replace(day=1).isoformat()
 
 
-async def test_the_store_day_figures_and_balances_read_the_same_rollups(gql: Gql, mongo: Mongo, shop: Shop) -> None:
+async def test_the_store_day_figures_and_balances_read_the_same_rollups(
+    gql: Gql, mongo: Mongo, shop: Shop, payments_sandbox: PaymentsSandbox
+) -> None:
     # given the world
-    world = await given_the_world(mongo, shop)
+    world = await given_the_world(gql, mongo, shop, payments_sandbox)
     d, merchant_id = world.d, shop.merchant.merchant.id
 
     # when the alerts read New York's days, and the owner the balances
@@ -189,10 +228,10 @@ async def test_the_store_day_figures_and_balances_read_the_same_rollups(gql: Gql
 
 
 async def test_only_owners_and_managers_see_reports_and_only_their_stores(
-    gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop
+    gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop, payments_sandbox: PaymentsSandbox
 ) -> None:
     # given a manager of the New York store only, a cashier, and another merchant's store
-    world = await given_the_world(mongo, shop)
+    world = await given_the_world(gql, mongo, shop, payments_sandbox)
     d = world.d
     manager = await make_staff(mongo, pii, shop, tenancy.Role.MANAGER, "13700000002", store_ids=[world.york.id])
     till = await make_staff(mongo, pii, shop, tenancy.Role.CASHIER, "13700000003")
