@@ -111,9 +111,15 @@ class MemberFigures:
     )
     by_source: list[MemberSourceCount] = strawberry.field(description="Every source, in enum order, zero-filled.")
     paying_members: int = strawberry.field(
-        description="Distinct members with at least one order paid in the range at the covered stores."
+        description="Distinct members with at least one order paid in the range at the covered stores (a member "
+        "paying at two of them counts once). Exact for every range; read from day markers (no per-member reads) "
+        "for a range reaching today, one day, or a range from a month's 1st within that month (today, yesterday, "
+        "7 days, this month, last month). Other ranges, and a manager of several but not all stores, count the "
+        "paying members' months, so their cost grows with the members who paid."
     )
-    repeat_members: int = strawberry.field(description="Of the paying members, those with two or more paid orders.")
+    repeat_members: int = strawberry.field(
+        description="Of the paying members, those with two or more orders paid in the range; the same rule."
+    )
     levels: list[LevelCount] = strawberry.field(description="Cards per level now, every level of the program.")
 
 

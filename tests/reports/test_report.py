@@ -23,7 +23,7 @@ from domain.pii import PiiCipher
 from domain.reports import rollups
 from domain.reports.figures import DayTakings, store_day_takings, stored_value_owed_fen
 from payments.sandbox import Provider
-from schema.ids import from_global_id, to_global_id
+from schema.ids import to_global_id
 from tests.checkout.conftest import (
     PaymentsSandbox,
     counter_sale,
@@ -132,8 +132,9 @@ async def paid_online(
     `moment`."""
     order = await scan_order(gql, member, store_gid(shop), fen)
     await member_pay(gql, member, order["id"], "WECHAT_PAY" if provider is Provider.WECHATPAY else "ALIPAY")
-    await sandbox_pays(sandbox, mongo, provider, (await open_payment(mongo, order["id"]))["out_trade_no"])
-    await paid_at(mongo, from_global_id("Order", order["id"]), moment)
+    payment = await open_payment(mongo, order["id"])
+    await sandbox_pays(sandbox, mongo, provider, payment["out_trade_no"])
+    await paid_at(mongo, payment["order_id"], moment)
 
 
 async def test_the_report_counts_each_tender_and_store_on_its_store_local_day(
