@@ -18,6 +18,7 @@ from domain.payouts.errors import PayoutCode
 from domain.pricing import PricingCode
 from domain.reconciliation import ReconciliationCode
 from domain.referrals.errors import ReferralCode
+from domain.reports.errors import ReportCode
 from domain.sessions import SessionCode
 from domain.staff_auth import StaffAuthCode
 from domain.tenancy import TenancyCode
@@ -329,6 +330,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "下载链接已过期（10 分钟内有效），请重新导出",
         "This download link has expired (links last 10 minutes); export again.",
     ),
+    ReportCode.FORBIDDEN: ("仅店长或老板可查看报表", "Only an owner or a manager can see reports."),
+    ReportCode.RANGE_INVALID: (
+        "日期范围无效：开始日期不能晚于结束日期，且最多 366 天",
+        "Invalid range: the start may not be after the end, and it may span at most 366 days.",
+    ),
+    ReportCode.REBUILD_RUNNING: ("报表正在重算，请稍后再试", "The reports are being rebuilt; try again later."),
+    # STORE_NOT_FOUND shares the message above.
 }
 
 
