@@ -136,6 +136,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("merchant_id", ASCENDING), ("beneficiary_id", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("merchant_id", ASCENDING), ("status", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("merchant_id", ASCENDING), ("paid_at", ASCENDING)]),
+        # The marketing report: commissions paid out in a range (set when a payout holds them).
+        IndexModel([("merchant_id", ASCENDING), ("paid_out_at", ASCENDING)]),
         # The release cron: PENDING commissions whose freeze has ended.
         IndexModel([("status", ASCENDING), ("release_at", ASCENDING)]),
         # Payouts: a beneficiary's AVAILABLE commissions (summed, then marked), and those a payout holds. One

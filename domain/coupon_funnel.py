@@ -8,6 +8,9 @@ then, shared by nobody. Revenue per row is what the members who claimed through 
 of refunds, for consumption, not top-ups): each CLAIMED event names its coupon, whose claimer is the hand-over
 written at that very moment (a forward accepted) or else its first owner; a claim-page coupon's claimer is its
 first owner. A member who claimed through two groups counts in both.
+
+`template_totals` gives many templates' totals (the marketing report) from one grouped aggregation over the
+range's events, one query of the range's claim-page coupons and one of the claimers' orders.
 """
 
 from dataclasses import dataclass
@@ -66,6 +69,28 @@ def _range(since: datetime | None, until: datetime | None) -> Doc:
     return {k: v for k, v in (("$gte", since), ("$lt", until)) if v is not None}
 
 
+@dataclass(frozen=True)
+class TemplateTotals:
+    """A template's funnel totals over a range, as `coupon_funnel` grouped by NONE sums them."""
+
+    template_id: ObjectId
+    issued: int
+    forwarded: int
+    claimed: int
+    redeemed: int
+    revenue_fen: int
+
+
+# A CLAIMED event that names its coupon, as (coupon, moment); None for every other event.
+_CLAIM: Doc = {
+    "$cond": [
+        {"$and": [{"$eq": ["$step", Step.CLAIMED.value]}, {"$ne": [{"$ifNull": ["$coupon_id", None]}, None]}]},
+        {"coupon_id": "$coupon_id", "at": "$at"},
+        None,
+    ]
+}
+
+
 def funnel_pipeline(
     template_id: ObjectId, group_by: GroupBy, since: datetime | None, until: datetime | None
 ) -> list[Doc]:
@@ -79,14 +104,7 @@ def funnel_pipeline(
         key["group"] = "$sharer_id"
     elif group_by is GroupBy.STAFF:
         key["group"] = "$staff_id"
-    names_its_coupon = {"$ne": [{"$ifNull": ["$coupon_id", None]}, None]}
-    key["claim"] = {
-        "$cond": [
-            {"$and": [{"$eq": ["$step", Step.CLAIMED.value]}, names_its_coupon]},
-            {"coupon_id": "$coupon_id", "at": "$at"},
-            None,
-        ]
-    }
+    key["claim"] = _CLAIM
     return [{"$match": match}, {"$group": {"_id": key, "n": {"$sum": "$n"}}}]
 
 
@@ -225,3 +243,43 @@ async def _revenue(mongo: Mongo, merchant_id: ObjectId, claims: list[Claim]) -> 
         paid = sum(net for at, net in by_member.get(member, []) if at >= claimed_at)
         revenue[group] = revenue.get(group, 0) + paid
     return revenue
+
+
+async def template_totals(
+    *, mongo: Mongo, merchant_id: ObjectId, template_ids: list[ObjectId], since: datetime, until: datetime
+) -> list[TemplateTotals]:
+    """The funnel totals of many templates over [since, until), the same figures `coupon_funnel` gives one of
+    them, in four commands whatever their number: one grouped aggregation of the range's events (on the
+    (template_id, at) index), the range's claim-page coupons, the claimed coupons' hand-overs, and the claimers'
+    orders. Templates with no step in the range are left out."""
+    if not template_ids:
+        return []
+    match: Doc = {"template_id": {"$in": template_ids}, "at": _range(since, until)}
+    group: Doc = {"_id": {"template": "$template_id", "step": "$step", "claim": _CLAIM}, "n": {"$sum": "$n"}}
+    counts: dict[ObjectId, dict[str, int]] = {}
+    event_claims: list[Claim] = []
+    async for row in await mongo.db[c.COUPON_EVENTS].aggregate([{"$match": match}, {"$group": group}]):
+        template_id, step, claim = row["_id"]["template"], row["_id"]["step"], row["_id"].get("claim")
+        steps = counts.setdefault(template_id, {})
+        steps[step] = steps.get(step, 0) + row["n"]
+        if claim is not None:
+            event_claims.append((template_id, claim["coupon_id"], claim["at"]))
+    query: Doc = {"merchant_id": merchant_id, "template_id": {"$in": template_ids}, "claimed_at": _range(since, until)}
+    page = await mongo.db[c.COUPONS].find(query, {"template_id": 1, "claimed_by": 1, "claimed_at": 1}).to_list()
+    for doc in page:
+        steps = counts.setdefault(doc["template_id"], {})
+        for step in (Step.ISSUED, Step.CLAIMED):
+            steps[step] = steps.get(step, 0) + 1
+    claims = await _claimers(mongo, event_claims) + [(d["template_id"], d["claimed_by"], d["claimed_at"]) for d in page]
+    revenue = await _revenue(mongo, merchant_id, claims)
+    return [
+        TemplateTotals(
+            template_id=template_id,
+            issued=steps.get(Step.ISSUED, 0),
+            forwarded=steps.get(Step.FORWARDED, 0),
+            claimed=steps.get(Step.CLAIMED, 0),
+            redeemed=steps.get(Step.REDEEMED, 0),
+            revenue_fen=revenue.get(template_id, 0),
+        )
+        for template_id, steps in counts.items()
+    ]

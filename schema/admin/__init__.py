@@ -6,6 +6,7 @@ from schema.admin.auth import StaffAuthMutation
 from schema.admin.birthday_gifts import BirthdayGiftMutation, BirthdayGiftQuery
 from schema.admin.booking import BookingMutation, BookingQuery
 from schema.admin.booking_catalog import BookingCatalogMutation
+from schema.admin.booking_report import BookingReportQuery
 from schema.admin.booking_setup import BookingSetupMutation, BookingSetupQuery
 from schema.admin.catalog import CatalogMutation, CatalogQuery
 from schema.admin.coupon_funnel import CouponFunnelQuery
@@ -13,6 +14,7 @@ from schema.admin.coupon_redemption import CouponRedemptionMutation, CouponRedem
 from schema.admin.coupons import CouponTemplatesMutation, CouponTemplatesQuery
 from schema.admin.jobs import JobsMutation, JobsQuery
 from schema.admin.loyalty import LoyaltyMutation, LoyaltyQuery
+from schema.admin.marketing_report import MarketingReportQuery
 from schema.admin.member_coupons import MemberCouponsQuery
 from schema.admin.members import MembersMutation, MembersQuery
 from schema.admin.orders import OrdersMutation, OrdersQuery
@@ -31,6 +33,8 @@ class Query(
     TenancyQuery,
     StoreTodayQuery,
     ReportsQuery,
+    MarketingReportQuery,
+    BookingReportQuery,
     LoyaltyQuery,
     MembersQuery,
     MemberCouponsQuery,
