@@ -2,6 +2,7 @@
 
 import strawberry
 
+from schema.admin.alerts import AlertsMutation, AlertsQuery
 from schema.admin.auth import StaffAuthMutation
 from schema.admin.birthday_gifts import BirthdayGiftMutation, BirthdayGiftQuery
 from schema.admin.booking import BookingMutation, BookingQuery
@@ -43,6 +44,7 @@ class Query(
     CatalogQuery,
     OrdersQuery,
     PayoutsQuery,
+    AlertsQuery,
 ):
     pass
 
@@ -65,6 +67,7 @@ class Mutation(
     CatalogMutation,
     OrdersMutation,
     PayoutsMutation,
+    AlertsMutation,
 ):
     pass
 
