@@ -18,6 +18,7 @@ from domain.orders.errors import OrderCode
 from domain.payouts.errors import PayoutCode
 from domain.pricing import PricingCode
 from domain.referrals.errors import ReferralCode
+from domain.reports.errors import ReportCode
 from domain.sessions import SessionCode
 from domain.staff_auth import StaffAuthCode
 from domain.tenancy import TenancyCode
@@ -319,6 +320,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     AlertCode.ALERT_COUNT_INVALID: ("数量须至少为 1", "The count must be at least 1."),
     AlertCode.ALERT_AMOUNT_INVALID: ("金额不能为负", "The amount may not be negative."),
     AlertCode.ALERT_IDS_INVALID: ("请选择 1 到 100 条预警", "Choose 1 to 100 alerts."),
+    ReportCode.FORBIDDEN: ("仅店长或老板可查看报表", "Only an owner or a manager can see reports."),
+    ReportCode.RANGE_INVALID: (
+        "日期范围无效：开始日期不能晚于结束日期，且最多 366 天",
+        "Invalid range: the start may not be after the end, and it may span at most 366 days.",
+    ),
+    ReportCode.REBUILD_RUNNING: ("报表正在重算，请稍后再试", "The reports are being rebuilt; try again later."),
+    # STORE_NOT_FOUND shares the message above.
 }
 
 

@@ -34,17 +34,14 @@ async def test_the_owner_switches_rules_on_with_their_parameters_and_the_rest_st
 
     # when they switch on refunds above 20% of takings from 500 yuan, and takings below 60% by 15:00 (with a count
     # TAKINGS_LOW does not read)
-    body = await gql(
-        "admin",
-        SET_RULES,
-        {"rules": [rule("REFUNDS_HIGH", percent=20, amountFen=50_000), rule("TAKINGS_LOW", percent=60, hour=15, count=3)]},
-        token=token,
-    )
+    given = [rule("REFUNDS_HIGH", percent=20, amountFen=50_000), rule("TAKINGS_LOW", percent=60, hour=15, count=3)]
+    body = await gql("admin", SET_RULES, {"rules": given}, token=token)
 
     # then every kind is listed, those two on with what they read, the others off
     assert body["data"]["setAlertRules"]["userErrors"] == []
     listed = (await gql("admin", RULES, token=token))["data"]["alertRules"]
-    assert body["data"]["setAlertRules"]["rules"] == listed == [
+    assert body["data"]["setAlertRules"]["rules"] == listed
+    assert listed == [
         {"kind": "REFUNDS_HIGH", "enabled": True, **OFF, "percent": 20, "amountFen": 50_000},
         {"kind": "TAKINGS_LOW", "enabled": True, **OFF, "percent": 60, "hour": 15},
         {"kind": "PAYMENT_FLAGGED", "enabled": False, **OFF},
