@@ -21,6 +21,7 @@ from domain.booking.wallclock import at, local_date
 from domain.commissions.commission import BeneficiaryKind
 from domain.orders.model import FlagKind
 from domain.outbox import OutboxStatus
+from domain.reports.figures import store_day_takings, stored_value_owed_fen
 from domain.tenancy import Staff, Store, staff_from_doc, store_from_doc
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -39,6 +40,7 @@ PAYMENT_FLAGS = frozenset(
 # later; each look reaches back this far, and the unique index keeps a flag seen twice one alert.
 FLAG_OVERLAP = timedelta(minutes=5)
 USUAL_WEEKS = 8
+SAME_WEEKDAYS = 4
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,70 @@ async def payments_flagged(mongo: Mongo, m: Merchant, rule: AlertRule) -> list[F
     return found
 
 
+def _store_day(m: Merchant, store: Store) -> tuple[ZoneInfo, date]:
+    zone = ZoneInfo(store.timezone)
+    return zone, local_date(m.now, zone)
+
+
+async def refunds_high(mongo: Mongo, m: Merchant, rule: AlertRule) -> list[Firing]:
+    """Stores whose refunds today pass `percent` of their gross takings today, once gross reaches `amountFen`."""
+    percent, minimum = rule.need(Param.PERCENT), rule.need(Param.AMOUNT_FEN)
+    found = []
+    for store in m.stores:
+        _, today = _store_day(m, store)
+        takings = (await store_day_takings(mongo=mongo, merchant_id=m.id, store_id=store.id, days=[today]))[today]
+        gross, refunds = takings.gross_fen, takings.refunds_fen
+        if gross <= 0 or gross < minimum or refunds * 100 <= percent * gross:
+            continue
+        figures = (
+            Figure("refundsFen", refunds, FigureUnit.FEN),
+            Figure("grossFen", gross, FigureUnit.FEN),
+            Figure("refundPercent", refunds * 100 // gross, FigureUnit.PERCENT),
+            Figure("thresholdPercent", percent, FigureUnit.PERCENT),
+        )
+        link = Link(Route.REPORT, store_id=store.id, day=today)
+        found.append(Firing(rule.kind, store.id, str(store.id), today.isoformat(), figures, link))
+    return found
+
+
+async def takings_low(mongo: Mongo, m: Merchant, rule: AlertRule) -> list[Firing]:
+    """From `hour` store time: stores whose net takings today are below `percent` of the same weekday's average
+    over the 4 weeks before. A store with no takings on those days has no usual to fall below."""
+    percent, hour = rule.need(Param.PERCENT), rule.need(Param.HOUR)
+    found = []
+    for store in m.stores:
+        zone, today = _store_day(m, store)
+        if m.now.astimezone(zone).hour < hour:
+            continue
+        before = [today - timedelta(weeks=w) for w in range(1, SAME_WEEKDAYS + 1)]
+        days = await store_day_takings(mongo=mongo, merchant_id=m.id, store_id=store.id, days=[today, *before])
+        usual = sum(days[d].net_fen for d in before)
+        net = days[today].net_fen
+        # net < percent% of (usual / 4), in integers.
+        if usual <= 0 or net * 100 * SAME_WEEKDAYS >= percent * usual:
+            continue
+        figures = (
+            Figure("netFen", net, FigureUnit.FEN),
+            Figure("averageFen", usual // SAME_WEEKDAYS, FigureUnit.FEN),
+            Figure("percentOfAverage", net * 100 * SAME_WEEKDAYS // usual, FigureUnit.PERCENT),
+            Figure("thresholdPercent", percent, FigureUnit.PERCENT),
+        )
+        link = Link(Route.REPORT, store_id=store.id, day=today)
+        found.append(
+            Firing(rule.kind, store.id, str(store.id), today.isoformat(), figures, link, {"hour": f"{hour:02d}"})
+        )
+    return found
+
+
+async def stored_value_owed(mongo: Mongo, m: Merchant, rule: AlertRule) -> list[Firing]:
+    owed, limit = await stored_value_owed_fen(mongo=mongo, merchant_id=m.id), rule.need(Param.AMOUNT_FEN)
+    if owed <= limit:
+        return []
+    figures = (Figure("owedFen", owed, FigureUnit.FEN), Figure("limitFen", limit, FigureUnit.FEN))
+    link = Link(Route.REPORT, day=m.today)
+    return [Firing(rule.kind, None, "merchant", m.today.isoformat(), figures, link)]
+
+
 def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -160,9 +226,12 @@ async def commission_spikes(mongo: Mongo, m: Merchant, rule: AlertRule) -> list[
 
 
 CHECKS: dict[AlertKind, Check] = {
+    AlertKind.REFUNDS_HIGH: refunds_high,
+    AlertKind.TAKINGS_LOW: takings_low,
     AlertKind.PAYMENT_FLAGGED: payments_flagged,
     AlertKind.DEAD_LETTERS: dead_letters_waiting,
     AlertKind.COMMISSION_SPIKE: commission_spikes,
+    AlertKind.STORED_VALUE_OWED: stored_value_owed,
 }
 
 
