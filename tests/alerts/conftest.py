@@ -17,6 +17,7 @@ from domain.events import OrderPaid, OrderRefunded
 from domain.jobs import dead_letters
 from domain.outbox import OutboxStatus, entry_from_doc
 from domain.sessions import Audience, Principal
+from schema.ids import to_global_id
 from startup.clients import Clients, open_clients
 from startup.settings import Settings
 from tests.conftest import Gql, Shop
@@ -56,6 +57,18 @@ async def dead_letter(mongo: Mongo, shop: Shop) -> None:
     entry = await mongo.db[c.OUTBOX].find_one({"_id": await event(mongo, shop, "TEST_BUGGY")})
     assert entry is not None
     await dead_letters.bury(mongo=mongo, entry=entry_from_doc(entry), error="KeyError: 'x'", now=datetime.now(UTC))
+
+
+async def furnish_alerts(mongo: Mongo, shop: Shop) -> dict[str, str]:
+    """For the tenancy isolation walk: an alert of the shop's, fired by its dead letter (furnish_jobs' one)."""
+    await switch_on(mongo, shop, AlertKind.DEAD_LETTERS, count=1)
+    merchant_id = shop.merchant.merchant.id
+    kept = await mongo.db[c.ALERT_RULES].find_one({"_id": merchant_id})
+    now = datetime.now(UTC)
+    await evaluation.evaluate_merchant(mongo=mongo, merchant_id=merchant_id, rules=rules.rules_from_doc(kept), now=now)
+    alert = await mongo.db[c.ALERTS].find_one({"merchant_id": merchant_id})
+    assert alert is not None
+    return {"alert": to_global_id("Alert", alert["_id"])}
 
 
 def owner(shop: Shop) -> Colleague:

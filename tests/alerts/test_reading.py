@@ -79,12 +79,16 @@ async def test_a_manager_sees_their_stores_and_merchant_wide_alerts_and_each_rea
         await _mark(gql, other.token, list(ids.values())),
     ]
 
-    # then each reads their own: the manager 0 left, the owner 2, and the other merchant changed nothing
-    assert [r["unreadAlertCount"] for r in read] == [0, 2, 0]
+    # then each reads their own: the manager 0 left, the owner 2, and the other merchant is told there are no such
+    # alerts, changing nothing
+    assert [r["unreadAlertCount"] for r in read[:2]] == [0, 2]
+    assert read[2]["userErrors"] == [{"field": "ids", "code": "ALERT_NOT_FOUND"}]
     owner_view, unread = await alerts_of(gql, boss.token)
     assert unread == 2 and [a["read"] for a in owner_view].count(True) == 1
     assert all(a["read"] for a in (await alerts_of(gql, manager.token))[0])
-    # and too many ids are refused
+    # and the manager naming the first store's alert, or too many ids, are refused
+    hidden = await _mark(gql, manager.token, [ids["甲店一号店"]])
+    assert hidden["userErrors"] == [{"field": "ids", "code": "ALERT_NOT_FOUND"}]
     too_many = await _mark(gql, boss.token, [ids["-"]] * 101)
     assert too_many["userErrors"] == [{"field": "ids", "code": "ALERT_IDS_INVALID"}]
 
