@@ -2,6 +2,7 @@
 
 import strawberry
 
+from schema.admin.alerts import AlertsMutation, AlertsQuery
 from schema.admin.auth import StaffAuthMutation
 from schema.admin.birthday_gifts import BirthdayGiftMutation, BirthdayGiftQuery
 from schema.admin.booking import BookingMutation, BookingQuery
@@ -50,6 +51,7 @@ class Query(
     CatalogQuery,
     OrdersQuery,
     PayoutsQuery,
+    AlertsQuery,
 ):
     pass
 
@@ -73,6 +75,7 @@ class Mutation(
     OrdersMutation,
     PayoutsMutation,
     ReconciliationMutation,
+    AlertsMutation,
 ):
     pass
 
