@@ -117,6 +117,14 @@ def run_cron(name: Annotated[str, typer.Argument(help="The job, as the worker's 
     typer.echo(asyncio.run(run(_settings(), name)))
 
 
+@app.command("rebuild-reports")
+def rebuild_reports(merchant: Annotated[str, typer.Option(help="The merchant's global ID.")]) -> None:
+    """Recompute every report rollup of a merchant from its orders, with a progress bar; reports stay served."""
+    from api.operator import rebuild_reports as run
+
+    typer.echo(asyncio.run(run(_settings(), merchant)))
+
+
 @app.command("fake-channels")
 def fake_channels(port: Annotated[int, typer.Option()]) -> None:
     """The fake WeChat/Alipay server `jike dev` runs (refused in production)."""

@@ -3,6 +3,8 @@ domain functions."""
 
 import getpass
 import os
+import sys
+import time
 
 from bson import ObjectId
 
@@ -14,6 +16,7 @@ from domain.errors import DomainError
 from domain.jobs import on_demand
 from domain.jobs.scheduled import JOBS
 from domain.pii import PiiCipher
+from domain.reports import rebuild
 from schema.ids import from_global_id, to_global_id
 from startup.clients import open_clients
 from startup.settings import Settings
@@ -105,3 +108,35 @@ async def run_cron(settings: Settings, name: str) -> str:
     if not done.run.ok:
         raise SystemExit(f"{name}: failed ({done.run.error}); the log has its trace")
     return f"{name}: ok, {done.processed} done"
+
+
+def _bar(done: int, total: int) -> None:
+    """A progress bar on stderr, redrawn in place."""
+    width, share = 30, done / total if total else 1.0
+    filled = int(width * share)
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+async def rebuild_reports(settings: Settings, merchant_gid: str) -> str:
+    """Every report rollup of the merchant recomputed from its orders and refunds, then made live at once."""
+    merchant_id = from_global_id("Merchant", merchant_gid) or (
+        ObjectId(merchant_gid) if ObjectId.is_valid(merchant_gid) else None
+    )
+    if merchant_id is None:
+        raise SystemExit("refused: --merchant is not a merchant id")
+    mongo = open_mongo(settings.mongodb_uri.get_secret_value(), settings.mongodb_db)
+    try:
+        await ensure_indexes(mongo)
+        if await mongo.db[c.MERCHANTS].find_one({"_id": merchant_id}, {"_id": 1}) is None:
+            raise SystemExit("refused: no such merchant")
+        started = time.monotonic()
+        done = await rebuild.rebuild(mongo=mongo, merchant_id=merchant_id, progress=_bar)
+    except DomainError as e:
+        raise SystemExit(f"refused: {e.code.value}") from e
+    finally:
+        await mongo.close()
+    took = time.monotonic() - started
+    return f"reports rebuilt: {done.orders} orders, {done.refunds} refunds in {took:.1f}s (gen {done.generation})"

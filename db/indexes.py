@@ -226,6 +226,29 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("merchant_id", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("status", ASCENDING), ("_id", ASCENDING)]),
     ],
+    # One state per merchant: the generation reports read, and the one a rebuild writes (its lock).
+    c.REPORT_STATE: [IndexModel([("merchant_id", ASCENDING)], unique=True)],
+    # An order's payment or a refund counts once per generation, however often its event runs.
+    c.REPORT_APPLIED: [IndexModel([("merchant_id", ASCENDING), ("gen", ASCENDING), ("key", ASCENDING)], unique=True)],
+    # A report reads a range of days of the stores it covers: one document per store and day.
+    c.REPORT_DAYS: [
+        IndexModel(
+            [("merchant_id", ASCENDING), ("gen", ASCENDING), ("store_id", ASCENDING), ("day", ASCENDING)], unique=True
+        )
+    ],
+    # Paying and repeat members: one document per store, member and month, read by the months a range touches.
+    c.REPORT_MEMBER_MONTHS: [
+        IndexModel(
+            [
+                ("merchant_id", ASCENDING),
+                ("gen", ASCENDING),
+                ("store_id", ASCENDING),
+                ("month", ASCENDING),
+                ("member_id", ASCENDING),
+            ],
+            unique=True,
+        )
+    ],
 }
 
 

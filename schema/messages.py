@@ -17,6 +17,7 @@ from domain.orders.errors import OrderCode
 from domain.payouts.errors import PayoutCode
 from domain.pricing import PricingCode
 from domain.referrals.errors import ReferralCode
+from domain.reports.errors import ReportCode
 from domain.sessions import SessionCode
 from domain.staff_auth import StaffAuthCode
 from domain.tenancy import TenancyCode
@@ -312,6 +313,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "发放时间无效：请选择星期一至星期日中的至少一天，时间 0–23 点",
         "Pick at least one weekday (1–7) and an hour from 0 to 23.",
     ),
+    ReportCode.FORBIDDEN: ("仅店长或老板可查看报表", "Only an owner or a manager can see reports."),
+    ReportCode.RANGE_INVALID: (
+        "日期范围无效：开始日期不能晚于结束日期，且最多 366 天",
+        "Invalid range: the start may not be after the end, and it may span at most 366 days.",
+    ),
+    ReportCode.REBUILD_RUNNING: ("报表正在重算，请稍后再试", "The reports are being rebuilt; try again later."),
+    # STORE_NOT_FOUND shares the message above.
 }
 
 

@@ -61,6 +61,7 @@ from domain.notifications.delivery import Outlets
 from domain.notifications.sms import LoggingSms
 from domain.outbox import OutboxEntry, TryAgainLater
 from domain.payouts import announce as payout_announcements
+from domain.reports import rollups
 from startup.backoff import Backoff
 from startup.clients import Clients
 
@@ -155,6 +156,14 @@ async def reverse_commissions(clients: Clients, entry: OutboxEntry, event: Order
     await on_order_refunded(mongo=clients.mongo, event=event)
 
 
+async def count_paid_order(clients: Clients, entry: OutboxEntry, event: OrderPaid) -> None:
+    await rollups.on_order_paid(mongo=clients.mongo, event=event)
+
+
+async def count_refund(clients: Clients, entry: OutboxEntry, event: OrderRefunded) -> None:
+    await rollups.on_order_refunded(mongo=clients.mongo, event=event)
+
+
 def on(
     kind: type[E], *handlers: Callable[[Clients, OutboxEntry, E], Awaitable[None]]
 ) -> tuple[type[Event], tuple[Handler, ...]]:
@@ -165,8 +174,8 @@ def on(
 # Event class -> its handlers, run in order.
 HANDLERS: Handlers = dict(
     [
-        on(OrderPaid, accrue_commissions),
-        on(OrderRefunded, reverse_commissions),
+        on(OrderPaid, accrue_commissions, count_paid_order),
+        on(OrderRefunded, reverse_commissions, count_refund),
         on(PointsChanged, notify_points_changed),
         on(LevelUp, notify_level_up),
         on(CouponReceived, notify_coupon_received),

@@ -18,6 +18,7 @@ from schema.admin.members import MembersMutation, MembersQuery
 from schema.admin.orders import OrdersMutation, OrdersQuery
 from schema.admin.payouts import PayoutsMutation, PayoutsQuery
 from schema.admin.referrals import ReferralsMutation, ReferralsQuery
+from schema.admin.reports import ReportsQuery
 from schema.admin.shareholders import ShareholdersMutation, ShareholdersQuery
 from schema.admin.store_today import StoreTodayQuery
 from schema.admin.tenancy import TenancyMutation, TenancyQuery
@@ -28,6 +29,7 @@ from schema.extensions import DEFAULT_LIMITS, QueryLimits, schema_extensions
 class Query(
     TenancyQuery,
     StoreTodayQuery,
+    ReportsQuery,
     LoyaltyQuery,
     MembersQuery,
     MemberCouponsQuery,
