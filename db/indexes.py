@@ -169,6 +169,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("merchant_id", ASCENDING), ("store_id", ASCENDING), ("paid_at", ASCENDING)]),
         # A store's orders with a refund in progress (退款中): few at any time, whatever the number of orders.
         IndexModel([("merchant_id", ASCENDING), ("store_id", ASCENDING), ("refund_reserved_fen", ASCENDING)]),
+        # Orders flagged since the alerts' last look (multikey over the flags' times).
+        IndexModel([("merchant_id", ASCENDING), ("flags.at", ASCENDING)]),
     ],
     c.PAYMENTS: [
         IndexModel([("out_trade_no", ASCENDING)], unique=True),
@@ -225,6 +227,18 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("merchant_id", ASCENDING), ("key", ASCENDING)], unique=True),
         IndexModel([("merchant_id", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("status", ASCENDING), ("_id", ASCENDING)]),
+    ],
+    c.ALERTS: [
+        # An alert fires once per rule, subject and period, however many evaluations race.
+        IndexModel(
+            [("merchant_id", ASCENDING), ("kind", ASCENDING), ("subject", ASCENDING), ("period", ASCENDING)],
+            unique=True,
+        ),
+        # Newest first: the OWNER's (and an all-stores MANAGER's) list, and a MANAGER's stores plus merchant-wide.
+        IndexModel([("merchant_id", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("store_id", ASCENDING), ("_id", ASCENDING)]),
+        # The badge: a staff member's unread alerts (multikey), within their stores.
+        IndexModel([("merchant_id", ASCENDING), ("unread_by", ASCENDING), ("store_id", ASCENDING)]),
     ],
     # One state per merchant: the generation reports read, and the one a rebuild writes (its lock).
     c.REPORT_STATE: [IndexModel([("merchant_id", ASCENDING)], unique=True)],

@@ -3,6 +3,7 @@
 A test checks that every code of every capability's enum has both messages here.
 """
 
+from domain.alerts.errors import AlertCode
 from domain.booking.errors import BookingCode
 from domain.cards.errors import CardCode
 from domain.catalog import CatalogCode
@@ -313,6 +314,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "发放时间无效：请选择星期一至星期日中的至少一天，时间 0–23 点",
         "Pick at least one weekday (1–7) and an hour from 0 to 23.",
     ),
+    AlertCode.ALERT_RULE_DUPLICATE: ("每种预警只能设置一次", "Each kind of alert may be set only once."),
+    AlertCode.ALERT_PERCENT_INVALID: ("百分比须为 1-1000", "The percent must be 1-1000."),
+    AlertCode.ALERT_HOUR_INVALID: ("时间须为 0-23 点", "The hour must be 0-23."),
+    AlertCode.ALERT_COUNT_INVALID: ("数量须至少为 1", "The count must be at least 1."),
+    AlertCode.ALERT_AMOUNT_INVALID: ("金额不能为负", "The amount may not be negative."),
+    AlertCode.ALERT_IDS_INVALID: ("请选择 1 到 100 条预警", "Choose 1 to 100 alerts."),
     ReportCode.FORBIDDEN: ("仅店长或老板可查看报表", "Only an owner or a manager can see reports."),
     ReportCode.RANGE_INVALID: (
         "日期范围无效：开始日期不能晚于结束日期，且最多 366 天",

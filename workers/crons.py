@@ -87,6 +87,10 @@ async def pay_out_commissions(ctx: dict[str, Any], now: datetime) -> int:
     return await scheduled.pay_out_commissions(ctx["clients"], now)
 
 
+async def evaluate_alerts(ctx: dict[str, Any], now: datetime) -> int:
+    return await scheduled.evaluate_alerts(ctx["clients"], now)
+
+
 def cron_jobs() -> list[CronJob]:
     """Fresh every call: arq keeps each cron's next run on the CronJob object itself."""
     return [
@@ -119,6 +123,7 @@ def cron_jobs() -> list[CronJob]:
             minute=set(range(0, 60, 2)),
             second=30,
         ),
+        cron(tracked("alerts", evaluate_alerts), name="alerts", minute=set(range(1, 60, 10)), timeout=240),
         # Every minute; a round stops after its budget (50 s), well inside the timeout, and the next goes on.
         cron(tracked("payouts", pay_out_commissions), name="payouts", second=40, timeout=240),
     ]

@@ -13,6 +13,7 @@ from typing import Protocol
 from channels.wechat import WeChatClient
 from db.mongo import Mongo
 from domain import birthday_gifts
+from domain.alerts.evaluation import evaluate_all
 from domain.checkout.notifications import apply_unapplied
 from domain.checkout.providers import Providers
 from domain.checkout.reconcile import reconcile_pending
@@ -101,6 +102,11 @@ async def pay_out_commissions(clients: JobClients, now: datetime) -> int:
     return (await pay_out(mongo=clients.mongo, channel=clients.payouts, now=now)).work
 
 
+async def evaluate_alerts(clients: JobClients, now: datetime) -> int:
+    """Every merchant's enabled alert rules: how many alerts fired."""
+    return await evaluate_all(mongo=clients.mongo, now=now)
+
+
 # By the names the worker's crons and their last runs (cronRuns) go by.
 JOBS: dict[str, Job] = {
     "keep_wechat_token_fresh": keep_wechat_token_fresh,
@@ -111,4 +117,5 @@ JOBS: dict[str, Job] = {
     "query_pending_payments": query_pending_payments,
     "apply_kept_notifications": apply_kept_notifications,
     "payouts": pay_out_commissions,
+    "alerts": evaluate_alerts,
 }

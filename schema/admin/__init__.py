@@ -2,6 +2,7 @@
 
 import strawberry
 
+from schema.admin.alerts import AlertsMutation, AlertsQuery
 from schema.admin.auth import StaffAuthMutation
 from schema.admin.birthday_gifts import BirthdayGiftMutation, BirthdayGiftQuery
 from schema.admin.booking import BookingMutation, BookingQuery
@@ -45,6 +46,7 @@ class Query(
     CatalogQuery,
     OrdersQuery,
     PayoutsQuery,
+    AlertsQuery,
 ):
     pass
 
@@ -67,6 +69,7 @@ class Mutation(
     CatalogMutation,
     OrdersMutation,
     PayoutsMutation,
+    AlertsMutation,
 ):
     pass
 
