@@ -133,3 +133,37 @@ export const alertMessages: Messages<Key> = {
     'STORED_VALUE_OWED.amountFen': 'Limit',
   },
 }
+
+/** The API's figure names (stable keys) in words; a name not listed here shows as the API gives it. */
+export const figureNames: Record<'zh' | 'en', Record<string, string>> = {
+  zh: {
+    refundsFen: '退款',
+    grossFen: '收款',
+    refundPercent: '退款占比',
+    thresholdPercent: '阈值',
+    netFen: '营业额',
+    averageFen: '平均',
+    percentOfAverage: '占平均',
+    owedFen: '储值余额',
+    limitFen: '上限',
+    weekFen: '本周分红',
+    deadLetters: '失败任务',
+    threshold: '阈值',
+    orderFen: '订单金额',
+  },
+  en: {
+    refundsFen: 'Refunds',
+    grossFen: 'Gross',
+    refundPercent: 'Refund share',
+    thresholdPercent: 'Threshold',
+    netFen: 'Net',
+    averageFen: 'Average',
+    percentOfAverage: 'Of average',
+    owedFen: 'Owed',
+    limitFen: 'Limit',
+    weekFen: 'This week',
+    deadLetters: 'Failed jobs',
+    threshold: 'Threshold',
+    orderFen: 'Order',
+  },
+}

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
 import {
-  allZero,
   barsOption,
   bucketLabel,
   inWords,
@@ -73,10 +72,5 @@ describe('the dashboard charts', () => {
     expect(tick(3_500_000, 'fen', 'en')).toBe('¥35k')
     expect(tick(-200_000_000, 'fen', 'zh')).toBe('-¥200万')
     expect(tick(7, 'count', 'zh')).toBe('7')
-  })
-
-  it('knows a quiet range has nothing to draw', () => {
-    expect(allZero(trendFigures([{ start: '2026-12-01', netFen: 0 }], 'DAY'))).toBe(true)
-    expect(allZero(trendFigures(TREND, 'DAY'))).toBe(false)
   })
 })

@@ -86,11 +86,6 @@ export function inWords(title: string, figures: readonly Figure[], unit: Unit): 
   return `${title}：${figures.map((f) => `${f.label} ${shown(f.value, unit)}`).join('，')}`
 }
 
-/** True when there is nothing to draw: every value zero (a quiet range reads better as words than a flat line). */
-export function allZero(figures: readonly Figure[]): boolean {
-  return figures.every((f) => f.value === 0)
-}
-
 const TEXT = { color: MUTED, fontSize: 11 }
 
 /** A trend over buckets: a line with its area, labels thinned so at most ~7 fit across a phone. */
@@ -118,7 +113,8 @@ export function lineOption(figures: readonly Figure[], unit: Unit, locale: Local
       {
         type: 'line',
         data: figures.map((f) => f.value),
-        smooth: 0.3,
+        // Straight segments: a smoothed curve overshoots between buckets and would draw takings that never were.
+        smooth: false,
         symbol: 'circle',
         symbolSize: 5,
         showSymbol: figures.length <= 14,
@@ -160,7 +156,8 @@ export function columnOption(figures: readonly Figure[], unit: Unit, locale: Loc
           show: figures.length <= 10,
           position: 'top',
           ...TEXT,
-          formatter: (p) => shown(Number(p.value), unit),
+          // A row of zeros along the axis is noise; the empty column says it.
+          formatter: (p) => (Number(p.value) === 0 ? '' : shown(Number(p.value), unit)),
         },
       },
     ],
