@@ -8,6 +8,7 @@ event already counted, adds nothing. `report_state` names the generation queries
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,9 +23,19 @@ from domain.events import OrderPaid, OrderRefunded
 from domain.orders.model import SETTLED, OrderKind, PayMethod
 from domain.pricing import LineKind
 
-# The five ways money is counted, in the contract's order: stored value splits into what the member paid for it
-# and what the store gave as a bonus.
-METHODS = ("WECHAT_PAY", "ALIPAY", "STORED_VALUE_PAID", "STORED_VALUE_BONUS", "CASH")
+
+class ReportMethod(StrEnum):
+    """The five ways takings are counted: stored value splits into what the member paid for it and what the store
+    gave as a bonus."""
+
+    WECHAT_PAY = "WECHAT_PAY"
+    ALIPAY = "ALIPAY"
+    STORED_VALUE_PAID = "STORED_VALUE_PAID"
+    STORED_VALUE_BONUS = "STORED_VALUE_BONUS"
+    CASH = "CASH"
+
+
+METHODS = tuple(m.value for m in ReportMethod)
 # The staff key of an order nobody at the counter took: the member's own, from the mini-program.
 OWN = "member"
 DEFAULT_ZONE = "Asia/Shanghai"

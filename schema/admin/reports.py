@@ -2,12 +2,11 @@
 the merchant owes, as domain.reports works them out from its rollups."""
 
 from datetime import date
-from enum import Enum
 from typing import Annotated, TypeAlias
 
 import strawberry
 
-from domain.reports import balances, report
+from domain.reports import balances, report, rollups
 from schema.admin.types import StaffMember, Store
 from schema.cards import CardLevel
 from schema.common import UserError
@@ -21,13 +20,12 @@ MemberSource: TypeAlias = report.MemberSource
 strawberry.enum(MemberSource, name="MemberSource", description="How a member came: the referral that bound them.")
 
 
-@strawberry.enum(description="How takings were paid; stored value splits into its paid part and its bonus part.")
-class ReportPaymentMethod(Enum):
-    WECHAT_PAY = "WECHAT_PAY"
-    ALIPAY = "ALIPAY"
-    STORED_VALUE_PAID = "STORED_VALUE_PAID"
-    STORED_VALUE_BONUS = "STORED_VALUE_BONUS"
-    CASH = "CASH"
+ReportPaymentMethod: TypeAlias = rollups.ReportMethod
+strawberry.enum(
+    ReportPaymentMethod,
+    name="ReportPaymentMethod",
+    description="How takings were paid; stored value splits into its paid part and its bonus part.",
+)
 
 
 @strawberry.type(description="Sales over a range (fen). Top-ups are not sales: they show as stored value owed.")

@@ -6,6 +6,8 @@ paid orders as for 5,000.
 import random
 from datetime import UTC, datetime, timedelta
 
+from bson import ObjectId
+
 from db import collections as c
 from db.mongo import Doc, Mongo
 from domain.orders.model import PayMethod
@@ -55,7 +57,8 @@ async def test_the_rollups_equal_a_rebuild_after_a_random_mix_of_pays_refunds_an
     # given thirty seeded-random operations: cash and stored-value sales, partial refunds, top-ups with bonus
     rng = random.Random(16)
     members = [await shopper(mongo, shop, name=f"会员{i}") for i in range(3)]
-    store_id, paid = shop.merchant.store.id, []
+    store_id = shop.merchant.store.id
+    paid: list[tuple[ObjectId, int]] = []
     for i in range(30):
         roll, member = rng.random(), rng.choice(members)
         if roll < 0.2:
