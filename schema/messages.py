@@ -320,6 +320,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     AlertCode.ALERT_COUNT_INVALID: ("数量须至少为 1", "The count must be at least 1."),
     AlertCode.ALERT_AMOUNT_INVALID: ("金额不能为负", "The amount may not be negative."),
     AlertCode.ALERT_IDS_INVALID: ("请选择 1 到 100 条预警", "Choose 1 to 100 alerts."),
+    AlertCode.ALERT_NOT_FOUND: ("预警不存在", "No such alert."),
     ReportCode.FORBIDDEN: ("仅店长或老板可查看报表", "Only an owner or a manager can see reports."),
     ReportCode.RANGE_INVALID: (
         "日期范围无效：开始日期不能晚于结束日期，且最多 366 天",

@@ -55,13 +55,17 @@ async def unread_count(*, mongo: Mongo, actor: Staff) -> int:
 
 
 async def mark_read(*, mongo: Mongo, actor: Staff, ids: Sequence[ObjectId] | None) -> int:
-    """OWNER or MANAGER: the given alerts (None: every one) are read by them; ids of alerts they are not shown
-    change nothing. Returns their unread count after."""
+    """OWNER or MANAGER: the given alerts (None: every one) are read by them. An id of an alert they are not shown
+    (another merchant's, another store's, nobody's) is ALERT_NOT_FOUND, and nothing changes. Returns their unread
+    count after."""
     _require(actor)
-    if ids is not None and not 1 <= len(ids) <= MAX_PAGE:
-        raise AlertError(AlertCode.ALERT_IDS_INVALID, "ids")
     query = _unread(actor)
     if ids is not None:
-        query["_id"] = {"$in": list(ids)}
+        wanted = list(set(ids))
+        if not 1 <= len(ids) <= MAX_PAGE:
+            raise AlertError(AlertCode.ALERT_IDS_INVALID, "ids")
+        if await mongo.db[c.ALERTS].count_documents({**_scope(actor), "_id": {"$in": wanted}}) != len(wanted):
+            raise AlertError(AlertCode.ALERT_NOT_FOUND, "ids")
+        query["_id"] = {"$in": wanted}
     await mongo.db[c.ALERTS].update_many(query, {"$pull": {"unread_by": actor.id}})
     return await unread_count(mongo=mongo, actor=actor)

@@ -309,7 +309,7 @@ class AlertsMutation:
 
     @strawberry.mutation(
         description="OWNER or MANAGER: the given alerts (null: all of yours) read by you; 1-100 ids, else "
-        "ALERT_IDS_INVALID. Ids of alerts you are not shown change nothing."
+        "ALERT_IDS_INVALID. An id of an alert you are not shown is ALERT_NOT_FOUND, and nothing changes."
     )
     @user_errors_in(MarkAlertsReadPayload)
     async def mark_alerts_read(

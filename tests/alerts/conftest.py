@@ -5,6 +5,7 @@ list and badge read through the admin API as the staff app reads them.
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -13,12 +14,15 @@ from db.mongo import Mongo
 from domain.alerts import evaluation, rules
 from domain.alerts.rules import AlertKind, AlertRule
 from domain.events import OrderPaid, OrderRefunded
-from domain.outbox import OutboxStatus
+from domain.jobs import dead_letters
+from domain.outbox import OutboxStatus, entry_from_doc
 from domain.sessions import Audience, Principal
+from schema.ids import to_global_id
 from startup.clients import Clients, open_clients
 from startup.settings import Settings
 from tests.conftest import Gql, Shop
 from tests.coupons.conftest import SIGNER, Colleague
+from tests.workers.conftest import event
 from workers.events import DEFAULT_RETRY, HANDLERS, handle_event
 
 ALERTS = """
@@ -43,6 +47,28 @@ async def handle_sales(clients: Clients) -> None:
     ctx = {"clients": clients, "handlers": HANDLERS, "retry_policy": DEFAULT_RETRY}
     for doc in await clients.mongo.db[c.OUTBOX].find(pending).sort("_id", 1).to_list():
         assert await handle_event(ctx, str(doc["_id"])) == "done"
+
+
+def shop_zone(shop: Shop) -> ZoneInfo:
+    return ZoneInfo(shop.merchant.store.timezone)
+
+
+async def dead_letter(mongo: Mongo, shop: Shop) -> None:
+    entry = await mongo.db[c.OUTBOX].find_one({"_id": await event(mongo, shop, "TEST_BUGGY")})
+    assert entry is not None
+    await dead_letters.bury(mongo=mongo, entry=entry_from_doc(entry), error="KeyError: 'x'", now=datetime.now(UTC))
+
+
+async def furnish_alerts(mongo: Mongo, shop: Shop) -> dict[str, str]:
+    """For the tenancy isolation walk: an alert of the shop's, fired by its dead letter (furnish_jobs' one)."""
+    await switch_on(mongo, shop, AlertKind.DEAD_LETTERS, count=1)
+    merchant_id = shop.merchant.merchant.id
+    kept = await mongo.db[c.ALERT_RULES].find_one({"_id": merchant_id})
+    now = datetime.now(UTC)
+    await evaluation.evaluate_merchant(mongo=mongo, merchant_id=merchant_id, rules=rules.rules_from_doc(kept), now=now)
+    alert = await mongo.db[c.ALERTS].find_one({"merchant_id": merchant_id})
+    assert alert is not None
+    return {"alert": to_global_id("Alert", alert["_id"])}
 
 
 def owner(shop: Shop) -> Colleague:

@@ -4,7 +4,6 @@ it, once per rule, subject and period however often or concurrently it runs, and
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from bson import ObjectId
@@ -13,26 +12,13 @@ from db import collections as c
 from db.mongo import Mongo
 from domain.alerts.rules import AlertKind, AlertRule, set_rules
 from domain.commissions.accrual import on_order_paid
-from domain.jobs import dead_letters
 from domain.orders.model import FlagKind, flag_order
-from domain.outbox import entry_from_doc
 from schema.ids import to_global_id
-from tests.alerts.conftest import alerts_of, evaluate, owner, switch_on
+from tests.alerts.conftest import alerts_of, dead_letter, evaluate, owner, shop_zone, switch_on
 from tests.checkout.conftest import counter_sale
 from tests.commissions.conftest import appoint, open_program, paid
 from tests.conftest import Gql, Shop
 from tests.referrals.conftest import chain_of
-from tests.workers.conftest import event
-
-
-def shop_zone(shop: Shop) -> ZoneInfo:
-    return ZoneInfo(shop.merchant.store.timezone)
-
-
-async def _dead_letter(mongo: Mongo, shop: Shop) -> None:
-    entry = await mongo.db[c.OUTBOX].find_one({"_id": await event(mongo, shop, "TEST_BUGGY")})
-    assert entry is not None
-    await dead_letters.bury(mongo=mongo, entry=entry_from_doc(entry), error="KeyError: 'x'", now=datetime.now(UTC))
 
 
 @pytest.mark.dead_letters
@@ -41,13 +27,13 @@ async def test_dead_letters_waiting_fire_once_a_day_from_the_count_however_many_
 ) -> None:
     # given dead letters watched from 2 on, and one waiting
     await switch_on(mongo, shop, AlertKind.DEAD_LETTERS, count=2)
-    await _dead_letter(mongo, shop)
+    await dead_letter(mongo, shop)
 
     # when the cron looks; then nothing fires below the count
     assert await evaluate(mongo) == 0
 
     # when a second dies and two evaluations race, and a third runs later
-    await _dead_letter(mongo, shop)
+    await dead_letter(mongo, shop)
     raced = await asyncio.gather(evaluate(mongo), evaluate(mongo))
     assert sorted(raced) == [0, 1] and await evaluate(mongo) == 0
 
@@ -144,7 +130,7 @@ async def test_a_rule_switched_off_never_fires(gql: Gql, mongo: Mongo, shop: Sho
     await switch_on(mongo, shop, AlertKind.DEAD_LETTERS, count=1)
     off = AlertRule(AlertKind.DEAD_LETTERS, enabled=False, count=1)
     await set_rules(mongo=mongo, actor=shop.merchant.owner, rules=[off], now=datetime.now(UTC))
-    await _dead_letter(mongo, shop)
+    await dead_letter(mongo, shop)
 
     # when the cron looks
     fired = await evaluate(mongo)

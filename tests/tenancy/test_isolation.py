@@ -28,6 +28,7 @@ from domain.pii import PiiCipher
 from domain.tenancy import Role
 from schema.admin import build_admin_schema
 from schema.ids import from_global_id
+from tests.alerts.conftest import furnish_alerts
 from tests.booking.conftest import furnish_booking
 from tests.commissions.conftest import furnish_shareholders
 from tests.conftest import SECRET_KEY, Gql, Shop, open_shop, staff_token
@@ -522,6 +523,11 @@ CASES: dict[str, Case] = {
         lambda ids: {"input": {"staffMemberId": ids["staff"], "reference": "工资", "idempotencyKey": _key()}},
         "STAFF_NOT_FOUND",
     ),
+    "Mutation.markAlertsRead": Case(
+        "mutation($ids: [ID!]) { markAlertsRead(ids: $ids) { unreadAlertCount userErrors { field code } } }",
+        lambda ids: {"ids": [ids["alert"]]},
+        "ALERT_NOT_FOUND",
+    ),
 }
 
 
@@ -641,6 +647,7 @@ async def furnish(gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop, staff_phon
     ids |= await furnish_jobs(mongo, shop)
     ids |= await furnish_orders(mongo, shop, member)
     ids |= await furnish_shareholders(mongo, pii, shop)
+    ids |= await furnish_alerts(mongo, shop)
     return Tenant(shop.merchant.merchant.id, token, ids)
 
 
