@@ -1,6 +1,6 @@
 """The reports dashboard (经营报表) in a real browser: a week of trade at two stores, read by the owner as figures
 and charts that say exactly what the API answers for the same store and range, then another store and another
-range once picked, and a day without a sale that says so. Photographed as reports-week(-charts) and reports-quiet.
+range once picked, and a day without a sale that says so. Photographed as reports-week(-charts, -members) and reports-quiet.
 """
 
 import json
@@ -21,7 +21,7 @@ from domain.checkout.refunds import refund_order
 from domain.orders import create, draft
 from domain.orders.model import PayMethod
 from schema.ids import to_global_id
-from tests.admin_app.conftest import SCREENSHOTS, Phone
+from tests.admin_app.conftest import Phone
 from tests.admin_app.test_home import yuan
 from tests.checkout.conftest import give, shopper
 from tests.conftest import Gql, Shop
@@ -178,8 +178,10 @@ async def test_owner_reads_a_weeks_charts_as_the_api_answers_them_then_another_s
     await expect(phone.page.locator("[data-test=balances]")).to_contain_text(yuan(owed["storedValuePaidFen"]))
     await expect(phone.page.locator("[data-test=chart-trend] canvas")).to_have_count(1)
     await phone.shot("reports-week")
-    await phone.page.locator("[data-test=chart-methods]").scroll_into_view_if_needed()
-    await phone.page.screenshot(path=str(SCREENSHOTS / "reports-week-charts.png"), full_page=True)
+    await phone.page.locator("[data-test=top-item]").last.scroll_into_view_if_needed()
+    await phone.shot("reports-week-charts")
+    await phone.page.locator("[data-test=balances]").scroll_into_view_if_needed()
+    await phone.shot("reports-week-members")
 
     # when they pick 二号店
     await phone.page.locator("[data-test=report-store]").click()

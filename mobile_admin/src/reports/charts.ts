@@ -168,7 +168,7 @@ export function columnOption(figures: readonly Figure[], unit: Unit, locale: Loc
 export function barsOption(figures: readonly Figure[], unit: Unit, colours?: readonly string[]): ChartOption {
   return {
     animation: false,
-    grid: { left: 8, right: 88, top: 4, bottom: 4, containLabel: true },
+    grid: { left: 8, right: 76, top: 4, bottom: 4, containLabel: true },
     tooltip: {
       trigger: 'axis',
       axisPointer: { type: 'shadow' },
@@ -211,5 +211,5 @@ export function methodColours(methods: readonly { method: ReportPaymentMethod }[
 
 /** Bar height for n named bars: each bar gets a readable row, whatever the count. */
 export function barsHeight(n: number): number {
-  return Math.max(120, n * 36 + 16)
+  return Math.max(80, n * 36 + 16)
 }
