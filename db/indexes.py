@@ -250,7 +250,8 @@ INDEXES: dict[str, list[IndexModel]] = {
             [("merchant_id", ASCENDING), ("gen", ASCENDING), ("store_id", ASCENDING), ("day", ASCENDING)], unique=True
         )
     ],
-    # Paying and repeat members: one document per store, member and month, read by the months a range touches.
+    # A member's paid days: one document per scope (a store, or the merchant: store_id null), member and month,
+    # read by the months a range touches when the day markers do not answer it.
     c.REPORT_MEMBER_MONTHS: [
         IndexModel(
             [
@@ -260,6 +261,13 @@ INDEXES: dict[str, list[IndexModel]] = {
                 ("month", ASCENDING),
                 ("member_id", ASCENDING),
             ],
+            unique=True,
+        )
+    ],
+    # A member's two latest paid days per scope, which the `l1`/`l2` day markers follow.
+    c.REPORT_MEMBER_LAST: [
+        IndexModel(
+            [("merchant_id", ASCENDING), ("gen", ASCENDING), ("store_id", ASCENDING), ("member_id", ASCENDING)],
             unique=True,
         )
     ],

@@ -6,11 +6,12 @@ second rebuild out until the first ends or its lock lapses.
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bson import ObjectId
 from pymongo import InsertOne, UpdateOne
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from db import collections as c
@@ -18,12 +19,13 @@ from db.mongo import Doc, Mongo
 from domain.checkout.records import RefundStatus
 from domain.orders.model import SETTLED
 from domain.reports.errors import ReportCode, ReportError
-from domain.reports.rollups import Change, merged, paid_change, refund_change, zone_of
+from domain.reports.rollups import Change, merged, paid_change, refund_change, upserting, zone_of
+from domain.reports.visits import count_visits
 
 BATCH = 1000
 LOCK = timedelta(minutes=30)
 _DUPLICATE = 11000
-ROLLUPS = (c.REPORT_APPLIED, c.REPORT_DAYS, c.REPORT_MEMBER_MONTHS)
+ROLLUPS = (c.REPORT_APPLIED, c.REPORT_DAYS, c.REPORT_MEMBER_MONTHS, c.REPORT_MEMBER_LAST)
 
 # Told (done, total) after each batch.
 Progress = Callable[[int, int], None]
@@ -89,6 +91,35 @@ async def _write(mongo: Mongo, merchant_id: ObjectId, generation: int, changes: 
             if len(raced) != len(e.details["writeErrors"]):
                 raise
             await mongo.db[collection].bulk_write(raced, ordered=False)
+    await _visits(mongo, merchant_id, generation, fresh)
+
+
+async def _visits(mongo: Mongo, merchant_id: ObjectId, generation: int, changes: Sequence[Change]) -> None:
+    """The batch's paid orders in their members' paid days: one transaction per member and store, as a live
+    event's (they may meet one, and then one of them runs again)."""
+    days: dict[tuple[ObjectId, ObjectId], list[date]] = {}
+    for change in changes:
+        if change.member_id is not None:
+            days.setdefault((change.store_id, change.member_id), []).append(change.day)
+    for (store_id, member_id), paid in days.items():
+
+        async def work(
+            s: AsyncClientSession,
+            store_id: ObjectId = store_id,
+            member_id: ObjectId = member_id,
+            paid: list[date] = paid,
+        ) -> None:
+            await count_visits(
+                mongo=mongo,
+                session=s,
+                merchant_id=merchant_id,
+                generation=generation,
+                store_id=store_id,
+                member_id=member_id,
+                days=paid,
+            )
+
+        await upserting(mongo, work)
 
 
 async def rebuild(

@@ -6,7 +6,7 @@ its cost does not grow with them.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -17,8 +17,9 @@ from db.mongo import Doc, Mongo
 from domain.booking.access import find_store
 from domain.booking.wallclock import day_span, local_date
 from domain.cards.program import Level, load_program
+from domain.reports import visits
 from domain.reports.errors import ReportCode, ReportError
-from domain.reports.rollups import METHODS, OWN, day_key, live_generation, month_key, takings_of, zone_of
+from domain.reports.rollups import METHODS, OWN, day_key, live_generation, takings_of, zone_of
 from domain.tenancy import Role, Staff, Store, staff_from_doc, store_from_doc
 
 MAX_DAYS = 366
@@ -175,10 +176,6 @@ def buckets(first: date, last: date, period: Period) -> list[date]:
     return starts
 
 
-def _months(first: date, last: date) -> list[str]:
-    return sorted({month_key(first + timedelta(days=n)) for n in range((last - first).days + 1)})
-
-
 def _takings(sums: Doc | None, prefix: str = "") -> Takings:
     doc = sums or {}
     return Takings(int(doc.get(f"{prefix}g", 0)), int(doc.get(f"{prefix}r", 0)), int(doc.get(f"{prefix}o", 0)))
@@ -211,22 +208,31 @@ def _items(days: Sequence[Doc]) -> tuple[ItemSales, ...]:
 
 
 async def _paying(
-    mongo: Mongo, merchant_id: ObjectId, generation: int, store_ids: list[ObjectId], first: date, last: date
-) -> tuple[int, int]:
-    """Distinct members with a paid order in the range at the stores, and those with two or more."""
-    query = {
-        "merchant_id": merchant_id,
-        "gen": generation,
-        "store_id": {"$in": store_ids},
-        "month": {"$in": _months(first, last)},
-    }
-    orders: dict[ObjectId, int] = {}
-    async for doc in mongo.db[c.REPORT_MEMBER_MONTHS].find(query, {"member_id": 1, "month": 1, "d": 1}):
-        year, month = (int(part) for part in doc["month"].split("-"))
-        for day_of_month, count in (doc.get("d") or {}).items():
-            if first <= date(year, month, int(day_of_month)) <= last:
-                orders[doc["member_id"]] = orders.get(doc["member_id"], 0) + int(count)
-    return len(orders), sum(1 for n in orders.values() if n >= 2)
+    mongo: Mongo,
+    actor: Staff,
+    stores: Sequence[Store],
+    store_id: ObjectId | None,
+    generation: int,
+    days: Sequence[Doc],
+    first: date,
+    last: date,
+    now: datetime,
+) -> visits.Paying:
+    """Paying and repeat members of the one scope a report covers (a store, or every store: the merchant's), from
+    the day markers when they answer the range; a manager of several stores, or a range they do not answer,
+    counts the members' months instead."""
+    if store_id is None and not actor.all_stores:
+        scopes: list[ObjectId | None] = [s.id for s in stores]
+    else:
+        scope = None if store_id is None else store_id
+        today = max((local_date(now, ZoneInfo(s.timezone)) for s in stores), default=local_date(now, zone_of(None)))
+        found = visits.from_markers([d for d in days if d["store_id"] == scope], first, last, today)
+        if found is not None:
+            return found
+        scopes = [scope]
+    return await visits.from_member_months(
+        mongo=mongo, merchant_id=actor.merchant_id, generation=generation, scopes=scopes, first=first, last=last
+    )
 
 
 async def _joined(
@@ -256,7 +262,14 @@ async def _levels(mongo: Mongo, merchant_id: ObjectId) -> tuple[tuple[Level, int
 
 
 async def report(
-    *, mongo: Mongo, actor: Staff, store_id: ObjectId | None, first: date, last: date, period: Period
+    *,
+    mongo: Mongo,
+    actor: Staff,
+    store_id: ObjectId | None,
+    first: date,
+    last: date,
+    period: Period,
+    now: datetime | None = None,
 ) -> Report:
     """OWNER or MANAGER (else FORBIDDEN); [first, last] store-local and inclusive, at most MAX_DAYS days."""
     require_reader(actor)
@@ -264,13 +277,16 @@ async def report(
     stores = await covered_stores(mongo=mongo, actor=actor, store_id=store_id)
     merchant_id, store_ids = actor.merchant_id, [s.id for s in stores]
     generation = await live_generation(mongo=mongo, merchant_id=merchant_id)
+    # Every store's days, and the merchant's (its paying members) when the report covers every store.
+    scopes: list[ObjectId | None] = [*store_ids, *([visits.ALL] if store_id is None and actor.all_stores else [])]
     days_query = {
         "merchant_id": merchant_id,
         "gen": generation,
-        "store_id": {"$in": store_ids},
+        "store_id": {"$in": scopes},
         "day": {"$gte": day_key(first), "$lte": day_key(last)},
     }
-    days = await mongo.db[c.REPORT_DAYS].find(days_query).to_list()
+    found = await mongo.db[c.REPORT_DAYS].find(days_query).to_list()
+    days = [doc for doc in found if doc["store_id"] is not visits.ALL]
     starts = buckets(first, last, period)
     trend = dict.fromkeys(starts, Takings())
     per_store = {s.id: Takings() for s in stores}
@@ -293,14 +309,14 @@ async def report(
         if key == OWN or key in staff
     )
     total = sum(per_store.values(), Takings())
-    paying, repeat = await _paying(mongo, merchant_id, generation, store_ids, first, last)
+    paying = await _paying(mongo, actor, stores, store_id, generation, found, first, last, now or datetime.now(UTC))
     zone = ZoneInfo(stores[0].timezone) if stores else zone_of(None)
     by_source, joined = await _joined(mongo, merchant_id, zone, first, last, period)
     members = MemberFigures(
         new_members=sum(by_source.values()),
         by_source=tuple(by_source.items()),
-        paying_members=paying,
-        repeat_members=repeat,
+        paying_members=paying.members,
+        repeat_members=paying.repeat,
         levels=await _levels(mongo, merchant_id),
     )
     return Report(

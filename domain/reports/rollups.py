@@ -1,11 +1,11 @@
 """Rollups: what each paid order and each settled refund adds to its store's day (takings by payment method, by
-staff member, by catalog item) and to its member's month (paid orders per day, for paying and repeat members),
-in the store's time zone. A change is applied once per generation: a marker unique by (merchant, generation,
-key) goes in the same transaction as the `$inc`, so a redelivered event, or the rebuild meeting an order an
-event already counted, adds nothing. `report_state` names the generation queries read and the one being rebuilt.
+staff member, by catalog item) and to its member's paid days (domain.reports.visits), in the store's time zone.
+A change is applied once per generation: a marker unique by (merchant, generation, key) goes in the same
+transaction as the `$inc`, so a redelivered event, or the rebuild meeting an order an event already counted, adds
+nothing. `report_state` names the generation queries read and the one being rebuilt.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -22,6 +22,7 @@ from domain.booking.wallclock import local_date
 from domain.events import OrderPaid, OrderRefunded
 from domain.orders.model import SETTLED, OrderKind, PayMethod
 from domain.pricing import LineKind
+from domain.reports.visits import count_visits
 
 
 class ReportMethod(StrEnum):
@@ -61,10 +62,6 @@ class _AlreadyApplied(Exception):
 
 def day_key(day: date) -> str:
     return day.isoformat()
-
-
-def month_key(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
 
 
 def zone_of(store: Doc | None) -> ZoneInfo:
@@ -161,9 +158,6 @@ def writes(merchant_id: ObjectId, generation: int, change: Change) -> list[tuple
         update["$set"] = change.names
     day_filter = {"merchant_id": merchant_id, "gen": generation, "store_id": change.store_id}
     found.append((c.REPORT_DAYS, {**day_filter, "day": day_key(change.day)}, update))
-    if change.member_id is not None:
-        month = {**day_filter, "member_id": change.member_id, "month": month_key(change.day)}
-        found.append((c.REPORT_MEMBER_MONTHS, month, {"$inc": {f"d.{change.day.day:02d}": 1}}))
     return found
 
 
@@ -192,17 +186,33 @@ async def apply(*, mongo: Mongo, merchant_id: ObjectId, generation: int, change:
             raise _AlreadyApplied from e
         for collection, query, update in writes(merchant_id, generation, change):
             await mongo.db[collection].update_one(query, update, upsert=True, session=s)
+        if change.member_id is not None:
+            await count_visits(
+                mongo=mongo,
+                session=s,
+                merchant_id=merchant_id,
+                generation=generation,
+                store_id=change.store_id,
+                member_id=change.member_id,
+                days=[change.day],
+            )
 
+    try:
+        await upserting(mongo, work)
+        return True
+    except _AlreadyApplied:
+        return False
+
+
+async def upserting(mongo: Mongo, work: Callable[[AsyncClientSession], Awaitable[None]]) -> None:
+    """`work` in a transaction, run again when a concurrent upsert made one of its new documents first."""
     for attempt in range(_UPSERT_RACES):
         try:
             await transaction(mongo, work)
-            return True
-        except _AlreadyApplied:
-            return False
+            return
         except DuplicateKeyError:
             if attempt == _UPSERT_RACES - 1:
                 raise
-    return False
 
 
 async def _apply_everywhere(mongo: Mongo, merchant_id: ObjectId, change: Change | None) -> None:
