@@ -1,6 +1,7 @@
 """The reports dashboard (经营报表) in a real browser: a week of trade at two stores, read by the owner as figures
 and charts that say exactly what the API answers for the same store and range, then another store and another
-range once picked, and a day without a sale that says so. Photographed as reports-week(-charts, -members) and reports-quiet.
+range once picked, and a day without a sale that says so. Photographed as reports-week, reports-week-charts,
+reports-week-members and reports-quiet.
 """
 
 import json
