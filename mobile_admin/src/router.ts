@@ -77,6 +77,19 @@ const routes: RouteRecordRaw[] = [
     component: () => import('./home/DeadLetters.vue'),
     meta: { feature: 'deadLetters' },
   },
+  {
+    path: '/reports',
+    name: 'reports',
+    component: () => import('./reports/ReportsScreen.vue'),
+    meta: { feature: 'reports' },
+  },
+  { path: '/alerts', name: 'alerts', component: () => import('./alerts/AlertsScreen.vue'), meta: { feature: 'alerts' } },
+  {
+    path: '/alerts/rules',
+    name: 'alert-rules',
+    component: () => import('./alerts/AlertRules.vue'),
+    meta: { feature: 'alertRules' },
+  },
   { path: '/mine', name: 'mine', component: () => import('./mine/MineScreen.vue'), meta: { tab: 'mine' } },
   { path: '/:rest(.*)*', redirect: '/' },
 ]

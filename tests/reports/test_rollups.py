@@ -21,17 +21,27 @@ DASHBOARD = """
 query($from: Date!, $to: Date!) {
   report(from: $from, to: $to, period: DAY) {
     report {
+      from to period
+      stores { id name }
       takings { grossFen refundsFen netFen orders averageTicketFen }
       trend { start netFen }
       byPaymentMethod { method netFen }
-      byStore { store { id name } takings { netFen } }
+      byStore { store { id name } takings { netFen orders } }
       topItems(first: 10) { itemId name quantity netFen }
-      members { newMembers payingMembers repeatMembers bySource { source members } }
+      members {
+        newMembers payingMembers repeatMembers bySource { source members } levels { level { id name } members }
+      }
       memberGrowth { start newMembers }
     }
     userErrors { code }
   }
-  balanceReport { balances { storedValuePaidFen storedValueBonusFen points } userErrors { code } }
+  balanceReport {
+    balances {
+      storedValuePaidFen storedValueBonusFen points countCardUses
+      commissionsPendingFen commissionsAvailableFen commissionsOwedBackFen
+    }
+    userErrors { code }
+  }
 }
 """
 

@@ -12,6 +12,8 @@ export const homeMessages: Messages<
   | 'coupons'
   | 'orders'
   | 'shareholders'
+  | 'reports'
+  | 'alerts'
   | 'deadLetters'
   | 'today'
   | 'takings'
@@ -36,6 +38,8 @@ export const homeMessages: Messages<
     coupons: '优惠券',
     orders: '订单',
     shareholders: '股东',
+    reports: '经营报表',
+    alerts: '预警',
     deadLetters: '失败任务',
     today: '今日 {date}',
     takings: '实收',
@@ -60,6 +64,8 @@ export const homeMessages: Messages<
     coupons: 'Coupons',
     orders: 'Orders',
     shareholders: 'Shareholders',
+    reports: 'Reports',
+    alerts: 'Alerts',
     deadLetters: 'Failed jobs',
     today: 'Today {date}',
     takings: 'Takings',

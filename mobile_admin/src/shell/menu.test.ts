@@ -33,6 +33,17 @@ describe('role menus', () => {
     expect(may('TECHNICIAN', 'bill')).toBe(false)
   })
 
+  it('shows reports and alerts to owners and managers, and leaves the alert rules to the owner', () => {
+    expect(may('OWNER', 'reports')).toBe(true)
+    expect(may('MANAGER', 'reports')).toBe(true)
+    expect(may('CASHIER', 'reports')).toBe(false)
+    expect(may('TECHNICIAN', 'reports')).toBe(false)
+    expect(may('MANAGER', 'alerts')).toBe(true)
+    expect(may('CASHIER', 'alerts')).toBe(false)
+    expect(may('OWNER', 'alertRules')).toBe(true)
+    expect(may('MANAGER', 'alertRules')).toBe(false)
+  })
+
   it('offers nothing before the role is known', () => {
     expect(may(undefined, 'bookings')).toBe(false)
   })

@@ -23,6 +23,9 @@ export type Feature =
   | 'grantCountCard'
   | 'useCountCard'
   | 'referrals'
+  | 'reports'
+  | 'alerts'
+  | 'alertRules'
 
 const EVERYONE: readonly StaffRole[] = ['OWNER', 'MANAGER', 'CASHIER', 'TECHNICIAN']
 const COUNTER: readonly StaffRole[] = ['OWNER', 'MANAGER', 'CASHIER']
@@ -49,6 +52,9 @@ const ALLOWED: Record<Feature, readonly StaffRole[]> = {
   grantCountCard: MANAGERS,
   useCountCard: EVERYONE,
   referrals: MANAGERS,
+  reports: MANAGERS,
+  alerts: MANAGERS,
+  alertRules: ['OWNER'],
 }
 
 export function may(role: StaffRole | undefined, feature: Feature): boolean {

@@ -1,0 +1,171 @@
+import type { MemberSource, ReportPaymentMethod, ReportPeriod } from '../gql/graphql'
+import type { Messages } from '../shell/i18n'
+import type { Preset } from './range'
+
+type Key =
+  | 'title'
+  | 'allStores'
+  | 'pickStore'
+  | 'pickRange'
+  | 'net'
+  | 'gross'
+  | 'refunds'
+  | 'orders'
+  | 'averageTicket'
+  | 'trend'
+  | 'trendOneBucket'
+  | 'byMethod'
+  | 'byStore'
+  | 'topItems'
+  | 'quantity'
+  | 'noItems'
+  | 'quiet'
+  | 'quietHint'
+  | 'members'
+  | 'memberGrowth'
+  | 'newMembers'
+  | 'payingMembers'
+  | 'repeatMembers'
+  | 'bySource'
+  | 'levels'
+  | 'noNewMembers'
+  | 'balances'
+  | 'balancesHint'
+  | 'storedValuePaid'
+  | 'storedValueBonus'
+  | 'points'
+  | 'countCardUses'
+  | 'commissionsPending'
+  | 'commissionsAvailable'
+  | 'commissionsOwedBack'
+  | 'uses'
+  | 'networkError'
+  | 'retry'
+  | 'rangeDays'
+  | Preset
+  | ReportPeriod
+  | ReportPaymentMethod
+  | `source_${MemberSource}`
+
+export const reportMessages: Messages<Key> = {
+  zh: {
+    title: '经营报表',
+    allStores: '全部门店',
+    pickStore: '选择门店',
+    pickRange: '选择日期范围',
+    net: '营业额',
+    gross: '收款',
+    refunds: '退款',
+    orders: '订单数',
+    averageTicket: '客单价',
+    trend: '营业额走势',
+    trendOneBucket: '选择多天即可看到走势',
+    byMethod: '支付方式',
+    byStore: '门店对比',
+    topItems: '出品销售排行',
+    quantity: '{n} 份',
+    noItems: '这段时间没有售出商品',
+    quiet: '这段时间还没有营业额',
+    quietHint: '有订单付款后，这里会显示走势和支付方式',
+    members: '会员',
+    memberGrowth: '新增会员',
+    newMembers: '新会员',
+    payingMembers: '付费会员',
+    repeatMembers: '复购会员',
+    bySource: '会员来源',
+    levels: '会员等级分布',
+    noNewMembers: '这段时间没有新会员',
+    balances: '待兑付余额',
+    balancesHint: '全商户 · 此刻',
+    storedValuePaid: '储值（本金）',
+    storedValueBonus: '储值（赠送）',
+    points: '积分',
+    countCardUses: '次卡剩余次数',
+    commissionsPending: '分红冻结中',
+    commissionsAvailable: '分红待发放',
+    commissionsOwedBack: '分红待追回',
+    uses: '{n} 次',
+    networkError: '网络不通，请重试',
+    retry: '重试',
+    rangeDays: '共 {n} 天',
+    today: '今天',
+    yesterday: '昨天',
+    last7: '近7天',
+    thisMonth: '本月',
+    lastMonth: '上月',
+    custom: '自定义',
+    DAY: '按日',
+    WEEK: '按周',
+    MONTH: '按月',
+    WECHAT_PAY: '微信支付',
+    ALIPAY: '支付宝',
+    STORED_VALUE_PAID: '储值（本金）',
+    STORED_VALUE_BONUS: '储值（赠送）',
+    CASH: '现金',
+    source_SHARE_LINK: '分享链接',
+    source_PACK: '积客包',
+    source_FORWARD: '转发领券',
+    source_STAFF_CODE: '员工码',
+    source_NONE: '自然进店',
+  },
+  en: {
+    title: 'Reports',
+    allStores: 'All stores',
+    pickStore: 'Pick a store',
+    pickRange: 'Pick dates',
+    net: 'Net takings',
+    gross: 'Gross',
+    refunds: 'Refunds',
+    orders: 'Orders',
+    averageTicket: 'Avg. ticket',
+    trend: 'Net takings',
+    trendOneBucket: 'Pick several days to see a trend',
+    byMethod: 'Payment methods',
+    byStore: 'Stores',
+    topItems: 'Top items',
+    quantity: '× {n}',
+    noItems: 'Nothing sold in these days',
+    quiet: 'No takings in these days yet',
+    quietHint: 'Once orders are paid, the trend and payment methods show here',
+    members: 'Members',
+    memberGrowth: 'New members',
+    newMembers: 'New',
+    payingMembers: 'Paying',
+    repeatMembers: 'Repeat',
+    bySource: 'How they came',
+    levels: 'Card levels',
+    noNewMembers: 'No new members in these days',
+    balances: 'Balances owed',
+    balancesHint: 'Merchant-wide · now',
+    storedValuePaid: 'Stored value (paid)',
+    storedValueBonus: 'Stored value (bonus)',
+    points: 'Points',
+    countCardUses: 'Count-card uses',
+    commissionsPending: 'Commissions frozen',
+    commissionsAvailable: 'Commissions to pay',
+    commissionsOwedBack: 'Commissions owed back',
+    uses: '{n} uses',
+    networkError: 'Network problem, try again',
+    retry: 'Retry',
+    rangeDays: '{n} days',
+    today: 'Today',
+    yesterday: 'Yesterday',
+    last7: 'Last 7 days',
+    thisMonth: 'This month',
+    lastMonth: 'Last month',
+    custom: 'Custom',
+    DAY: 'Daily',
+    WEEK: 'Weekly',
+    MONTH: 'Monthly',
+    WECHAT_PAY: 'WeChat Pay',
+    ALIPAY: 'Alipay',
+    STORED_VALUE_PAID: 'Stored value (paid)',
+    STORED_VALUE_BONUS: 'Stored value (bonus)',
+    CASH: 'Cash',
+    source_SHARE_LINK: 'Share link',
+    source_PACK: 'Coupon pack',
+    source_FORWARD: 'Forwarded coupon',
+    source_STAFF_CODE: 'Staff code',
+    source_NONE: 'Walked in',
+  },
+}
