@@ -157,6 +157,20 @@ CASES: dict[str, Case] = {
         lambda ids: {"id": ids["coupon_template"]},
         "COUPON_TEMPLATE_NOT_FOUND",
     ),
+    "Query.report": Case(
+        """query($id: ID!) {
+             report(storeId: $id, from: "2026-01-01", to: "2026-01-31") {
+               report { takings { netFen } } userErrors { field code } } }""",
+        lambda ids: {"id": ids["store"]},
+        "STORE_NOT_FOUND",
+    ),
+    "Query.bookingReport": Case(
+        """query($id: ID!) {
+             bookingReport(storeId: $id, from: "2026-01-01", to: "2026-01-31") {
+               bookings { bookings } userErrors { field code } } }""",
+        lambda ids: {"id": ids["store"]},
+        "STORE_NOT_FOUND",
+    ),
     "Mutation.exportReconciliation": Case(
         """mutation($id: ID!) {
              exportReconciliation(storeId: $id, from: "2026-01-01", to: "2026-01-31") {
