@@ -6,13 +6,18 @@ const { idempotencyKey } = require("../../lib/graphql.js");
 const { waitUntilPaid } = require("../../lib/orders.js");
 const { pay, quote, usableCoupons } = require("../../lib/scanpay.js");
 const { call, toast } = require("../call.js");
+const { storeFor } = require("../store.js");
 
 Component({
-  data: { amount: "", coupons: [], couponId: null, usePoints: false, price: null, paid: null },
+  data: { stores: [], amount: "", coupons: [], couponId: null, usePoints: false, price: null, paid: null },
   methods: {
-    onLoad(query) {
-      this.storeId = (query && (query.storeId || query.s)) || getApp().settings.storeId;
+    async onLoad(query) {
       this.asked = 0;
+      this.storeId = await storeFor(this, query);
+    },
+    pickStore(event) {
+      this.storeId = event.currentTarget.dataset.id;
+      this.setData({ stores: [] });
     },
     amountFen() {
       return Math.round(parseFloat(this.data.amount || "0") * 100) || 0;
@@ -25,7 +30,7 @@ Component({
       this.setData({ amount: event.detail, couponId: null, coupons: [] });
       await this.requote();
       const amountFen = this.amountFen();
-      if (!amountFen) return;
+      if (!amountFen || !this.storeId) return;
       const coupons = await call(this, (client) => usableCoupons(client, { storeId: this.storeId, amountFen }), {
         flag: "couponsLoading",
       });
@@ -46,7 +51,7 @@ Component({
       this.payKey = null;
       this.setData({ price: null });
       const choice = this.choice();
-      if (!choice.amountFen) return;
+      if (!choice.amountFen || !choice.storeId) return;
       this.asked += 1;
       const asked = this.asked;
       const quoted = await call(this, (client) => quote(client, choice), { flag: "quoting" });

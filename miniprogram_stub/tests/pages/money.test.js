@@ -112,6 +112,17 @@ test("扫码买单: a closed WeChat Pay sheet is paid again under the same key, 
   assert.ok(page.text().includes("支付成功"));
 });
 
+test("扫码买单 with no store named and one store prices at that store without asking", async () => {
+  const stores = [{ id: "store-a", name: "静安店", timezone: "Asia/Shanghai" }];
+  const { open, api } = member(scanPayApi({ stores }), { settings: { storeId: "" } });
+  const page = await open("pages/pay/index");
+  assert.ok(!page.has(".stores"));
+
+  await page.fire(".amount", "change", "128");
+
+  assert.equal(api.calls("quoteOrder")[0].input.storeId, "store-a");
+});
+
 test("充值: a plan is ordered and paid with the API's parameters, and the page waits for it to read PAID", async () => {
   const plan = { id: "plan-500", name: "充500送50", payFen: 50000, bonusFen: 5000, active: true };
   const topUp = order({ id: "o-top", kind: "TOP_UP", source: "TOP_UP", price: price({ listFen: 50000, payableFen: 50000, dueFen: 50000 }) });
