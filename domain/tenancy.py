@@ -1,7 +1,7 @@
 """Merchants, their stores and their staff: who may act, where.
 
-Every read and write here is scoped by the acting staff member's merchant and store scope, so a caller
-can only ever reach its own merchant's data.
+Every read and write here is scoped by the acting staff member's merchant and store scope (a member's by
+their merchant), so a caller can only ever reach its own merchant's data.
 """
 
 from dataclasses import dataclass
@@ -30,6 +30,8 @@ class Role(StrEnum):
 
 
 _RANK = {Role.OWNER: 4, Role.MANAGER: 3, Role.CASHIER: 2, Role.TECHNICIAN: 1}
+
+MEMBER_STORES = 100
 
 
 class TenancyCode(StrEnum):
@@ -321,6 +323,13 @@ async def list_stores(*, mongo: Mongo, actor: Staff, first: int | None, after: O
         query = {"$and": [query, after_filter(after)]}
     docs = await mongo.db[c.STORES].find(query).sort("_id", 1).limit(limit + 1).to_list()
     return Page([(d["_id"], store_from_doc(d)) for d in docs[:limit]], len(docs) > limit)
+
+
+async def merchant_stores(*, mongo: Mongo, merchant_id: ObjectId) -> list[Store]:
+    """The merchant's stores, oldest first, for a member to pick one; at most MEMBER_STORES, since a list to
+    pick from is short by nature and one request must stay bounded."""
+    docs = await mongo.db[c.STORES].find({"merchant_id": merchant_id}).sort("_id", 1).limit(MEMBER_STORES).to_list()
+    return [store_from_doc(d) for d in docs]
 
 
 async def get_staff(*, mongo: Mongo, actor: Staff, staff_id: ObjectId) -> Staff | None:

@@ -4,6 +4,7 @@
 module.exports = {
   apiBase: "http://127.0.0.1:8000",
   merchantId: "",
-  // The store booking, the queue and 扫码买单 open when no store QR code named one.
+  // The store booking, the queue and 扫码买单 open when no store QR code named one; empty: the member picks one of
+  // the merchant's stores (the only one without asking).
   storeId: "",
 };

@@ -1,4 +1,4 @@
-"""Bookings as screens show them: a member's own list, a member's bookings for staff, and a store's day
+"""Bookings as screens show them: a member's own list and one of them, a member's bookings for staff, and a store's day
 calendar with a column per staff member. Names come in one batched query per kind, never one per booking.
 """
 
@@ -71,6 +71,14 @@ async def my_bookings(
     *, mongo: Mongo, merchant_id: ObjectId, member_id: ObjectId, first: int | None, after: ObjectId | None
 ) -> Page[BookingView]:
     return await _page(mongo, {"merchant_id": merchant_id, "member_id": member_id}, first, after)
+
+
+async def my_booking(
+    *, mongo: Mongo, merchant_id: ObjectId, member_id: ObjectId, booking_id: ObjectId
+) -> BookingView | None:
+    """One of the member's own bookings; None for another member's, another merchant's or an unknown one."""
+    doc = await mongo.db[c.BOOKINGS].find_one({"_id": booking_id, "merchant_id": merchant_id, "member_id": member_id})
+    return None if doc is None else await view(mongo, booking_from_doc(doc))
 
 
 async def member_bookings(

@@ -6,6 +6,7 @@ const {
   AVAILABLE_SLOTS,
   BOOK,
   BOOKABLE_SERVICES,
+  BOOKING,
   CANCEL_BOOKING,
   CREATE_ORDER,
   MY_BOOKINGS,
@@ -24,7 +25,7 @@ const WEEKDAYS = ["周日", "周一", "周二", "周三", "周四", "周五", "�
  *   staffMembers: Staff[]}} Service
  * @typedef {{
  *   id: string, status: "HELD"|"BOOKED"|"CHECKED_IN"|"COMPLETED"|"CANCELLED"|"NO_SHOW"|"EXPIRED",
- *   start: string, end: string, serviceName: string, storeId: string, storeName: string,
+ *   start: string, end: string, serviceId: string, serviceName: string, storeId: string, storeName: string,
  *   staffMemberId: string, staffName: string, priceFen: number, depositFen: number,
  *   holdExpiresAt: string|null, note: string, cancelReason?: string|null, orderId: string|null
  * }} Booking
@@ -103,6 +104,15 @@ async function myBookings(client, { first = 20, after = null } = {}) {
 }
 
 /**
+ * One of the member's own bookings (its detail page, a notification's link).
+ * @returns {Promise<Booking|null>} null for another member's booking or an id that names none
+ */
+async function myBooking(client, bookingId) {
+  const { booking } = await client.call(BOOKING, { id: bookingId });
+  return booking;
+}
+
+/**
  * @returns {Promise<{id: string, status: string, start: string, cancelReason: string|null}>}
  */
 async function cancelBooking(client, bookingId) {
@@ -126,6 +136,7 @@ module.exports = {
   bookingDays,
   cancelBooking,
   freeSlots,
+  myBooking,
   myBookings,
   payDeposit,
   rescheduleBooking,

@@ -307,6 +307,13 @@ mutation ClaimFromPack($input: ClaimFromPackInput!) {
   }
 }`;
 
+// --- stores ---
+
+exports.STORES = `
+query Stores {
+  stores { id name timezone }
+}`;
+
 // --- booking ---
 
 exports.BOOKABLE_SERVICES = `
@@ -329,8 +336,8 @@ exports.BOOK = `
 mutation Book($input: BookInput!) {
   book(input: $input) {
     booking {
-      id status start end serviceName storeId storeName staffMemberId staffName priceFen depositFen holdExpiresAt
-      note orderId
+      id status start end serviceId serviceName storeId storeName staffMemberId staffName priceFen depositFen
+      holdExpiresAt note orderId
     }
     userErrors { field code message }
   }
@@ -341,11 +348,19 @@ query MyBookings($first: Int, $after: String) {
   myBookings(first: $first, after: $after) {
     edges {
       node {
-        id status start end serviceName storeId storeName staffMemberId staffName priceFen depositFen
+        id status start end serviceId serviceName storeId storeName staffMemberId staffName priceFen depositFen
         holdExpiresAt note cancelReason orderId createdAt
       }
     }
     pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+exports.BOOKING = `
+query Booking($id: ID!) {
+  booking(id: $id) {
+    id status start end serviceId serviceName storeId storeName staffMemberId staffName priceFen depositFen
+    holdExpiresAt note cancelReason orderId createdAt
   }
 }`;
 

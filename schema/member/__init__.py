@@ -15,11 +15,13 @@ from schema.member.profile import ProfileQuery
 from schema.member.profile_update import ProfileMutation
 from schema.member.referrals import ReferralMutation, ReferralQuery
 from schema.member.shareholder import ShareholderQuery
+from schema.member.stores import StoresQuery
 
 
 @strawberry.type
 class Query(
     ProfileQuery,
+    StoresQuery,
     CardsQuery,
     CouponsQuery,
     CouponSharingQuery,

@@ -59,6 +59,7 @@ class MemberBooking:
     status: BookingStatus
     start: datetime
     end: datetime
+    service_id: strawberry.ID = strawberry.field(description="For availableSlots when rescheduling.")
     service_name: str
     store_id: strawberry.ID
     store_name: str
@@ -82,6 +83,7 @@ class MemberBooking:
             status=b.status_at(datetime.now(UTC)),
             start=b.start,
             end=b.end,
+            service_id=to_global_id("Service", b.service_id),
             service_name=b.service_name,
             store_id=to_global_id("Store", b.store_id),
             store_name=v.store_name,
@@ -188,6 +190,20 @@ class BookingQuery:
             after=from_cursor(after),
         )
         return connection(page, MemberBooking.of)
+
+    @strawberry.field(description="One of the member's own bookings; null for anyone else's or an unknown id.")
+    async def booking(self, info: Info, id: strawberry.ID) -> MemberBooking | None:
+        principal = info.context.need_principal()
+        booking_id = from_global_id("Booking", id)
+        if booking_id is None:
+            return None
+        found = await views.my_booking(
+            mongo=info.context.clients.mongo,
+            merchant_id=principal.merchant_id,
+            member_id=principal.subject_id,
+            booking_id=booking_id,
+        )
+        return None if found is None else MemberBooking.of(found)
 
     @strawberry.field(description="The member's queue ticket at the store today; null without one.")
     async def my_queue_position(self, info: Info, store_id: strawberry.ID) -> QueueTicket | None:

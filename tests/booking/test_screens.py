@@ -1,6 +1,7 @@
 """Every booking list screen costs a fixed number of database commands, however many rows it shows: the day
-calendar, a member's own bookings, a member's bookings for staff, the walk-in queue, the services a member can
-book and the store's setup. Each is measured with one row and again with many.
+calendar, a member's own bookings (and one of them), a member's bookings for staff, the walk-in queue, the
+services a member can book, the stores to book at and the store's setup. Each list is measured with one row and
+again with many.
 """
 
 from collections.abc import Awaitable, Callable
@@ -8,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from db.mongo import Mongo
+from domain import tenancy
 from domain.booking import bookings, queue
 from domain.pii import PiiCipher
 from tests.booking.conftest import Person, Salon, add_service, key, make_members, open_salon
@@ -34,6 +36,8 @@ query($member: ID!) {
   memberBookings(memberId: $member) { edges { node { id staffName memberNickname storeName } } }
 }
 """
+ONE_BOOKING = "query($id: ID!) { booking(id: $id) { id serviceId serviceName storeName staffName } }"
+STORES = "{ stores { id name timezone } }"
 STORE_QUEUE = "query($store: ID!) { storeQueue(storeId: $store) { number memberNickname } }"
 BOOKABLE = "query($store: ID!) { bookableServices(storeId: $store) { name staffMembers { name } } }"
 SETUP = """
@@ -102,6 +106,10 @@ async def test_every_booking_screen_costs_the_same_commands_for_one_row_or_many(
         for clock in ["10:30", "12:00", "16:30", "18:00", "19:30"]:
             await book(mongo, salon, guests[0], day, clock, 0)
 
+    async def two_more_stores() -> None:
+        for name in ["徐汇店", "浦东店"]:
+            await tenancy.create_store(mongo=mongo, actor=salon.owner, name=name, timezone="Asia/Shanghai")
+
     async def five_more_waiting() -> None:
         for guest in guests[1:]:
             await queue.join_queue(
@@ -117,18 +125,32 @@ async def test_every_booking_screen_costs_the_same_commands_for_one_row_or_many(
         gql, mongo, "admin", CALENDAR, store | {"date": day.isoformat()}, owner, five_more_bookings
     )
     mine = await same_with_more(gql, mongo, "member", MY_BOOKINGS, {}, guests[0].token, five_more_own_bookings)
+    [own] = (await gql("member", MY_BOOKINGS, {}, token=guests[0].token))["data"]["myBookings"]["edges"][:1]
+    one = await measure(gql, mongo, "member", ONE_BOOKING, {"id": own["node"]["id"]}, guests[0].token)
     theirs = await measure(gql, mongo, "admin", MEMBER_BOOKINGS, {"member": guests[0].gid}, owner)
     waiting = await same_with_more(gql, mongo, "admin", STORE_QUEUE, store, owner, five_more_waiting)
     bookable = await same_with_more(gql, mongo, "member", BOOKABLE, store, guests[0].token, two_more_services)
+    stores = await same_with_more(gql, mongo, "member", STORES, {}, guests[0].token, two_more_stores)
     setup = await measure(gql, mongo, "admin", SETUP, store, owner)
 
     # then each costs a small fixed number (the staff token's own lookup included for admin screens)
     counts = {
         "calendar": len(calendar),
         "mine": len(mine),
+        "one": len(one),
         "theirs": len(theirs),
         "waiting": len(waiting),
         "bookable": len(bookable),
+        "stores": len(stores),
         "setup": len(setup),
     }
-    assert counts == {"calendar": 10, "mine": 4, "theirs": 6, "waiting": 4, "bookable": 4, "setup": 9}
+    assert counts == {
+        "calendar": 10,
+        "mine": 4,
+        "one": 4,
+        "theirs": 6,
+        "waiting": 4,
+        "bookable": 4,
+        "stores": 1,
+        "setup": 9,
+    }

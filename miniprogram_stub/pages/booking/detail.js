@@ -1,15 +1,7 @@
 // One booking (a notification's page): cancel it, move it to another free start of the same service, or pay the
-// deposit of a booking still held for it. The API has no booking(id) query: it is found among my bookings.
+// deposit of a booking still held for it.
 const { idempotencyKey } = require("../../lib/graphql.js");
-const {
-  bookableServices,
-  bookingDays,
-  cancelBooking,
-  freeSlots,
-  myBookings,
-  payDeposit,
-  rescheduleBooking,
-} = require("../../lib/booking.js");
+const { bookingDays, cancelBooking, freeSlots, myBooking, payDeposit, rescheduleBooking } = require("../../lib/booking.js");
 const { BOOKING_STATUS } = require("../../components/labels.js");
 const { call, toast } = require("../call.js");
 
@@ -23,8 +15,7 @@ Component({
       await this.load();
     },
     async load() {
-      const found = await call(this, (client) => myBookings(client, { first: 50 }));
-      const booking = found && found.bookings.find((b) => b.id === this.bookingId);
+      const booking = await call(this, (client) => myBooking(client, this.bookingId));
       this.setData({
         booking: booking ? { ...booking, statusText: BOOKING_STATUS[booking.status] } : null,
         changeable: Boolean(booking && CHANGEABLE.includes(booking.status)),
@@ -39,14 +30,6 @@ Component({
       await this.load();
     },
     async change() {
-      const { booking } = this.data;
-      // A booking names its service but not its id: the store's services are matched by that name.
-      const services = await call(this, (client) => bookableServices(client, booking.storeId), { flag: "working" });
-      this.service = services && services.find((s) => s.name === booking.serviceName);
-      if (!this.service) {
-        toast("该服务已不可预约");
-        return;
-      }
       const days = bookingDays();
       this.setData({ changing: true, days, date: days[0].date, start: "" });
       await this.loadSlots();
@@ -57,7 +40,7 @@ Component({
     },
     async loadSlots() {
       const { booking, date } = this.data;
-      const choice = { storeId: booking.storeId, serviceId: this.service.id, date, staffId: booking.staffMemberId };
+      const choice = { storeId: booking.storeId, serviceId: booking.serviceId, date, staffId: booking.staffMemberId };
       const slots = await call(this, (client) => freeSlots(client, choice), { flag: "slotsLoading" });
       this.setData({ slots: slots || [] });
     },

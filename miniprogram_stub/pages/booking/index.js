@@ -4,15 +4,24 @@
 const { idempotencyKey } = require("../../lib/graphql.js");
 const { book, bookableServices, bookingDays, freeSlots } = require("../../lib/booking.js");
 const { call } = require("../call.js");
+const { storeFor } = require("../store.js");
 
 Component({
-  data: { services: [], service: null, staffId: null, days: [], date: "", slots: [], start: "", loading: true },
+  data: { stores: [], services: [], service: null, staffId: null, days: [], date: "", slots: [], start: "", loading: true },
   methods: {
     async onLoad(query) {
-      this.storeId = (query && query.storeId) || getApp().settings.storeId;
       const days = bookingDays();
       this.setData({ days, date: days[0].date });
-      const services = await call(this, (client) => bookableServices(client, this.storeId));
+      const storeId = await storeFor(this, query);
+      if (storeId) await this.useStore(storeId);
+    },
+    pickStore(event) {
+      return this.useStore(event.currentTarget.dataset.id);
+    },
+    async useStore(storeId) {
+      this.storeId = storeId;
+      this.setData({ stores: [] });
+      const services = await call(this, (client) => bookableServices(client, storeId));
       this.setData({ services: services || [] });
     },
     pickService(event) {

@@ -2,14 +2,23 @@
 // asks every ten seconds while it is open and buzzes with a dialog at the call.
 const { joinQueue, watchQueue } = require("../../lib/queue.js");
 const { call, toast } = require("../call.js");
+const { storeFor } = require("../store.js");
 
 const EVERY_MS = 10 * 1000;
 
 Component({
-  data: { ticket: null, loading: true },
+  data: { stores: [], ticket: null, loading: true },
   methods: {
     async onLoad(query) {
-      this.storeId = (query && query.storeId) || getApp().settings.storeId;
+      const storeId = await storeFor(this, query);
+      if (storeId) await this.useStore(storeId);
+    },
+    pickStore(event) {
+      return this.useStore(event.currentTarget.dataset.id);
+    },
+    async useStore(storeId) {
+      this.storeId = storeId;
+      this.setData({ stores: [] });
       await getApp().ready;
       this.watch();
     },

@@ -52,6 +52,7 @@ const booking = (over = {}) => ({
   status: "BOOKED",
   start: "2026-11-25T14:00:00+08:00",
   end: "2026-11-25T15:00:00+08:00",
+  serviceId: "v1",
   serviceName: "精剪",
   storeId: "store-1",
   storeName: "静安店",

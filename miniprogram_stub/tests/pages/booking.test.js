@@ -75,10 +75,10 @@ test("a refused booking shows the API's message and a retry of the tap books und
   assert.deepEqual(asked.requestPayment, []);
 });
 
-test("my booking is cancelled after the member confirms", async () => {
+test("my booking is read by its id and cancelled after the member confirms", async () => {
   let status = "BOOKED";
   const { open, api } = member({
-    myBookings: () => connection([booking({ status })]),
+    booking: () => booking({ status }),
     cancelBooking: () => {
       status = "CANCELLED";
       return { booking: booking({ status }), userErrors: [] };
@@ -88,15 +88,23 @@ test("my booking is cancelled after the member confirms", async () => {
 
   await page.tap(".cancel");
 
+  assert.deepEqual(api.calls("booking"), [{ id: "b1" }, { id: "b1" }]);
   assert.deepEqual(api.calls("cancelBooking"), [{ input: { bookingId: "b1" } }]);
   assert.ok(page.text().includes("已取消"));
 });
 
-test("a booking is moved to another free start of its service with its staff", async () => {
+test("a booking that is not the member's shows that it cannot be found", async () => {
+  const { open } = member({ booking: null });
+
+  const page = await open("pages/booking/detail", { id: "someone-elses" });
+
+  assert.ok(page.text().includes("找不到这次预约"));
+});
+
+test("a booking is moved to another free start of its own service with its staff", async () => {
   const later = "2026-11-26T16:00:00+08:00";
   const { open, api } = member({
-    myBookings: connection([booking()]),
-    bookableServices: [SERVICE],
+    booking: booking({ serviceId: "v7" }),
     availableSlots: [{ start: later, staffMembers: [{ id: "s1", name: "Tony" }] }],
     rescheduleBooking: { booking: booking({ start: later }), userErrors: [] },
   });
@@ -106,7 +114,43 @@ test("a booking is moved to another free start of its service with its staff", a
   await page.tap(".slot-0");
   await page.tap(".confirm-change");
 
-  assert.equal(api.calls("availableSlots")[0].serviceId, "v1");
+  assert.equal(api.calls("availableSlots")[0].serviceId, "v7");
   assert.equal(api.calls("availableSlots")[0].staffId, "s1");
   assert.deepEqual(api.calls("rescheduleBooking"), [{ input: { bookingId: "b1", start: later, staffId: null } }]);
+  assert.ok(!api.fields().includes("myBookings") && !api.fields().includes("bookableServices"));
+});
+
+const STORES = [
+  { id: "store-a", name: "静安店", timezone: "Asia/Shanghai" },
+  { id: "store-b", name: "徐汇店", timezone: "Asia/Shanghai" },
+];
+
+test("预约 with no store named and one store books there without asking", async () => {
+  const { open, api } = member({ stores: STORES.slice(0, 1), bookableServices: [SERVICE] }, { settings: { storeId: "" } });
+
+  const page = await open("pages/booking/index");
+
+  assert.ok(!page.has(".stores"));
+  assert.deepEqual(api.calls("bookableServices"), [{ storeId: "store-a" }]);
+  assert.ok(page.text().includes("精剪"));
+});
+
+test("预约 with no store named and several stores lets the member pick one first", async () => {
+  const { open, api } = member({ stores: STORES, bookableServices: [SERVICE] }, { settings: { storeId: "" } });
+  const page = await open("pages/booking/index");
+  assert.ok(page.text().includes("徐汇店"));
+  assert.deepEqual(api.calls("bookableServices"), []);
+
+  await page.tap(".store-store-b");
+
+  assert.deepEqual(api.calls("bookableServices"), [{ storeId: "store-b" }]);
+  assert.ok(!page.has(".stores"));
+});
+
+test("a store named by the QR code is used without reading the stores", async () => {
+  const { open, api } = member({ stores: STORES, bookableServices: [SERVICE] }, { settings: { storeId: "" } });
+
+  await open("pages/booking/index", { storeId: "store-9" });
+
+  assert.deepEqual(api.fields(), ["bookableServices"]);
 });

@@ -102,3 +102,21 @@ test("排队: the member takes a number, watches the line shorten and is told wh
   assert.deepEqual(asked.showModal, [{ title: "到号了", content: "请 12 号到前台", showCancel: false }]);
   assert.ok(api.calls("myQueuePosition").every((a) => a.storeId === "store-2"));
 });
+
+test("排队 with no store named lets the member pick one of the merchant's stores, then watches its queue", async () => {
+  // given no store in the link or the app's settings, and two stores
+  const stores = [
+    { id: "store-a", name: "静安店", timezone: "Asia/Shanghai" },
+    { id: "store-b", name: "徐汇店", timezone: "Asia/Shanghai" },
+  ];
+  const { open, api } = member({ stores, myQueuePosition: null }, { settings: { storeId: "" } });
+  const page = await open("pages/queue/index");
+  assert.deepEqual(api.calls("myQueuePosition"), []);
+
+  // when the member picks 徐汇店
+  await page.tap(".store-store-b");
+
+  // then its queue is asked for and the page offers a number there
+  assert.deepEqual(api.calls("myQueuePosition"), [{ storeId: "store-b" }]);
+  assert.ok(page.text().includes("立即取号"));
+});
