@@ -10,11 +10,15 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from domain import reconciliation
+from domain.errors import PermissionDenied
 from domain.reconciliation import ReconciliationCode, ReconciliationError
 from schema.admin.reconciliation import EXPORT_ROUTE
 from schema.context import language_of
-from schema.messages import message
+from schema.messages import EN, message
 from startup.clients import Clients
+
+# A link whose signer is no longer an active owner or manager: the auth refusal, said for a download.
+_ACCESS_LOST = ("签发此链接的员工已无权导出对账单", "Whoever made this link may no longer export reconciliation.")
 
 
 def attachment(filename: str, ascii_filename: str) -> str:
@@ -33,8 +37,10 @@ async def reconciliation_export(request: Request) -> Response:
         )
     except ReconciliationError as e:
         status = 410 if e.code is ReconciliationCode.LINK_EXPIRED else 403
-        body = {"code": e.code.value, "message": message(e.code.value, language_of(request))}
-        return JSONResponse(body, status_code=status, headers={"cache-control": "no-store"})
+        return _refused(status, e.code.value, message(e.code.value, language_of(request)))
+    except PermissionDenied:
+        zh, en = _ACCESS_LOST
+        return _refused(403, "FORBIDDEN", en if language_of(request) == EN else zh)
     return StreamingResponse(
         reconciliation.export_csv(mongo=clients.mongo, export=export),
         media_type="text/csv; charset=utf-8",
@@ -43,6 +49,10 @@ async def reconciliation_export(request: Request) -> Response:
             "cache-control": "no-store",
         },
     )
+
+
+def _refused(status: int, code: str, text: str) -> Response:
+    return JSONResponse({"code": code, "message": text}, status_code=status, headers={"cache-control": "no-store"})
 
 
 def export_routes() -> list[Route]:

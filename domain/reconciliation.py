@@ -27,7 +27,7 @@ from db import collections as c
 from db.mongo import Doc, Mongo
 from domain.booking.wallclock import FIRST_DAY, LAST_DAY, Span, day_span
 from domain.checkout.records import PaymentStatus, RefundStatus
-from domain.errors import DomainError
+from domain.errors import DomainError, PermissionDenied
 from domain.orders.model import OrderKind, PayMethod
 from domain.tenancy import Role, Staff, Store, TenancyCode, TenancyError, load_staff, store_from_doc
 
@@ -43,7 +43,6 @@ BOM = "\ufeff"
 
 class ReconciliationCode(StrEnum):
     RANGE_INVALID = "RANGE_INVALID"
-    FORBIDDEN = "FORBIDDEN"
     LINK_INVALID = "LINK_INVALID"
     LINK_EXPIRED = "LINK_EXPIRED"
 
@@ -148,7 +147,7 @@ async def sign_export(
     """OWNER or MANAGER: a link to one store's export (STORE_NOT_FOUND outside their scope or merchant) or, with no
     store, every store in their scope; `first` to `last` inclusive, at most 366 days."""
     if not actor.has_role(Role.OWNER, Role.MANAGER):
-        raise ReconciliationError(ReconciliationCode.FORBIDDEN)
+        raise PermissionDenied()
     check_range(first, last)
     if store_id is not None:
         if not actor.can_see_store(store_id):
@@ -186,11 +185,11 @@ def _file_part(text: str) -> str:
 
 async def open_export(*, mongo: Mongo, signer: ExportLinkSigner, params: Mapping[str, str], now: datetime) -> Export:
     """The export a link names, while it lasts and while whoever signed it is still an active OWNER or MANAGER of
-    the merchant (FORBIDDEN once they are not: a link outlives no one's access)."""
+    the merchant (PermissionDenied once they are not: a link outlives no one's access)."""
     grant = signer.open(params, now)
     staff = await load_staff(mongo=mongo, staff_id=grant.staff_id, merchant_id=grant.merchant_id)
     if staff is None or not staff.has_role(Role.OWNER, Role.MANAGER):
-        raise ReconciliationError(ReconciliationCode.FORBIDDEN)
+        raise PermissionDenied()
     docs = (
         await mongo.db[c.STORES]
         .find({"merchant_id": grant.merchant_id, "_id": {"$in": list(grant.store_ids)}})

@@ -319,10 +319,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "日期范围无效：开始日期不能晚于结束日期，且最长 366 天",
         "Invalid date range: the start must not be after the end, and at most 366 days.",
     ),
-    ReconciliationCode.FORBIDDEN: (
-        "只有店主或店长可以导出对账单",
-        "Only an owner or a manager may export reconciliation.",
-    ),
     ReconciliationCode.LINK_INVALID: (
         "下载链接无效，请在应用中重新导出",
         "This download link is not valid; export again from the app.",
@@ -338,7 +334,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     AlertCode.ALERT_AMOUNT_INVALID: ("金额不能为负", "The amount may not be negative."),
     AlertCode.ALERT_IDS_INVALID: ("请选择 1 到 100 条预警", "Choose 1 to 100 alerts."),
     AlertCode.ALERT_NOT_FOUND: ("预警不存在", "No such alert."),
-    ReportCode.FORBIDDEN: ("仅店长或老板可查看报表", "Only an owner or a manager can see reports."),
     ReportCode.RANGE_INVALID: (
         "日期范围无效：开始日期不能晚于结束日期，且最多 366 天",
         "Invalid range: the start may not be after the end, and it may span at most 366 days.",

@@ -10,7 +10,7 @@ from bson import ObjectId
 
 from db import collections as c
 from db.mongo import Doc, Mongo
-from domain.reports.errors import ReportCode, ReportError
+from domain.errors import PermissionDenied
 from domain.reports.figures import stored_value_owed
 from domain.tenancy import Role, Staff
 
@@ -34,9 +34,9 @@ async def _sums(mongo: Mongo, collection: str, match: Doc, fields: tuple[str, ..
 
 
 async def balances(*, mongo: Mongo, actor: Staff, now: datetime | None = None) -> Balances:
-    """OWNER or an all-stores MANAGER (else FORBIDDEN): balances are merchant-wide money."""
+    """OWNER or an all-stores MANAGER (else PermissionDenied): balances are merchant-wide money."""
     if not actor.has_role(Role.OWNER, Role.MANAGER) or not actor.all_stores:
-        raise ReportError(ReportCode.FORBIDDEN)
+        raise PermissionDenied()
     merchant_id: ObjectId = actor.merchant_id
     stored = await stored_value_owed(mongo=mongo, merchant_id=merchant_id)
     points = await _sums(mongo, c.CARDS, {"merchant_id": merchant_id}, ("points",))

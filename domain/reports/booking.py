@@ -59,10 +59,10 @@ def _scheduled_minutes(
 
 
 async def booking_report(*, mongo: Mongo, actor: Staff, store_id: ObjectId, first: date, last: date) -> BookingReport:
-    """OWNER or MANAGER (else FORBIDDEN), a store in their scope (else STORE_NOT_FOUND, as for another merchant's);
-    [first, last] inclusive in the store's zone, at most 366 days. Bookings count by their start; a booking's
-    minutes are its service's, start to end. Staff listed: those with hours, an extra shift or a booking at the
-    store in the range."""
+    """OWNER or MANAGER (else PermissionDenied), a store in their scope (else STORE_NOT_FOUND, like another
+    merchant's); [first, last] inclusive in the store's zone, at most 366 days. Bookings count by their start; a
+    booking's minutes are its service's, start to end. Staff listed: those with hours, an extra shift or a booking
+    at the store in the range."""
     require_reader(actor)
     check_range(first, last)
     [store] = await covered_stores(mongo=mongo, actor=actor, store_id=store_id)

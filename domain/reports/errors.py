@@ -6,7 +6,6 @@ from domain.errors import DomainError
 
 
 class ReportCode(StrEnum):
-    FORBIDDEN = "FORBIDDEN"
     RANGE_INVALID = "RANGE_INVALID"
     STORE_NOT_FOUND = "STORE_NOT_FOUND"
     REBUILD_RUNNING = "REBUILD_RUNNING"

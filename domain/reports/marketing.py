@@ -185,7 +185,7 @@ async def _shareholders(mongo: Mongo, actor: Staff, program_ids: set[ObjectId]) 
 
 
 async def marketing_report(*, mongo: Mongo, actor: Staff, first: date, last: date) -> MarketingReport:
-    """OWNER or MANAGER (else FORBIDDEN); [first, last] inclusive in the zone of the first store in the actor's
+    """OWNER or MANAGER (else PermissionDenied); [first, last] inclusive in the zone of the first store in the actor's
     scope (as the report), at most 366 days. A store-scoped manager sees the templates valid at their stores, the
     programs covering one of them, and commissions and network revenue of orders at their stores."""
     require_reader(actor)

@@ -4,25 +4,26 @@ keeping each order and refund counted once), then made live in one write. A lock
 second rebuild out until the first ends or its lock lapses.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bson import ObjectId
 from pymongo import InsertOne, UpdateOne
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from db import collections as c
 from db.mongo import Doc, Mongo
 from domain.checkout.records import RefundStatus
 from domain.orders.model import SETTLED
+from domain.reports import visits
 from domain.reports.errors import ReportCode, ReportError
-from domain.reports.rollups import Change, merged, paid_change, refund_change, upserting, zone_of
-from domain.reports.visits import count_visits
+from domain.reports.rollups import Change, day_key, paid_change, refund_change, zone_of
 
 BATCH = 1000
+# Day documents gathered in memory before they are written.
+DAY_DOCS = 5000
 LOCK = timedelta(minutes=30)
 _DUPLICATE = 11000
 ROLLUPS = (c.REPORT_APPLIED, c.REPORT_DAYS, c.REPORT_MEMBER_MONTHS, c.REPORT_MEMBER_LAST)
@@ -62,11 +63,44 @@ async def _begin(mongo: Mongo, merchant_id: ObjectId, now: datetime) -> tuple[in
     return int(state["live"]), new
 
 
-async def _write(mongo: Mongo, merchant_id: ObjectId, generation: int, changes: Sequence[Change]) -> None:
-    """One batch: markers first (an order an event counted already in this generation is left out), then the
-    batch's `$inc`s folded into one upsert per document."""
+class _Days:
+    """The generation's day documents folded in memory (there are far fewer store-days than orders) and written
+    as one bulk of upserts whenever many have gathered. Their `$inc`s add to what live events count meanwhile."""
+
+    def __init__(self, mongo: Mongo, merchant_id: ObjectId, generation: int) -> None:
+        self.mongo, self.merchant_id, self.generation = mongo, merchant_id, generation
+        self.folded: dict[tuple[ObjectId | None, str], Doc] = {}
+
+    def add(self, scope: ObjectId | None, key: str, inc: Mapping[str, int], names: Mapping[str, str]) -> None:
+        doc = self.folded.setdefault((scope, key), {"$inc": {}, "$set": {}})
+        for name, value in inc.items():
+            doc["$inc"][name] = doc["$inc"].get(name, 0) + value
+        doc["$set"].update(names)
+
+    async def flush(self, *, unless_fewer_than: int = 0) -> None:
+        if not self.folded or len(self.folded) < unless_fewer_than:
+            return
+        ops = []
+        for (scope, key), doc in self.folded.items():
+            query = {"merchant_id": self.merchant_id, "gen": self.generation, "store_id": scope, "day": key}
+            update = {op: fields for op, fields in doc.items() if fields}
+            ops.append(UpdateOne(query, update, upsert=True))
+        self.folded = {}
+        try:
+            await self.mongo.db[c.REPORT_DAYS].bulk_write(ops, ordered=False)
+        except BulkWriteError as e:
+            # A live event made the same new document meanwhile: it exists now, so the upsert is an update.
+            raced = [ops[err["index"]] for err in e.details["writeErrors"] if err["code"] == _DUPLICATE]
+            if len(raced) != len(e.details["writeErrors"]):
+                raise
+            await self.mongo.db[c.REPORT_DAYS].bulk_write(raced, ordered=False)
+
+
+async def _fresh(mongo: Mongo, merchant_id: ObjectId, generation: int, changes: Sequence[Change]) -> list[Change]:
+    """The changes whose applied marker the rebuild took: one an event counted already in this generation is
+    left out."""
     if not changes:
-        return
+        return []
     markers = [InsertOne({"merchant_id": merchant_id, "gen": generation, "key": ch.key}) for ch in changes]
     taken: set[int] = set()
     try:
@@ -75,51 +109,49 @@ async def _write(mongo: Mongo, merchant_id: ObjectId, generation: int, changes: 
         taken = {err["index"] for err in e.details["writeErrors"] if err["code"] == _DUPLICATE}
         if len(taken) != len(e.details["writeErrors"]):
             raise
-    fresh = [ch for i, ch in enumerate(changes) if i not in taken]
-    by_collection: dict[str, list[UpdateOne]] = {}
-    for doc in merged(fresh, merchant_id, generation).values():
-        update: Doc = {"$inc": doc["$inc"]}
-        if doc["$set"]:
-            update["$set"] = doc["$set"]
-        by_collection.setdefault(doc["collection"], []).append(UpdateOne(doc["filter"], update, upsert=True))
-    for collection, ops in by_collection.items():
-        try:
-            await mongo.db[collection].bulk_write(ops, ordered=False)
-        except BulkWriteError as e:
-            # A live event made the same new document meanwhile: it exists now, so the upsert is an update.
-            raced = [ops[err["index"]] for err in e.details["writeErrors"] if err["code"] == _DUPLICATE]
-            if len(raced) != len(e.details["writeErrors"]):
-                raise
-            await mongo.db[collection].bulk_write(raced, ordered=False)
-    await _visits(mongo, merchant_id, generation, fresh)
+    return [ch for i, ch in enumerate(changes) if i not in taken]
 
 
-async def _visits(mongo: Mongo, merchant_id: ObjectId, generation: int, changes: Sequence[Change]) -> None:
-    """The batch's paid orders in their members' paid days: one transaction per member and store, as a live
-    event's (they may meet one, and then one of them runs again)."""
-    days: dict[tuple[ObjectId, ObjectId], list[date]] = {}
-    for change in changes:
+async def _write(mongo: Mongo, days: _Days, changes: Sequence[Change]) -> None:
+    """One batch: its markers, its members' paid days (all of a member's orders together, as the orders come by
+    member), and its `$inc`s folded into the day documents."""
+    fresh = await _fresh(mongo, days.merchant_id, days.generation, changes)
+    paid: dict[visits.ScopeMember, list[date]] = {}
+    for change in fresh:
+        days.add(change.store_id, day_key(change.day), change.inc, change.names)
         if change.member_id is not None:
-            days.setdefault((change.store_id, change.member_id), []).append(change.day)
-    for (store_id, member_id), paid in days.items():
+            paid.setdefault((change.store_id, change.member_id), []).append(change.day)
+            paid.setdefault((visits.ALL, change.member_id), []).append(change.day)
+    markers = await visits.add_paid_days(
+        mongo=mongo, merchant_id=days.merchant_id, generation=days.generation, paid=paid
+    )
+    for (scope, key), inc in markers.items():
+        days.add(scope, key, inc, {})
+    await days.flush(unless_fewer_than=DAY_DOCS)
 
-        async def work(
-            s: AsyncClientSession,
-            store_id: ObjectId = store_id,
-            member_id: ObjectId = member_id,
-            paid: list[date] = paid,
-        ) -> None:
-            await count_visits(
-                mongo=mongo,
-                session=s,
-                merchant_id=merchant_id,
-                generation=generation,
-                store_id=store_id,
-                member_id=member_id,
-                days=paid,
-            )
 
-        await upserting(mongo, work)
+async def _paid_orders(
+    mongo: Mongo, days: _Days, query: Doc, zones: dict[ObjectId, ZoneInfo], progress: Callable[[int], None]
+) -> int:
+    """Every paid order, a member's together (on the orders' member index), in batches that end between members
+    so each member's documents are written whole."""
+    count = 0
+    batch: list[Change] = []
+    member: ObjectId | None = None
+    orders = mongo.db[c.ORDERS].find(query).sort([("member_id", 1), ("_id", 1)])
+    async for order in orders:
+        if len(batch) >= BATCH and order.get("member_id") != member:
+            await _write(mongo, days, batch)
+            batch = []
+            progress(count)
+        count += 1
+        member = order.get("member_id")
+        change = paid_change(order, zones.get(order["store_id"], zone_of(None)))
+        if change is not None:
+            batch.append(change)
+    await _write(mongo, days, batch)
+    progress(count)
+    return count
 
 
 async def rebuild(
@@ -136,22 +168,10 @@ async def rebuild(
         paid = {"merchant_id": merchant_id, "status": {"$in": [s.value for s in SETTLED]}}
         refunded = {"merchant_id": merchant_id, "status": RefundStatus.SUCCEEDED.value}
         total = await mongo.db[c.ORDERS].count_documents(paid) + await mongo.db[c.REFUNDS].count_documents(refunded)
-        done, orders = 0, 0
-        batch: list[Change] = []
-        async for order in mongo.db[c.ORDERS].find(paid).sort("_id", 1):
-            orders += 1
-            change = paid_change(order, zones.get(order["store_id"], zone_of(None)))
-            if change is not None:
-                batch.append(change)
-            if orders % BATCH == 0:
-                await _write(mongo, merchant_id, new, batch)
-                batch, done = [], done + BATCH
-                tell(done, total)
-        await _write(mongo, merchant_id, new, batch)
-        done = orders
-        refunds = await _refunds(
-            mongo, merchant_id, new, refunded, zones, lambda n: progress(done + n, total) if progress else None
-        )
+        days = _Days(mongo, merchant_id, new)
+        orders = await _paid_orders(mongo, days, paid, zones, lambda n: tell(n, total))
+        refunds = await _refunds(mongo, days, refunded, zones, lambda n: tell(orders + n, total))
+        await days.flush()
         await mongo.db[c.REPORT_STATE].update_one(
             {"merchant_id": merchant_id, "building": new},
             {"$set": {"live": new, "building": None, "lock_until": None}},
@@ -168,14 +188,10 @@ async def rebuild(
 
 
 async def _refunds(
-    mongo: Mongo,
-    merchant_id: ObjectId,
-    generation: int,
-    query: Doc,
-    zones: dict[ObjectId, ZoneInfo],
-    progress: Callable[[int], None],
+    mongo: Mongo, days: _Days, query: Doc, zones: dict[ObjectId, ZoneInfo], progress: Callable[[int], None]
 ) -> int:
     """Settled refunds in the order they were applied, each with what its order's earlier refunds took back."""
+    merchant_id = days.merchant_id
     before: dict[ObjectId, int] = {}
     count = 0
     pending: list[Doc] = []
@@ -194,7 +210,7 @@ async def _refunds(
             earlier = before.get(order["_id"], 0)
             changes.append(refund_change(order, refund, earlier, zones.get(order["store_id"], zone_of(None))))
             before[order["_id"]] = earlier + refund["amount_fen"]
-        await _write(mongo, merchant_id, generation, changes)
+        await _write(mongo, days, changes)
         pending.clear()
         progress(count)
 

@@ -17,6 +17,7 @@ from db.mongo import Doc, Mongo
 from domain.booking.access import find_store
 from domain.booking.wallclock import day_span, local_date
 from domain.cards.program import Level, load_program
+from domain.errors import PermissionDenied
 from domain.reports import visits
 from domain.reports.errors import ReportCode, ReportError
 from domain.reports.rollups import METHODS, OWN, day_key, live_generation, takings_of, zone_of
@@ -137,7 +138,7 @@ class Report:
 
 def require_reader(actor: Staff) -> None:
     if not actor.has_role(Role.OWNER, Role.MANAGER):
-        raise ReportError(ReportCode.FORBIDDEN)
+        raise PermissionDenied()
 
 
 def check_range(first: date, last: date) -> None:
@@ -271,7 +272,7 @@ async def report(
     period: Period,
     now: datetime | None = None,
 ) -> Report:
-    """OWNER or MANAGER (else FORBIDDEN); [first, last] store-local and inclusive, at most MAX_DAYS days."""
+    """OWNER or MANAGER (else PermissionDenied); [first, last] store-local and inclusive, at most MAX_DAYS days."""
     require_reader(actor)
     check_range(first, last)
     stores = await covered_stores(mongo=mongo, actor=actor, store_id=store_id)

@@ -269,19 +269,6 @@ async def on_order_refunded(*, mongo: Mongo, event: OrderRefunded) -> None:
     await _apply_everywhere(mongo, event.merchant_id, refund_change(order, refund, before, zone))
 
 
-def merged(changes: Iterable[Change], merchant_id: ObjectId, generation: int) -> dict[tuple[str, Any], Doc]:
-    """Many changes' upserts folded into one per document (the rebuild writes in batches)."""
-    folded: dict[tuple[str, Any], Doc] = {}
-    for change in changes:
-        for collection, query, update in writes(merchant_id, generation, change):
-            ident = (collection, tuple(sorted((k, str(v)) for k, v in query.items())))
-            doc = folded.setdefault(ident, {"collection": collection, "filter": query, "$inc": {}, "$set": {}})
-            for name, value in update["$inc"].items():
-                doc["$inc"][name] = doc["$inc"].get(name, 0) + value
-            doc["$set"].update(update.get("$set", {}))
-    return folded
-
-
 def takings_of(doc: Mapping[str, Any]) -> tuple[int, int, int]:
     """(gross, refunds, orders) of one day document."""
     return int(doc.get("gross_fen", 0)), int(doc.get("refunds_fen", 0)), int(doc.get("orders", 0))

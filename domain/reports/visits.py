@@ -14,6 +14,7 @@ from datetime import date
 from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import BulkWriteError
 
 from db import collections as c
 from db.mongo import Doc, Mongo
@@ -22,6 +23,7 @@ from db.mongo import Doc, Mongo
 # paying member of the merchant.
 ALL = None
 MARKERS = ("d1", "d2", "f1", "f2", "l1", "l2")
+_DUPLICATE = 11000
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,34 @@ def _moved(deltas: Counter[tuple[str, str]], names: tuple[str, str], old: list[s
                 deltas[(now, name)] += 1
 
 
+def _month_moves(deltas: Counter[tuple[str, str]], was: Mapping[str, int], now: Mapping[str, int]) -> None:
+    """The markers one member month moves when its paid orders per day (full day keys) go from `was` to `now`."""
+    for key, n in now.items():
+        before = was.get(key, 0)
+        deltas[(key, "d1")] += int(before < 1 <= n)
+        deltas[(key, "d2")] += int(before < 2 <= n)
+    _moved(deltas, ("f1", "f2"), _positions(was, False), _positions(now, False))
+
+
+def _by_month(days: Iterable[date]) -> dict[str, Counter[str]]:
+    by_month: dict[str, Counter[str]] = {}
+    for day in days:
+        by_month.setdefault(_month(day), Counter())[f"{day.day:02d}"] += 1
+    return by_month
+
+
+def _day_keys(month: str, d: Mapping[str, int]) -> dict[str, int]:
+    return {f"{month}-{dd}": int(n) for dd, n in d.items()}
+
+
+def _marker_incs(deltas: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:
+    by_day: dict[str, dict[str, int]] = {}
+    for (key, name), n in deltas.items():
+        if n:
+            by_day.setdefault(key, {})[f"v.{name}"] = n
+    return by_day
+
+
 async def count_visits(
     *,
     mongo: Mongo,
@@ -69,10 +99,7 @@ async def count_visits(
     for scope in (store_id, ALL):
         base = {"merchant_id": merchant_id, "gen": generation, "store_id": scope, "member_id": member_id}
         deltas: Counter[tuple[str, str]] = Counter()
-        by_month: dict[str, Counter[str]] = {}
-        for day in days:
-            by_month.setdefault(_month(day), Counter())[f"{day.day:02d}"] += 1
-        for month, added in by_month.items():
+        for month, added in _by_month(days).items():
             after = await mongo.db[c.REPORT_MEMBER_MONTHS].find_one_and_update(
                 {**base, "month": month},
                 {"$inc": {f"d.{dd}": n for dd, n in added.items()}},
@@ -81,27 +108,99 @@ async def count_visits(
                 return_document=ReturnDocument.AFTER,
                 session=session,
             )
-            now = {f"{month}-{dd}": int(n) for dd, n in (after or {}).get("d", {}).items()}
-            was = {key: n - added.get(key[-2:], 0) for key, n in now.items()}
-            for key in (f"{month}-{dd}" for dd in added):
-                deltas[(key, "d1")] += int(was[key] < 1)
-                deltas[(key, "d2")] += int(was[key] < 2 <= now[key])
-            _moved(deltas, ("f1", "f2"), _positions(was, False), _positions(now, False))
+            now = _day_keys(month, (after or {}).get("d", {}))
+            _month_moves(deltas, {key: n - added.get(key[-2:], 0) for key, n in now.items()}, now)
         latest = await mongo.db[c.REPORT_MEMBER_LAST].find_one(base, {"last": 1}, session=session)
         old = list((latest or {}).get("last", []))
         new = _positions(Counter(old) + Counter(d.isoformat() for d in days), True)
         if new != old:
             await mongo.db[c.REPORT_MEMBER_LAST].update_one(base, {"$set": {"last": new}}, upsert=True, session=session)
             _moved(deltas, ("l1", "l2"), old, new)
-        by_day: dict[str, dict[str, int]] = {}
-        for (key, name), n in deltas.items():
-            if n:
-                by_day.setdefault(key, {})[f"v.{name}"] = n
         day_filter = {"merchant_id": merchant_id, "gen": generation, "store_id": scope}
-        for key, inc in sorted(by_day.items()):
+        for key, inc in sorted(_marker_incs(deltas).items()):
             await mongo.db[c.REPORT_DAYS].update_one(
                 {**day_filter, "day": key}, {"$inc": inc}, upsert=True, session=session
             )
+
+
+# A scope (a store, or ALL) and a member.
+ScopeMember = tuple[ObjectId | None, ObjectId]
+
+
+def _duplicates(error: BulkWriteError) -> set[int]:
+    """The indexes of the inserts that met a document made first; any other failure is raised."""
+    found = {err["index"] for err in error.details["writeErrors"] if err["code"] == _DUPLICATE}
+    if len(found) != len(error.details["writeErrors"]):
+        raise error
+    return found
+
+
+async def _insert_new(mongo: Mongo, collection: str, docs: list[Doc]) -> set[int]:
+    """Inserts `docs`, returning the indexes of those a live event had made already."""
+    if not docs:
+        return set()
+    try:
+        await mongo.db[collection].insert_many(docs, ordered=False)
+    except BulkWriteError as e:
+        return _duplicates(e)
+    return set()
+
+
+async def _add_to_last(mongo: Mongo, base: Doc, days: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Adds `days` to a member's latest paid days a live event keeps too: a compare-and-set on the list, so the
+    two never lose each other's day. (old, new)."""
+    while True:
+        latest = await mongo.db[c.REPORT_MEMBER_LAST].find_one(base, {"last": 1})
+        old = list((latest or {}).get("last", []))
+        new = _positions(Counter(old) + Counter(days), True)
+        if new == old:
+            return old, new
+        done = await mongo.db[c.REPORT_MEMBER_LAST].update_one({**base, "last": old}, {"$set": {"last": new}})
+        if done.matched_count == 1:
+            return old, new
+
+
+async def add_paid_days(
+    *, mongo: Mongo, merchant_id: ObjectId, generation: int, paid: Mapping[ScopeMember, Sequence[date]]
+) -> dict[tuple[ObjectId | None, str], dict[str, int]]:
+    """The rebuild's count_visits for many members at once, outside a transaction: each member month and latest
+    list is inserted whole, and only one a live event made first (it counts into the generation being built too)
+    is added to in place, one atomic update each, so each side moves the markers its own change moves. Returns
+    the markers' `$inc` per (scope, day key) for the caller to write with the day documents."""
+    months: list[Doc] = []
+    lasts: list[Doc] = []
+    for (scope, member_id), days in paid.items():
+        base = {"merchant_id": merchant_id, "gen": generation, "store_id": scope, "member_id": member_id}
+        for month, added in _by_month(days).items():
+            months.append({**base, "month": month, "d": dict(added)})
+        lasts.append({**base, "last": _positions(Counter(d.isoformat() for d in days), True)})
+    by_scope: dict[ObjectId | None, Counter[tuple[str, str]]] = {}
+    made = await _insert_new(mongo, c.REPORT_MEMBER_MONTHS, months)
+    for i, doc in enumerate(months):
+        added = doc["d"]
+        was: dict[str, int] = {}
+        now = _day_keys(doc["month"], added)
+        if i in made:
+            keys = {k: doc[k] for k in ("merchant_id", "gen", "store_id", "member_id", "month")}
+            after = await mongo.db[c.REPORT_MEMBER_MONTHS].find_one_and_update(
+                keys,
+                {"$inc": {f"d.{dd}": n for dd, n in added.items()}},
+                projection={"d": 1},
+                return_document=ReturnDocument.AFTER,
+            )
+            now = _day_keys(doc["month"], (after or {}).get("d", {}))
+            was = {key: n - added.get(key[-2:], 0) for key, n in now.items()}
+        _month_moves(by_scope.setdefault(doc["store_id"], Counter()), was, now)
+    made = await _insert_new(mongo, c.REPORT_MEMBER_LAST, lasts)
+    for i, doc in enumerate(lasts):
+        old: list[str] = []
+        new: list[str] = doc["last"]
+        if i in made:
+            base = {k: doc[k] for k in ("merchant_id", "gen", "store_id", "member_id")}
+            scope_member: ScopeMember = (doc["store_id"], doc["member_id"])
+            old, new = await _add_to_last(mongo, base, [d.isoformat() for d in paid[scope_member]])
+        _moved(by_scope.setdefault(doc["store_id"], Counter()), ("l1", "l2"), old, new)
+    return {(scope, key): inc for scope, deltas in by_scope.items() for key, inc in _marker_incs(deltas).items()}
 
 
 def _sum(docs: Iterable[Doc], first: str, second: str) -> Paying:

@@ -66,7 +66,7 @@ class BookingReportPayload:
 @strawberry.type
 class BookingReportQuery:
     @strawberry.field(
-        description="OWNER or MANAGER (else userErrors FORBIDDEN), a store in your scope (else STORE_NOT_FOUND on "
+        description="OWNER or MANAGER (else a FORBIDDEN error), a store in your scope (else STORE_NOT_FOUND on "
         "`storeId`, as for an unknown store). Dates [from, to] inclusive in the store's zone, at most 366 days "
         "(else RANGE_INVALID on `to`)."
     )

@@ -101,7 +101,7 @@ class MarketingReportPayload:
 @strawberry.type
 class MarketingReportQuery:
     @strawberry.field(
-        description="OWNER or MANAGER (else userErrors FORBIDDEN). Dates [from, to] inclusive in the zone of the "
+        description="OWNER or MANAGER (else a FORBIDDEN error). Dates [from, to] inclusive in the zone of the "
         "first store in your scope, at most 366 days (else RANGE_INVALID on `to`). Merchant-wide; a store-scoped "
         "MANAGER sees the templates valid at their stores, the programs covering one of them, and commissions and "
         "network revenue of orders at their stores. Money in fen."

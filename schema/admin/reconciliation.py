@@ -32,7 +32,7 @@ class ReconciliationMutation:
     @strawberry.mutation(
         description="OWNER or MANAGER: a download link for the reconciliation (对账) of one store in your scope, or "
         "with no storeId of every store in it, over store-local dates from..to inclusive (at most 366 days). "
-        "RANGE_INVALID, STORE_NOT_FOUND (outside your scope or merchant), FORBIDDEN (other roles)."
+        "userErrors RANGE_INVALID, STORE_NOT_FOUND (outside your scope or merchant); other roles get a FORBIDDEN error."
     )
     @user_errors_in(ExportReconciliationPayload)
     async def export_reconciliation(

@@ -235,7 +235,7 @@ class BalanceReportPayload:
 @strawberry.type
 class ReportsQuery:
     @strawberry.field(
-        description="OWNER or MANAGER (else userErrors FORBIDDEN). Store-local dates [from, to] inclusive, at most "
+        description="OWNER or MANAGER (else a FORBIDDEN error). Store-local dates [from, to] inclusive, at most "
         "366 days (else RANGE_INVALID on `to`). storeId null: every store in your scope; a store outside it or "
         "unknown: STORE_NOT_FOUND on `storeId`. Money in fen."
     )
@@ -260,7 +260,7 @@ class ReportsQuery:
         return ReportPayload(report=Report.of(found))
 
     @strawberry.field(
-        description="OWNER or an all-stores MANAGER (else userErrors FORBIDDEN): what the merchant owes now, in fen."
+        description="OWNER or an all-stores MANAGER (else a FORBIDDEN error): what the merchant owes now, in fen."
     )
     @user_errors_in(BalanceReportPayload)
     async def balance_report(self, info: Info) -> BalanceReportPayload:

@@ -10,8 +10,9 @@ from bson import ObjectId
 
 from db import collections as c
 from db.mongo import Doc, Mongo
+from domain.events import OrderPaid, OrderRefunded
 from domain.orders.model import PayMethod
-from domain.reports import rebuild, report, visits
+from domain.reports import rebuild, report, rollups, visits
 from tests.checkout.conftest import counter_sale, give, shopper
 from tests.conftest import Gql, Shop, count_commands_on
 from tests.reports.conftest import count_events, owner_token, paid_at, paid_order_docs
@@ -65,11 +66,9 @@ async def rollup_docs(mongo: Mongo) -> list[list[Doc]]:
     return found
 
 
-async def test_the_rollups_equal_a_rebuild_after_a_random_mix_of_pays_refunds_and_top_ups(
-    mongo: Mongo, shop: Shop
-) -> None:
-    # given thirty seeded-random operations: cash and stored-value sales, partial refunds, top-ups with bonus
-    rng, now = random.Random(16), datetime.now(UTC)
+async def random_mix(mongo: Mongo, shop: Shop, now: datetime) -> None:
+    """Thirty seeded-random operations: cash and stored-value sales, partial refunds, top-ups with bonus."""
+    rng = random.Random(16)
     members = [await shopper(mongo, shop, name=f"会员{i}") for i in range(3)]
     store_id = shop.merchant.store.id
     paid: list[tuple[ObjectId, int]] = []
@@ -91,6 +90,15 @@ async def test_the_rollups_equal_a_rebuild_after_a_random_mix_of_pays_refunds_an
             # paid on one of the last forty days, so the members' paid days cross a month
             await paid_at(mongo, order_id, now - timedelta(days=rng.randint(0, 40)))
             paid.append((order_id, fen))
+
+
+async def test_the_rollups_equal_a_rebuild_after_a_random_mix_of_pays_refunds_and_top_ups(
+    mongo: Mongo, shop: Shop
+) -> None:
+    # given thirty seeded-random operations: cash and stored-value sales, partial refunds, top-ups with bonus
+    now = datetime.now(UTC)
+    await random_mix(mongo, shop, now)
+    store_id = shop.merchant.store.id
     await count_events(mongo)
     kept = await rollup_docs(mongo)
 
@@ -137,6 +145,35 @@ async def test_the_rollups_equal_a_rebuild_after_a_random_mix_of_pays_refunds_an
             )
             figures = (got.members.paying_members, got.members.repeat_members)
             assert figures == (counted.members, counted.repeat), (store, first, last)
+
+
+async def test_a_rebuild_meeting_events_already_counted_in_its_generation_counts_each_once(
+    mongo: Mongo, shop: Shop
+) -> None:
+    # given the random mix counted by the events, and a rebuild's generation (its lock lapsed) in which the
+    # handlers counted every third event meanwhile, as they do while a rebuild runs
+    await random_mix(mongo, shop, datetime.now(UTC))
+    await count_events(mongo)
+    kept = await rollup_docs(mongo)
+    merchant_id = shop.merchant.merchant.id
+    past = datetime.now(UTC) - timedelta(hours=1)
+    await mongo.db[c.REPORT_STATE].insert_one(
+        {"merchant_id": merchant_id, "live": 0, "last_gen": 0, "building": 1, "lock_until": past}
+    )
+    kinds = {"$in": [OrderPaid.KIND, OrderRefunded.KIND]}
+    entries = await mongo.db[c.OUTBOX].find({"kind": kinds}).sort("_id", 1).to_list()
+    for i, entry in enumerate(entries):
+        if i % 3 == 0 and entry["kind"] == OrderPaid.KIND:
+            await rollups.on_order_paid(mongo=mongo, event=OrderPaid.from_payload(entry["payload"]))
+        elif i % 3 == 0:
+            await rollups.on_order_refunded(mongo=mongo, event=OrderRefunded.from_payload(entry["payload"]))
+
+    # when the rebuild runs into that generation
+    done = await rebuild.rebuild(mongo=mongo, merchant_id=merchant_id)
+
+    # then each order and refund counts once there, members' paid days and markers included
+    assert done.generation == 1
+    assert await rollup_docs(mongo) == kept
 
 
 async def test_the_dashboard_costs_the_same_commands_for_10_and_5000_paid_orders(

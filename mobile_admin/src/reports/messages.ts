@@ -40,6 +40,7 @@ type Key =
   | 'commissionsOwedBack'
   | 'uses'
   | 'networkError'
+  | 'forbidden'
   | 'retry'
   | 'rangeDays'
   | Preset
@@ -86,6 +87,7 @@ export const reportMessages: Messages<Key> = {
     commissionsOwedBack: '分红待追回',
     uses: '{n} 次',
     networkError: '网络不通，请重试',
+    forbidden: '仅店主或店长可查看报表',
     retry: '重试',
     rangeDays: '共 {n} 天',
     today: '今天',
@@ -146,6 +148,7 @@ export const reportMessages: Messages<Key> = {
     commissionsOwedBack: 'Commissions owed back',
     uses: '{n} uses',
     networkError: 'Network problem, try again',
+    forbidden: 'Only an owner or a manager can see reports',
     retry: 'Retry',
     rangeDays: '{n} days',
     today: 'Today',
