@@ -18,6 +18,7 @@ from db import collections as c
 from db.mongo import Doc, Mongo
 from domain.checkout.records import RefundStatus
 from domain.orders.model import SETTLED
+from domain.reports.balances import rebuild_balances
 from domain.reports.errors import ReportCode, ReportError
 from domain.reports.rollups import Change, merged, paid_change, refund_change, upserting, zone_of
 from domain.reports.visits import count_visits
@@ -152,6 +153,7 @@ async def rebuild(
         refunds = await _refunds(
             mongo, merchant_id, new, refunded, zones, lambda n: progress(done + n, total) if progress else None
         )
+        await rebuild_balances(mongo=mongo, merchant_id=merchant_id, generation=new, now=now)
         await mongo.db[c.REPORT_STATE].update_one(
             {"merchant_id": merchant_id, "building": new},
             {"$set": {"live": new, "building": None, "lock_until": None}},
