@@ -246,6 +246,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     c.REPORT_STATE: [IndexModel([("merchant_id", ASCENDING)], unique=True)],
     # An order's payment or a refund counts once per generation, however often its event runs.
     c.REPORT_APPLIED: [IndexModel([("merchant_id", ASCENDING), ("gen", ASCENDING), ("key", ASCENDING)], unique=True)],
+    # What the merchant owes and its members by level: one running-total document per merchant and generation.
+    c.REPORT_BALANCES: [IndexModel([("merchant_id", ASCENDING), ("gen", ASCENDING)], unique=True)],
     # A report reads a range of days of the stores it covers: one document per store and day.
     c.REPORT_DAYS: [
         IndexModel(

@@ -178,6 +178,34 @@ class LevelUp(Event):
     to_level_name: str
 
 
+@dataclass(frozen=True)
+class CardIssued(Event):
+    """A member's card was issued at `level_id` (the program's lowest level): one more member at that level."""
+
+    KIND: ClassVar[str] = "CARD_ISSUED"
+
+    member_id: ObjectId
+    card_id: ObjectId
+    level_id: ObjectId
+
+
+@dataclass(frozen=True)
+class BalanceChanged(Event):
+    """One card ledger entry: what it changed of the stored value (paid and bonus parts), points and count-card
+    uses the merchant owes. `count_expires_at` is the count card's expiry, after which its uses are owed no
+    more."""
+
+    KIND: ClassVar[str] = "BALANCE_CHANGED"
+
+    member_id: ObjectId
+    entry_id: ObjectId
+    stored_value_paid_fen: int = 0
+    stored_value_bonus_fen: int = 0
+    points: int = 0
+    count_uses: int = 0
+    count_expires_at: datetime | None = None
+
+
 # Coupons
 
 
@@ -318,12 +346,26 @@ class PayoutSent(Event):
     settled_at: datetime
 
 
+@dataclass(frozen=True)
+class CommissionBalanceChanged(Event):
+    """One commission ledger post (or a payout batch's posts together): what it changed of the commissions pending,
+    available and owed back, merchant-wide."""
+
+    KIND: ClassVar[str] = "COMMISSION_BALANCE_CHANGED"
+
+    pending_fen: int = 0
+    available_fen: int = 0
+    owed_fen: int = 0
+
+
 # Every kind the domain writes; the worker handles each one (tests/events checks both).
 EVENTS: tuple[type[Event], ...] = (
     OrderPaid,
     OrderRefunded,
     PointsChanged,
     LevelUp,
+    CardIssued,
+    BalanceChanged,
     CouponReceived,
     CouponExpiring,
     BirthdayGift,
@@ -335,6 +377,7 @@ EVENTS: tuple[type[Event], ...] = (
     QueueNear,
     QueueCalled,
     CommissionAccrued,
+    CommissionBalanceChanged,
     PayoutWaiting,
     PayoutSent,
 )

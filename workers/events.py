@@ -34,13 +34,16 @@ from domain.checkout.refunds import refund_deposit
 from domain.commissions.accrual import on_order_paid
 from domain.commissions.reversal import on_order_refunded
 from domain.events import (
+    BalanceChanged,
     BirthdayGift,
     BookingCancelled,
     BookingConfirmed,
     BookingEvent,
     BookingReminder,
     BookingRescheduled,
+    CardIssued,
     CommissionAccrued,
+    CommissionBalanceChanged,
     CouponExpiring,
     CouponReceived,
     DepositRefundDue,
@@ -61,7 +64,7 @@ from domain.notifications.delivery import Outlets
 from domain.notifications.sms import LoggingSms
 from domain.outbox import OutboxEntry, TryAgainLater
 from domain.payouts import announce as payout_announcements
-from domain.reports import rollups
+from domain.reports import balances, rollups
 from startup.backoff import Backoff
 from startup.clients import Clients
 
@@ -164,6 +167,10 @@ async def count_refund(clients: Clients, entry: OutboxEntry, event: OrderRefunde
     await rollups.on_order_refunded(mongo=clients.mongo, event=event)
 
 
+async def count_balance(clients: Clients, entry: OutboxEntry, event: Event) -> None:
+    await balances.on_balance_event(mongo=clients.mongo, merchant_id=entry.merchant_id, entry_id=entry.id, event=event)
+
+
 def on(
     kind: type[E], *handlers: Callable[[Clients, OutboxEntry, E], Awaitable[None]]
 ) -> tuple[type[Event], tuple[Handler, ...]]:
@@ -177,7 +184,9 @@ HANDLERS: Handlers = dict(
         on(OrderPaid, accrue_commissions, count_paid_order),
         on(OrderRefunded, reverse_commissions, count_refund),
         on(PointsChanged, notify_points_changed),
-        on(LevelUp, notify_level_up),
+        on(LevelUp, notify_level_up, count_balance),
+        on(CardIssued, count_balance),
+        on(BalanceChanged, count_balance),
         on(CouponReceived, notify_coupon_received),
         on(CouponExpiring, notify_coupon_expiring),
         on(BirthdayGift, notify_birthday_gift),
@@ -189,6 +198,7 @@ HANDLERS: Handlers = dict(
         on(QueueNear, notify_queue),
         on(QueueCalled, notify_queue),
         on(CommissionAccrued, notify_commission_accrued),
+        on(CommissionBalanceChanged, count_balance),
         on(PayoutWaiting, notify_payout_waiting),
         on(PayoutSent, notify_payout_sent),
     ]

@@ -5,17 +5,20 @@ stays reserved (a unique multikey index), so a number is never handed to someone
 """
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from bson import ObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from db import collections as c
-from db.mongo import Doc, Mongo
+from db.mongo import Doc, Mongo, transaction
+from domain import outbox
 from domain.cards.ledger import CardStatus
 from domain.cards.program import load_program
+from domain.events import CardIssued
 
 NUMBER_BODY_DIGITS = 11
 NUMBER_ATTEMPTS = 8
@@ -120,7 +123,7 @@ async def issue_card(
             "issued_at": datetime.now(UTC),
         }
         try:
-            await mongo.db[c.CARDS].insert_one(doc)
+            await transaction(mongo, _issuing(mongo, doc))
             return card_from_doc(doc)
         except DuplicateKeyError as e:
             if not number_taken(e):
@@ -130,3 +133,19 @@ async def issue_card(
                     return card
                 raise
     raise RuntimeError("no free card number after several draws")
+
+
+def _issuing(mongo: Mongo, doc: Doc) -> Callable[[AsyncClientSession], Awaitable[None]]:
+    """The card and its CARD_ISSUED together: the reports count members by level from the event."""
+
+    async def work(s: AsyncClientSession) -> None:
+        await mongo.db[c.CARDS].insert_one(doc, session=s)
+        await outbox.record(
+            mongo=mongo,
+            session=s,
+            merchant_id=doc["merchant_id"],
+            event=CardIssued(member_id=doc["member_id"], card_id=doc["_id"], level_id=doc["level_id"]),
+            dedupe_key=f"card_issued:{doc['_id']}",
+        )
+
+    return work

@@ -25,7 +25,7 @@ from db import collections as c
 from db.mongo import Doc, Mongo, transaction
 from domain import outbox
 from domain.cards.errors import CardCode, CardError
-from domain.events import PointsChanged
+from domain.events import BalanceChanged, PointsChanged
 from domain.pagination import Page, clamp
 
 T = TypeVar("T")
@@ -293,6 +293,15 @@ async def post_new(*, mongo: Mongo, session: AsyncClientSession, posting: Postin
         "at": now,
     }
     await mongo.db[c.LEDGER].insert_one(entry, session=session)
+    if posting.amount != 0:
+        # What the merchant owes moves with every entry: the reports keep its running total from this.
+        await outbox.record(
+            mongo=mongo,
+            session=session,
+            merchant_id=posting.merchant_id,
+            event=_balance_changed(posting, parts, entry["_id"], doc),
+            dedupe_key=f"ledger:{entry['_id']}:balance",
+        )
     if posting.account is Account.POINTS and posting.amount != 0:
         # 积分变动: the member is told of every change of their points, in the transaction that made it.
         await outbox.record(
@@ -303,6 +312,18 @@ async def post_new(*, mongo: Mongo, session: AsyncClientSession, posting: Postin
             dedupe_key=f"ledger:{entry['_id']}:points",
         )
     return entry_from_doc(entry)
+
+
+def _balance_changed(posting: Posting, parts: Parts, entry_id: ObjectId, balance: Doc) -> BalanceChanged:
+    if posting.account is Account.STORED_VALUE:
+        return BalanceChanged(
+            posting.member_id, entry_id, stored_value_paid_fen=parts.paid, stored_value_bonus_fen=parts.bonus
+        )
+    if posting.account is Account.POINTS:
+        return BalanceChanged(posting.member_id, entry_id, points=posting.amount)
+    return BalanceChanged(
+        posting.member_id, entry_id, count_uses=posting.amount, count_expires_at=balance["expires_at"]
+    )
 
 
 def _is_key_race(error: DuplicateKeyError) -> bool:

@@ -2,7 +2,8 @@
 state (pending, available, in review, paid, owed), changed only by `post` (`post_many` for a batch) inside the
 caller's transaction, together with an append-only entry under a unique idempotency key. Sum of entries ==
 account, always, and no bucket goes negative. `owed` is what was clawed back from commissions already paid
-out; the next payout nets it.
+out; the next payout nets it. Each post records COMMISSION_BALANCE_CHANGED with what it moved of the
+pending, available and owed buckets, from which the reports keep the merchant's totals.
 """
 
 from collections.abc import Mapping, Sequence
@@ -17,6 +18,8 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from db import collections as c
 from db.mongo import Doc, Mongo
+from domain import outbox
+from domain.events import CommissionBalanceChanged
 
 
 class Bucket(StrEnum):
@@ -78,6 +81,7 @@ async def post(
     if result.matched_count == 0 and result.upserted_id is None:
         raise RuntimeError(f"commission bucket would go negative: {kind} {inc} for {beneficiary_id}")
     entry: Doc = {
+        "_id": ObjectId(),
         "merchant_id": merchant_id,
         "beneficiary_id": beneficiary_id,
         "commission_id": commission_id,
@@ -88,6 +92,7 @@ async def post(
         "at": datetime.now(UTC),
     }
     await mongo.db[c.COMMISSION_LEDGER].insert_one(entry, session=session)
+    await _balance_changed(mongo, session, merchant_id, [entry])
 
 
 @dataclass(frozen=True)
@@ -113,6 +118,7 @@ async def post_many(
         updates.append(UpdateOne(query, {"$inc": inc}, upsert=all(delta > 0 for delta in inc.values())))
         entries.append(
             {
+                "_id": ObjectId(),
                 "merchant_id": merchant_id,
                 "beneficiary_id": p.beneficiary_id,
                 "commission_id": None,
@@ -129,6 +135,25 @@ async def post_many(
     if result.matched_count + result.upserted_count != len(updates):
         raise RuntimeError(f"commission bucket would go negative: {kind} for one of {len(updates)} accounts")
     await mongo.db[c.COMMISSION_LEDGER].insert_many(entries, session=session)
+    await _balance_changed(mongo, session, merchant_id, entries)
+
+
+async def _balance_changed(
+    mongo: Mongo, session: AsyncClientSession, merchant_id: ObjectId, entries: list[Doc]
+) -> None:
+    """One event for the entries of one post: their moves of the buckets the reports show, summed."""
+    moved = {b: sum(int(e.get(b.value, 0)) for e in entries) for b in (Bucket.PENDING, Bucket.AVAILABLE, Bucket.OWED)}
+    if not any(moved.values()):
+        return
+    await outbox.record(
+        mongo=mongo,
+        session=session,
+        merchant_id=merchant_id,
+        event=CommissionBalanceChanged(
+            pending_fen=moved[Bucket.PENDING], available_fen=moved[Bucket.AVAILABLE], owed_fen=moved[Bucket.OWED]
+        ),
+        dedupe_key=f"commission_ledger:{entries[0]['_id']}",
+    )
 
 
 async def account_totals(*, mongo: Mongo, merchant_id: ObjectId, beneficiary_id: ObjectId) -> Totals:

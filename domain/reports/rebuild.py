@@ -18,6 +18,7 @@ from db.mongo import Doc, Mongo
 from domain.checkout.records import RefundStatus
 from domain.orders.model import SETTLED
 from domain.reports import visits
+from domain.reports.balances import rebuild_balances
 from domain.reports.errors import ReportCode, ReportError
 from domain.reports.rollups import Change, day_key, paid_change, refund_change, zone_of
 
@@ -172,6 +173,7 @@ async def rebuild(
         orders = await _paid_orders(mongo, days, paid, zones, lambda n: tell(n, total))
         refunds = await _refunds(mongo, days, refunded, zones, lambda n: tell(orders + n, total))
         await days.flush()
+        await rebuild_balances(mongo=mongo, merchant_id=merchant_id, generation=new, now=now)
         await mongo.db[c.REPORT_STATE].update_one(
             {"merchant_id": merchant_id, "building": new},
             {"$set": {"live": new, "building": None, "lock_until": None}},

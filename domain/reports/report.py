@@ -16,9 +16,10 @@ from db import collections as c
 from db.mongo import Doc, Mongo
 from domain.booking.access import find_store
 from domain.booking.wallclock import day_span, local_date
-from domain.cards.program import Level, load_program
+from domain.cards.program import Level
 from domain.errors import PermissionDenied
 from domain.reports import visits
+from domain.reports.balances import level_counts
 from domain.reports.errors import ReportCode, ReportError
 from domain.reports.rollups import METHODS, OWN, day_key, live_generation, takings_of, zone_of
 from domain.tenancy import Role, Staff, Store, staff_from_doc, store_from_doc
@@ -252,16 +253,6 @@ async def _joined(
     return by_source, by_bucket
 
 
-async def _levels(mongo: Mongo, merchant_id: ObjectId) -> tuple[tuple[Level, int], ...]:
-    program = await load_program(mongo=mongo, merchant_id=merchant_id)
-    pipeline: list[Doc] = [
-        {"$match": {"merchant_id": merchant_id}},
-        {"$group": {"_id": "$level_id", "members": {"$sum": 1}}},
-    ]
-    counts = {row["_id"]: row["members"] for row in await (await mongo.db[c.CARDS].aggregate(pipeline)).to_list()}
-    return tuple((level, int(counts.get(level.id, 0))) for level in program.levels)
-
-
 async def report(
     *,
     mongo: Mongo,
@@ -318,7 +309,7 @@ async def report(
         by_source=tuple(by_source.items()),
         paying_members=paying.members,
         repeat_members=paying.repeat,
-        levels=await _levels(mongo, merchant_id),
+        levels=await level_counts(mongo=mongo, merchant_id=merchant_id, generation=generation),
     )
     return Report(
         first=first,

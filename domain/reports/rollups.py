@@ -175,15 +175,35 @@ async def live_generation(*, mongo: Mongo, merchant_id: ObjectId) -> int:
     return int(state["live"]) if state else 0
 
 
-async def apply(*, mongo: Mongo, merchant_id: ObjectId, generation: int, change: Change) -> bool:
-    """Counts `change` in `generation` once; False when it was counted already."""
+async def apply_once(
+    *,
+    mongo: Mongo,
+    merchant_id: ObjectId,
+    generation: int,
+    key: str,
+    write: Callable[[AsyncClientSession], Awaitable[None]],
+) -> bool:
+    """`write` in one transaction with the marker of `key` in `generation`; False when the marker was there."""
 
     async def work(s: AsyncClientSession) -> None:
-        marker = {"merchant_id": merchant_id, "gen": generation, "key": change.key}
+        marker = {"merchant_id": merchant_id, "gen": generation, "key": key}
         try:
             await mongo.db[c.REPORT_APPLIED].insert_one(marker, session=s)
         except DuplicateKeyError as e:
             raise _AlreadyApplied from e
+        await write(s)
+
+    try:
+        await upserting(mongo, work)
+        return True
+    except _AlreadyApplied:
+        return False
+
+
+async def apply(*, mongo: Mongo, merchant_id: ObjectId, generation: int, change: Change) -> bool:
+    """Counts `change` in `generation` once; False when it was counted already."""
+
+    async def work(s: AsyncClientSession) -> None:
         for collection, query, update in writes(merchant_id, generation, change):
             await mongo.db[collection].update_one(query, update, upsert=True, session=s)
         if change.member_id is not None:
@@ -197,11 +217,7 @@ async def apply(*, mongo: Mongo, merchant_id: ObjectId, generation: int, change:
                 days=[change.day],
             )
 
-    try:
-        await upserting(mongo, work)
-        return True
-    except _AlreadyApplied:
-        return False
+    return await apply_once(mongo=mongo, merchant_id=merchant_id, generation=generation, key=change.key, write=work)
 
 
 async def upserting(mongo: Mongo, work: Callable[[AsyncClientSession], Awaitable[None]]) -> None:

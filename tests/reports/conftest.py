@@ -8,8 +8,8 @@ from bson import ObjectId
 
 from db import collections as c
 from db.mongo import Mongo
-from domain.events import OrderPaid, OrderRefunded
-from domain.reports import rollups
+from domain.events import EVENTS, Event, OrderPaid, OrderRefunded
+from domain.reports import balances, rollups
 from domain.sessions import Audience, Principal
 from tests.checkout.conftest import app_port, client, payments_sandbox, sandbox_keys, settings
 from tests.conftest import Shop
@@ -56,15 +56,26 @@ def owner_token(shop: Shop) -> str:
     return SIGNER.sign(Principal(Audience.ADMIN, owner.id, owner.merchant_id), datetime.now(UTC))[0]
 
 
+BALANCE_EVENTS: dict[str, type[Event]] = {kind.KIND: kind for kind in EVENTS if kind.KIND in balances.KINDS}
+
+
 async def count_events(mongo: Mongo) -> None:
-    """Every ORDER_PAID and ORDER_REFUNDED in the outbox, counted by the report handlers in the order written (a
-    redelivery counts nothing, so running them again is harmless)."""
-    entries = mongo.db[c.OUTBOX].find({"kind": {"$in": [OrderPaid.KIND, OrderRefunded.KIND]}}).sort("_id", 1)
-    async for entry in entries:
+    """Every event the reports count (ORDER_PAID, ORDER_REFUNDED and the balance events) in the outbox, counted by
+    the report handlers in the order written (a redelivery counts nothing, so running them again is harmless)."""
+    kinds = [OrderPaid.KIND, OrderRefunded.KIND, *BALANCE_EVENTS]
+    async for entry in mongo.db[c.OUTBOX].find({"kind": {"$in": kinds}}).sort("_id", 1):
         if entry["kind"] == OrderPaid.KIND:
             await rollups.on_order_paid(mongo=mongo, event=OrderPaid.from_payload(entry["payload"]))
-        else:
+        elif entry["kind"] == OrderRefunded.KIND:
             await rollups.on_order_refunded(mongo=mongo, event=OrderRefunded.from_payload(entry["payload"]))
+        else:
+            await count_balance_entry(mongo, entry)
+
+
+async def count_balance_entry(mongo: Mongo, entry: dict[str, Any]) -> None:
+    """One balance event's outbox entry through the report handler, as the worker runs it."""
+    event = BALANCE_EVENTS[entry["kind"]].from_payload(entry["payload"])
+    await balances.on_balance_event(mongo=mongo, merchant_id=entry["merchant_id"], entry_id=entry["_id"], event=event)
 
 
 async def paid_at(mongo: Mongo, order_id: ObjectId, moment: datetime) -> None:
