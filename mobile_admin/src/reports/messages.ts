@@ -43,6 +43,42 @@ type Key =
   | 'forbidden'
   | 'retry'
   | 'rangeDays'
+  | 'export'
+  | 'exportHint'
+  | 'exporting'
+  | 'exportStarted'
+  | 'exportInWeChat'
+  | 'copyLink'
+  | 'copied'
+  | 'copyFailed'
+  | 'marketing'
+  | 'marketingScope'
+  | 'stepIssued'
+  | 'stepForwarded'
+  | 'stepClaimed'
+  | 'stepRedeemed'
+  | 'revenue'
+  | 'redeemedShare'
+  | 'noCoupons'
+  | 'moreTemplates'
+  | 'fewerTemplates'
+  | 'programs'
+  | 'accrued'
+  | 'paid'
+  | 'noPrograms'
+  | 'shareholders'
+  | 'networkRevenue'
+  | 'commission'
+  | 'noShareholders'
+  | 'sectionFailed'
+  | 'bookings'
+  | 'bookingCount'
+  | 'noShows'
+  | 'noShowRate'
+  | 'utilization'
+  | 'bookedOfScheduled'
+  | 'noBookings'
+  | 'hoursUnit'
   | Preset
   | ReportPeriod
   | ReportPaymentMethod
@@ -90,6 +126,42 @@ export const reportMessages: Messages<Key> = {
     forbidden: '仅店主或店长可查看报表',
     retry: '重试',
     rangeDays: '共 {n} 天',
+    export: '对账单',
+    exportHint: '导出所选门店和日期的对账单（CSV）',
+    exporting: '正在生成对账单…',
+    exportStarted: '对账单开始下载',
+    exportInWeChat: '对账单链接已生成，{minutes} 分钟内有效。微信里不能直接下载文件，请复制链接，粘贴到手机浏览器打开。',
+    copyLink: '复制链接',
+    copied: '链接已复制',
+    copyFailed: '请长按选中下面的链接复制',
+    marketing: '营销效果',
+    marketingScope: '全部门店',
+    stepIssued: '发送',
+    stepForwarded: '转发',
+    stepClaimed: '领取',
+    stepRedeemed: '核销',
+    revenue: '带来营收',
+    redeemedShare: '核销率 {p}%',
+    noCoupons: '这段时间没有发券或核销',
+    moreTemplates: '展开其余 {n} 张券',
+    fewerTemplates: '收起',
+    programs: '股东分红',
+    accrued: '计提',
+    paid: '已发放',
+    noPrograms: '还没有分红方案',
+    shareholders: '股东带来的营业额',
+    networkRevenue: '好友消费',
+    commission: '分红 {amount}',
+    noShareholders: '这段时间股东的好友没有消费',
+    sectionFailed: '加载失败，点此重试',
+    bookings: '预约',
+    bookingCount: '预约数',
+    noShows: '爽约',
+    noShowRate: '爽约率',
+    utilization: '员工预约饱和度',
+    bookedOfScheduled: '约满 {booked} / 排班 {scheduled} 小时',
+    noBookings: '这段时间没有预约，也没有排班',
+    hoursUnit: '小时',
     today: '今天',
     yesterday: '昨天',
     last7: '近7天',
@@ -151,6 +223,42 @@ export const reportMessages: Messages<Key> = {
     forbidden: 'Only an owner or a manager can see reports',
     retry: 'Retry',
     rangeDays: '{n} days',
+    export: 'Statement',
+    exportHint: 'Export the reconciliation of these stores and days (CSV)',
+    exporting: 'Preparing the statement…',
+    exportStarted: 'Statement downloading',
+    exportInWeChat: 'The statement link is ready for {minutes} minutes. WeChat cannot download files: copy the link and open it in your phone\'s browser.',
+    copyLink: 'Copy link',
+    copied: 'Link copied',
+    copyFailed: 'Press and hold the link below to copy it',
+    marketing: 'Marketing',
+    marketingScope: 'All stores',
+    stepIssued: 'Sent',
+    stepForwarded: 'Fwd',
+    stepClaimed: 'Claimed',
+    stepRedeemed: 'Used',
+    revenue: 'Revenue',
+    redeemedShare: '{p}% used',
+    noCoupons: 'No coupons sent or used in these days',
+    moreTemplates: '{n} more coupons',
+    fewerTemplates: 'Show fewer',
+    programs: 'Shareholder commissions',
+    accrued: 'Accrued',
+    paid: 'Paid',
+    noPrograms: 'No commission programs yet',
+    shareholders: 'Revenue shareholders brought',
+    networkRevenue: 'Friends spent',
+    commission: 'commission {amount}',
+    noShareholders: 'No spending by shareholders\' friends in these days',
+    sectionFailed: 'Could not load; tap to retry',
+    bookings: 'Bookings',
+    bookingCount: 'Bookings',
+    noShows: 'No-shows',
+    noShowRate: 'No-show rate',
+    utilization: 'Staff utilization',
+    bookedOfScheduled: '{booked} of {scheduled} h booked',
+    noBookings: 'No bookings or rota in these days',
+    hoursUnit: 'h',
     today: 'Today',
     yesterday: 'Yesterday',
     last7: 'Last 7 days',
