@@ -124,6 +124,9 @@ class Settings(BaseSettings):
     payout_per_payee_daily_limit_fen: int = 100_000
     payout_daily_limit_fen: int = 0
 
+    # Bearer token /metrics wants; empty: /metrics is open outside production and off (404) in production.
+    metrics_token: SecretStr = SecretStr("")
+
     max_body_bytes: int = 1024 * 1024
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 30

@@ -26,6 +26,7 @@ from arq.typing import WorkerCoroutine
 from channels.wechat import WeChatError
 from domain.jobs import cron_runs, scheduled
 from startup.clients import Clients
+from workers.events import count_outcome
 from workers.relay import relay
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ def tracked(name: str, body: CronBody, *, lease: timedelta = timedelta(seconds=D
         )
         if claim is None:
             log.debug("%s: this period ran or runs on another worker", name)
+            await count_outcome(ctx, name, "skipped")
             return 0
         await cron_runs.started(mongo=mongo, name=name, now=now)
         error: BaseException | None = None
@@ -73,6 +75,8 @@ def tracked(name: str, body: CronBody, *, lease: timedelta = timedelta(seconds=D
                 await cron_runs.release_period(mongo=mongo, claim=claim, now=ended)
             else:
                 await cron_runs.finish_period(mongo=mongo, claim=claim, now=ended, error=error, processed=processed)
+            outcome = "done" if error is None else "retry" if isinstance(error, Retry) else "failed"
+            await count_outcome(ctx, name, outcome)
         return processed
 
     run.__qualname__ = run.__name__ = name
