@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 import time
 import uuid
 
@@ -20,6 +21,59 @@ class HttpMetrics:
         self.registry = CollectorRegistry()
         self.requests = Counter("jike_http_requests", "HTTP requests", ["route", "status"], registry=self.registry)
         self.latency = Histogram("jike_http_request_seconds", "HTTP request latency", ["route"], registry=self.registry)
+        self.operations = Histogram(
+            "jike_graphql_operation_seconds",
+            "GraphQL request latency by schema and operation name",
+            ["schema", "operation"],
+            registry=self.registry,
+        )
+        self.webhooks = Histogram(
+            "jike_webhook_seconds",
+            "Provider webhook handling time, by provider and the HTTP status answered",
+            ["provider", "status"],
+            registry=self.registry,
+        )
+        self._operation_names: set[str] = set()
+
+    def operation_label(self, name: str) -> str:
+        """Operation names are the client's to choose: past MAX_OPERATIONS distinct ones, the rest share a label,
+        so a client cannot grow the scrape without bound."""
+        if name in self._operation_names:
+            return name
+        if len(self._operation_names) >= MAX_OPERATIONS:
+            return "other"
+        self._operation_names.add(name)
+        return name
+
+
+# Distinct operation names labelled per process; the apps' own documents are well under it.
+MAX_OPERATIONS = 300
+# A body past this is not read for its operation name (BodyLimit refuses the very large ones anyway).
+_NAME_SCAN_BYTES = 256 * 1024
+_OPERATION = re.compile(rb"\b(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]{0,63})")
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
+_SCHEMAS = {"/graphql/member": "member", "/graphql/admin": "admin"}
+_WEBHOOKS = {
+    "/webhooks/wechatpay": "wechatpay",
+    "/webhooks/alipay": "alipay",
+    "/webhooks/wechatpay/transfer": "wechatpay_transfer",
+}
+
+
+def operation_name(body: bytes) -> str:
+    """The request's operationName, else the first named operation in its document, else "anonymous"."""
+    if len(body) > _NAME_SCAN_BYTES:
+        return "unknown"
+    try:
+        decoded = json.loads(body)
+    except (ValueError, RecursionError):
+        return "unknown"
+    name = decoded.get("operationName") if isinstance(decoded, dict) else None
+    if isinstance(name, str) and _NAME.fullmatch(name):
+        return name
+    query = decoded.get("query") if isinstance(decoded, dict) else None
+    found = _OPERATION.search(query.encode()) if isinstance(query, str) else None
+    return found.group(1).decode() if found else "anonymous"
 
 
 def _route(scope: Scope) -> str:
@@ -43,6 +97,15 @@ class RequestContext:
         token = request_id_var.set(request_id)
         status = 500
         started = time.perf_counter()
+        path = str(scope.get("path", ""))
+        schema = _SCHEMAS.get(path)
+        body: list[bytes] = []
+
+        async def receive_keeping_body() -> Message:
+            message = await receive()
+            if message["type"] == "http.request" and sum(map(len, body)) <= _NAME_SCAN_BYTES:
+                body.append(message.get("body", b""))
+            return message
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -52,12 +115,17 @@ class RequestContext:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive_keeping_body if schema else receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
             route = _route(scope)
             self.metrics.requests.labels(route, str(status)).inc()
             self.metrics.latency.labels(route).observe(elapsed)
+            if schema:
+                operation = self.metrics.operation_label(operation_name(b"".join(body)))
+                self.metrics.operations.labels(schema, operation).observe(elapsed)
+            if path in _WEBHOOKS:
+                self.metrics.webhooks.labels(_WEBHOOKS[path], str(status)).observe(elapsed)
             log.info(
                 "request",
                 extra={

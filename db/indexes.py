@@ -100,6 +100,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("waiting_key", ASCENDING)], unique=True, sparse=True),
     ],
     c.DEAD_LETTERS: [IndexModel([("merchant_id", ASCENDING), ("status", ASCENDING), ("_id", ASCENDING)])],
+    # A scheduled run's record, keyed (_id) by job and period: the record of a period is gone a week later.
+    c.CRON_PERIODS: [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
     c.NOTIFICATIONS: [
         # A re-run of the event that caused a notification finds it instead of sending a second.
         IndexModel([("dedupe_key", ASCENDING)], unique=True),

@@ -20,11 +20,8 @@ from domain.staff_auth import LockoutPolicy
 from payments.alipay import AlipayConfig, AlipayPayClient
 from payments.wechatpay import WeChatPayClient, WeChatPayConfig
 from payments.wechatpay.transfers import WeChatTransferClient
+from startup.redis_connection import redis_client
 from startup.settings import Settings
-
-# Redis answers in well under a millisecond when it is there; no command here blocks on the server side.
-_REDIS_CONNECT_TIMEOUT_S = 2.0
-_REDIS_TIMEOUT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -50,13 +47,7 @@ async def open_clients(settings: Settings) -> AsyncIterator[Clients]:
         settings.mongodb_db,
         server_selection_timeout_ms=settings.mongodb_server_selection_timeout_ms,
     )
-    # Without timeouts a Redis that stops answering (a partition, a paused host) holds a request for ever.
-    redis = Redis.from_url(
-        settings.redis_url.get_secret_value(),
-        decode_responses=True,
-        socket_connect_timeout=_REDIS_CONNECT_TIMEOUT_S,
-        socket_timeout=_REDIS_TIMEOUT_S,
-    )
+    redis = redis_client(settings, Redis, decode_responses=True)
     # WeChat expects answers within a few seconds; a hung upstream must not hang a member's login.
     http = httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0))
     payments = payment_providers(settings, http)

@@ -52,7 +52,17 @@ class Settings(BaseSettings):
 
     mongodb_uri: SecretStr = SecretStr("mongodb://127.0.0.1:27017/?directConnection=true")
     mongodb_db: str = "jike"
+    # `rediss://` for TLS. With Sentinels set, only its scheme, credentials and database are used: the master's
+    # address is the Sentinels' answer.
     redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+    # Sentinels guarding the Redis master, `host:port` comma-separated; empty: JIKE_REDIS_URL's host is the Redis.
+    redis_sentinels: str = ""
+    redis_sentinel_master: str = "mymaster"
+    # The Sentinels' own `requirepass`, when they have one (not the master's, which is in JIKE_REDIS_URL).
+    redis_sentinel_password: SecretStr = SecretStr("")
+    # The CA that signed the Redis (and Sentinel) certificates, for `rediss://`; None: the system's trust store.
+    redis_tls_ca_file: Path | None = None
+    redis_tls_check_hostname: bool = True
     # How long the API and the worker wait for a usable MongoDB server before an operation fails (a request then
     # answers UNAVAILABLE); pymongo's own default is 30 s.
     mongodb_server_selection_timeout_ms: int = SERVER_SELECTION_TIMEOUT_MS
@@ -114,6 +124,9 @@ class Settings(BaseSettings):
     payout_per_payee_daily_limit_fen: int = 100_000
     payout_daily_limit_fen: int = 0
 
+    # Bearer token /metrics wants; empty: /metrics is open outside production and off (404) in production.
+    metrics_token: SecretStr = SecretStr("")
+
     max_body_bytes: int = 1024 * 1024
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 30
@@ -136,6 +149,13 @@ class Settings(BaseSettings):
             super().__init__(**values)
         except (ValidationError, SourceError) as error:
             raise SettingsRefused(_refusal(error)) from None
+
+    @model_validator(mode="after")
+    def _redis_is_reachable_as_written(self) -> "Settings":
+        problems = _redis_problems(self)
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
 
     @model_validator(mode="after")
     def _production_needs_real_providers_and_secrets(self) -> "Settings":
@@ -162,6 +182,15 @@ class Settings(BaseSettings):
                 value = json.dumps(value)
             env[f"JIKE_{name.upper()}"] = str(value)
         return env
+
+    @property
+    def redis_tls(self) -> bool:
+        return urlsplit(self.redis_url.get_secret_value()).scheme == "rediss"
+
+    @property
+    def sentinel_addresses(self) -> list[tuple[str, int]]:
+        """JIKE_REDIS_SENTINELS as (host, port) pairs; the settings refuse a list that does not parse."""
+        return [_host_port(entry) for entry in self.redis_sentinels.split(",") if entry.strip()]
 
     @cached_property
     def introspection(self) -> bool:
@@ -191,6 +220,25 @@ def _refusal(error: ValidationError | SourceError) -> str:
             where = ".".join(str(part) for part in problem["loc"])
             lines += [f"{_name(where)}: {line}" if where else line for line in text.splitlines()]
     return "jike: refused settings:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def _host_port(entry: str) -> tuple[str, int]:
+    host, _, port = entry.strip().rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+def _redis_problems(settings: Settings) -> list[str]:
+    problems = []
+    # Read only for its scheme: the URL may carry a password.
+    if urlsplit(settings.redis_url.get_secret_value()).scheme not in ("redis", "rediss"):
+        problems.append(f"{_name('redis_url')}: must be a redis:// or rediss:// URL")
+    for entry in settings.redis_sentinels.split(","):
+        host, _, port = entry.strip().rpartition(":")
+        if entry.strip() and not (host and port.isdigit()):
+            problems.append(f"{_name('redis_sentinels')}: {entry.strip()!r} is not host:port")
+    if settings.redis_tls_ca_file is not None and not settings.redis_tls_ca_file.is_file():
+        problems.append(f"{_name('redis_tls_ca_file')}: no such file")
+    return problems
 
 
 # Lengths below which a key can be guessed or was plainly typed by hand.

@@ -15,6 +15,7 @@ Kinds written but not registered are dead-lettered (never silently dropped), so 
 the dead letters catches up.
 """
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -27,9 +28,10 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo.errors import ConnectionFailure, PyMongoError
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from domain import outbox
+from domain import ops_metrics, outbox
 from domain.checkout.refunds import refund_deposit
 from domain.commissions.accrual import on_order_paid
 from domain.commissions.reversal import on_order_refunded
@@ -249,7 +251,26 @@ async def _failed(clients: Clients, entry: OutboxEntry, error: Exception, policy
 
 
 async def handle_event(ctx: dict[str, Any], outbox_id: str) -> str:
-    """The arq task for one outbox entry; its result says what became of the entry."""
+    """The arq task for one outbox entry; its result says what became of the entry, and is counted by outcome."""
+    outcome = "failed"
+    try:
+        result = await _handle_event(ctx, outbox_id)
+        outcome = result if result in ("done", "dead") else "skipped"
+        return result
+    except Retry:
+        outcome = "retry"
+        raise
+    finally:
+        await count_outcome(ctx, "event", outcome)
+
+
+async def count_outcome(ctx: dict[str, Any], job: str, outcome: str) -> None:
+    """Counted for /metrics; a Redis that cannot count it loses a figure, never the job."""
+    with contextlib.suppress(RedisError, OSError):
+        await ops_metrics.count_job(redis=ctx["clients"].redis, job=job, outcome=outcome)
+
+
+async def _handle_event(ctx: dict[str, Any], outbox_id: str) -> str:
     policy: RetryPolicy = ctx["retry_policy"]
     try:
         entry_id = ObjectId(outbox_id)

@@ -9,7 +9,6 @@ probe (`test -f`) reads "not ready" all through an outage, even while Redis cann
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -40,8 +39,6 @@ async def keep_running(
     readiness = _Readiness(ready_file)
     readiness.set(False)
     stopping = asyncio.Event()
-    # This loop retries the connection itself; arq's own five retries a second apart would only delay it.
-    options = {**options, "redis_settings": dataclasses.replace(options["redis_settings"], conn_retries=0)}
     failures = 0
     while True:
         worker = Worker(**_starting(options, on_started=lambda: readiness.set(True)))

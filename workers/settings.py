@@ -9,10 +9,11 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 from arq import func
-from arq.connections import RedisSettings
+from arq.connections import ArqRedis
 from arq.cron import CronJob
 
 from startup.clients import open_clients
+from startup.redis_connection import redis_client
 from startup.settings import Settings
 from workers.crons import cron_jobs as scheduled
 from workers.events import DEFAULT_RETRY, HANDLERS, Handlers, RetryPolicy, handle_event
@@ -45,6 +46,9 @@ def worker_options(
         "cron_jobs": scheduled() if cron_jobs is None else list(cron_jobs),
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,
-        "redis_settings": RedisSettings.from_dsn(settings.redis_url.get_secret_value()),
+        # arq's own RedisSettings reach neither a Sentinel with a password nor one over TLS with our CA: the pool
+        # is made the way the API makes its client. Closing a worker only drops its connections, so `jike worker`
+        # starts the next one on the same pool; arq makes no connection of its own, so retries none either.
+        "redis_pool": redis_client(settings, ArqRedis),
         "health_check_interval": 30,
     }
