@@ -85,7 +85,7 @@ async def test_a_member_signed_in_before_the_rotation_stays_signed_in(settings: 
 def test_a_token_naming_no_key_of_ours_is_refused(headers: dict[str, object]) -> None:
     # given a well-formed, unexpired token, signed with our current key but naming another key or none
     now = datetime.now(UTC)
-    claims = {"iss": "jike", "aud": "member", "sub": str(ObjectId()), "mid": str(ObjectId())}
+    claims: dict[str, object] = {"iss": "jike", "aud": "member", "sub": str(ObjectId()), "mid": str(ObjectId())}
     claims |= {"iat": int(now.timestamp()), "exp": int((now + timedelta(minutes=5)).timestamp())}
     token = jwt.encode(claims, SECRET_KEY, algorithm="HS256", headers=headers)
 
