@@ -6,6 +6,7 @@ that is not ours is refused like any bad token.
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import jwt
@@ -23,7 +24,7 @@ from domain.coupons.errors import CouponError
 from domain.keyring import Keyring, key_id
 from domain.reconciliation import ReconciliationError
 from domain.sessions import Audience, InvalidToken, Principal, TokenSigner
-from startup.settings import Settings
+from startup.settings import Settings, SettingsRefused
 from tests.conftest import SECRET_KEY, Gql
 from tests.sessions.conftest import SignedIn
 from tests.sessions.test_refresh_tokens import ME, REFRESH
@@ -138,3 +139,19 @@ def test_codes_and_export_links_signed_with_the_old_key_open_only_during_the_win
     for keys, params in [(AFTER_THE_WINDOW, link), (ROTATED, link | {"kid": "notours1"})]:
         with pytest.raises(ReconciliationError, match="LINK_INVALID"):
             reconciliation.signer_for(keys).open(params, datetime.now(UTC))
+
+
+def test_a_short_previous_key_is_refused_in_production_by_name(tmp_path: Path) -> None:
+    # given production settings whose previous key (the second of two) was typed by hand
+    given = {
+        "secret_key": NEW_KEY,
+        "pii_key": "p" * 48,
+        "wechat_appid": "wx8f3c2a1b0d9e7f65",
+        "wechat_secret": "s" * 32,
+    }
+    previous = f"{SECRET_KEY},hunter2-hunter2"
+
+    # when they are read, then they are refused, naming the setting and not showing the key
+    with pytest.raises(SettingsRefused) as refused:
+        Settings(_env_file=None, env="production", data_dir=tmp_path, secret_key_previous=previous, **given)
+    assert "JIKE_SECRET_KEY_PREVIOUS" in str(refused.value) and "hunter2" not in str(refused.value)
