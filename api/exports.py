@@ -31,7 +31,7 @@ async def reconciliation_export(request: Request) -> Response:
     try:
         export = await reconciliation.open_export(
             mongo=clients.mongo,
-            signer=reconciliation.signer_for(clients.settings.secret_key.get_secret_value()),
+            signer=reconciliation.signer_for(clients.keys),
             params=request.query_params,
             now=datetime.now(UTC),
         )

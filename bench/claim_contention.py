@@ -30,6 +30,7 @@ from db.indexes import ensure_indexes
 from db.mongo import Mongo, open_mongo, transaction
 from domain import tenancy
 from domain.coupons import templates
+from domain.keyring import Keyring
 from domain.pii import PiiCipher
 from domain.pricing import CouponKind
 from domain.sessions import Audience, Principal, TokenSigner
@@ -179,7 +180,7 @@ async def run(args: argparse.Namespace, mongo_uri: str, redis_url: str) -> None:
     try:
         await ensure_indexes(mongo)
         shop, template = await _shop(mongo, settings, args.stock)
-        signer = TokenSigner(settings.secret_key.get_secret_value(), timedelta(hours=1), timedelta(days=1))
+        signer = TokenSigner(Keyring(settings.secret_key.get_secret_value()), timedelta(hours=1), timedelta(days=1))
         tokens = await _members(mongo, shop.merchant.id, args.members, signer)
         print(f"{args.members} members claim a template with stock {args.stock}, all at once")
 

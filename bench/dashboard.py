@@ -27,6 +27,7 @@ from db.indexes import ensure_indexes
 from db.mongo import Mongo, open_mongo
 from domain import tenancy
 from domain.cards.card import issue_card
+from domain.keyring import Keyring
 from domain.pii import PiiCipher
 from domain.reports import rebuild
 from domain.sessions import Audience, Principal, TokenSigner
@@ -101,7 +102,7 @@ async def seed(mongo: Mongo, phone: str, orders: int) -> tuple[ObjectId, str]:
                 }
             )
         await mongo.db[c.ORDERS].insert_many(docs)
-    signer = TokenSigner(SECRET, access_ttl=timedelta(hours=1), refresh_ttl=timedelta(days=1))
+    signer = TokenSigner(Keyring(SECRET), access_ttl=timedelta(hours=1), refresh_ttl=timedelta(days=1))
     return merchant_id, signer.sign(Principal(Audience.ADMIN, shop.owner.id, merchant_id), now)[0]
 
 

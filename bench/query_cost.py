@@ -27,6 +27,7 @@ from db.mongo import Mongo, open_mongo
 from domain import tenancy
 from domain.cards.card import issue_card
 from domain.cards.ledger import SYSTEM, Account, EntryKind, Posting, post_alone
+from domain.keyring import Keyring
 from domain.pii import PiiCipher
 from domain.sessions import Audience, Principal, TokenSigner
 from startup.settings import Env, Settings
@@ -76,7 +77,7 @@ async def seed(mongo: Mongo, members: int, entries: int) -> tuple[str, str]:
     ]
     for start in range(0, len(copies), 5_000):
         await mongo.db[c.LEDGER].insert_many(copies[start : start + 5_000])
-    signer = TokenSigner(SECRET, access_ttl=timedelta(hours=1), refresh_ttl=timedelta(days=1))
+    signer = TokenSigner(Keyring(SECRET), access_ttl=timedelta(hours=1), refresh_ttl=timedelta(days=1))
     staff = signer.sign(Principal(Audience.ADMIN, shop.owner.id, merchant_id), now)[0]
     member = signer.sign(Principal(Audience.MEMBER, ids[-1], merchant_id), now)[0]
     return staff, member

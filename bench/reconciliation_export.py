@@ -27,6 +27,7 @@ from db import collections as c
 from db.indexes import ensure_indexes
 from db.mongo import Doc, Mongo, open_mongo
 from domain import reconciliation, tenancy
+from domain.keyring import Keyring
 from domain.pii import PiiCipher
 from startup.settings import Env, Settings
 from tests.checkout.conftest import serving
@@ -171,7 +172,7 @@ async def main(small: int, large: int) -> None:
             pii_key=PII,
         )
         port = embedded.free_port()
-        signer = reconciliation.signer_for(SECRET)
+        signer = reconciliation.signer_for(Keyring(SECRET))
         last = FIRST + timedelta(days=DAYS - 1)
         tracemalloc.start()
         async with serving(create_app(settings), port, lifespan="on") as base, httpx.AsyncClient(timeout=600) as http:

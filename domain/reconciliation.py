@@ -20,14 +20,13 @@ from zoneinfo import ZoneInfo
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from db import collections as c
 from db.mongo import Doc, Mongo
 from domain.booking.wallclock import FIRST_DAY, LAST_DAY, Span, day_span
 from domain.checkout.records import PaymentStatus, RefundStatus
 from domain.errors import DomainError, PermissionDenied
+from domain.keyring import Keyring, derive
 from domain.orders.model import OrderKind, PayMethod
 from domain.tenancy import Role, Staff, Store, TenancyCode, TenancyError, load_staff, store_from_doc
 
@@ -73,33 +72,37 @@ class Grant:
         }
 
 
-_SIGNED = ("merchant", "by", "stores", "from", "to", "expires")
+_SIGNED = ("merchant", "by", "stores", "from", "to", "expires", "kid")
+_PURPOSE = b"jike/reconciliation-export"
 
 
 class ExportLinkSigner:
-    def __init__(self, secret: str) -> None:
-        # Its own key, derived from the service secret like the member and redeem codes': no new setting, and no
-        # key shared with tokens or codes.
-        self._key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"jike/reconciliation-export").derive(
-            secret.encode()
-        )
+    def __init__(self, keys: Keyring) -> None:
+        # Keys of their own, derived from the service secrets like the member and redeem codes': no new setting,
+        # and no key shared with tokens or codes. A link names the key that signed it (`kid`).
+        self._keys = keys
+        self._current = derive(keys.current, _PURPOSE)
 
-    def _mac(self, params: Mapping[str, str]) -> str:
+    @staticmethod
+    def _mac(key: bytes, params: Mapping[str, str]) -> str:
         text = "\n".join(params[k] for k in _SIGNED)
-        mac = hmac.new(self._key, text.encode(), hashlib.sha256).digest()
+        mac = hmac.new(key, text.encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
     def sign(self, grant: Grant) -> dict[str, str]:
         """The link's query parameters, its signature last."""
-        params = grant.params()
-        return {**params, "sig": self._mac(params)}
+        params = {**grant.params(), "kid": self._keys.current_id}
+        return {**params, "sig": self._mac(self._current, params)}
 
     def open(self, params: Mapping[str, str], now: datetime) -> Grant:
         """The grant a link's parameters carry; LINK_INVALID when anything was changed, LINK_EXPIRED after ten
         minutes (told only of a genuine link, so a forger learns nothing)."""
         try:
             signed = {k: params[k] for k in _SIGNED}
-            if not hmac.compare_digest(params["sig"].encode(), self._mac(signed).encode()):
+            secret = self._keys.secret(signed["kid"])
+            if secret is None or not hmac.compare_digest(
+                params["sig"].encode(), self._mac(derive(secret, _PURPOSE), signed).encode()
+            ):
                 raise ReconciliationError(ReconciliationCode.LINK_INVALID)
             grant = Grant(
                 merchant_id=ObjectId(signed["merchant"]),
@@ -117,8 +120,8 @@ class ExportLinkSigner:
 
 
 @lru_cache(maxsize=8)
-def signer_for(secret: str) -> ExportLinkSigner:
-    return ExportLinkSigner(secret)
+def signer_for(keys: Keyring) -> ExportLinkSigner:
+    return ExportLinkSigner(keys)
 
 
 @dataclass(frozen=True)

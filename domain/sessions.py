@@ -16,6 +16,7 @@ from bson.errors import InvalidId
 from db import collections as c
 from db.mongo import Mongo
 from domain.errors import DomainError
+from domain.keyring import Keyring
 
 
 class Audience(StrEnum):
@@ -55,8 +56,11 @@ _ISSUER = "jike"
 
 
 class TokenSigner:
-    def __init__(self, secret: str, access_ttl: timedelta, refresh_ttl: timedelta) -> None:
-        self._secret = secret
+    """Signs with the current key, naming it in the token's `kid` header; verifies with whichever key of the
+    keyring the token names. Refresh tokens are random and kept server-side, so no key ever signs them."""
+
+    def __init__(self, keys: Keyring, access_ttl: timedelta, refresh_ttl: timedelta) -> None:
+        self._keys = keys
         self.access_ttl = access_ttl
         self.refresh_ttl = refresh_ttl
 
@@ -70,13 +74,18 @@ class TokenSigner:
             "iat": int(now.timestamp()),
             "exp": int(expires.timestamp()),
         }
-        return jwt.encode(claims, self._secret, algorithm="HS256"), expires
+        token = jwt.encode(claims, self._keys.current, algorithm="HS256", headers={"kid": self._keys.current_id})
+        return token, expires
 
     def verify(self, token: str, audience: Audience) -> Principal:
         try:
+            kid = jwt.get_unverified_header(token).get("kid")
+            secret = self._keys.secret(kid) if isinstance(kid, str) else None
+            if secret is None:
+                raise InvalidToken("signed by a key that is not ours (or no longer is)")
             claims = jwt.decode(
                 token,
-                self._secret,
+                secret,
                 algorithms=["HS256"],
                 audience=audience.value,
                 issuer=_ISSUER,

@@ -12,6 +12,7 @@ from channels.alipay import AlipayClient, load_private_key, load_public_key
 from channels.wechat import WeChatClient
 from db.mongo import Mongo, open_mongo
 from domain.checkout.providers import Providers
+from domain.keyring import Keyring
 from domain.payouts.channel import PayoutChannel
 from domain.payouts.model import TransferLimits
 from domain.pii import PiiCipher
@@ -33,6 +34,8 @@ class Clients:
     wechat: WeChatClient
     alipay: AlipayClient | None
     pii: PiiCipher
+    # The service secret and, during a rotation, the ones it replaced: every signer's keys.
+    keys: Keyring
     signer: TokenSigner
     lockout: LockoutPolicy
     payments: Providers
@@ -51,6 +54,7 @@ async def open_clients(settings: Settings) -> AsyncIterator[Clients]:
     # WeChat expects answers within a few seconds; a hung upstream must not hang a member's login.
     http = httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0))
     payments = payment_providers(settings, http)
+    keys = keyring(settings)
     try:
         yield Clients(
             settings=settings,
@@ -66,8 +70,9 @@ async def open_clients(settings: Settings) -> AsyncIterator[Clients]:
             ),
             alipay=_alipay(settings, http),
             pii=PiiCipher(settings.pii_key.get_secret_value()),
+            keys=keys,
             signer=TokenSigner(
-                settings.secret_key.get_secret_value(),
+                keys,
                 access_ttl=timedelta(seconds=settings.access_token_ttl_s),
                 refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_s),
             ),
@@ -83,6 +88,10 @@ async def open_clients(settings: Settings) -> AsyncIterator[Clients]:
         await http.aclose()
         await redis.aclose()
         await mongo.close()
+
+
+def keyring(settings: Settings) -> Keyring:
+    return Keyring(settings.secret_key.get_secret_value(), settings.previous_secret_keys)
 
 
 def _alipay(settings: Settings, http: httpx.AsyncClient) -> AlipayClient | None:

@@ -67,8 +67,12 @@ class Settings(BaseSettings):
     # answers UNAVAILABLE); pymongo's own default is 30 s.
     mongodb_server_selection_timeout_ms: int = SERVER_SELECTION_TIMEOUT_MS
 
-    # Signs access tokens; rotating it logs everyone out.
+    # Signs access tokens, member and redeem codes and export links, each naming it by a key id derived from it.
     secret_key: SecretStr
+    # The key(s) JIKE_SECRET_KEY replaced (comma-separated): what they signed still verifies while they are here,
+    # nothing new is signed with them. Rotating: the old key moves here, and is removed once the longest-lived
+    # token it signed has expired (JIKE_ACCESS_TOKEN_TTL_S), so nobody is signed out.
+    secret_key_previous: SecretStr | None = None
     # AES-GCM key material for phone numbers at rest; losing it loses every stored phone.
     pii_key: SecretStr
 
@@ -166,6 +170,12 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def previous_secret_keys(self) -> tuple[str, ...]:
+        if self.secret_key_previous is None:
+            return ()
+        return tuple(key.strip() for key in self.secret_key_previous.get_secret_value().split(",") if key.strip())
+
+    @property
     def notify_base_url(self) -> str:
         return (self.payments_notify_base_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")
 
@@ -250,6 +260,10 @@ def _production_problems(settings: Settings) -> list[str]:
     for field in ("secret_key", "pii_key"):
         if len(getattr(settings, field).get_secret_value()) < _MIN_KEY_CHARS:
             problems.append(f"{_name(field)}: must be at least {_MIN_KEY_CHARS} characters in production")
+    if any(len(key) < _MIN_KEY_CHARS for key in settings.previous_secret_keys):
+        problems.append(
+            f"{_name('secret_key_previous')}: each key must be at least {_MIN_KEY_CHARS} characters in production"
+        )
     for field in ("wechat_appid", "wechat_secret"):
         if not _plain(settings, field):
             problems.append(f"{_name(field)}: must be set in production (members sign in through WeChat)")

@@ -1,8 +1,10 @@
 """The member code (会员码): a short-lived signed code the mini-program shows as a QR code for staff to scan.
 
 A code carries the member, the 60-second window it was made in and a nonce, sealed by an HMAC for one
-merchant under a key derived from the service secret. Staff may use a code once (Redis SET NX) while its
-window lasts, plus a few seconds for the scan itself; a screenshot of an older code is MEMBER_CODE_EXPIRED.
+merchant under a key derived from the service secret (the current one; during a key rotation a code sealed under
+the previous one still opens: the code has no room for a key id, and lives 70 s). Staff may use a code once (Redis
+SET NX) while its window lasts, plus a few seconds for the scan itself; a screenshot of an older code is
+MEMBER_CODE_EXPIRED.
 
 Staff scan every code into one field, so a code's text says what it is: `MBR-` and 48 base32 characters (a
 coupon's redeem code starts `CPN-`). The prefix may be left out when a code is typed by hand, and codes made
@@ -19,11 +21,10 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from bson import ObjectId
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from redis.asyncio import Redis
 
 from domain.cards.errors import CardCode, CardError
+from domain.keyring import Keyring
 
 WINDOW_S = 60
 GRACE_S = 10
@@ -40,18 +41,17 @@ def bare(code: str) -> str:
 
 
 class MemberCodeSigner:
-    def __init__(self, secret: str) -> None:
-        # Its own key, derived from the service secret, so no new setting and no key shared with tokens.
-        self._key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"jike/member-code").derive(
-            secret.encode()
-        )
+    def __init__(self, keys: Keyring) -> None:
+        # Keys of their own, derived from the service secrets, so no new setting and no key shared with tokens.
+        self._keys = keys.derived(b"jike/member-code")
 
-    def _mac(self, merchant_id: ObjectId, body: bytes) -> bytes:
-        return hmac.new(self._key, merchant_id.binary + body, hashlib.sha256).digest()[:_MAC_BYTES]
+    @staticmethod
+    def _mac(key: bytes, merchant_id: ObjectId, body: bytes) -> bytes:
+        return hmac.new(key, merchant_id.binary + body, hashlib.sha256).digest()[:_MAC_BYTES]
 
     def sign(self, merchant_id: ObjectId, member_id: ObjectId, window: int, nonce: bytes) -> str:
         body = member_id.binary + window.to_bytes(4, "big") + nonce
-        return PREFIX + base64.b32encode(body + self._mac(merchant_id, body)).decode()
+        return PREFIX + base64.b32encode(body + self._mac(self._keys[0], merchant_id, body)).decode()
 
     def open(self, merchant_id: ObjectId, code: str) -> tuple[ObjectId, int]:
         """(member id, window) of a code made for this merchant; MEMBER_CODE_INVALID for anything else."""
@@ -60,14 +60,16 @@ class MemberCodeSigner:
         except (binascii.Error, ValueError) as e:
             raise CardError(CardCode.MEMBER_CODE_INVALID, "code") from e
         body, mac = raw[:-_MAC_BYTES], raw[-_MAC_BYTES:]
-        if len(raw) != _CODE_BYTES or not hmac.compare_digest(mac, self._mac(merchant_id, body)):
+        if len(raw) != _CODE_BYTES or not any(
+            hmac.compare_digest(mac, self._mac(key, merchant_id, body)) for key in self._keys
+        ):
             raise CardError(CardCode.MEMBER_CODE_INVALID, "code")
         return ObjectId(body[:12]), int.from_bytes(body[12:16], "big")
 
 
 @lru_cache(maxsize=8)
-def signer_for(secret: str) -> MemberCodeSigner:
-    return MemberCodeSigner(secret)
+def signer_for(keys: Keyring) -> MemberCodeSigner:
+    return MemberCodeSigner(keys)
 
 
 def window_of(moment: datetime) -> int:

@@ -1,7 +1,8 @@
 """Redemption (核销): the redeem code a member shows as a QR code, staff scanning it, and the checkout lock.
 
 A redeem code carries the coupon and the 60-second window it was made in, sealed by an HMAC for one merchant
-under a key derived from the service secret. Redeeming, locking for an order and consuming a lock are each
+under a key derived from the service secret (during a key rotation, the previous one's still opens: like the member
+code it has no room for a key id, and lives 70 s). Redeeming, locking for an order and consuming a lock are each
 one conditional update from a usable state, so a coupon is used exactly once however many scans race.
 A lock has its own expiry (`lock_until`) that every condition reads, so an abandoned checkout frees the
 coupon on its own.
@@ -20,8 +21,6 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from bson import ObjectId
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -40,6 +39,7 @@ from domain.coupons.coupon import (
 )
 from domain.coupons.errors import CouponCode, CouponError, check_key
 from domain.errors import PermissionDenied
+from domain.keyring import Keyring
 from domain.members import display_name
 from domain.tenancy import Staff, TenancyCode, TenancyError
 
@@ -53,18 +53,17 @@ _LIVE = [CouponStatus.ACTIVE.value, CouponStatus.FORWARDING.value]
 
 
 class RedeemCodeSigner:
-    def __init__(self, secret: str) -> None:
-        # Its own key, derived from the service secret: no new setting, no key shared with tokens.
-        self._key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"jike/coupon-redeem-code").derive(
-            secret.encode()
-        )
+    def __init__(self, keys: Keyring) -> None:
+        # Keys of their own, derived from the service secrets: no new setting, no key shared with tokens.
+        self._keys = keys.derived(b"jike/coupon-redeem-code")
 
-    def _mac(self, merchant_id: ObjectId, body: bytes) -> bytes:
-        return hmac.new(self._key, merchant_id.binary + body, hashlib.sha256).digest()[:_MAC_BYTES]
+    @staticmethod
+    def _mac(key: bytes, merchant_id: ObjectId, body: bytes) -> bytes:
+        return hmac.new(key, merchant_id.binary + body, hashlib.sha256).digest()[:_MAC_BYTES]
 
     def sign(self, merchant_id: ObjectId, coupon_id: ObjectId, window: int) -> str:
         body = coupon_id.binary + window.to_bytes(4, "big")
-        return PREFIX + base64.b32encode(body + self._mac(merchant_id, body)).decode()
+        return PREFIX + base64.b32encode(body + self._mac(self._keys[0], merchant_id, body)).decode()
 
     def open(self, merchant_id: ObjectId, code: str) -> tuple[ObjectId, int]:
         """(coupon id, window) of a code made for this merchant; REDEEM_CODE_INVALID for anything else."""
@@ -73,14 +72,16 @@ class RedeemCodeSigner:
         except (binascii.Error, ValueError) as e:
             raise CouponError(CouponCode.REDEEM_CODE_INVALID, "code") from e
         body, mac = raw[:-_MAC_BYTES], raw[-_MAC_BYTES:]
-        if len(raw) != _CODE_BYTES or not hmac.compare_digest(mac, self._mac(merchant_id, body)):
+        if len(raw) != _CODE_BYTES or not any(
+            hmac.compare_digest(mac, self._mac(key, merchant_id, body)) for key in self._keys
+        ):
             raise CouponError(CouponCode.REDEEM_CODE_INVALID, "code")
         return ObjectId(body[:12]), int.from_bytes(body[12:16], "big")
 
 
 @lru_cache(maxsize=8)
-def signer_for(secret: str) -> RedeemCodeSigner:
-    return RedeemCodeSigner(secret)
+def signer_for(keys: Keyring) -> RedeemCodeSigner:
+    return RedeemCodeSigner(keys)
 
 
 def _window(moment: datetime) -> int:

@@ -173,7 +173,7 @@ class CouponRedemptionQuery:
         now = datetime.now(UTC)
         preview = await redemption.preview_code(
             mongo=ctx.clients.mongo,
-            signer=redemption.signer_for(ctx.clients.settings.secret_key.get_secret_value()),
+            signer=redemption.signer_for(ctx.clients.keys),
             actor=await ctx.staff(),
             code=code,
             store_id=node_id("Store", store_id, "storeId"),
@@ -199,7 +199,7 @@ class CouponRedemptionMutation:
         ctx = info.context
         redeemed = await redemption.redeem_coupon(
             mongo=ctx.clients.mongo,
-            signer=redemption.signer_for(ctx.clients.settings.secret_key.get_secret_value()),
+            signer=redemption.signer_for(ctx.clients.keys),
             actor=await ctx.staff(),
             code=input.code,
             store_id=node_id("Store", input.store_id, "storeId"),

@@ -250,7 +250,7 @@ class MembersMutation:
             mongo=ctx.clients.mongo,
             redis=ctx.clients.redis,
             pii=ctx.clients.pii,
-            signer=member_code.signer_for(ctx.clients.settings.secret_key.get_secret_value()),
+            signer=member_code.signer_for(ctx.clients.keys),
             actor=await ctx.staff(),
             code=input.code,
             card_number=input.card_number,

@@ -45,7 +45,7 @@ class ReconciliationMutation:
         ctx = info.context
         signed = await reconciliation.sign_export(
             mongo=ctx.clients.mongo,
-            signer=reconciliation.signer_for(ctx.clients.settings.secret_key.get_secret_value()),
+            signer=reconciliation.signer_for(ctx.clients.keys),
             actor=await ctx.staff(),
             store_id=node_id("Store", store_id, "storeId"),
             first=from_,

@@ -100,7 +100,7 @@ class CardsQuery:
         ctx = info.context
         principal = ctx.need_principal()
         issued = member_code.issue_member_code(
-            signer=member_code.signer_for(ctx.clients.settings.secret_key.get_secret_value()),
+            signer=member_code.signer_for(ctx.clients.keys),
             merchant_id=principal.merchant_id,
             member_id=principal.subject_id,
         )

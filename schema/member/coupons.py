@@ -102,7 +102,7 @@ class MemberCoupon:
 
     @strawberry.field(description="The code staff scan to redeem it (核销); null unless it can be redeemed now.")
     def redeem_code(self, info: Info) -> RedeemCode | None:
-        signer = redemption.signer_for(info.context.clients.settings.secret_key.get_secret_value())
+        signer = redemption.signer_for(info.context.clients.keys)
         issued = redemption.redeem_code(signer=signer, coupon=self.record, now=datetime.now(UTC))
         return RedeemCode(code=issued.code, expires_at=issued.expires_at) if issued else None
 

@@ -17,6 +17,7 @@ from db.mongo import Mongo
 from domain import tenancy
 from domain.cards import member_code
 from domain.coupons import redemption
+from domain.keyring import Keyring
 from domain.pii import PiiCipher
 from startup.settings import Settings
 from tests.admin_app.conftest import CHROMIUM_ARGS, PHONE, SCREENSHOTS, Phone
@@ -32,7 +33,7 @@ def coupon_code(shop: Shop, coupon_gid: str) -> str:
     """The code the member's phone shows for the coupon, made for the coming minute (as a phone whose clock runs a
     little ahead would), so it stays good for over a minute whatever second the test starts at."""
     window = int(datetime.now(UTC).timestamp()) // redemption.WINDOW_S + 1
-    return redemption.signer_for(SECRET_KEY).sign(shop.merchant.merchant.id, oid("Coupon", coupon_gid), window)
+    return redemption.signer_for(Keyring(SECRET_KEY)).sign(shop.merchant.merchant.id, oid("Coupon", coupon_gid), window)
 
 
 async def a_claimed_coupon(gql: Gql, owner_token: str, shop: Shop, mongo: Mongo) -> str:
@@ -121,7 +122,7 @@ async def test_a_member_code_opens_that_members_card_and_is_used_up(
     # given a member showing their member code, and a signed-in cashier on the scan screen
     member = await make_member(mongo, shop, "bob")
     shown = member_code.issue_member_code(
-        signer=member_code.signer_for(SECRET_KEY), merchant_id=shop.merchant.merchant.id, member_id=member.id
+        signer=member_code.signer_for(Keyring(SECRET_KEY)), merchant_id=shop.merchant.merchant.id, member_id=member.id
     )
     await a_cashier(mongo, pii, shop)
     await phone.sign_in_as(CASHIER_PHONE, STAFF_PASSWORD)

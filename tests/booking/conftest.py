@@ -20,12 +20,13 @@ from domain import tenancy
 from domain.booking import bookings, catalog, queue, schedules
 from domain.booking.model import Booking
 from domain.booking.schedules import ClockRange
+from domain.keyring import Keyring
 from domain.pii import PiiCipher
 from domain.sessions import Audience, Principal, TokenSigner
 from schema.ids import from_global_id, to_global_id
 from tests.conftest import SECRET_KEY, Shop
 
-SIGNER = TokenSigner(SECRET_KEY, access_ttl=timedelta(hours=1), refresh_ttl=timedelta(days=1))
+SIGNER = TokenSigner(Keyring(SECRET_KEY), access_ttl=timedelta(hours=1), refresh_ttl=timedelta(days=1))
 
 
 def every_day(opens: str = "09:00", closes: str = "21:00") -> list[ClockRange]:

@@ -10,6 +10,7 @@ from typing import Any
 from db import collections as c
 from db.mongo import Mongo
 from domain.cards.member_code import signer_for, window_of
+from domain.keyring import Keyring
 from domain.pii import PiiCipher
 from tests.cards.conftest import Customer, sign_in
 from tests.conftest import SECRET_KEY, Gql, Shop, open_shop, staff_token
@@ -79,7 +80,7 @@ async def test_a_code_with_and_without_its_prefix_is_one_code_used_once(
 
 async def test_a_screenshot_of_an_old_code_is_expired(gql: Gql, owner_token: str, customer: Customer) -> None:
     # given a code signed for this member two minutes ago (a screenshot someone kept)
-    signer = signer_for(SECRET_KEY)
+    signer = signer_for(Keyring(SECRET_KEY))
     old = signer.sign(
         customer.merchant_id, customer.member_id, window_of(datetime.now(UTC)) - 2, secrets.token_bytes(4)
     )

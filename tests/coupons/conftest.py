@@ -12,12 +12,13 @@ from bson import ObjectId
 from db import collections as c
 from db.mongo import Mongo
 from domain import tenancy
+from domain.keyring import Keyring
 from domain.pii import PiiCipher
 from domain.sessions import Audience, Principal, TokenSigner
 from schema.ids import from_global_id, to_global_id
 from tests.conftest import SECRET_KEY, Gql, Shop
 
-SIGNER = TokenSigner(SECRET_KEY, access_ttl=timedelta(hours=1), refresh_ttl=timedelta(days=1))
+SIGNER = TokenSigner(Keyring(SECRET_KEY), access_ttl=timedelta(hours=1), refresh_ttl=timedelta(days=1))
 
 
 @dataclass(frozen=True)

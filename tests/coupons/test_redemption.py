@@ -16,6 +16,7 @@ from db.mongo import Mongo
 from domain import tenancy
 from domain.coupons import redemption
 from domain.coupons.errors import CouponError
+from domain.keyring import Keyring
 from domain.pii import PiiCipher
 from schema.ids import to_global_id
 from tests.conftest import SECRET_KEY, Gql, Shop
@@ -159,12 +160,12 @@ async def test_store_scope_of_the_staff_member_and_the_coupon_are_both_checked(
 async def test_an_old_or_forged_code_is_refused(gql: Gql, owner_token: str, mongo: Mongo, shop: Shop) -> None:
     # given a code made five minutes ago (a screenshot), and one that was never made by us
     member, coupon = await _given_a_coupon(gql, owner_token, mongo, shop)
-    signer = redemption.signer_for(SECRET_KEY)
+    signer = redemption.signer_for(Keyring(SECRET_KEY))
     held = await mongo.db[c.COUPONS].find_one({"_id": oid("Coupon", coupon)})
     assert held is not None
     window = int((datetime.now(UTC) - timedelta(minutes=5)).timestamp()) // redemption.WINDOW_S
     stale = signer.sign(shop.merchant.merchant.id, held["_id"], window)
-    forged = redemption.signer_for("another-secret").sign(shop.merchant.merchant.id, held["_id"], window + 5)
+    forged = redemption.signer_for(Keyring("another-secret")).sign(shop.merchant.merchant.id, held["_id"], window + 5)
 
     # when they are scanned
     results = [await _redeem(gql, owner_token, code, store_gid(shop)) for code in (stale, forged, "12345")]

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from db.mongo import Mongo
 from domain import tenancy
 from domain.coupons import redemption
+from domain.keyring import Keyring
 from domain.pii import PiiCipher
 from tests.conftest import SECRET_KEY, Gql, Shop, count_commands
 from tests.coupons.conftest import Customer, claimed_coupon, make_member, make_staff, new_template, oid, store_gid
@@ -119,7 +120,7 @@ async def test_an_expired_scan_still_shows_the_coupon_and_says_the_code_is_old(
     # given a screenshot of a coupon's code made five minutes ago
     member, coupon = await _coupon(gql, owner_token, mongo, shop, "alice")
     window = int((datetime.now(UTC) - timedelta(minutes=5)).timestamp()) // redemption.WINDOW_S
-    stale = redemption.signer_for(SECRET_KEY).sign(shop.merchant.merchant.id, oid("Coupon", coupon), window)
+    stale = redemption.signer_for(Keyring(SECRET_KEY)).sign(shop.merchant.merchant.id, oid("Coupon", coupon), window)
 
     # when it is scanned, in English
     preview = (await _preview(gql, owner_token, stale, store_gid(shop), lang="en"))["preview"]

@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 from api import embedded
 from db import collections as c
 from db.mongo import Mongo
+from domain.keyring import Keyring
 from domain.sessions import Audience, TokenSigner
 from schema.ids import from_global_id, to_global_id
 from startup.settings import Settings
@@ -50,7 +51,7 @@ async def test_twenty_concurrent_first_logins_create_one_member(gql: Gql, shop: 
     member = await mongo.db[c.MEMBERS].find_one({})
     assert member is not None
     assert {r["member"]["id"] for r in results} == {to_global_id("Member", member["_id"])}
-    signer = TokenSigner(SECRET_KEY, timedelta(minutes=15), timedelta(days=30))
+    signer = TokenSigner(Keyring(SECRET_KEY), timedelta(minutes=15), timedelta(days=30))
     assert {signer.verify(r["session"]["accessToken"], Audience.MEMBER).subject_id for r in results} == {member["_id"]}
     assert await mongo.db[c.REFRESH_TOKENS].distinct("subject_id") == [member["_id"]]
     assert await _count(mongo, c.REFRESH_TOKENS) == 20

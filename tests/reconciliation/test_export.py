@@ -13,6 +13,7 @@ from bson import ObjectId
 from db import collections as c
 from db.mongo import Mongo
 from domain import reconciliation, tenancy
+from domain.keyring import Keyring
 from domain.orders.model import PayMethod
 from domain.pii import PiiCipher
 from domain.sessions import Audience, Principal
@@ -131,7 +132,7 @@ async def test_a_link_changed_forged_or_expired_is_refused_with_the_reason(
     owner = shop.merchant.owner
     url = (await _export(gql, _token(owner), store_gid(shop), "2024-05-10", "2024-05-10"))["url"]
     rival = (await open_shop(mongo, pii, "13900000002", name="乙店")).merchant
-    signer = reconciliation.signer_for(SECRET_KEY)
+    signer = reconciliation.signer_for(Keyring(SECRET_KEY))
     stale = reconciliation.Grant(
         owner.merchant_id,
         owner.id,
@@ -231,7 +232,7 @@ async def test_small_batches_give_the_same_file_even_when_sales_share_an_instant
     noon = local("2024-05-10 12:00")
     for minutes in (0, 0, 0, 1, 2):
         await counter_sale_at(mongo, owner, store, 1_000 + minutes, noon + timedelta(minutes=minutes))
-    signer = reconciliation.signer_for(SECRET_KEY)
+    signer = reconciliation.signer_for(Keyring(SECRET_KEY))
     grant = reconciliation.Grant(
         owner.merchant_id, owner.id, (store,), noon.date(), noon.date(), datetime.now(UTC) + timedelta(minutes=1)
     )

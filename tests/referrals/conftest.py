@@ -13,13 +13,14 @@ from db.mongo import Doc, Mongo
 from domain import tenancy
 from domain.cards.card import issue_card
 from domain.coupons.touch import Sharer
+from domain.keyring import Keyring
 from domain.pii import PiiCipher
 from domain.referrals.binding import BindingSource, BindResult, bind_referrer
 from domain.sessions import Audience, Principal, TokenSigner
 from schema.ids import to_global_id
 from tests.conftest import SECRET_KEY, Shop
 
-SIGNER = TokenSigner(SECRET_KEY, access_ttl=timedelta(hours=1), refresh_ttl=timedelta(days=1))
+SIGNER = TokenSigner(Keyring(SECRET_KEY), access_ttl=timedelta(hours=1), refresh_ttl=timedelta(days=1))
 
 
 @dataclass(frozen=True)

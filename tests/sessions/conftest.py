@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from bson import ObjectId
 
+from domain.keyring import Keyring
 from domain.sessions import Audience, Principal, TokenSigner
 from schema.ids import from_global_id
 from tests.conftest import SECRET_KEY, Gql, Shop
@@ -26,7 +27,7 @@ class SignedIn:
 
 def signer(secret: str = SECRET_KEY, access_ttl: timedelta = timedelta(minutes=15)) -> TokenSigner:
     """A signer like the app's, so a test can make tokens the app would (or would not) have made."""
-    return TokenSigner(secret, access_ttl=access_ttl, refresh_ttl=timedelta(days=30))
+    return TokenSigner(Keyring(secret), access_ttl=access_ttl, refresh_ttl=timedelta(days=30))
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from typing import Any
 
 from db import collections as c
 from db.mongo import Mongo
+from domain.keyring import Keyring
 from domain.sessions import TokenSigner, start_session
 from tests.conftest import SECRET_KEY, Gql, Shop
 from tests.members.conftest import fresh_code, log_in
@@ -107,7 +108,7 @@ async def test_unknown_refresh_token_is_invalid(gql: Gql, member: SignedIn) -> N
 
 async def test_expired_refresh_token_is_invalid(gql: Gql, mongo: Mongo, member: SignedIn) -> None:
     # given a session whose refresh token expired a second ago
-    short_lived = TokenSigner(SECRET_KEY, access_ttl=timedelta(minutes=15), refresh_ttl=timedelta(seconds=-1))
+    short_lived = TokenSigner(Keyring(SECRET_KEY), access_ttl=timedelta(minutes=15), refresh_ttl=timedelta(seconds=-1))
     tokens = await start_session(mongo=mongo, signer=short_lived, principal=member.principal)
 
     # when it is presented, then it is refused

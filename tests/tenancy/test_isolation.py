@@ -24,6 +24,7 @@ from graphql import (
 
 from db.mongo import Doc, Mongo
 from domain.coupons import claims, redemption
+from domain.keyring import Keyring
 from domain.pii import PiiCipher
 from domain.tenancy import Role
 from schema.admin import build_admin_schema
@@ -617,7 +618,7 @@ async def _redeem_code(mongo: Mongo, shop: Shop, member_gid: str, template_gid: 
         idempotency_key=_key(),
     )
     code = redemption.redeem_code(
-        signer=redemption.signer_for(SECRET_KEY), coupon=claimed.held.coupon, now=datetime.now(UTC)
+        signer=redemption.signer_for(Keyring(SECRET_KEY)), coupon=claimed.held.coupon, now=datetime.now(UTC)
     )
     assert code is not None
     return code.code
