@@ -14,6 +14,14 @@ from db import collections as c
 from db.mongo import Doc, Mongo
 from db.sharding import SHARD_KEYS, SHARDING
 
+
+def _when_set(field: str) -> Doc:
+    """A unique rule on a field set only sometimes: a compound index cannot be sparse for it (merchant_id is always
+    there), so the index holds only the documents that have the field. SecantusDB enforces it but plans no query
+    on it; MongoDB does both."""
+    return {field: {"$exists": True}}
+
+
 _DEFINED: dict[str, list[IndexModel]] = {
     c.STORES: [IndexModel([("merchant_id", ASCENDING), ("_id", ASCENDING)])],
     c.STAFF: [
@@ -81,8 +89,8 @@ _DEFINED: dict[str, list[IndexModel]] = {
         IndexModel([("holder.member_id", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("holder.staff_id", ASCENDING), ("_id", ASCENDING)]),
     ],
-    # The funnel's $match (template, time range) is this index's prefix.
-    c.COUPON_EVENTS: [IndexModel([("template_id", ASCENDING), ("at", ASCENDING)])],
+    # The funnel's $match (merchant, template, time range) is this index's prefix.
+    c.COUPON_EVENTS: [IndexModel([("merchant_id", ASCENDING), ("template_id", ASCENDING), ("at", ASCENDING)])],
     c.STAFF_SCHEDULES: [
         IndexModel([("merchant_id", ASCENDING), ("store_id", ASCENDING), ("staff_id", ASCENDING)], unique=True)
     ],
@@ -108,7 +116,11 @@ _DEFINED: dict[str, list[IndexModel]] = {
             unique=True,
         ),
         # Set only while a ticket waits: a member waits at most once per store and day.
-        IndexModel([("merchant_id", ASCENDING), ("waiting_key", ASCENDING)], unique=True, sparse=True),
+        IndexModel(
+            [("merchant_id", ASCENDING), ("waiting_key", ASCENDING)],
+            unique=True,
+            partialFilterExpression=_when_set("waiting_key"),
+        ),
     ],
     c.DEAD_LETTERS: [IndexModel([("merchant_id", ASCENDING), ("status", ASCENDING), ("_id", ASCENDING)])],
     c.NOTIFICATIONS: [
@@ -181,7 +193,11 @@ _DEFINED: dict[str, list[IndexModel]] = {
         # A replayed createOrder finds the first order (the key carries who made it).
         IndexModel([("merchant_id", ASCENDING), ("create_key", ASCENDING)], unique=True),
         # Set while a booking's order is not closed: one live order per booking.
-        IndexModel([("merchant_id", ASCENDING), ("booking_key", ASCENDING)], unique=True, sparse=True),
+        IndexModel(
+            [("merchant_id", ASCENDING), ("booking_key", ASCENDING)],
+            unique=True,
+            partialFilterExpression=_when_set("booking_key"),
+        ),
         IndexModel([("merchant_id", ASCENDING), ("store_id", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("status", ASCENDING), ("expires_at", ASCENDING)]),
@@ -220,7 +236,11 @@ _DEFINED: dict[str, list[IndexModel]] = {
         # A run holds a member's payout once; an owner's offline settlement is made once per idempotency key.
         IndexModel([("merchant_id", ASCENDING), ("hold_key", ASCENDING)], unique=True),
         # Set only while a payout is PROCESSING: at most one payout in flight per member.
-        IndexModel([("merchant_id", ASCENDING), ("open_key", ASCENDING)], unique=True, sparse=True),
+        IndexModel(
+            [("merchant_id", ASCENDING), ("open_key", ASCENDING)],
+            unique=True,
+            partialFilterExpression=_when_set("open_key"),
+        ),
         # Unpaid rests of partly paid payouts, not yet carried into a later one.
         IndexModel(
             [
@@ -314,7 +334,13 @@ _INDEX_NOT_FOUND = 27
 
 
 def _options(index: Doc) -> tuple[Any, ...]:
-    return bool(index.get("unique")), bool(index.get("sparse")), index.get("expireAfterSeconds")
+    partial = index.get("partialFilterExpression")
+    return (
+        bool(index.get("unique")),
+        bool(index.get("sparse")),
+        index.get("expireAfterSeconds"),
+        partial and dict(partial),
+    )
 
 
 async def _drop(collection: AsyncCollection[Doc], index: str) -> None:

@@ -26,6 +26,9 @@ class Unsharded:
     reason: str
 
 
+# A merchant's settings, one document keyed by the merchant's id: too small to split, read by _id alone.
+_SETTINGS = Unsharded("one small document per merchant, its _id the merchant's id")
+
 # The tenant collections' key: a merchant's documents are a range of chunks that can split by _id as they grow.
 BY_MERCHANT_AND_ID = Sharded(("merchant_id", "_id"))
 # For collections with unique indexes (each starts with merchant_id): the shard key must be a prefix of each.
@@ -39,7 +42,7 @@ SHARDING: dict[str, Sharded | Unsharded] = {
     c.REFRESH_TOKENS: Unsharded("a refresh token arrives alone: its family is found before its merchant is known"),
     c.AUDIT_LOG: BY_MERCHANT_AND_ID,
     c.CARDS: BY_MERCHANT,
-    c.LOYALTY_PROGRAMS: BY_MERCHANT_AND_ID,
+    c.LOYALTY_PROGRAMS: _SETTINGS,
     c.LEDGER: BY_MERCHANT,
     c.COUNT_CARDS: BY_MERCHANT_AND_ID,
     c.TOP_UP_PLANS: BY_MERCHANT_AND_ID,
@@ -48,7 +51,7 @@ SHARDING: dict[str, Sharded | Unsharded] = {
     c.COUPONS: BY_MERCHANT,
     c.COUPON_PACKS: BY_MERCHANT,
     c.COUPON_EVENTS: BY_MERCHANT_AND_ID,
-    c.BOOKING_POLICIES: BY_MERCHANT_AND_ID,
+    c.BOOKING_POLICIES: _SETTINGS,
     c.STORE_HOURS: BY_MERCHANT_AND_ID,
     c.STAFF_SCHEDULES: BY_MERCHANT,
     c.SCHEDULE_EXCEPTIONS: BY_MERCHANT_AND_ID,
@@ -62,7 +65,7 @@ SHARDING: dict[str, Sharded | Unsharded] = {
     c.CRON_RUNS: Unsharded("one document per scheduled job and period, across merchants"),
     c.NOTIFICATIONS: BY_MERCHANT,
     c.SUBSCRIPTIONS: BY_MERCHANT,
-    c.BIRTHDAY_GIFT_SETTINGS: BY_MERCHANT_AND_ID,
+    c.BIRTHDAY_GIFT_SETTINGS: _SETTINGS,
     c.BIRTHDAY_GIFTS: BY_MERCHANT,
     c.SHARE_CODES: Unsharded("a scanned share code alone names its sharer (the code is the _id), unique everywhere"),
     c.REFERRAL_BINDINGS: BY_MERCHANT_AND_ID,
@@ -82,10 +85,10 @@ SHARDING: dict[str, Sharded | Unsharded] = {
     ),
     c.PAYOUTS: BY_MERCHANT,
     c.PAYOUT_TRANSFERS: Unsharded("WeChat Pay's transfer notifications name a bill by out_bill_no alone"),
-    c.PAYOUT_QUOTAS: BY_MERCHANT_AND_ID,
+    c.PAYOUT_QUOTAS: Unsharded("the daily transfer limits of the one WeChat Pay account, counted across merchants"),
     c.PAYOUT_RUNS: BY_MERCHANT,
-    c.PAYOUT_SCHEDULES: BY_MERCHANT_AND_ID,
-    c.ALERT_RULES: BY_MERCHANT_AND_ID,
+    c.PAYOUT_SCHEDULES: _SETTINGS,
+    c.ALERT_RULES: _SETTINGS,
     c.ALERTS: BY_MERCHANT,
     c.REPORT_STATE: BY_MERCHANT,
     c.REPORT_APPLIED: BY_MERCHANT,

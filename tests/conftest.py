@@ -86,9 +86,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     session.exitstatus = pytest.ExitCode.TESTS_FAILED
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    reporter.write_sep("=", "commands a sharded cluster would send to every shard (db/sharding.py)", red=True)
-    for line in sorted(set(offences)):
-        reporter.write_line(line)
+    if reporter is not None:
+        reporter.write_sep("=", "commands a sharded cluster would send to every shard (db/sharding.py)", red=True)
+        for line in sorted(set(offences)):
+            reporter.write_line(line)
 
 
 def _pem(key: rsa.RSAPrivateKey) -> str:

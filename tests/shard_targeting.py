@@ -4,12 +4,18 @@ and an insert carries merchant_id. tests/conftest.py installs the listener for t
 """
 
 import os
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from pymongo import monitoring
 
 from db.sharding import CROSS_MERCHANT, SHARD_KEYS
+
+_ROOT = str(Path(__file__).parent.parent) + os.sep
+_VENV = os.sep + ".venv" + os.sep
 
 # The field of each command that holds its filter; update and delete hold one per statement, aggregate its $match.
 _FILTER_FIELD = {"find": "filter", "findAndModify": "query", "count": "query", "distinct": "query"}
@@ -19,6 +25,19 @@ def _names(query: Any, name: str) -> bool:
     if not isinstance(query, dict):
         return False
     return name in query or any(_names(part, name) for part in query.get("$and", ()))
+
+
+def _sender() -> str | None:
+    """Where in our code the command was sent from (file:line), or None when a test sent it itself: a test reading
+    the database to check an outcome is not a request. Walked only for an offence, so it costs nothing otherwise."""
+    frame: FrameType | None = sys._getframe(2)
+    while frame is not None:
+        path = frame.f_code.co_filename
+        if path.startswith(_ROOT) and _VENV not in path:
+            where = path[len(_ROOT) :]
+            return None if where.startswith("tests" + os.sep) else f"{where}:{frame.f_lineno}"
+        frame = frame.f_back
+    return "(not our code)"
 
 
 def _statements(command_name: str, command: Any) -> list[tuple[Any, bool]]:
@@ -37,17 +56,17 @@ def _statements(command_name: str, command: Any) -> list[tuple[Any, bool]]:
 
 @dataclass
 class ShardTargeting(monitoring.CommandListener):
-    """Each offending command shape (collection, command, the filter's fields), with the first test that sent it."""
+    """Each offending command (collection, command, the filter's fields, where it was sent from), with the first
+    test that sent it."""
 
-    offences: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    offences: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         name = event.command_name
         if name not in _FILTER_FIELD and name not in ("update", "delete", "aggregate", "insert"):
             return
         collection = event.command.get(name)
-        key = SHARD_KEYS.get(collection) if isinstance(collection, str) else None
-        if key is None:
+        if not isinstance(collection, str) or (key := SHARD_KEYS.get(collection)) is None:
             return
         if name == "insert":
             if not all("merchant_id" in doc for doc in event.command.get("documents", ())):
@@ -61,11 +80,13 @@ class ShardTargeting(monitoring.CommandListener):
                 self._offence(collection, name, f"{{{fields}}}")
 
     def _offence(self, collection: str, command: str, shape: str) -> None:
-        test = os.environ.get("PYTEST_CURRENT_TEST", "outside any test").rsplit(" ", 1)[0]
-        self.offences.setdefault((collection, command, shape), test)
+        sender = _sender()
+        if sender is not None:
+            test = os.environ.get("PYTEST_CURRENT_TEST", "outside any test").rsplit(" ", 1)[0]
+            self.offences.setdefault((collection, command, shape, sender), test)
 
     def report(self) -> list[str]:
-        return [f"{coll} {cmd} {shape}  (first sent by {test})" for (coll, cmd, shape), test in self.offences.items()]
+        return [f"{at}: {coll} {cmd} {shape}  (in {test})" for (coll, cmd, shape, at), test in self.offences.items()]
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass

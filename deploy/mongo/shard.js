@@ -7,7 +7,6 @@ sh.shardCollection(`${name}.stores`, { merchant_id: 1, _id: 1 });
 sh.shardCollection(`${name}.members`, { merchant_id: 1 });
 sh.shardCollection(`${name}.audit_log`, { merchant_id: 1, _id: 1 });
 sh.shardCollection(`${name}.cards`, { merchant_id: 1 });
-sh.shardCollection(`${name}.loyalty_programs`, { merchant_id: 1, _id: 1 });
 sh.shardCollection(`${name}.ledger`, { merchant_id: 1 });
 sh.shardCollection(`${name}.count_cards`, { merchant_id: 1, _id: 1 });
 sh.shardCollection(`${name}.top_up_plans`, { merchant_id: 1, _id: 1 });
@@ -15,7 +14,6 @@ sh.shardCollection(`${name}.coupon_templates`, { merchant_id: 1, _id: 1 });
 sh.shardCollection(`${name}.coupons`, { merchant_id: 1 });
 sh.shardCollection(`${name}.coupon_packs`, { merchant_id: 1 });
 sh.shardCollection(`${name}.coupon_events`, { merchant_id: 1, _id: 1 });
-sh.shardCollection(`${name}.booking_policies`, { merchant_id: 1, _id: 1 });
 sh.shardCollection(`${name}.store_hours`, { merchant_id: 1, _id: 1 });
 sh.shardCollection(`${name}.staff_schedules`, { merchant_id: 1 });
 sh.shardCollection(`${name}.schedule_exceptions`, { merchant_id: 1, _id: 1 });
@@ -27,7 +25,6 @@ sh.shardCollection(`${name}.queue_tickets`, { merchant_id: 1 });
 sh.shardCollection(`${name}.queue_counters`, { merchant_id: 1, _id: 1 });
 sh.shardCollection(`${name}.notifications`, { merchant_id: 1 });
 sh.shardCollection(`${name}.subscriptions`, { merchant_id: 1 });
-sh.shardCollection(`${name}.birthday_gift_settings`, { merchant_id: 1, _id: 1 });
 sh.shardCollection(`${name}.birthday_gifts`, { merchant_id: 1 });
 sh.shardCollection(`${name}.referral_bindings`, { merchant_id: 1, _id: 1 });
 sh.shardCollection(`${name}.shareholder_programs`, { merchant_id: 1, _id: 1 });
@@ -40,10 +37,7 @@ sh.shardCollection(`${name}.catalog_items`, { merchant_id: 1, _id: 1 });
 sh.shardCollection(`${name}.orders`, { merchant_id: 1 });
 sh.shardCollection(`${name}.pay_requests`, { merchant_id: 1 });
 sh.shardCollection(`${name}.payouts`, { merchant_id: 1 });
-sh.shardCollection(`${name}.payout_quotas`, { merchant_id: 1, _id: 1 });
 sh.shardCollection(`${name}.payout_runs`, { merchant_id: 1 });
-sh.shardCollection(`${name}.payout_schedules`, { merchant_id: 1, _id: 1 });
-sh.shardCollection(`${name}.alert_rules`, { merchant_id: 1, _id: 1 });
 sh.shardCollection(`${name}.alerts`, { merchant_id: 1 });
 sh.shardCollection(`${name}.report_state`, { merchant_id: 1 });
 sh.shardCollection(`${name}.report_applied`, { merchant_id: 1 });
@@ -54,11 +48,17 @@ sh.shardCollection(`${name}.report_member_last`, { merchant_id: 1 });
 //   merchants: the tenants themselves: one small document per merchant, read by _id on every request
 //   staff: staff sign in with a phone alone, so a phone is unique across merchants (phone_hash)
 //   refresh_tokens: a refresh token arrives alone: its family is found before its merchant is known
+//   loyalty_programs: one small document per merchant, its _id the merchant's id
 //   outbox: the relay scans every merchant's due entries, and a dedupe key is unique across merchants
+//   booking_policies: one small document per merchant, its _id the merchant's id
 //   dead_letters: the worker records a failed job by its outbox id, before it reads whose it is
 //   cron_runs: one document per scheduled job and period, across merchants
+//   birthday_gift_settings: one small document per merchant, its _id the merchant's id
 //   share_codes: a scanned share code alone names its sharer (the code is the _id), unique everywhere
 //   payments: providers' notifications and the active query name a payment by out_trade_no alone
 //   refunds: providers' refund notifications name a refund by out_refund_no alone
 //   payment_notifications: a provider's event id is unique across merchants: every delivery dedupes on it
 //   payout_transfers: WeChat Pay's transfer notifications name a bill by out_bill_no alone
+//   payout_quotas: the daily transfer limits of the one WeChat Pay account, counted across merchants
+//   payout_schedules: one small document per merchant, its _id the merchant's id
+//   alert_rules: one small document per merchant, its _id the merchant's id

@@ -101,7 +101,7 @@ async def apply_in(
     reserved = refund.amount_fen if doc.get("reserved") else 0
     status = OrderStatus.REFUNDED if after == due else OrderStatus.PARTIALLY_REFUNDED
     await mongo.db[c.ORDERS].update_one(
-        {"_id": order.id},
+        {"merchant_id": order.merchant_id, "_id": order.id},
         {"$inc": {"refunded_fen": refund.amount_fen, "refund_reserved_fen": -reserved}, "$set": {"status": status}},
         session=s,
     )
@@ -229,7 +229,9 @@ async def fail_in(mongo: Mongo, s: AsyncClientSession, refund_id: ObjectId, reas
         return False
     if doc.get("reserved"):
         await mongo.db[c.ORDERS].update_one(
-            {"_id": doc["order_id"]}, {"$inc": {"refund_reserved_fen": -doc["amount_fen"]}}, session=s
+            {"merchant_id": doc["merchant_id"], "_id": doc["order_id"]},
+            {"$inc": {"refund_reserved_fen": -doc["amount_fen"]}},
+            session=s,
         )
     if doc.get("top_up_taken"):
         order = order_from_doc(await required_doc(mongo, c.ORDERS, {"_id": doc["order_id"]}, s))
@@ -246,5 +248,7 @@ async def fail_in(mongo: Mongo, s: AsyncClientSession, refund_id: ObjectId, reas
             session=s,
         )
         # A later refund takes back this entry: the first one's refund is spent.
-        await mongo.db[c.ORDERS].update_one({"_id": order.id}, {"$set": {"top_up.entry_id": entry.id}}, session=s)
+        await mongo.db[c.ORDERS].update_one(
+            {"merchant_id": order.merchant_id, "_id": order.id}, {"$set": {"top_up.entry_id": entry.id}}, session=s
+        )
     return True

@@ -234,7 +234,9 @@ class Held:
 
 async def with_templates(mongo: Mongo, coupons: list[Coupon]) -> list[Held]:
     ids = list({cp.template_id for cp in coupons})
-    docs = await mongo.db[c.COUPON_TEMPLATES].find({"_id": {"$in": ids}}).to_list() if ids else []
+    merchants = list({cp.merchant_id for cp in coupons})
+    query = {"merchant_id": {"$in": merchants}, "_id": {"$in": ids}}
+    docs = await mongo.db[c.COUPON_TEMPLATES].find(query).to_list() if ids else []
     by_id = {d["_id"]: template_from_doc(d) for d in docs}
     return [Held(cp, by_id[cp.template_id]) for cp in coupons]
 
