@@ -71,9 +71,13 @@ async def required_doc(mongo: Mongo, collection: str, query: Doc, session: Async
     return doc
 
 
-async def field_by_id(mongo: Mongo, collection: str, ids: set[ObjectId], field: str) -> dict[ObjectId, Any]:
-    """One field of each document in `ids`, by id, in one query (the names a list shows beside its rows)."""
+async def field_by_id(
+    mongo: Mongo, collection: str, merchant_ids: set[ObjectId], ids: set[ObjectId], field: str
+) -> dict[ObjectId, Any]:
+    """One field of each document in `ids` (of the merchants named), by id, in one query (the names a list shows
+    beside its rows)."""
     if not ids:
         return {}
-    docs = await mongo.db[collection].find({"_id": {"$in": list(ids)}}, {field: 1}).to_list()
+    query = {"merchant_id": {"$in": list(merchant_ids)}, "_id": {"$in": list(ids)}}
+    docs = await mongo.db[collection].find(query, {field: 1}).to_list()
     return {d["_id"]: d.get(field) for d in docs}

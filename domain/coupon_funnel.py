@@ -5,8 +5,8 @@
 The aggregation matches on (merchant_id, template_id, at), an index prefix. The claim page's coupons are their
 own record of their claim (`claimed_at`), read on the (merchant_id, template_id, claimed_at) index: each is ISSUED
 and CLAIMED then, shared by nobody. Revenue per row is what the members who claimed through the group have paid
-since (net of refunds, for consumption, not top-ups): each CLAIMED event names its coupon, whose claimer is the hand-over
-written at that very moment (a forward accepted) or else its first owner; a claim-page coupon's claimer is its
+since (net of refunds, for consumption, not top-ups): each CLAIMED event names its coupon, whose claimer is the
+hand-over written at that very moment (a forward accepted) or else its first owner; a claim-page coupon's claimer is its
 first owner. A member who claimed through two groups counts in both.
 
 `template_totals` gives many templates' totals (the marketing report) from one grouped aggregation over the

@@ -44,9 +44,10 @@ class DayCalendar:
 
 async def views_of(mongo: Mongo, bookings: list[Booking]) -> list[BookingView]:
     """The bookings with their store, staff and member names, in three queries at most."""
-    stores = await field_by_id(mongo, c.STORES, {b.store_id for b in bookings}, "name")
-    staff = await field_by_id(mongo, c.STAFF, {b.staff_id for b in bookings}, "name")
-    members = await field_by_id(mongo, c.MEMBERS, {b.member_id for b in bookings}, "nickname")
+    merchants = {b.merchant_id for b in bookings}
+    stores = await field_by_id(mongo, c.STORES, merchants, {b.store_id for b in bookings}, "name")
+    staff = await field_by_id(mongo, c.STAFF, merchants, {b.staff_id for b in bookings}, "name")
+    members = await field_by_id(mongo, c.MEMBERS, merchants, {b.member_id for b in bookings}, "nickname")
     return [
         BookingView(b, stores.get(b.store_id, ""), staff.get(b.staff_id, ""), display_name(members.get(b.member_id)))
         for b in bookings

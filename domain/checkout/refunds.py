@@ -175,13 +175,15 @@ async def _replay(mongo: Mongo, providers: Providers, doc: Doc, order_id: Object
         payment = payment_from_doc(await required_doc(mongo, c.PAYMENTS, {"_id": refund.payment_id}))
         result = await _submit(mongo, providers, refund, payment)
         return RefundResult(result.refund, result.order, True)
-    order = order_from_doc(await required_doc(mongo, c.ORDERS, {"_id": order_id}))
+    order = order_from_doc(await required_doc(mongo, c.ORDERS, {"merchant_id": refund.merchant_id, "_id": order_id}))
     return RefundResult(refund, await view(mongo, order), True)
 
 
 async def _current(mongo: Mongo, refund_id: ObjectId, replayed: bool = False) -> RefundResult:
     refund = refund_from_doc(await required_doc(mongo, c.REFUNDS, {"_id": refund_id}))
-    order = order_from_doc(await required_doc(mongo, c.ORDERS, {"_id": refund.order_id}))
+    order = order_from_doc(
+        await required_doc(mongo, c.ORDERS, {"merchant_id": refund.merchant_id, "_id": refund.order_id})
+    )
     return RefundResult(refund, await view(mongo, order), replayed)
 
 

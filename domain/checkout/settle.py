@@ -94,7 +94,9 @@ async def mark_paid(*, mongo: Mongo, paid: ProviderPayment, settled_by: SettledB
         return Settlement(Outcome.METHOD_MISMATCH, None, payment)
     if payment.status is PaymentStatus.SUCCEEDED and paid.amount_fen == payment.amount_fen:
         # The common redelivery: answered from one read, without a transaction.
-        order = order_from_doc(await required_doc(mongo, c.ORDERS, {"_id": payment.order_id}))
+        order = order_from_doc(
+            await required_doc(mongo, c.ORDERS, {"merchant_id": payment.merchant_id, "_id": payment.order_id})
+        )
         return Settlement(Outcome.ALREADY_APPLIED, order, payment)
     if paid.amount_fen != payment.amount_fen:
         await flag_order(
@@ -174,7 +176,9 @@ async def settle_in(
             session=s,
         )
         log.error("DUPLICATE PAYMENT for an order already paid", extra={"payment_id": str(settled.id)})
-        order = order_from_doc(await required_doc(mongo, c.ORDERS, {"_id": settled.order_id}, s))
+        order = order_from_doc(
+            await required_doc(mongo, c.ORDERS, {"merchant_id": settled.merchant_id, "_id": settled.order_id}, s)
+        )
         return Settlement(Outcome.DUPLICATE_PAYMENT, order, settled)
     order = order_from_doc(won)
     effects = await _effects(mongo, s, order, settled)

@@ -76,7 +76,7 @@ async def apply_in(
     if doc["status"] == RefundStatus.SUCCEEDED.value:
         return RefundOutcome.ALREADY_APPLIED
     refund = refund_from_doc(doc)
-    order_doc = await required_doc(mongo, c.ORDERS, {"_id": refund.order_id}, s)
+    order_doc = await required_doc(mongo, c.ORDERS, {"merchant_id": refund.merchant_id, "_id": refund.order_id}, s)
     order = order_from_doc(order_doc)
     due, before = order.price.due_fen, order.refunded_fen
     after = before + refund.amount_fen
@@ -234,7 +234,9 @@ async def fail_in(mongo: Mongo, s: AsyncClientSession, refund_id: ObjectId, reas
             session=s,
         )
     if doc.get("top_up_taken"):
-        order = order_from_doc(await required_doc(mongo, c.ORDERS, {"_id": doc["order_id"]}, s))
+        order = order_from_doc(
+            await required_doc(mongo, c.ORDERS, {"merchant_id": doc["merchant_id"], "_id": doc["order_id"]}, s)
+        )
         assert order.top_up is not None and order.member_id is not None
         entry = await top_up(
             mongo=mongo,
