@@ -101,6 +101,7 @@ async def mark_paid(*, mongo: Mongo, paid: ProviderPayment, settled_by: SettledB
     if paid.amount_fen != payment.amount_fen:
         await flag_order(
             mongo=mongo,
+            merchant_id=payment.merchant_id,
             order_id=payment.order_id,
             code=FlagKind.AMOUNT_MISMATCH,
             detail=f"{payment.method} reported {paid.amount_fen} fen for payment {payment.id} of {payment.amount_fen}",
@@ -169,6 +170,7 @@ async def settle_in(
         settled = replace(settled, duplicate=True)
         await flag_order(
             mongo=mongo,
+            merchant_id=settled.merchant_id,
             order_id=settled.order_id,
             code=FlagKind.DUPLICATE_PAYMENT,
             detail=f"payment {settled.id} ({settled.method}) of {settled.amount_fen} fen came after the order was paid",
@@ -205,6 +207,7 @@ async def _confirm_booking(
     ):
         await flag_order(
             mongo=mongo,
+            merchant_id=order.merchant_id,
             order_id=order.id,
             code=FlagKind.BOOKING_LOST,
             detail=f"deposit paid for booking {booking_id}, which was cancelled or whose time was taken",
@@ -320,7 +323,13 @@ async def _flag_effect(
     mongo: Mongo, s: AsyncClientSession, order: Order, code: FlagKind, error: CouponError | CardError
 ) -> None:
     await flag_order(
-        mongo=mongo, order_id=order.id, code=code, detail=error.code.value, key=f"{code}:{order.id}", session=s
+        mongo=mongo,
+        merchant_id=order.merchant_id,
+        order_id=order.id,
+        code=code,
+        detail=error.code.value,
+        key=f"{code}:{order.id}",
+        session=s,
     )
     log.error("paid order could not use what it was priced with", extra={"order_id": str(order.id), "flag": code})
 

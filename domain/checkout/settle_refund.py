@@ -88,6 +88,7 @@ async def apply_in(
         )
         await flag_order(
             mongo=mongo,
+            merchant_id=order.merchant_id,
             order_id=order.id,
             code=FlagKind.REFUND_MISMATCH,
             detail=f"refund {refund.out_refund_no}: {reason}",
@@ -151,6 +152,7 @@ async def apply_in(
 async def _short(mongo: Mongo, s: AsyncClientSession, order: Order, refund: Refund, detail: str) -> None:
     await flag_order(
         mongo=mongo,
+        merchant_id=order.merchant_id,
         order_id=order.id,
         code=FlagKind.CLAWBACK_SHORT,
         detail=detail,

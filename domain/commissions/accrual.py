@@ -191,13 +191,14 @@ async def on_order_paid(*, mongo: Mongo, event: OrderPaid) -> Accrual:
     if event.member_id is None:
         return Accrual(event.order_id, (), replayed=False)
     orders = mongo.db[c.COMMISSION_ORDERS]
-    if await orders.find_one({"_id": event.order_id}, {"_id": 1}) is not None:
+    marked = {"merchant_id": event.merchant_id, "_id": event.order_id}
+    if await orders.find_one(marked, {"_id": 1}) is not None:
         return Accrual(event.order_id, await _commissions_of(mongo, event.merchant_id, event.order_id), replayed=True)
     now = datetime.now(UTC)
     marker, docs = await _plan(mongo, event, event.member_id, now)
 
     async def work(session: AsyncClientSession) -> bool:
-        if await orders.find_one({"_id": event.order_id}, {"_id": 1}, session=session) is not None:
+        if await orders.find_one(marked, {"_id": 1}, session=session) is not None:
             return False
         await orders.insert_one(marker, session=session)
         if docs:

@@ -39,7 +39,7 @@ async def record_login(
     *, mongo: Mongo, merchant_id: ObjectId, member_id: ObjectId, share_params: str, device_id: str | None
 ) -> BindResult | None:
     """The device first, so a login that binds is already checked against the sharer's devices."""
-    await record_device(mongo, member_id, device_id)
+    await record_device(mongo, merchant_id, member_id, device_id)
     return await touch_by_share_params(
         mongo=mongo, merchant_id=merchant_id, member_id=member_id, share_params=share_params
     )
