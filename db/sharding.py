@@ -107,6 +107,8 @@ CROSS_MERCHANT: dict[tuple[str, frozenset[str]], str] = {
     (c.COUPONS, frozenset({"status", "valid_to", "lock_until"})): "the hourly sweep storing lapsed coupons EXPIRED",
     (c.COUPONS, frozenset({"status", "forward_until"})): "the sweep returning forwards nobody accepted in 24 hours",
     (c.COMMISSIONS, frozenset({"status", "release_at"})): "the cron releasing commissions whose freeze has ended",
+    (c.ORDERS, frozenset({"status", "expires_at"})): "the reconcile cron closing every merchant's expired orders",
+    (c.PAYOUT_RUNS, frozenset({"status"})): "the worker advancing every merchant's payout runs still holding",
 }
 
 

@@ -77,7 +77,8 @@ async def _minimums(mongo: Mongo, merchant_id: ObjectId, ids: list[ObjectId], fl
         .to_list()
     )
     program_ids = list({a["program_id"] for a in appointments})
-    programs = await mongo.db[c.SHAREHOLDER_PROGRAMS].find({"_id": {"$in": program_ids}}).to_list()
+    scope = {"merchant_id": merchant_id, "_id": {"$in": program_ids}}
+    programs = await mongo.db[c.SHAREHOLDER_PROGRAMS].find(scope).to_list()
     minimum = {p["_id"]: program_from_doc(p).settings.payout_minimum_fen for p in programs}
     return {a["member_id"]: max(minimum.get(a["program_id"], 0), floor) for a in appointments}
 
