@@ -101,9 +101,9 @@ _DEFINED: dict[str, list[IndexModel]] = {
         # A replayed booking request finds the first booking instead of making a second.
         IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING), ("idempotency_key", ASCENDING)], unique=True),
         IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING), ("_id", ASCENDING)]),
-        IndexModel([("store_id", ASCENDING), ("start", ASCENDING)]),
-        IndexModel([("staff_id", ASCENDING), ("start", ASCENDING)]),
-        IndexModel([("resource_id", ASCENDING), ("start", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("store_id", ASCENDING), ("start", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("staff_id", ASCENDING), ("start", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("resource_id", ASCENDING), ("start", ASCENDING)]),
     ],
     # The no-double-booking guard: one cell per 5 minutes a staff member or resource unit is taken.
     c.BOOKING_CELLS: [

@@ -22,9 +22,15 @@ _FILTER_FIELD = {"find": "filter", "findAndModify": "query", "count": "query", "
 
 
 def _names(query: Any, name: str) -> bool:
+    """Whether `query` pins `name`: at its top, in a clause of its $and, or in every branch of its $or."""
     if not isinstance(query, dict):
         return False
-    return name in query or any(_names(part, name) for part in query.get("$and", ()))
+    branches = query.get("$or") or ()
+    return (
+        name in query
+        or any(_names(part, name) for part in query.get("$and", ()))
+        or (bool(branches) and all(_names(part, name) for part in branches))
+    )
 
 
 def _sender() -> str | None:

@@ -161,11 +161,10 @@ async def _bookings(
     ignore: ObjectId | None,
 ) -> list[Doc]:
     # A staff member's bookings at every store count: the staff cells are merchant-wide.
-    whose: list[Doc] = [{"staff_id": {"$in": staff_ids}}]
+    whose: list[Doc] = [{"merchant_id": merchant_id, "staff_id": {"$in": staff_ids}}]
     if resource is not None:
-        whose.append({"resource_id": resource["_id"]})
+        whose.append({"merchant_id": merchant_id, "resource_id": resource["_id"]})
     query: Doc = {
-        "merchant_id": merchant_id,
         "$or": whose,
         "start": {"$lt": window.end},
         "occupied_until": {"$gt": window.start},

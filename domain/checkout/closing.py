@@ -22,7 +22,9 @@ async def close_payment(*, mongo: Mongo, payment: Payment) -> bool:
     )
     if result.modified_count == 0:
         return False
-    order = await mongo.db[c.ORDERS].find_one({"_id": payment.order_id}, {"coupon_id": 1, "merchant_id": 1})
+    order = await mongo.db[c.ORDERS].find_one(
+        {"merchant_id": payment.merchant_id, "_id": payment.order_id}, {"coupon_id": 1, "merchant_id": 1}
+    )
     if order is not None and order.get("coupon_id") is not None:
         await release(
             mongo=mongo, merchant_id=order["merchant_id"], coupon_id=order["coupon_id"], order_id=order["_id"]

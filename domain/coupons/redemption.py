@@ -292,13 +292,19 @@ async def lock_for_order(
         raise CouponError(CouponCode.COUPON_NOT_VALID_AT_STORE, "storeId")
     coupons = mongo.db[c.COUPONS]
     doc = await coupons.find_one_and_update(
-        {"_id": coupon.id, "owner_id": member_id, **usable_filter(now)},
+        {"merchant_id": merchant_id, "_id": coupon.id, "owner_id": member_id, **usable_filter(now)},
         {"$set": {"lock": {"order_id": order_id, "store_id": store_id, "at": now}, "lock_until": now + ttl}},
         return_document=ReturnDocument.AFTER,
     )
     if doc is None:
         doc = await coupons.find_one_and_update(
-            {"_id": coupon.id, "owner_id": member_id, "lock.order_id": order_id, "lock_until": {"$gt": now}},
+            {
+                "merchant_id": merchant_id,
+                "_id": coupon.id,
+                "owner_id": member_id,
+                "lock.order_id": order_id,
+                "lock_until": {"$gt": now},
+            },
             {"$set": {"lock_until": now + ttl}},
             return_document=ReturnDocument.AFTER,
         )
