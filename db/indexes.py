@@ -22,6 +22,10 @@ def _when_set(field: str) -> Doc:
     return {field: {"$exists": True}}
 
 
+# A document by id within its merchant, as every lookup by id on a sharded collection names it. SecantusDB plans
+# an index only when every field of the filter is in it, so the _id index alone does not serve these.
+_BY_ID = IndexModel([("merchant_id", ASCENDING), ("_id", ASCENDING)])
+
 _DEFINED: dict[str, list[IndexModel]] = {
     c.STORES: [IndexModel([("merchant_id", ASCENDING), ("_id", ASCENDING)])],
     c.STAFF: [
@@ -72,6 +76,7 @@ _DEFINED: dict[str, list[IndexModel]] = {
     ],
     c.COUPON_TEMPLATES: [IndexModel([("merchant_id", ASCENDING), ("_id", ASCENDING)])],
     c.COUPONS: [
+        _BY_ID,
         # Per-member limit and one-per-friend-per-pack: each first owner's origins (claim slot 0..limit-1 of a
         # template, or a pack) are unique. Every coupon has both fields, since SecantusDB plans no partial index.
         IndexModel([("merchant_id", ASCENDING), ("claimed_by", ASCENDING), ("origin", ASCENDING)], unique=True),
@@ -98,6 +103,7 @@ _DEFINED: dict[str, list[IndexModel]] = {
     c.SERVICES: [IndexModel([("store_id", ASCENDING), ("_id", ASCENDING)])],
     c.RESOURCES: [IndexModel([("store_id", ASCENDING), ("_id", ASCENDING)])],
     c.BOOKINGS: [
+        _BY_ID,
         # A replayed booking request finds the first booking instead of making a second.
         IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING), ("idempotency_key", ASCENDING)], unique=True),
         IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING), ("_id", ASCENDING)]),
@@ -111,6 +117,7 @@ _DEFINED: dict[str, list[IndexModel]] = {
         IndexModel([("booking_id", ASCENDING)]),
     ],
     c.QUEUE_TICKETS: [
+        _BY_ID,
         IndexModel(
             [("merchant_id", ASCENDING), ("store_id", ASCENDING), ("day", ASCENDING), ("number", ASCENDING)],
             unique=True,
@@ -124,6 +131,7 @@ _DEFINED: dict[str, list[IndexModel]] = {
     ],
     c.DEAD_LETTERS: [IndexModel([("merchant_id", ASCENDING), ("status", ASCENDING), ("_id", ASCENDING)])],
     c.NOTIFICATIONS: [
+        _BY_ID,
         # A re-run of the event that caused a notification finds it instead of sending a second.
         IndexModel([("merchant_id", ASCENDING), ("dedupe_key", ASCENDING)], unique=True),
         IndexModel([("member_id", ASCENDING), ("_id", ASCENDING)]),
@@ -135,7 +143,8 @@ _DEFINED: dict[str, list[IndexModel]] = {
     ],
     # A birthday gift is given once per member and year, however many sweeps race.
     c.BIRTHDAY_GIFTS: [
-        IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING), ("year", ASCENDING)], unique=True)
+        IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING), ("year", ASCENDING)], unique=True),
+        _BY_ID,
     ],
     # A code names one sharer for good: owner_key ("member:<id>" / "staff:<id>") is unique, the code is the _id.
     c.SHARE_CODES: [IndexModel([("owner_key", ASCENDING)], unique=True)],
@@ -158,6 +167,7 @@ _DEFINED: dict[str, list[IndexModel]] = {
         IndexModel([("merchant_id", ASCENDING), ("staff_id", ASCENDING), ("paid_at", ASCENDING)]),
     ],
     c.COMMISSIONS: [
+        _BY_ID,
         # Exactly one commission per order, beneficiary and level, however often ORDER_PAID is handled.
         IndexModel(
             [("merchant_id", ASCENDING), ("order_id", ASCENDING), ("beneficiary_id", ASCENDING), ("level", ASCENDING)],
@@ -190,6 +200,7 @@ _DEFINED: dict[str, list[IndexModel]] = {
     # Sold at a store: `scope` holds "*" or the store ids, so the counter's list is one `$in` on this index.
     c.CATALOG_ITEMS: [IndexModel([("merchant_id", ASCENDING), ("scope", ASCENDING), ("_id", ASCENDING)])],
     c.ORDERS: [
+        _BY_ID,
         # A replayed createOrder finds the first order (the key carries who made it).
         IndexModel([("merchant_id", ASCENDING), ("create_key", ASCENDING)], unique=True),
         # Set while a booking's order is not closed: one live order per booking.

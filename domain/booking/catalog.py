@@ -14,7 +14,7 @@ from typing import Any
 from bson import ObjectId
 
 from db import collections as c
-from db.mongo import Doc, Mongo
+from db.mongo import Doc, Mongo, any_of
 from domain.booking.access import MANAGERS, check_scope, find_store, staff_store
 from domain.booking.errors import BookingCode, BookingError
 from domain.catalog import CatalogItem, ItemKind, item_from_doc
@@ -109,7 +109,7 @@ async def _with_items(mongo: Mongo, docs: list[Doc]) -> list[Service]:
     """The services with their catalog items, in one query whatever their number."""
     ids = list({d["item_id"] for d in docs})
     merchants = list({d["merchant_id"] for d in docs})
-    query = {"merchant_id": {"$in": merchants}, "_id": {"$in": ids}}
+    query = {"merchant_id": any_of(merchants), "_id": {"$in": ids}}
     found = await mongo.db[c.CATALOG_ITEMS].find(query).to_list() if ids else []
     items = {d["_id"]: item_from_doc(d) for d in found}
     return [service_from_doc(d, items[d["item_id"]]) for d in docs]

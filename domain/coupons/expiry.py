@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from bson import ObjectId
 
 from db import collections as c
-from db.mongo import Mongo
+from db.mongo import Mongo, any_of
 from domain import outbox
 from domain.coupons.coupon import CouponStatus
 from domain.events import CouponExpiring
@@ -40,7 +40,7 @@ async def announce_expiring(*, mongo: Mongo, now: datetime, within: timedelta = 
                 dedupe_key=f"coupon:{doc['_id']}:expiring",
             )
             ids.append(doc["_id"])
-        marked = {"merchant_id": {"$in": list(merchants)}, "_id": {"$in": ids}}
+        marked = {"merchant_id": any_of(merchants), "_id": {"$in": ids}}
         await coupons.update_many(marked, {"$set": {"expiry_noticed_at": now}})
     return announced
 

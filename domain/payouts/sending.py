@@ -24,7 +24,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from db import collections as c
-from db.mongo import Doc, Mongo, transaction
+from db.mongo import Doc, Mongo, any_of, transaction
 from domain.payouts.channel import PayoutChannel
 from domain.payouts.model import PayoutStatus, TransferLimits, TransferStatus, next_provider_day, provider_day
 from domain.payouts.settlement import bill_finished, record_bill
@@ -110,7 +110,7 @@ async def _claim(mongo: Mongo, channel: PayoutChannel, docs: list[Doc], now: dat
         planned = [d for d in current if d["status"] == TransferStatus.PLANNED.value and d["due_at"] <= now]
         merchant_of = {d["payout_id"]: d["merchant_id"] for d in planned}
         payout_ids = list(merchant_of)
-        of_them = {"merchant_id": {"$in": list(set(merchant_of.values()))}, "_id": {"$in": payout_ids}}
+        of_them = {"merchant_id": any_of(set(merchant_of.values())), "_id": {"$in": payout_ids}}
         payouts = await mongo.db[c.PAYOUTS].find(of_them, {"status": 1}, session=session).to_list()
         siblings = await bills.find(
             {"payout_id": {"$in": payout_ids}}, {"payout_id": 1, "status": 1}, session=session
