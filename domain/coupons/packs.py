@@ -183,7 +183,9 @@ async def share_pack(*, mongo: Mongo, merchant_id: ObjectId, holder: Sharer, pac
     held = await _held(mongo, doc)
     if doc["shared_at"] is None:
         now = datetime.now(UTC)
-        first = await packs.update_one({"_id": pack_id, "shared_at": None}, {"$set": {"shared_at": now}})
+        first = await packs.update_one(
+            {"merchant_id": merchant_id, "_id": pack_id, "shared_at": None}, {"$set": {"shared_at": now}}
+        )
         if first.modified_count == 1:
             held = HeldPack(replace(held.pack, shared_at=now), held.template)
     token = f"{pack_id}.{doc['nonce']}"
@@ -284,7 +286,12 @@ async def _take_unit(mongo: Mongo, held: HeldPack, member_id: ObjectId, now: dat
         raise CouponError(code, "token")
     packs = mongo.db[c.COUPON_PACKS]
     took = await packs.update_one(
-        {"_id": held.pack.id, "takers": {"$ne": member_id}, "$expr": {"$lt": ["$taken", "$size"]}},
+        {
+            "merchant_id": held.pack.merchant_id,
+            "_id": held.pack.id,
+            "takers": {"$ne": member_id},
+            "$expr": {"$lt": ["$taken", "$size"]},
+        },
         {"$inc": {"taken": 1}, "$push": {"takers": member_id}},
     )
     if took.modified_count == 1:

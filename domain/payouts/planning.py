@@ -115,7 +115,10 @@ async def _page(mongo: Mongo, merchant_id: ObjectId, accounts: list[Doc], limits
     ):
         carried[p["beneficiary_id"]] = carried.get(p["beneficiary_id"], 0) + p["unpaid_fen"]
     keys = [open_key(merchant_id, m) for m in member_ids]
-    busy = {p["beneficiary_id"] for p in await mongo.db[c.PAYOUTS].find({"open_key": {"$in": keys}}).to_list()}
+    busy = {
+        p["beneficiary_id"]
+        for p in await mongo.db[c.PAYOUTS].find({"merchant_id": merchant_id, "open_key": {"$in": keys}}).to_list()
+    }
     minimums = await _minimums(mongo, merchant_id, member_ids, limits.min_fen)
     page = []
     for account in accounts:

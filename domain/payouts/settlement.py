@@ -159,7 +159,11 @@ async def _return_commissions(mongo: Mongo, session: AsyncClientSession, payout:
         if d["amount_fen"] == d["reversed_fen"]
     ]
     if emptied:
-        await commissions.update_many({"_id": {"$in": emptied}}, _unheld(CommissionStatus.CANCELLED), session=session)
+        await commissions.update_many(
+            {"merchant_id": payout["merchant_id"], "_id": {"$in": emptied}},
+            _unheld(CommissionStatus.CANCELLED),
+            session=session,
+        )
     await commissions.update_many(held, _unheld(CommissionStatus.AVAILABLE), session=session)
     carried = payout["carried_fen"]
     await post(
