@@ -296,7 +296,8 @@ async def _take_unit(mongo: Mongo, held: HeldPack, member_id: ObjectId, now: dat
     )
     if took.modified_count == 1:
         return True
-    return await packs.find_one({"_id": held.pack.id, "takers": member_id}, {"_id": 1}) is not None
+    mine = {"merchant_id": held.pack.merchant_id, "_id": held.pack.id, "takers": member_id}
+    return await packs.find_one(mine, {"_id": 1}) is not None
 
 
 async def list_packs(
