@@ -61,7 +61,7 @@ SHARDING: dict[str, Sharded | Unsharded] = {
     c.BOOKING_CELLS: BY_MERCHANT,
     c.QUEUE_TICKETS: BY_MERCHANT,
     c.QUEUE_COUNTERS: BY_MERCHANT_AND_ID,
-    c.DEAD_LETTERS: Unsharded("the worker records a failed job by its outbox id, before it reads whose it is"),
+    c.DEAD_LETTERS: Unsharded("an outbox entry that failed, under the entry's id, retried back into the outbox; few"),
     c.CRON_RUNS: Unsharded("one document per scheduled job and period, across merchants"),
     c.NOTIFICATIONS: BY_MERCHANT,
     c.SUBSCRIPTIONS: BY_MERCHANT,

@@ -51,7 +51,7 @@ sh.shardCollection(`${name}.report_member_last`, { merchant_id: 1 });
 //   loyalty_programs: one small document per merchant, its _id the merchant's id
 //   outbox: the relay scans every merchant's due entries, and a dedupe key is unique across merchants
 //   booking_policies: one small document per merchant, its _id the merchant's id
-//   dead_letters: the worker records a failed job by its outbox id, before it reads whose it is
+//   dead_letters: an outbox entry that failed, under the entry's id, retried back into the outbox; few
 //   cron_runs: one document per scheduled job and period, across merchants
 //   birthday_gift_settings: one small document per merchant, its _id the merchant's id
 //   share_codes: a scanned share code alone names its sharer (the code is the _id), unique everywhere
