@@ -176,5 +176,15 @@ def export_schema() -> None:
         typer.echo(f"wrote {path}")
 
 
+@app.command("export-shard-script")
+def export_shard_script() -> None:
+    """Write deploy/mongo/shard.js (sh.shardCollection per sharded collection) from db/sharding.py."""
+    from db.sharding import SHARD_SCRIPT, shard_script
+
+    SHARD_SCRIPT.parent.mkdir(parents=True, exist_ok=True)
+    SHARD_SCRIPT.write_text(shard_script())
+    typer.echo(f"wrote {SHARD_SCRIPT}")
+
+
 if __name__ == "__main__":
     app()

@@ -1,14 +1,32 @@
 """Index definitions for every collection; `ensure_indexes` is idempotent and runs at start and by `jike init-db`.
 
-Unique indexes here are the last line of defence for rules that must hold under concurrency.
+Unique indexes here are the last line of defence for rules that must hold under concurrency. On a collection
+db/sharding.py shards, each starts with its shard key (tests/sharding checks it), or MongoDB would not enforce it.
 """
 
+from typing import Any
+
 from pymongo import ASCENDING, IndexModel
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import OperationFailure
 
 from db import collections as c
-from db.mongo import Mongo
+from db.mongo import Doc, Mongo
+from db.sharding import SHARD_KEYS, SHARDING
 
-INDEXES: dict[str, list[IndexModel]] = {
+
+def _when_set(field: str) -> Doc:
+    """A unique rule on a field set only sometimes: a compound index cannot be sparse for it (merchant_id is always
+    there), so the index holds only the documents that have the field. SecantusDB enforces it but plans no query
+    on it; MongoDB does both."""
+    return {field: {"$exists": True}}
+
+
+# A document by id within its merchant, as every lookup by id on a sharded collection names it. SecantusDB plans
+# an index only when every field of the filter is in it, so the _id index alone does not serve these.
+_BY_ID = IndexModel([("merchant_id", ASCENDING), ("_id", ASCENDING)])
+
+_DEFINED: dict[str, list[IndexModel]] = {
     c.STORES: [IndexModel([("merchant_id", ASCENDING), ("_id", ASCENDING)])],
     c.STAFF: [
         # Staff log in with a phone alone, so a phone names one staff account across merchants.
@@ -58,11 +76,12 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     c.COUPON_TEMPLATES: [IndexModel([("merchant_id", ASCENDING), ("_id", ASCENDING)])],
     c.COUPONS: [
+        _BY_ID,
         # Per-member limit and one-per-friend-per-pack: each first owner's origins (claim slot 0..limit-1 of a
         # template, or a pack) are unique. Every coupon has both fields, since SecantusDB plans no partial index.
-        IndexModel([("claimed_by", ASCENDING), ("origin", ASCENDING)], unique=True),
+        IndexModel([("merchant_id", ASCENDING), ("claimed_by", ASCENDING), ("origin", ASCENDING)], unique=True),
         # A claim's idempotency key: a concurrent retry collides here and returns the first coupon.
-        IndexModel([("claimed_by", ASCENDING), ("claim_key", ASCENDING)], unique=True),
+        IndexModel([("merchant_id", ASCENDING), ("claimed_by", ASCENDING), ("claim_key", ASCENDING)], unique=True),
         IndexModel([("owner_id", ASCENDING), ("_id", ASCENDING)]),
         # The funnel's claims made on the claim page, by when (None for every other coupon, outside any range).
         IndexModel([("merchant_id", ASCENDING), ("template_id", ASCENDING), ("claimed_at", ASCENDING)]),
@@ -75,43 +94,60 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("holder.member_id", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("holder.staff_id", ASCENDING), ("_id", ASCENDING)]),
     ],
-    # The funnel's $match (template, time range) is this index's prefix.
-    c.COUPON_EVENTS: [IndexModel([("template_id", ASCENDING), ("at", ASCENDING)])],
-    c.STAFF_SCHEDULES: [IndexModel([("store_id", ASCENDING), ("staff_id", ASCENDING)], unique=True)],
+    # The funnel's $match (merchant, template, time range) is this index's prefix.
+    c.COUPON_EVENTS: [IndexModel([("merchant_id", ASCENDING), ("template_id", ASCENDING), ("at", ASCENDING)])],
+    c.STAFF_SCHEDULES: [
+        IndexModel([("merchant_id", ASCENDING), ("store_id", ASCENDING), ("staff_id", ASCENDING)], unique=True)
+    ],
     c.SCHEDULE_EXCEPTIONS: [IndexModel([("store_id", ASCENDING), ("day", ASCENDING)])],
     c.SERVICES: [IndexModel([("store_id", ASCENDING), ("_id", ASCENDING)])],
     c.RESOURCES: [IndexModel([("store_id", ASCENDING), ("_id", ASCENDING)])],
     c.BOOKINGS: [
+        _BY_ID,
         # A replayed booking request finds the first booking instead of making a second.
         IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING), ("idempotency_key", ASCENDING)], unique=True),
         IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING), ("_id", ASCENDING)]),
-        IndexModel([("store_id", ASCENDING), ("start", ASCENDING)]),
-        IndexModel([("staff_id", ASCENDING), ("start", ASCENDING)]),
-        IndexModel([("resource_id", ASCENDING), ("start", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("store_id", ASCENDING), ("start", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("staff_id", ASCENDING), ("start", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("resource_id", ASCENDING), ("start", ASCENDING)]),
     ],
     # The no-double-booking guard: one cell per 5 minutes a staff member or resource unit is taken.
     c.BOOKING_CELLS: [
-        IndexModel([("key", ASCENDING), ("at", ASCENDING)], unique=True),
+        IndexModel([("merchant_id", ASCENDING), ("key", ASCENDING), ("at", ASCENDING)], unique=True),
         IndexModel([("booking_id", ASCENDING)]),
     ],
     c.QUEUE_TICKETS: [
-        IndexModel([("store_id", ASCENDING), ("day", ASCENDING), ("number", ASCENDING)], unique=True),
+        _BY_ID,
+        IndexModel(
+            [("merchant_id", ASCENDING), ("store_id", ASCENDING), ("day", ASCENDING), ("number", ASCENDING)],
+            unique=True,
+        ),
         # Set only while a ticket waits: a member waits at most once per store and day.
-        IndexModel([("waiting_key", ASCENDING)], unique=True, sparse=True),
+        IndexModel(
+            [("merchant_id", ASCENDING), ("waiting_key", ASCENDING)],
+            unique=True,
+            partialFilterExpression=_when_set("waiting_key"),
+        ),
     ],
     c.DEAD_LETTERS: [IndexModel([("merchant_id", ASCENDING), ("status", ASCENDING), ("_id", ASCENDING)])],
     # A scheduled run's record, keyed (_id) by job and period: the record of a period is gone a week later.
     c.CRON_PERIODS: [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
     c.NOTIFICATIONS: [
+        _BY_ID,
         # A re-run of the event that caused a notification finds it instead of sending a second.
-        IndexModel([("dedupe_key", ASCENDING)], unique=True),
+        IndexModel([("merchant_id", ASCENDING), ("dedupe_key", ASCENDING)], unique=True),
         IndexModel([("member_id", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("member_id", ASCENDING), ("read_at", ASCENDING)]),
     ],
     # One quota counter per member and subscribe-message template.
-    c.SUBSCRIPTIONS: [IndexModel([("member_id", ASCENDING), ("template_id", ASCENDING)], unique=True)],
+    c.SUBSCRIPTIONS: [
+        IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING), ("template_id", ASCENDING)], unique=True)
+    ],
     # A birthday gift is given once per member and year, however many sweeps race.
-    c.BIRTHDAY_GIFTS: [IndexModel([("member_id", ASCENDING), ("year", ASCENDING)], unique=True)],
+    c.BIRTHDAY_GIFTS: [
+        IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING), ("year", ASCENDING)], unique=True),
+        _BY_ID,
+    ],
     # A code names one sharer for good: owner_key ("member:<id>" / "staff:<id>") is unique, the code is the _id.
     c.SHARE_CODES: [IndexModel([("owner_key", ASCENDING)], unique=True)],
     c.REFERRAL_BINDINGS: [
@@ -133,8 +169,12 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("merchant_id", ASCENDING), ("staff_id", ASCENDING), ("paid_at", ASCENDING)]),
     ],
     c.COMMISSIONS: [
+        _BY_ID,
         # Exactly one commission per order, beneficiary and level, however often ORDER_PAID is handled.
-        IndexModel([("order_id", ASCENDING), ("beneficiary_id", ASCENDING), ("level", ASCENDING)], unique=True),
+        IndexModel(
+            [("merchant_id", ASCENDING), ("order_id", ASCENDING), ("beneficiary_id", ASCENDING), ("level", ASCENDING)],
+            unique=True,
+        ),
         IndexModel([("merchant_id", ASCENDING), ("beneficiary_id", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("merchant_id", ASCENDING), ("status", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("merchant_id", ASCENDING), ("paid_at", ASCENDING)]),
@@ -162,10 +202,15 @@ INDEXES: dict[str, list[IndexModel]] = {
     # Sold at a store: `scope` holds "*" or the store ids, so the counter's list is one `$in` on this index.
     c.CATALOG_ITEMS: [IndexModel([("merchant_id", ASCENDING), ("scope", ASCENDING), ("_id", ASCENDING)])],
     c.ORDERS: [
+        _BY_ID,
         # A replayed createOrder finds the first order (the key carries who made it).
         IndexModel([("merchant_id", ASCENDING), ("create_key", ASCENDING)], unique=True),
         # Set while a booking's order is not closed: one live order per booking.
-        IndexModel([("booking_key", ASCENDING)], unique=True, sparse=True),
+        IndexModel(
+            [("merchant_id", ASCENDING), ("booking_key", ASCENDING)],
+            unique=True,
+            partialFilterExpression=_when_set("booking_key"),
+        ),
         IndexModel([("merchant_id", ASCENDING), ("store_id", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("status", ASCENDING), ("expires_at", ASCENDING)]),
@@ -202,9 +247,13 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     c.PAYOUTS: [
         # A run holds a member's payout once; an owner's offline settlement is made once per idempotency key.
-        IndexModel([("hold_key", ASCENDING)], unique=True),
+        IndexModel([("merchant_id", ASCENDING), ("hold_key", ASCENDING)], unique=True),
         # Set only while a payout is PROCESSING: at most one payout in flight per member.
-        IndexModel([("open_key", ASCENDING)], unique=True, sparse=True),
+        IndexModel(
+            [("merchant_id", ASCENDING), ("open_key", ASCENDING)],
+            unique=True,
+            partialFilterExpression=_when_set("open_key"),
+        ),
         # Unpaid rests of partly paid payouts, not yet carried into a later one.
         IndexModel(
             [
@@ -280,6 +329,57 @@ INDEXES: dict[str, list[IndexModel]] = {
 }
 
 
+def key_fields(model: IndexModel) -> tuple[str, ...]:
+    return tuple(model.document["key"])
+
+
+def _with_shard_key_index(name: str, models: list[IndexModel]) -> list[IndexModel]:
+    """sh.shardCollection needs an index that starts with the shard key on a collection that holds documents."""
+    key = SHARD_KEYS.get(name)
+    if key is None or any(key_fields(m)[: len(key)] == key for m in models):
+        return models
+    return [*models, IndexModel([(field, ASCENDING) for field in key])]
+
+
+INDEXES: dict[str, list[IndexModel]] = {
+    name: indexes for name in SHARDING if (indexes := _with_shard_key_index(name, _DEFINED.get(name, [])))
+}
+
+_INDEX_NOT_FOUND = 27
+
+
+def _options(index: Doc) -> tuple[Any, ...]:
+    partial = index.get("partialFilterExpression")
+    return (
+        bool(index.get("unique")),
+        bool(index.get("sparse")),
+        index.get("expireAfterSeconds"),
+        partial and dict(partial),
+    )
+
+
+async def _drop(collection: AsyncCollection[Doc], index: str) -> None:
+    try:
+        await collection.drop_index(index)
+    except OperationFailure as e:
+        # Another process starting at the same time dropped it first.
+        if e.code != _INDEX_NOT_FOUND:
+            raise
+
+
 async def ensure_indexes(mongo: Mongo) -> None:
+    """Also retires what an earlier release defined. An index whose options changed keeps its name, which MongoDB
+    will not create twice, so it is dropped and rebuilt; one no longer defined is dropped only after the new ones
+    exist, so a unique rule moving to a new index (a merchant_id prefix added for sharding) is never unguarded.
+    An index made by hand outside this file is dropped too: this file is the whole truth."""
+    existing = set(await mongo.db.list_collection_names())
     for name, models in INDEXES.items():
-        await mongo.db[name].create_indexes(models)
+        collection = mongo.db[name]
+        present = await collection.index_information() if name in existing else {}
+        wanted = {m.document["name"]: m.document for m in models}
+        for index in wanted.keys() & present.keys():
+            if _options(present[index]) != _options(wanted[index]):
+                await _drop(collection, index)
+        await collection.create_indexes(models)
+        for index in present.keys() - wanted.keys() - {"_id_"}:
+            await _drop(collection, index)

@@ -104,7 +104,9 @@ async def _give_on(mongo: Mongo, template: Template, day: date, now: datetime) -
         return 0
     done = (
         await mongo.db[c.BIRTHDAY_GIFTS]
-        .find({"member_id": {"$in": member_ids}, "year": day.year}, {"member_id": 1})
+        .find(
+            {"merchant_id": template.merchant_id, "member_id": {"$in": member_ids}, "year": day.year}, {"member_id": 1}
+        )
         .to_list()
     )
     already = {d["member_id"] for d in done}
@@ -134,7 +136,9 @@ async def _give(mongo: Mongo, template: Template, member_id: ObjectId, day: date
         )
         if coupon is None:
             raise _NothingToGive()
-        await mongo.db[c.BIRTHDAY_GIFTS].update_one({"_id": gift_id}, {"$set": {"coupon_id": coupon.id}}, session=s)
+        await mongo.db[c.BIRTHDAY_GIFTS].update_one(
+            {"merchant_id": template.merchant_id, "_id": gift_id}, {"$set": {"coupon_id": coupon.id}}, session=s
+        )
         await outbox.record(
             mongo=mongo,
             session=s,

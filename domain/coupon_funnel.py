@@ -2,11 +2,11 @@
 (domain.coupons.funnel) aggregated on demand, joined with what claimers paid (orders) and whom sharers bound
 (domain.referrals.funnel). It sits above all three, so none of them imports another for it.
 
-The aggregation matches on (template_id, at), an index prefix. The claim page's coupons are their own record of
-their claim (`claimed_at`), read on the (merchant_id, template_id, claimed_at) index: each is ISSUED and CLAIMED
-then, shared by nobody. Revenue per row is what the members who claimed through the group have paid since (net
-of refunds, for consumption, not top-ups): each CLAIMED event names its coupon, whose claimer is the hand-over
-written at that very moment (a forward accepted) or else its first owner; a claim-page coupon's claimer is its
+The aggregation matches on (merchant_id, template_id, at), an index prefix. The claim page's coupons are their
+own record of their claim (`claimed_at`), read on the (merchant_id, template_id, claimed_at) index: each is ISSUED
+and CLAIMED then, shared by nobody. Revenue per row is what the members who claimed through the group have paid
+since (net of refunds, for consumption, not top-ups): each CLAIMED event names its coupon, whose claimer is the
+hand-over written at that very moment (a forward accepted) or else its first owner; a claim-page coupon's claimer is its
 first owner. A member who claimed through two groups counts in both.
 
 `template_totals` gives many templates' totals (the marketing report) from one grouped aggregation over the
@@ -92,11 +92,11 @@ _CLAIM: Doc = {
 
 
 def funnel_pipeline(
-    template_id: ObjectId, group_by: GroupBy, since: datetime | None, until: datetime | None
+    merchant_id: ObjectId, template_id: ObjectId, group_by: GroupBy, since: datetime | None, until: datetime | None
 ) -> list[Doc]:
     """Each step's count per group. A CLAIMED event that names its coupon stays a row of its own (the coupon
     and the moment), from which the revenue finds its claimer: one pass over the events serves both."""
-    match: dict[str, Any] = {"template_id": template_id}
+    match: dict[str, Any] = {"merchant_id": merchant_id, "template_id": template_id}
     if since is not None or until is not None:
         match["at"] = _range(since, until)
     key: Doc = {"step": "$step"}
@@ -145,7 +145,9 @@ async def coupon_funnel(
     template = await get_template(mongo=mongo, actor=actor, template_id=template_id)
     counts: dict[ObjectId | None, dict[str, int]] = {}
     event_claims: list[Claim] = []
-    async for row in await mongo.db[c.COUPON_EVENTS].aggregate(funnel_pipeline(template.id, group_by, since, until)):
+    async for row in await mongo.db[c.COUPON_EVENTS].aggregate(
+        funnel_pipeline(template.merchant_id, template.id, group_by, since, until)
+    ):
         group, step, claim = row["_id"].get("group"), row["_id"]["step"], row["_id"].get("claim")
         steps = counts.setdefault(group, {})
         steps[step] = steps.get(step, 0) + row["n"]
@@ -157,7 +159,9 @@ async def coupon_funnel(
         for step in (Step.ISSUED, Step.CLAIMED):
             steps[step] = steps.get(step, 0) + len(page_claims)
     names = await _names(mongo, actor.merchant_id, group_by, [g for g in counts if g is not None])
-    claims = await _claimers(mongo, event_claims) + [(None, d["claimed_by"], d["claimed_at"]) for d in page_claims]
+    claims = await _claimers(mongo, actor.merchant_id, event_claims) + [
+        (None, d["claimed_by"], d["claimed_at"]) for d in page_claims
+    ]
     revenue = await _revenue(mongo, actor.merchant_id, claims)
     joined = await new_members(
         mongo=mongo,
@@ -194,12 +198,16 @@ async def _claim_page_claims(
     return await mongo.db[c.COUPONS].find(query, {"claimed_by": 1, "claimed_at": 1}).to_list()
 
 
-async def _claimers(mongo: Mongo, claims: list[Claim]) -> list[Claim]:
+async def _claimers(mongo: Mongo, merchant_id: ObjectId, claims: list[Claim]) -> list[Claim]:
     """(group, coupon, moment) of CLAIMED events -> (group, member who received the coupon then, moment)."""
     ids = list({coupon_id for _, coupon_id, _ in claims})
     if not ids:
         return []
-    coupons = await mongo.db[c.COUPONS].find({"_id": {"$in": ids}}, {"claimed_by": 1, "chain": 1}).to_list()
+    coupons = (
+        await mongo.db[c.COUPONS]
+        .find({"merchant_id": merchant_id, "_id": {"$in": ids}}, {"claimed_by": 1, "chain": 1})
+        .to_list()
+    )
     by_id = {d["_id"]: d for d in coupons}
     found: list[Claim] = []
     for group, coupon_id, at in claims:
@@ -250,11 +258,12 @@ async def template_totals(
 ) -> list[TemplateTotals]:
     """The funnel totals of many templates over [since, until), the same figures `coupon_funnel` gives one of
     them, in four commands whatever their number: one grouped aggregation of the range's events (on the
-    (template_id, at) index), the range's claim-page coupons, the claimed coupons' hand-overs, and the claimers'
+    (merchant_id, template_id, at) index), the range's claim-page coupons, the claimed coupons' hand-overs, and the
+    claimers'
     orders. Templates with no step in the range are left out."""
     if not template_ids:
         return []
-    match: Doc = {"template_id": {"$in": template_ids}, "at": _range(since, until)}
+    match: Doc = {"merchant_id": merchant_id, "template_id": {"$in": template_ids}, "at": _range(since, until)}
     group: Doc = {"_id": {"template": "$template_id", "step": "$step", "claim": _CLAIM}, "n": {"$sum": "$n"}}
     counts: dict[ObjectId, dict[str, int]] = {}
     event_claims: list[Claim] = []
@@ -270,7 +279,9 @@ async def template_totals(
         steps = counts.setdefault(doc["template_id"], {})
         for step in (Step.ISSUED, Step.CLAIMED):
             steps[step] = steps.get(step, 0) + 1
-    claims = await _claimers(mongo, event_claims) + [(d["template_id"], d["claimed_by"], d["claimed_at"]) for d in page]
+    claims = await _claimers(mongo, merchant_id, event_claims) + [
+        (d["template_id"], d["claimed_by"], d["claimed_at"]) for d in page
+    ]
     revenue = await _revenue(mongo, merchant_id, claims)
     return [
         TemplateTotals(

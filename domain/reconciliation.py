@@ -371,10 +371,16 @@ async def _sweep(
 
 
 async def _by_id(
-    mongo: Mongo, collection: str, key: str, ids: Iterable[ObjectId], fields: Doc | None = None
+    mongo: Mongo,
+    collection: str,
+    key: str,
+    ids: Iterable[ObjectId],
+    fields: Doc | None = None,
+    scope: Doc | None = None,
 ) -> list[Doc]:
-    # The ids come from this export's merchant-scoped reads, so they name nothing of another merchant's.
-    return await mongo.db[collection].find({key: {"$in": list(set(ids))}}, fields).to_list()
+    # The ids come from this export's merchant-scoped reads, so they name nothing of another merchant's; `scope`
+    # names the merchant where the collection is sharded by it (orders), so the read goes to its shard alone.
+    return await mongo.db[collection].find({**(scope or {}), key: {"$in": list(set(ids))}}, fields).to_list()
 
 
 async def _world(mongo: Mongo, export: Export) -> _World:
@@ -414,7 +420,10 @@ async def _refunds(mongo: Mongo, w: _World, merchant_id: ObjectId, batch: int) -
     base = {"merchant_id": merchant_id, "status": RefundStatus.SUCCEEDED.value}
     async for refunds in _sweep(mongo, c.REFUNDS, base, "settled_at", every, batch):
         orders = {
-            o["_id"]: o for o in await _by_id(mongo, c.ORDERS, "_id", (r["order_id"] for r in refunds), _ORDER_FIELDS)
+            o["_id"]: o
+            for o in await _by_id(
+                mongo, c.ORDERS, "_id", (r["order_id"] for r in refunds), _ORDER_FIELDS, {"merchant_id": merchant_id}
+            )
         }
         paid_by = [r["payment_id"] for r in refunds if r.get("payment_id") is not None]
         payments = {p["_id"]: p for p in await _by_id(mongo, c.PAYMENTS, "_id", paid_by, {"provider_trade_no": 1})}

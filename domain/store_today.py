@@ -74,7 +74,9 @@ def refunding_filter(merchant_id: ObjectId, store_id: ObjectId) -> Doc:
     return {"merchant_id": merchant_id, "store_id": store_id, **REFUND_IN_PROGRESS}
 
 
-def bookings_pipeline(store_id: ObjectId, staff_id: ObjectId | None, day: Span, now: datetime) -> list[Doc]:
+def bookings_pipeline(
+    merchant_id: ObjectId, store_id: ObjectId, staff_id: ObjectId | None, day: Span, now: datetime
+) -> list[Doc]:
     """The day's bookings not yet checked in: those still to come, and those due (starting within the lead, or
     late). `staff_id` keeps one staff member's own."""
     waiting: list[Doc] = [{"$eq": ["$status", BookingStatus.BOOKED.value]}]
@@ -85,9 +87,9 @@ def bookings_pipeline(store_id: ObjectId, staff_id: ObjectId | None, day: Span, 
         return {"$sum": {"$cond": [{"$and": [*waiting, when]}, 1, 0]}}
 
     return [
-        # The store's day on its (store_id, start) index, the booking calendar's own read: the caller found the
-        # store within the merchant, and any other condition here would keep SecantusDB off the index.
-        {"$match": {"store_id": store_id, "start": {"$gte": day.start, "$lt": day.end}}},
+        # The store's day on its (merchant_id, store_id, start) index, the booking calendar's own read: any other
+        # condition here would keep SecantusDB off the index.
+        {"$match": {"merchant_id": merchant_id, "store_id": store_id, "start": {"$gte": day.start, "$lt": day.end}}},
         {
             "$group": {
                 "_id": None,
@@ -129,7 +131,7 @@ async def store_today(*, mongo: Mongo, actor: Staff, store_id: ObjectId, now: da
     refunded = await _one(mongo, c.REFUNDS, refunded_pipeline(merchant_id, store.id, span))
     refunding = await mongo.db[c.ORDERS].count_documents(refunding_filter(merchant_id, store.id))
     own = actor.id if actor.role is Role.TECHNICIAN else None
-    bookings = await _one(mongo, c.BOOKINGS, bookings_pipeline(store.id, own, span, now))
+    bookings = await _one(mongo, c.BOOKINGS, bookings_pipeline(store.merchant_id, store.id, own, span, now))
     joined = await mongo.db[c.MEMBERS].count_documents(joined_filter(merchant_id, span))
     dead = None
     if actor.has_role(Role.OWNER):

@@ -70,7 +70,8 @@ class Context:
             mongo = self.clients.mongo
 
             async def load(ids: list[ObjectId]) -> list[Store | None]:
-                docs = await mongo.db[c.STORES].find({"_id": {"$in": ids}}).to_list()
+                merchant_id = self.need_principal().merchant_id
+                docs = await mongo.db[c.STORES].find({"merchant_id": merchant_id, "_id": {"$in": ids}}).to_list()
                 by_id = {d["_id"]: store_from_doc(d) for d in docs}
                 return [by_id.get(i) for i in ids]
 

@@ -32,6 +32,7 @@ from db.mongo import Mongo, open_mongo
 from domain import tenancy
 from domain.pii import PiiCipher
 from startup.settings import Env, Settings
+from tests.shard_targeting import ShardTargeting
 
 PII_KEY = "test-pii-key-" + "x" * 32
 SECRET_KEY = "test-secret-key-" + "y" * 32
@@ -60,8 +61,35 @@ class CommandCounter(monitoring.CommandListener):
 
 
 COUNTER = CommandCounter()
+SHARD_TARGETING = ShardTargeting()
 # Registered before any client exists: PyMongo applies global listeners to clients made afterwards.
 monitoring.register(COUNTER)
+monitoring.register(SHARD_TARGETING)
+# Under xdist the controller gathers every worker's offences (each worker watched its own share of the tests).
+WORKERS_OFFENCES: list[str] = []
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    WORKERS_OFFENCES.extend(node.workeroutput.get("shard_offences", []))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The session fails when a command on a sharded collection did not name merchant_id (see db/sharding.py)."""
+    offences = SHARD_TARGETING.report()
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["shard_offences"] = offences
+        return
+    offences += WORKERS_OFFENCES
+    if not offences:
+        return
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_sep("=", "commands a sharded cluster would send to every shard (db/sharding.py)", red=True)
+        for line in sorted(set(offences)):
+            reporter.write_line(line)
 
 
 def _pem(key: rsa.RSAPrivateKey) -> str:

@@ -149,7 +149,9 @@ async def notify_payout_sent(clients: Clients, entry: OutboxEntry, event: Payout
 
 
 async def refund_booking_deposit(clients: Clients, entry: OutboxEntry, event: DepositRefundDue) -> None:
-    await refund_deposit(mongo=clients.mongo, providers=clients.payments, booking_id=event.booking_id)
+    await refund_deposit(
+        mongo=clients.mongo, providers=clients.payments, merchant_id=entry.merchant_id, booking_id=event.booking_id
+    )
 
 
 async def accrue_commissions(clients: Clients, entry: OutboxEntry, event: OrderPaid) -> None:

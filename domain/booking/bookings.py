@@ -108,7 +108,9 @@ async def _choose(
     unit_keys = {u: occupancy.unit_key(resource_id, u) for u in units} if resource_id else {}
     staff_keys = {d.staff.id: occupancy.staff_key(d.staff.id) for d in staff}
     keys = list(staff_keys.values()) + list(unit_keys.values())
-    taken = await occupancy.taken_keys(mongo=mongo, session=s, keys=keys, span=span, now=now)
+    taken = await occupancy.taken_keys(
+        mongo=mongo, session=s, merchant_id=plan.service.merchant_id, keys=keys, span=span, now=now
+    )
     staff_id = next((sid for sid, key in staff_keys.items() if key not in taken), None)
     unit = next((u for u, key in unit_keys.items() if key not in taken), None)
     if staff_id is None or (resource_id is not None and unit is None):
@@ -264,7 +266,7 @@ async def _reschedule(
 
     async def attempt(s: AsyncClientSession) -> Booking:
         # Our cells go first, so the new time may overlap the old one.
-        await occupancy.release(mongo=mongo, session=s, booking_id=current.id)
+        await occupancy.release(mongo=mongo, session=s, merchant_id=current.merchant_id, booking_id=current.id)
         choice = await _choose(mongo, s, plan, staff, span, now)
         changes = {
             "start": start,
@@ -276,7 +278,12 @@ async def _reschedule(
             "reminder_key": reminder_for(current.id, version, start, plan.policy, now),
         }
         doc = await mongo.db[c.BOOKINGS].find_one_and_update(
-            {"_id": current.id, "version": current.version, "status": BookingStatus.BOOKED.value},
+            {
+                "merchant_id": current.merchant_id,
+                "_id": current.id,
+                "version": current.version,
+                "status": BookingStatus.BOOKED.value,
+            },
             {"$set": changes},
             session=s,
             return_document=True,

@@ -14,7 +14,7 @@ from typing import Any
 from bson import ObjectId
 
 from db import collections as c
-from db.mongo import Doc, Mongo
+from db.mongo import Doc, Mongo, any_of
 from domain.booking.access import MANAGERS, check_scope, find_store, staff_store
 from domain.booking.errors import BookingCode, BookingError
 from domain.catalog import CatalogItem, ItemKind, item_from_doc
@@ -108,7 +108,9 @@ def service_from_doc(doc: Doc, item: CatalogItem) -> Service:
 async def _with_items(mongo: Mongo, docs: list[Doc]) -> list[Service]:
     """The services with their catalog items, in one query whatever their number."""
     ids = list({d["item_id"] for d in docs})
-    found = await mongo.db[c.CATALOG_ITEMS].find({"_id": {"$in": ids}}).to_list() if ids else []
+    merchants = list({d["merchant_id"] for d in docs})
+    query = {"merchant_id": any_of(merchants), "_id": {"$in": ids}}
+    found = await mongo.db[c.CATALOG_ITEMS].find(query).to_list() if ids else []
     items = {d["_id"]: item_from_doc(d) for d in found}
     return [service_from_doc(d, items[d["item_id"]]) for d in docs]
 
@@ -211,7 +213,7 @@ async def update_service(
     check_scope(actor, current.store_id, MANAGERS)
     spec = await _check_spec(mongo, actor.merchant_id, current.store_id, spec)
     doc = await mongo.db[c.SERVICES].find_one_and_update(
-        {"_id": current.id},
+        {"merchant_id": current.merchant_id, "_id": current.id},
         {"$set": {**_spec_fields(spec), "active": active}},
         return_document=True,
     )
@@ -225,8 +227,10 @@ async def get_service(*, mongo: Mongo, merchant_id: ObjectId, service_id: Object
     return (await _with_items(mongo, [doc]))[0] if doc else None
 
 
-async def list_services(*, mongo: Mongo, store_id: ObjectId, bookable_only: bool) -> list[Service]:
-    query: Doc = {"store_id": store_id, **({"active": True} if bookable_only else {})}
+async def list_services(
+    *, mongo: Mongo, merchant_id: ObjectId, store_id: ObjectId, bookable_only: bool
+) -> list[Service]:
+    query: Doc = {"merchant_id": merchant_id, "store_id": store_id, **({"active": True} if bookable_only else {})}
     services = await _with_items(mongo, await mongo.db[c.SERVICES].find(query).sort("_id", 1).to_list())
     return [s for s in services if s.bookable] if bookable_only else services
 
@@ -266,15 +270,16 @@ async def update_resource(
     _check_capacity(capacity)
     changes = {"name": _check_name(name, BookingCode.RESOURCE_INVALID), "capacity": capacity, "active": active}
     updated = await mongo.db[c.RESOURCES].find_one_and_update(
-        {"_id": resource_id}, {"$set": changes}, return_document=True
+        {"merchant_id": actor.merchant_id, "_id": resource_id}, {"$set": changes}, return_document=True
     )
     if updated is None:
         raise BookingError(BookingCode.RESOURCE_NOT_FOUND, "id")
     return resource_from_doc(updated)
 
 
-async def list_resources(*, mongo: Mongo, store_id: ObjectId) -> list[Resource]:
-    docs = await mongo.db[c.RESOURCES].find({"store_id": store_id}).sort("_id", 1).to_list()
+async def list_resources(*, mongo: Mongo, merchant_id: ObjectId, store_id: ObjectId) -> list[Resource]:
+    query = {"merchant_id": merchant_id, "store_id": store_id}
+    docs = await mongo.db[c.RESOURCES].find(query).sort("_id", 1).to_list()
     return [resource_from_doc(d) for d in docs]
 
 
@@ -291,7 +296,7 @@ async def offers(*, mongo: Mongo, merchant_id: ObjectId, store_id: ObjectId) -> 
     store = await find_store(mongo=mongo, merchant_id=merchant_id, store_id=store_id)
     if store is None:
         return None
-    services = await list_services(mongo=mongo, store_id=store.id, bookable_only=True)
+    services = await list_services(mongo=mongo, merchant_id=store.merchant_id, store_id=store.id, bookable_only=True)
     ids = list({sid for s in services for sid in s.spec.staff_ids})
     docs = await mongo.db[c.STAFF].find({"_id": {"$in": ids}, "active": True}).to_list() if ids else []
     staff = {d["_id"]: staff_from_doc(d) for d in docs}

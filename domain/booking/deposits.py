@@ -31,12 +31,12 @@ _CONFIRMED = (BookingStatus.BOOKED, BookingStatus.CHECKED_IN, BookingStatus.COMP
 
 
 async def confirm_paid_hold(
-    *, mongo: Mongo, session: AsyncClientSession, booking_id: ObjectId, now: datetime
+    *, mongo: Mongo, session: AsyncClientSession, merchant_id: ObjectId, booking_id: ObjectId, now: datetime
 ) -> Booking | None:
     """HELD (or lapsed) -> BOOKED with its cells made permanent, the confirmation and the reminder; the booking
     as it is when it was confirmed before; None when it can no longer be had (cancelled, or its time taken)."""
     s = session
-    doc = await mongo.db[c.BOOKINGS].find_one({"_id": booking_id}, session=s)
+    doc = await mongo.db[c.BOOKINGS].find_one({"merchant_id": merchant_id, "_id": booking_id}, session=s)
     if doc is None:
         return None
     booking = booking_from_doc(doc)
@@ -45,12 +45,20 @@ async def confirm_paid_hold(
     if booking.stored_status is not BookingStatus.HELD:
         return None
     keys = booking.cell_keys()
-    if await occupancy.taken_keys(mongo=mongo, session=s, keys=keys, span=booking.span, now=now, ignore=booking.id):
-        await occupancy.release(mongo=mongo, session=s, booking_id=booking.id)
+    if await occupancy.taken_keys(
+        mongo=mongo,
+        session=s,
+        merchant_id=booking.merchant_id,
+        keys=keys,
+        span=booking.span,
+        now=now,
+        ignore=booking.id,
+    ):
+        await occupancy.release(mongo=mongo, session=s, merchant_id=booking.merchant_id, booking_id=booking.id)
         return None
     policy = await load_policy(mongo=mongo, merchant_id=booking.merchant_id)
     # Ours go, lapsed or not, and come back without an expiry: one shape whether the hold ran out or not.
-    await occupancy.release(mongo=mongo, session=s, booking_id=booking.id)
+    await occupancy.release(mongo=mongo, session=s, merchant_id=booking.merchant_id, booking_id=booking.id)
     await occupy_cells(mongo=mongo, session=s, booking=booking, hold_expires_at=None, now=now)
     changes = {
         "status": BookingStatus.BOOKED.value,
@@ -59,7 +67,12 @@ async def confirm_paid_hold(
         "reminder_key": reminder_for(booking.id, booking.version, booking.start, policy, now),
     }
     confirmed_doc = await mongo.db[c.BOOKINGS].find_one_and_update(
-        {"_id": booking.id, "status": BookingStatus.HELD.value, "version": booking.version},
+        {
+            "merchant_id": booking.merchant_id,
+            "_id": booking.id,
+            "status": BookingStatus.HELD.value,
+            "version": booking.version,
+        },
         {"$set": changes},
         session=s,
         return_document=True,

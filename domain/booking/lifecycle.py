@@ -48,7 +48,12 @@ async def _move(
 
     async def work(s: AsyncClientSession) -> Booking:
         doc = await mongo.db[c.BOOKINGS].find_one_and_update(
-            {"_id": booking.id, "status": booking.stored_status.value, "version": booking.version},
+            {
+                "merchant_id": booking.merchant_id,
+                "_id": booking.id,
+                "status": booking.stored_status.value,
+                "version": booking.version,
+            },
             {"$set": {"status": to.value, **changes}},
             session=s,
             return_document=True,
@@ -65,7 +70,7 @@ async def _move(
 
 async def _cancel(mongo: Mongo, booking: Booking, now: datetime, by_staff: ObjectId | None, reason: str) -> Booking:
     async def release(s: AsyncClientSession, cancelled: Booking) -> None:
-        await occupancy.release(mongo=mongo, session=s, booking_id=cancelled.id)
+        await occupancy.release(mongo=mongo, session=s, merchant_id=cancelled.merchant_id, booking_id=cancelled.id)
         if cancelled.reminder_key is not None:
             await outbox.cancel(mongo=mongo, session=s, dedupe_key=cancelled.reminder_key)
         await outbox.record(
@@ -138,7 +143,7 @@ async def mark_no_show(*, mongo: Mongo, actor: Staff, booking_id: ObjectId, now:
         raise BookingError(BookingCode.NO_SHOW_TOO_EARLY, "bookingId")
 
     async def release(s: AsyncClientSession, marked: Booking) -> None:
-        await occupancy.release(mongo=mongo, session=s, booking_id=marked.id)
+        await occupancy.release(mongo=mongo, session=s, merchant_id=marked.merchant_id, booking_id=marked.id)
         if marked.reminder_key is not None:
             await outbox.cancel(mongo=mongo, session=s, dedupe_key=marked.reminder_key)
 

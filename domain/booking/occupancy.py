@@ -78,6 +78,7 @@ async def taken_keys(
     *,
     mongo: Mongo,
     session: AsyncClientSession,
+    merchant_id: ObjectId,
     keys: list[str],
     span: Span,
     now: datetime,
@@ -85,7 +86,12 @@ async def taken_keys(
 ) -> set[str]:
     """Which of `keys` hold a cell in `span` as this transaction sees it (other than booking `ignore`'s): used to
     choose a staff member or unit that is likely free; the unique index, not this read, refuses a double booking."""
-    query: Doc = {"key": {"$in": keys}, "at": {"$gte": cells(span)[0], "$lt": span.end}, **_live(now)}
+    query: Doc = {
+        "merchant_id": merchant_id,
+        "key": {"$in": keys},
+        "at": {"$gte": cells(span)[0], "$lt": span.end},
+        **_live(now),
+    }
     if ignore is not None:
         query["booking_id"] = {"$ne": ignore}
     docs = await mongo.db[c.BOOKING_CELLS].find(query, {"key": 1}, session=session).to_list()
@@ -105,7 +111,12 @@ async def occupy(
 ) -> None:
     starts = cells(span)
     await mongo.db[c.BOOKING_CELLS].delete_many(
-        {"key": {"$in": keys}, "at": {"$gte": starts[0], "$lt": span.end}, "hold_expires_at": {"$lte": now}},
+        {
+            "merchant_id": merchant_id,
+            "key": {"$in": keys},
+            "at": {"$gte": starts[0], "$lt": span.end},
+            "hold_expires_at": {"$lte": now},
+        },
         session=session,
     )
     docs = [
@@ -127,5 +138,5 @@ async def occupy(
         raise
 
 
-async def release(*, mongo: Mongo, session: AsyncClientSession, booking_id: ObjectId) -> None:
-    await mongo.db[c.BOOKING_CELLS].delete_many({"booking_id": booking_id}, session=session)
+async def release(*, mongo: Mongo, session: AsyncClientSession, merchant_id: ObjectId, booking_id: ObjectId) -> None:
+    await mongo.db[c.BOOKING_CELLS].delete_many({"merchant_id": merchant_id, "booking_id": booking_id}, session=session)

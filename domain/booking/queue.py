@@ -81,11 +81,12 @@ def _today(store: Store, now: datetime) -> str:
     return local_date(now, ZoneInfo(store.timezone)).isoformat()
 
 
-async def _ahead(mongo: Mongo, ticket: Ticket) -> int:
+async def _ahead(mongo: Mongo, merchant_id: ObjectId, ticket: Ticket) -> int:
     if ticket.status is not TicketStatus.WAITING:
         return 0
     return await mongo.db[c.QUEUE_TICKETS].count_documents(
         {
+            "merchant_id": merchant_id,
             "store_id": ticket.store_id,
             "day": ticket.day,
             "status": TicketStatus.WAITING.value,
@@ -102,19 +103,19 @@ async def join_queue(
     store = await merchant_store(mongo=mongo, merchant_id=merchant_id, store_id=store_id)
     day = _today(store, now)
     waiting_key = f"{store.id}:{day}:{member_id}"
-    existing = await mongo.db[c.QUEUE_TICKETS].find_one({"waiting_key": waiting_key})
+    existing = await mongo.db[c.QUEUE_TICKETS].find_one({"merchant_id": merchant_id, "waiting_key": waiting_key})
     if existing is not None:
         ticket = _ticket(existing)
-        return QueuePosition(ticket, await _ahead(mongo, ticket))
+        return QueuePosition(ticket, await _ahead(mongo, merchant_id, ticket))
     counter = await mongo.db[c.QUEUE_COUNTERS].find_one_and_update(
-        {"_id": f"{store.id}:{day}"},
-        {"$inc": {"last": 1}, "$setOnInsert": {"merchant_id": merchant_id}},
+        {"merchant_id": merchant_id, "_id": f"{store.id}:{day}"},
+        {"$inc": {"last": 1}},
         upsert=True,
         return_document=ReturnDocument.AFTER,
     )
     number = int(counter["last"]) if counter else 1
     ahead = await mongo.db[c.QUEUE_TICKETS].count_documents(
-        {"store_id": store.id, "day": day, "status": TicketStatus.WAITING.value}
+        {"merchant_id": store.merchant_id, "store_id": store.id, "day": day, "status": TicketStatus.WAITING.value}
     )
     doc: Doc = {
         "_id": ObjectId(),
@@ -135,7 +136,7 @@ async def join_queue(
         # A double tap: the other request's ticket is this member's ticket (its number wins, ours is skipped).
         return await join_queue(mongo=mongo, merchant_id=merchant_id, member_id=member_id, store_id=store_id, now=now)
     ticket = _ticket(doc)
-    return QueuePosition(ticket, await _ahead(mongo, ticket))
+    return QueuePosition(ticket, await _ahead(mongo, merchant_id, ticket))
 
 
 async def my_position(
@@ -147,12 +148,13 @@ async def my_position(
         return None
     day = _today(store, now or datetime.now(UTC))
     doc = await mongo.db[c.QUEUE_TICKETS].find_one(
-        {"store_id": store.id, "day": day, "member_id": member_id}, sort=[("number", -1)]
+        {"merchant_id": store.merchant_id, "store_id": store.id, "day": day, "member_id": member_id},
+        sort=[("number", -1)],
     )
     if doc is None:
         return None
     ticket = _ticket(doc)
-    return QueuePosition(ticket, await _ahead(mongo, ticket))
+    return QueuePosition(ticket, await _ahead(mongo, merchant_id, ticket))
 
 
 async def _notify(mongo: Mongo, s: AsyncClientSession, merchant_id: ObjectId, kind: type[QueueEvent], doc: Doc) -> None:
@@ -170,7 +172,7 @@ async def call_next(*, mongo: Mongo, actor: Staff, store_id: ObjectId, now: date
     now = now or datetime.now(UTC)
     store = await staff_store(mongo=mongo, actor=actor, store_id=store_id)
     day = _today(store, now)
-    waiting = {"store_id": store.id, "day": day, "status": TicketStatus.WAITING.value}
+    waiting = {"merchant_id": store.merchant_id, "store_id": store.id, "day": day, "status": TicketStatus.WAITING.value}
 
     async def work(s: AsyncClientSession) -> Ticket:
         called = await mongo.db[c.QUEUE_TICKETS].find_one_and_update(
@@ -189,7 +191,9 @@ async def call_next(*, mongo: Mongo, actor: Staff, store_id: ObjectId, now: date
         third = await mongo.db[c.QUEUE_TICKETS].find(waiting, session=s).sort("number", 1).skip(NEAR).limit(1).to_list()
         if third:
             flagged = await mongo.db[c.QUEUE_TICKETS].update_one(
-                {"_id": third[0]["_id"], "near_notified": False}, {"$set": {"near_notified": True}}, session=s
+                {"merchant_id": store.merchant_id, "_id": third[0]["_id"], "near_notified": False},
+                {"$set": {"near_notified": True}},
+                session=s,
             )
             if flagged.modified_count:
                 await _notify(mongo, s, actor.merchant_id, QueueNear, third[0])
@@ -213,11 +217,14 @@ async def store_queue(
     day = _today(store, now or datetime.now(UTC))
     docs = (
         await mongo.db[c.QUEUE_TICKETS]
-        .find({"store_id": store.id, "day": day, "status": TicketStatus.WAITING.value})
+        .find(
+            {"merchant_id": store.merchant_id, "store_id": store.id, "day": day, "status": TicketStatus.WAITING.value}
+        )
         .sort("number", 1)
         .to_list()
     )
     ids = list({d["member_id"] for d in docs})
-    members = await mongo.db[c.MEMBERS].find({"_id": {"$in": ids}}, {"nickname": 1}).to_list() if ids else []
+    query = {"merchant_id": store.merchant_id, "_id": {"$in": ids}}
+    members = await mongo.db[c.MEMBERS].find(query, {"nickname": 1}).to_list() if ids else []
     names = {m["_id"]: m.get("nickname") for m in members}
     return [WaitingTicket(_ticket(d), display_name(names.get(d["member_id"]))) for d in docs]

@@ -124,7 +124,9 @@ async def set_store_hours(
     store = await staff_store(mongo=mongo, actor=actor, store_id=store_id, roles=MANAGERS)
     ranges = check_weekly(hours)
     await mongo.db[c.STORE_HOURS].replace_one(
-        {"_id": store.id}, {"merchant_id": actor.merchant_id, "weekly": _ranges_doc(ranges)}, upsert=True
+        {"merchant_id": store.merchant_id, "_id": store.id},
+        {"merchant_id": actor.merchant_id, "weekly": _ranges_doc(ranges)},
+        upsert=True,
     )
     return ranges
 
@@ -147,8 +149,8 @@ async def set_staff_schedule(
     await _check_staff_at(mongo, actor, store.id, staff_id)
     ranges = check_weekly(weekly)
     await mongo.db[c.STAFF_SCHEDULES].update_one(
-        {"store_id": store.id, "staff_id": staff_id},
-        {"$set": {"merchant_id": actor.merchant_id, "weekly": _ranges_doc(ranges)}},
+        {"merchant_id": store.merchant_id, "store_id": store.id, "staff_id": staff_id},
+        {"$set": {"weekly": _ranges_doc(ranges)}},
         upsert=True,
     )
     return StaffSchedule(staff_id, ranges)
@@ -193,12 +195,12 @@ async def remove_exception(*, mongo: Mongo, actor: Staff, exception_id: ObjectId
     if doc is None:
         raise BookingError(BookingCode.SCHEDULE_EXCEPTION_NOT_FOUND, "id")
     check_scope(actor, doc["store_id"], MANAGERS)
-    await mongo.db[c.SCHEDULE_EXCEPTIONS].delete_one({"_id": exception_id})
+    await mongo.db[c.SCHEDULE_EXCEPTIONS].delete_one({"merchant_id": actor.merchant_id, "_id": exception_id})
     return exception_from_doc(doc)
 
 
-async def store_hours(*, mongo: Mongo, store_id: ObjectId) -> tuple[WeeklyRange, ...]:
-    doc = await mongo.db[c.STORE_HOURS].find_one({"_id": store_id})
+async def store_hours(*, mongo: Mongo, merchant_id: ObjectId, store_id: ObjectId) -> tuple[WeeklyRange, ...]:
+    doc = await mongo.db[c.STORE_HOURS].find_one({"merchant_id": merchant_id, "_id": store_id})
     return _ranges_from(doc["weekly"]) if doc else ()
 
 
@@ -211,18 +213,25 @@ async def booking_setup(*, mongo: Mongo, actor: Staff, store_id: ObjectId) -> Bo
     check_scope(actor, store.id, ANY_ROLE)
     today = local_date(datetime.now(UTC), ZoneInfo(store.timezone))
     scope = {"merchant_id": store.merchant_id, "active": True, "$or": [{"all_stores": True}, {"store_ids": store.id}]}
-    schedule_docs = await mongo.db[c.STAFF_SCHEDULES].find({"store_id": store.id}).sort("_id", 1).to_list()
+    schedule_docs = (
+        await mongo.db[c.STAFF_SCHEDULES]
+        .find({"merchant_id": store.merchant_id, "store_id": store.id})
+        .sort("_id", 1)
+        .to_list()
+    )
     exception_docs = (
         await mongo.db[c.SCHEDULE_EXCEPTIONS]
-        .find({"store_id": store.id, "day": {"$gte": today.isoformat()}})
+        .find({"merchant_id": store.merchant_id, "store_id": store.id, "day": {"$gte": today.isoformat()}})
         .sort([("day", 1), ("_id", 1)])
         .to_list()
     )
     return BookingSetup(
         store=store,
-        hours=await store_hours(mongo=mongo, store_id=store.id),
-        services=await list_services(mongo=mongo, store_id=store.id, bookable_only=False),
-        resources=await list_resources(mongo=mongo, store_id=store.id),
+        hours=await store_hours(mongo=mongo, merchant_id=store.merchant_id, store_id=store.id),
+        services=await list_services(
+            mongo=mongo, merchant_id=store.merchant_id, store_id=store.id, bookable_only=False
+        ),
+        resources=await list_resources(mongo=mongo, merchant_id=store.merchant_id, store_id=store.id),
         schedules=[StaffSchedule(d["staff_id"], _ranges_from(d["weekly"])) for d in schedule_docs],
         exceptions=[exception_from_doc(d) for d in exception_docs],
         staff=[staff_from_doc(d) for d in await mongo.db[c.STAFF].find(scope).sort("_id", 1).to_list()],

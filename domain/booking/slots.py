@@ -100,8 +100,10 @@ async def load_day(
     zone = ZoneInfo(store.timezone)
     window = day_span(day, zone)
     qualified = list(service.spec.staff_ids)
-    open_ = open_spans(await store_hours(mongo=mongo, store_id=store.id), day, zone)
-    schedule_docs = mongo.db[c.STAFF_SCHEDULES].find({"store_id": store.id, "staff_id": {"$in": qualified}})
+    open_ = open_spans(await store_hours(mongo=mongo, merchant_id=store.merchant_id, store_id=store.id), day, zone)
+    schedule_docs = mongo.db[c.STAFF_SCHEDULES].find(
+        {"merchant_id": store.merchant_id, "store_id": store.id, "staff_id": {"$in": qualified}}
+    )
     schedules = {
         d["staff_id"]: tuple(WeeklyRange(r["weekday"], r["start"], r["end"]) for r in d["weekly"])
         for d in await schedule_docs.to_list()
@@ -109,7 +111,14 @@ async def load_day(
     exceptions = [
         exception_from_doc(d)
         for d in await mongo.db[c.SCHEDULE_EXCEPTIONS]
-        .find({"store_id": store.id, "day": day.isoformat(), "staff_id": {"$in": qualified}})
+        .find(
+            {
+                "merchant_id": store.merchant_id,
+                "store_id": store.id,
+                "day": day.isoformat(),
+                "staff_id": {"$in": qualified},
+            }
+        )
         .to_list()
     ]
     staff_docs = await mongo.db[c.STAFF].find({"_id": {"$in": qualified}, "active": True}).to_list()
@@ -123,7 +132,7 @@ async def load_day(
         days[sid] = StaffDay(staff, intersect(open_, working_spans(schedules.get(sid, ()), own, day, zone)))
     resource = await _resource(mongo, service)
     units: list[list[Span]] = [[] for _ in range(resource["capacity"] if resource else 0)]
-    for doc in await _bookings(mongo, list(days), resource, window, ignore_booking):
+    for doc in await _bookings(mongo, store.merchant_id, list(days), resource, window, ignore_booking):
         if not _holds(doc, now):
             continue
         span = Span(doc["start"], doc["occupied_until"])
@@ -138,16 +147,23 @@ async def load_day(
 async def _resource(mongo: Mongo, service: Service) -> Doc | None:
     if service.spec.resource_id is None:
         return None
-    return await mongo.db[c.RESOURCES].find_one({"_id": service.spec.resource_id, "active": True})
+    return await mongo.db[c.RESOURCES].find_one(
+        {"merchant_id": service.merchant_id, "_id": service.spec.resource_id, "active": True}
+    )
 
 
 async def _bookings(
-    mongo: Mongo, staff_ids: list[ObjectId], resource: Doc | None, window: Span, ignore: ObjectId | None
+    mongo: Mongo,
+    merchant_id: ObjectId,
+    staff_ids: list[ObjectId],
+    resource: Doc | None,
+    window: Span,
+    ignore: ObjectId | None,
 ) -> list[Doc]:
     # A staff member's bookings at every store count: the staff cells are merchant-wide.
-    whose: list[Doc] = [{"staff_id": {"$in": staff_ids}}]
+    whose: list[Doc] = [{"merchant_id": merchant_id, "staff_id": {"$in": staff_ids}}]
     if resource is not None:
-        whose.append({"resource_id": resource["_id"]})
+        whose.append({"merchant_id": merchant_id, "resource_id": resource["_id"]})
     query: Doc = {
         "$or": whose,
         "start": {"$lt": window.end},

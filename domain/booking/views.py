@@ -44,9 +44,10 @@ class DayCalendar:
 
 async def views_of(mongo: Mongo, bookings: list[Booking]) -> list[BookingView]:
     """The bookings with their store, staff and member names, in three queries at most."""
-    stores = await field_by_id(mongo, c.STORES, {b.store_id for b in bookings}, "name")
-    staff = await field_by_id(mongo, c.STAFF, {b.staff_id for b in bookings}, "name")
-    members = await field_by_id(mongo, c.MEMBERS, {b.member_id for b in bookings}, "nickname")
+    merchants = {b.merchant_id for b in bookings}
+    stores = await field_by_id(mongo, c.STORES, merchants, {b.store_id for b in bookings}, "name")
+    staff = await field_by_id(mongo, c.STAFF, merchants, {b.staff_id for b in bookings}, "name")
+    members = await field_by_id(mongo, c.MEMBERS, merchants, {b.member_id for b in bookings}, "nickname")
     return [
         BookingView(b, stores.get(b.store_id, ""), staff.get(b.staff_id, ""), display_name(members.get(b.member_id)))
         for b in bookings
@@ -109,18 +110,26 @@ async def day_calendar(
     zone = ZoneInfo(store.timezone)
     window = day_span(day, zone)
     who: Doc = {} if staff_id is None else {"staff_id": staff_id}
-    open_ = open_spans(await store_hours(mongo=mongo, store_id=store.id), day, zone)
+    open_ = open_spans(await store_hours(mongo=mongo, merchant_id=store.merchant_id, store_id=store.id), day, zone)
     schedules = {
         d["staff_id"]: tuple(WeeklyRange(r["weekday"], r["start"], r["end"]) for r in d["weekly"])
-        for d in await mongo.db[c.STAFF_SCHEDULES].find({"store_id": store.id, **who}).to_list()
+        for d in await mongo.db[c.STAFF_SCHEDULES]
+        .find({"merchant_id": store.merchant_id, "store_id": store.id, **who})
+        .to_list()
     }
     exceptions = [
         exception_from_doc(d)
         for d in await mongo.db[c.SCHEDULE_EXCEPTIONS]
-        .find({"store_id": store.id, "day": day.isoformat(), **who})
+        .find({"merchant_id": store.merchant_id, "store_id": store.id, "day": day.isoformat(), **who})
         .to_list()
     ]
-    query = {"store_id": store.id, "start": {"$lt": window.end}, "end": {"$gt": window.start}, **who}
+    query = {
+        "merchant_id": store.merchant_id,
+        "store_id": store.id,
+        "start": {"$lt": window.end},
+        "end": {"$gt": window.start},
+        **who,
+    }
     now = datetime.now(UTC)
     bookings = [
         b

@@ -207,7 +207,8 @@ async def _refusal(mongo: Mongo, session: AsyncClientSession, posting: Posting, 
         return CardError(CardCode.CARD_LOST, "memberId")
     if name == c.COUNT_CARDS:
         doc = await mongo.db[name].find_one(
-            {"_id": posting.count_card_id, "member_id": posting.member_id}, session=session
+            {"merchant_id": posting.merchant_id, "_id": posting.count_card_id, "member_id": posting.member_id},
+            session=session,
         )
         if doc is None:
             return CardError(CardCode.COUNT_CARD_NOT_FOUND, "countCardId")

@@ -87,7 +87,9 @@ async def update_profile(
             raise CardError(CardCode.CARD_NOT_FOUND, "memberId")
     if new_nickname is not None:
         member = await mongo.db[c.MEMBERS].find_one_and_update(
-            {"_id": member_id}, {"$set": {"nickname": new_nickname}}, return_document=ReturnDocument.AFTER
+            {"merchant_id": merchant_id, "_id": member_id},
+            {"$set": {"nickname": new_nickname}},
+            return_document=ReturnDocument.AFTER,
         )
         if member is None:
             raise CardError(CardCode.MEMBER_NOT_FOUND, "memberId")

@@ -22,7 +22,9 @@ async def close_payment(*, mongo: Mongo, payment: Payment) -> bool:
     )
     if result.modified_count == 0:
         return False
-    order = await mongo.db[c.ORDERS].find_one({"_id": payment.order_id}, {"coupon_id": 1, "merchant_id": 1})
+    order = await mongo.db[c.ORDERS].find_one(
+        {"merchant_id": payment.merchant_id, "_id": payment.order_id}, {"coupon_id": 1, "merchant_id": 1}
+    )
     if order is not None and order.get("coupon_id") is not None:
         await release(
             mongo=mongo, merchant_id=order["merchant_id"], coupon_id=order["coupon_id"], order_id=order["_id"]
@@ -33,12 +35,12 @@ async def close_payment(*, mongo: Mongo, payment: Payment) -> bool:
 async def close_unpaid(*, mongo: Mongo, order: Order) -> Order | None:
     """PENDING -> CLOSED and the coupon released; None when the order was paid meanwhile."""
     doc = await mongo.db[c.ORDERS].find_one_and_update(
-        {"_id": order.id, "status": OrderStatus.PENDING.value},
+        {"merchant_id": order.merchant_id, "_id": order.id, "status": OrderStatus.PENDING.value},
         {"$set": {"status": OrderStatus.CLOSED.value, "closed_at": datetime.now(UTC)}, "$unset": {"booking_key": ""}},
         return_document=ReturnDocument.AFTER,
     )
     if doc is None:
-        fresh = await mongo.db[c.ORDERS].find_one({"_id": order.id})
+        fresh = await mongo.db[c.ORDERS].find_one({"merchant_id": order.merchant_id, "_id": order.id})
         return order_from_doc(fresh) if fresh and fresh["status"] == OrderStatus.CLOSED.value else None
     if order.coupon_id is not None:
         await release(mongo=mongo, merchant_id=order.merchant_id, coupon_id=order.coupon_id, order_id=order.id)

@@ -136,9 +136,18 @@ async def _mark(mongo: Mongo, note: Doc, status: NoteStatus, reason: str | None 
 
 
 async def _reject(mongo: Mongo, note: Doc, code: FlagKind, reason: str) -> Applied:
-    payment = await mongo.db[c.PAYMENTS].find_one({"out_trade_no": note["out_trade_no"]}, {"order_id": 1})
+    payment = await mongo.db[c.PAYMENTS].find_one(
+        {"out_trade_no": note["out_trade_no"]}, {"merchant_id": 1, "order_id": 1}
+    )
     if payment is not None:
-        await flag_order(mongo=mongo, order_id=payment["order_id"], code=code, detail=reason, key=f"note:{note['_id']}")
+        await flag_order(
+            mongo=mongo,
+            merchant_id=payment["merchant_id"],
+            order_id=payment["order_id"],
+            code=code,
+            detail=reason,
+            key=f"note:{note['_id']}",
+        )
     log.error("PAYMENT NOTIFICATION REJECTED", extra={"provider": note["provider"], "reason": reason})
     return await _mark(mongo, note, NoteStatus.REJECTED, reason)
 

@@ -234,7 +234,9 @@ def _payment_doc(order: Order, method: PayMethod, payer: Payer, now: datetime) -
 
 async def _member_identity(mongo: Mongo, order: Order, method: PayMethod) -> str:
     """The member's openid on the channel this method pays through; the other channel's members cannot."""
-    member = await mongo.db[c.MEMBERS].find_one({"_id": order.member_id}, {"channel": 1, "openid": 1})
+    member = await mongo.db[c.MEMBERS].find_one(
+        {"merchant_id": order.merchant_id, "_id": order.member_id}, {"channel": 1, "openid": 1}
+    )
     channel = Channel.WECHAT if method is PayMethod.WECHAT_PAY else Channel.ALIPAY
     if member is None or member.get("channel") != channel.value:
         raise CheckoutError(CheckoutCode.METHOD_UNAVAILABLE, "method")

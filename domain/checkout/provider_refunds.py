@@ -70,6 +70,7 @@ async def _mismatch(
 ) -> RefundOutcome:
     await flag_order(
         mongo=mongo,
+        merchant_id=payment.merchant_id,
         order_id=payment.order_id,
         code=code,
         detail=detail,

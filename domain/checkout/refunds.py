@@ -83,11 +83,15 @@ async def refund_order(
     return result
 
 
-async def refund_deposit(*, mongo: Mongo, providers: Providers, booking_id: ObjectId) -> Refund | None:
+async def refund_deposit(
+    *, mongo: Mongo, providers: Providers, merchant_id: ObjectId, booking_id: ObjectId
+) -> Refund | None:
     """A cancelled booking's deposit, whatever of it is still held, back to the member (the member cancelled
     before the cut-off, staff cancelled, or the payment landed on a booking already lost). Keyed by the booking,
     so every event asking for it refunds once; None when no deposit was paid (or it is already back)."""
-    doc = await mongo.db[c.ORDERS].find_one({"booking_key": deposit_key(booking_id), "kind": OrderKind.DEPOSIT.value})
+    doc = await mongo.db[c.ORDERS].find_one(
+        {"merchant_id": merchant_id, "booking_key": deposit_key(booking_id), "kind": OrderKind.DEPOSIT.value}
+    )
     if doc is None:
         return None
     order = order_from_doc(doc)
@@ -142,6 +146,7 @@ async def _start(
     async def reserve(s: AsyncClientSession) -> None:
         held = await mongo.db[c.ORDERS].update_one(
             {
+                "merchant_id": order.merchant_id,
                 "_id": order.id,
                 "status": {"$in": REFUNDABLE},
                 "$expr": {"$lte": [{"$add": ["$refunded_fen", "$refund_reserved_fen", amount_fen]}, "$price.due_fen"]},
@@ -170,13 +175,15 @@ async def _replay(mongo: Mongo, providers: Providers, doc: Doc, order_id: Object
         payment = payment_from_doc(await required_doc(mongo, c.PAYMENTS, {"_id": refund.payment_id}))
         result = await _submit(mongo, providers, refund, payment)
         return RefundResult(result.refund, result.order, True)
-    order = order_from_doc(await required_doc(mongo, c.ORDERS, {"_id": order_id}))
+    order = order_from_doc(await required_doc(mongo, c.ORDERS, {"merchant_id": refund.merchant_id, "_id": order_id}))
     return RefundResult(refund, await view(mongo, order), True)
 
 
 async def _current(mongo: Mongo, refund_id: ObjectId, replayed: bool = False) -> RefundResult:
     refund = refund_from_doc(await required_doc(mongo, c.REFUNDS, {"_id": refund_id}))
-    order = order_from_doc(await required_doc(mongo, c.ORDERS, {"_id": refund.order_id}))
+    order = order_from_doc(
+        await required_doc(mongo, c.ORDERS, {"merchant_id": refund.merchant_id, "_id": refund.order_id})
+    )
     return RefundResult(refund, await view(mongo, order), replayed)
 
 

@@ -94,11 +94,14 @@ async def mark_paid(*, mongo: Mongo, paid: ProviderPayment, settled_by: SettledB
         return Settlement(Outcome.METHOD_MISMATCH, None, payment)
     if payment.status is PaymentStatus.SUCCEEDED and paid.amount_fen == payment.amount_fen:
         # The common redelivery: answered from one read, without a transaction.
-        order = order_from_doc(await required_doc(mongo, c.ORDERS, {"_id": payment.order_id}))
+        order = order_from_doc(
+            await required_doc(mongo, c.ORDERS, {"merchant_id": payment.merchant_id, "_id": payment.order_id})
+        )
         return Settlement(Outcome.ALREADY_APPLIED, order, payment)
     if paid.amount_fen != payment.amount_fen:
         await flag_order(
             mongo=mongo,
+            merchant_id=payment.merchant_id,
             order_id=payment.order_id,
             code=FlagKind.AMOUNT_MISMATCH,
             detail=f"{payment.method} reported {paid.amount_fen} fen for payment {payment.id} of {payment.amount_fen}",
@@ -146,13 +149,18 @@ async def settle_in(
     )
     if settled_doc is None:
         payment = payment_from_doc(await required_doc(mongo, c.PAYMENTS, {"_id": payment_id}, s))
-        order = order_from_doc(await required_doc(mongo, c.ORDERS, {"_id": payment.order_id}, s))
+        order_query = {"merchant_id": payment.merchant_id, "_id": payment.order_id}
+        order = order_from_doc(await required_doc(mongo, c.ORDERS, order_query, s))
         return Settlement(Outcome.ALREADY_APPLIED, order, payment)
     settled = payment_from_doc(settled_doc)
     paid_doc = {"method": settled.method.value, "payment_id": settled.id}
     # The exactly-once guard for the order: of every payment of it settling here, one finds it unpaid.
     won = await mongo.db[c.ORDERS].find_one_and_update(
-        {"_id": settled.order_id, "status": {"$in": [OrderStatus.PENDING.value, OrderStatus.CLOSED.value]}},
+        {
+            "merchant_id": settled.merchant_id,
+            "_id": settled.order_id,
+            "status": {"$in": [OrderStatus.PENDING.value, OrderStatus.CLOSED.value]},
+        },
         {"$set": {"status": OrderStatus.PAID.value, "paid_at": now, "paid": paid_doc}},
         return_document=ReturnDocument.AFTER,
         session=s,
@@ -162,6 +170,7 @@ async def settle_in(
         settled = replace(settled, duplicate=True)
         await flag_order(
             mongo=mongo,
+            merchant_id=settled.merchant_id,
             order_id=settled.order_id,
             code=FlagKind.DUPLICATE_PAYMENT,
             detail=f"payment {settled.id} ({settled.method}) of {settled.amount_fen} fen came after the order was paid",
@@ -169,14 +178,19 @@ async def settle_in(
             session=s,
         )
         log.error("DUPLICATE PAYMENT for an order already paid", extra={"payment_id": str(settled.id)})
-        order = order_from_doc(await required_doc(mongo, c.ORDERS, {"_id": settled.order_id}, s))
+        order = order_from_doc(
+            await required_doc(mongo, c.ORDERS, {"merchant_id": settled.merchant_id, "_id": settled.order_id}, s)
+        )
         return Settlement(Outcome.DUPLICATE_PAYMENT, order, settled)
     order = order_from_doc(won)
     effects = await _effects(mongo, s, order, settled)
     if order.kind is OrderKind.DEPOSIT and order.booking_id is not None:
         await _confirm_booking(mongo, s, order, order.booking_id, now)
     done = await mongo.db[c.ORDERS].find_one_and_update(
-        {"_id": order.id}, {"$set": {"effects": effects}}, return_document=ReturnDocument.AFTER, session=s
+        {"merchant_id": order.merchant_id, "_id": order.id},
+        {"$set": {"effects": effects}},
+        return_document=ReturnDocument.AFTER,
+        session=s,
     )
     await _announce(mongo, s, order, settled, now, effects)
     return Settlement(Outcome.APPLIED, order_from_doc(done or won), settled)
@@ -187,9 +201,13 @@ async def _confirm_booking(
 ) -> None:
     """The deposit's booking confirmed; money in for a booking that can no longer be had is flagged (so staff
     see why) and refunded by the worker."""
-    if await confirm_paid_hold(mongo=mongo, session=s, booking_id=booking_id, now=now) is None:
+    if (
+        await confirm_paid_hold(mongo=mongo, session=s, merchant_id=order.merchant_id, booking_id=booking_id, now=now)
+        is None
+    ):
         await flag_order(
             mongo=mongo,
+            merchant_id=order.merchant_id,
             order_id=order.id,
             code=FlagKind.BOOKING_LOST,
             detail=f"deposit paid for booking {booking_id}, which was cancelled or whose time was taken",
@@ -283,7 +301,9 @@ async def _move_money(mongo: Mongo, s: AsyncClientSession, order: Order, payment
             actor=_actor(order, payment),
             session=s,
         )
-        await mongo.db[c.ORDERS].update_one({"_id": order.id}, {"$set": {"top_up.entry_id": entry.id}}, session=s)
+        await mongo.db[c.ORDERS].update_one(
+            {"merchant_id": order.merchant_id, "_id": order.id}, {"$set": {"top_up.entry_id": entry.id}}, session=s
+        )
     elif due > 0:
         # Points and lifetime spending on money paid for consumption; a top-up earns when it is spent.
         recorded = await record_payment(
@@ -303,7 +323,13 @@ async def _flag_effect(
     mongo: Mongo, s: AsyncClientSession, order: Order, code: FlagKind, error: CouponError | CardError
 ) -> None:
     await flag_order(
-        mongo=mongo, order_id=order.id, code=code, detail=error.code.value, key=f"{code}:{order.id}", session=s
+        mongo=mongo,
+        merchant_id=order.merchant_id,
+        order_id=order.id,
+        code=code,
+        detail=error.code.value,
+        key=f"{code}:{order.id}",
+        session=s,
     )
     log.error("paid order could not use what it was priced with", extra={"order_id": str(order.id), "flag": code})
 

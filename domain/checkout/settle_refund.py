@@ -76,7 +76,7 @@ async def apply_in(
     if doc["status"] == RefundStatus.SUCCEEDED.value:
         return RefundOutcome.ALREADY_APPLIED
     refund = refund_from_doc(doc)
-    order_doc = await required_doc(mongo, c.ORDERS, {"_id": refund.order_id}, s)
+    order_doc = await required_doc(mongo, c.ORDERS, {"merchant_id": refund.merchant_id, "_id": refund.order_id}, s)
     order = order_from_doc(order_doc)
     due, before = order.price.due_fen, order.refunded_fen
     after = before + refund.amount_fen
@@ -88,6 +88,7 @@ async def apply_in(
         )
         await flag_order(
             mongo=mongo,
+            merchant_id=order.merchant_id,
             order_id=order.id,
             code=FlagKind.REFUND_MISMATCH,
             detail=f"refund {refund.out_refund_no}: {reason}",
@@ -101,7 +102,7 @@ async def apply_in(
     reserved = refund.amount_fen if doc.get("reserved") else 0
     status = OrderStatus.REFUNDED if after == due else OrderStatus.PARTIALLY_REFUNDED
     await mongo.db[c.ORDERS].update_one(
-        {"_id": order.id},
+        {"merchant_id": order.merchant_id, "_id": order.id},
         {"$inc": {"refunded_fen": refund.amount_fen, "refund_reserved_fen": -reserved}, "$set": {"status": status}},
         session=s,
     )
@@ -151,6 +152,7 @@ async def apply_in(
 async def _short(mongo: Mongo, s: AsyncClientSession, order: Order, refund: Refund, detail: str) -> None:
     await flag_order(
         mongo=mongo,
+        merchant_id=order.merchant_id,
         order_id=order.id,
         code=FlagKind.CLAWBACK_SHORT,
         detail=detail,
@@ -229,10 +231,14 @@ async def fail_in(mongo: Mongo, s: AsyncClientSession, refund_id: ObjectId, reas
         return False
     if doc.get("reserved"):
         await mongo.db[c.ORDERS].update_one(
-            {"_id": doc["order_id"]}, {"$inc": {"refund_reserved_fen": -doc["amount_fen"]}}, session=s
+            {"merchant_id": doc["merchant_id"], "_id": doc["order_id"]},
+            {"$inc": {"refund_reserved_fen": -doc["amount_fen"]}},
+            session=s,
         )
     if doc.get("top_up_taken"):
-        order = order_from_doc(await required_doc(mongo, c.ORDERS, {"_id": doc["order_id"]}, s))
+        order = order_from_doc(
+            await required_doc(mongo, c.ORDERS, {"merchant_id": doc["merchant_id"], "_id": doc["order_id"]}, s)
+        )
         assert order.top_up is not None and order.member_id is not None
         entry = await top_up(
             mongo=mongo,
@@ -246,5 +252,7 @@ async def fail_in(mongo: Mongo, s: AsyncClientSession, refund_id: ObjectId, reas
             session=s,
         )
         # A later refund takes back this entry: the first one's refund is spent.
-        await mongo.db[c.ORDERS].update_one({"_id": order.id}, {"$set": {"top_up.entry_id": entry.id}}, session=s)
+        await mongo.db[c.ORDERS].update_one(
+            {"merchant_id": order.merchant_id, "_id": order.id}, {"$set": {"top_up.entry_id": entry.id}}, session=s
+        )
     return True

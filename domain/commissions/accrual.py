@@ -52,8 +52,9 @@ class _Earner:
     identity: Identity
 
 
-async def _commissions_of(mongo: Mongo, order_id: ObjectId) -> tuple[Commission, ...]:
-    docs = await mongo.db[c.COMMISSIONS].find({"order_id": order_id}).sort("level", 1).to_list()
+async def _commissions_of(mongo: Mongo, merchant_id: ObjectId, order_id: ObjectId) -> tuple[Commission, ...]:
+    query = {"merchant_id": merchant_id, "order_id": order_id}
+    docs = await mongo.db[c.COMMISSIONS].find(query).sort("level", 1).to_list()
     return tuple(commission_from_doc(d) for d in docs)
 
 
@@ -89,7 +90,9 @@ async def _earners(mongo: Mongo, order: OrderPaid, payer: Doc, programs: dict[Ob
 
 
 async def _business_day(mongo: Mongo, order: OrderPaid) -> str:
-    store = await mongo.db[c.STORES].find_one({"_id": order.store_id}, {"timezone": 1})
+    store = await mongo.db[c.STORES].find_one(
+        {"merchant_id": order.merchant_id, "_id": order.store_id}, {"timezone": 1}
+    )
     zone = ZoneInfo((store or {}).get("timezone") or DEFAULT_TIMEZONE)
     return order.paid_at.astimezone(zone).date().isoformat()
 
@@ -188,13 +191,14 @@ async def on_order_paid(*, mongo: Mongo, event: OrderPaid) -> Accrual:
     if event.member_id is None:
         return Accrual(event.order_id, (), replayed=False)
     orders = mongo.db[c.COMMISSION_ORDERS]
-    if await orders.find_one({"_id": event.order_id}, {"_id": 1}) is not None:
-        return Accrual(event.order_id, await _commissions_of(mongo, event.order_id), replayed=True)
+    marked = {"merchant_id": event.merchant_id, "_id": event.order_id}
+    if await orders.find_one(marked, {"_id": 1}) is not None:
+        return Accrual(event.order_id, await _commissions_of(mongo, event.merchant_id, event.order_id), replayed=True)
     now = datetime.now(UTC)
     marker, docs = await _plan(mongo, event, event.member_id, now)
 
     async def work(session: AsyncClientSession) -> bool:
-        if await orders.find_one({"_id": event.order_id}, {"_id": 1}, session=session) is not None:
+        if await orders.find_one(marked, {"_id": 1}, session=session) is not None:
             return False
         await orders.insert_one(marker, session=session)
         if docs:
@@ -222,5 +226,5 @@ async def on_order_paid(*, mongo: Mongo, event: OrderPaid) -> Accrual:
         # A concurrent handling committed the marker after our snapshot began: theirs is the accrual.
         accrued = False
     if not accrued:
-        return Accrual(event.order_id, await _commissions_of(mongo, event.order_id), replayed=True)
+        return Accrual(event.order_id, await _commissions_of(mongo, event.merchant_id, event.order_id), replayed=True)
     return Accrual(event.order_id, tuple(commission_from_doc(d) for d in docs), replayed=False)

@@ -17,10 +17,15 @@ from domain.commissions.ledger import Bucket, EntryKind, post
 BATCH = 500
 
 
-async def _release(mongo: Mongo, commission_id: ObjectId, now: datetime) -> bool:
+async def _release(mongo: Mongo, merchant_id: ObjectId, commission_id: ObjectId, now: datetime) -> bool:
     async def work(session: AsyncClientSession) -> bool:
         doc = await mongo.db[c.COMMISSIONS].find_one_and_update(
-            {"_id": commission_id, "status": CommissionStatus.PENDING.value, "release_at": {"$lte": now}},
+            {
+                "merchant_id": merchant_id,
+                "_id": commission_id,
+                "status": CommissionStatus.PENDING.value,
+                "release_at": {"$lte": now},
+            },
             {"$set": {"status": CommissionStatus.AVAILABLE.value, "released_at": now}},
             return_document=ReturnDocument.AFTER,
             session=session,
@@ -49,12 +54,12 @@ async def release_due_commissions(*, mongo: Mongo, now: datetime | None = None, 
     moment = now or datetime.now(UTC)
     due = (
         await mongo.db[c.COMMISSIONS]
-        .find({"status": CommissionStatus.PENDING.value, "release_at": {"$lte": moment}}, {"_id": 1})
+        .find({"status": CommissionStatus.PENDING.value, "release_at": {"$lte": moment}}, {"merchant_id": 1})
         .sort("release_at", 1)
         .limit(limit)
         .to_list()
     )
     released = 0
     for doc in due:
-        released += await _release(mongo, doc["_id"], moment)
+        released += await _release(mongo, doc["merchant_id"], doc["_id"], moment)
     return released

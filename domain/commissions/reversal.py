@@ -53,7 +53,12 @@ async def _reverse_one(
         deltas = {BUCKETS[status]: -cut}
         new_status = CommissionStatus.CANCELLED if target == 0 else status
     changed = await mongo.db[c.COMMISSIONS].update_one(
-        {"_id": doc["_id"], "status": status.value, "reversed_fen": doc["reversed_fen"]},
+        {
+            "merchant_id": doc["merchant_id"],
+            "_id": doc["_id"],
+            "status": status.value,
+            "reversed_fen": doc["reversed_fen"],
+        },
         {"$inc": {"reversed_fen": cut}, "$set": {"status": new_status.value}},
         session=session,
     )
@@ -90,7 +95,7 @@ async def on_order_refunded(*, mongo: Mongo, event: OrderRefunded) -> Reversal:
 
     async def work(session: AsyncClientSession) -> Reversal:
         orders = mongo.db[c.COMMISSION_ORDERS]
-        order = await orders.find_one({"_id": event.order_id}, session=session)
+        order = await orders.find_one({"merchant_id": event.merchant_id, "_id": event.order_id}, session=session)
         if order is None:
             raise PaidEventPending(str(event.order_id))
         if event.refund_id in order["refund_ids"]:
@@ -99,7 +104,7 @@ async def on_order_refunded(*, mongo: Mongo, event: OrderRefunded) -> Reversal:
         refunded = min(order["refunded_fen"] + event.refunded_fen, paid)
         revenue = order["revenue_fen"]
         await orders.update_one(
-            {"_id": event.order_id, "refund_ids": {"$ne": event.refund_id}},
+            {"merchant_id": event.merchant_id, "_id": event.order_id, "refund_ids": {"$ne": event.refund_id}},
             {
                 "$push": {"refund_ids": event.refund_id},
                 "$set": {
@@ -109,7 +114,11 @@ async def on_order_refunded(*, mongo: Mongo, event: OrderRefunded) -> Reversal:
             },
             session=session,
         )
-        commissions = await mongo.db[c.COMMISSIONS].find({"order_id": event.order_id}, session=session).to_list()
+        commissions = (
+            await mongo.db[c.COMMISSIONS]
+            .find({"merchant_id": event.merchant_id, "order_id": event.order_id}, session=session)
+            .to_list()
+        )
         total = 0
         for doc in commissions:
             total += await _reverse_one(mongo, session, doc, event, refunded)

@@ -45,7 +45,9 @@ async def _decide(
     async def work(session: AsyncClientSession) -> Doc | None:
         status = to
         if to is CommissionStatus.PENDING:
-            current = await mongo.db[c.COMMISSIONS].find_one({"_id": commission_id}, {"release_at": 1}, session=session)
+            current = await mongo.db[c.COMMISSIONS].find_one(
+                {"merchant_id": actor.merchant_id, "_id": commission_id}, {"release_at": 1}, session=session
+            )
             if current is not None and current["release_at"] <= now:
                 status = CommissionStatus.AVAILABLE
         doc = await mongo.db[c.COMMISSIONS].find_one_and_update(

@@ -52,12 +52,16 @@ def _origin(template_id: ObjectId, slot: int) -> str:
     return f"claim:{template_id}:{slot}"
 
 
-async def _claims_of(mongo: Mongo, member_id: ObjectId, template_id: ObjectId) -> list[Doc]:
+async def _claims_of(mongo: Mongo, merchant_id: ObjectId, member_id: ObjectId, template_id: ObjectId) -> list[Doc]:
     """This member's claims of this template: one range of their origins ("claim:<template>:<slot>", and ';'
-    follows ':'), which the (claimed_by, origin) index serves alone. Matching on template_id instead read the
-    same coupons at twice the cost, SecantusDB weighing both claimed_by indexes."""
+    follows ':'), which the (merchant_id, claimed_by, origin) index serves alone. Matching on template_id instead
+    read the same coupons at twice the cost, SecantusDB weighing both claimed_by indexes."""
     origins = {"$gte": f"claim:{template_id}:", "$lt": f"claim:{template_id};"}
-    return await mongo.db[c.COUPONS].find({"claimed_by": member_id, "origin": origins}).to_list()
+    return (
+        await mongo.db[c.COUPONS]
+        .find({"merchant_id": merchant_id, "claimed_by": member_id, "origin": origins})
+        .to_list()
+    )
 
 
 def _free_slot(mine: list[Doc], template: Template) -> int | None:
@@ -93,7 +97,7 @@ async def _visible_template(mongo: Mongo, merchant_id: ObjectId, template_id: Ob
 
 async def claim_page(*, mongo: Mongo, merchant_id: ObjectId, member_id: ObjectId, template_id: ObjectId) -> ClaimPage:
     template = await _visible_template(mongo, merchant_id, template_id)
-    mine = await _claims_of(mongo, member_id, template.id)
+    mine = await _claims_of(mongo, merchant_id, member_id, template.id)
     return ClaimPage(template, _slots_used(mine, template.id), _refusal_for(template, mine, datetime.now(UTC)))
 
 
@@ -121,11 +125,11 @@ async def _insert_claim(mongo: Mongo, template: Template, member_id: ObjectId, k
             return Claimed(Held(coupon_from_doc(doc), template), replayed=False)
         except DuplicateKeyError:
             # A retry of this very claim, an earlier claim of this member, or a concurrent one took the slot.
-            mine = await _claims_of(mongo, member_id, template.id)
+            mine = await _claims_of(mongo, template.merchant_id, member_id, template.id)
         replay = next((d for d in mine if d["claim_key"] == key), None)
         next_slot = _free_slot(mine, template)
         if replay is not None or next_slot is None:
-            await give_back_stock(mongo, template.id, 1)
+            await give_back_stock(mongo, template.merchant_id, template.id, 1)
         if replay is not None:
             return Claimed(Held(coupon_from_doc(replay), template), replayed=True)
         if next_slot is None:
@@ -139,7 +143,7 @@ async def _not_taken(
     """A claim that got no stock: a retry's first coupon, or why not. A template this process has just seen
     sold out is not read again for a member who holds none of it, the storm's common loser."""
     if sold_out.MARKS.marked(merchant_id, template_id):
-        mine = await _claims_of(mongo, member_id, template_id)
+        mine = await _claims_of(mongo, merchant_id, member_id, template_id)
         if not mine:
             raise CouponError(CouponCode.COUPON_OUT_OF_STOCK, "templateId")
         template = await _visible_template(mongo, merchant_id, template_id)
@@ -147,7 +151,7 @@ async def _not_taken(
         watch = sold_out.MARKS.watch()
         # Both at once: a sold-out answer waits for one round trip, not two.
         template, mine = await asyncio.gather(
-            _visible_template(mongo, merchant_id, template_id), _claims_of(mongo, member_id, template_id)
+            _visible_template(mongo, merchant_id, template_id), _claims_of(mongo, merchant_id, member_id, template_id)
         )
         if refusal(template, now) is CouponCode.COUPON_OUT_OF_STOCK:
             sold_out.MARKS.mark(merchant_id, template_id, watch)

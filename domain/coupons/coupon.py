@@ -14,7 +14,7 @@ from typing import Any
 from bson import ObjectId
 
 from db import collections as c
-from db.mongo import Doc, Mongo
+from db.mongo import Doc, Mongo, any_of
 from domain import outbox
 from domain.coupons.errors import CouponCode
 from domain.coupons.templates import Template, template_from_doc
@@ -234,7 +234,9 @@ class Held:
 
 async def with_templates(mongo: Mongo, coupons: list[Coupon]) -> list[Held]:
     ids = list({cp.template_id for cp in coupons})
-    docs = await mongo.db[c.COUPON_TEMPLATES].find({"_id": {"$in": ids}}).to_list() if ids else []
+    merchants = list({cp.merchant_id for cp in coupons})
+    query = {"merchant_id": any_of(merchants), "_id": {"$in": ids}}
+    docs = await mongo.db[c.COUPON_TEMPLATES].find(query).to_list() if ids else []
     by_id = {d["_id"]: template_from_doc(d) for d in docs}
     return [Held(cp, by_id[cp.template_id]) for cp in coupons]
 

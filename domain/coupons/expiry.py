@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from bson import ObjectId
 
 from db import collections as c
-from db.mongo import Mongo
+from db.mongo import Mongo, any_of
 from domain import outbox
 from domain.coupons.coupon import CouponStatus
 from domain.events import CouponExpiring
@@ -30,6 +30,7 @@ async def announce_expiring(*, mongo: Mongo, now: datetime, within: timedelta = 
     }
     announced = 0
     while docs := await coupons.find(query, {"merchant_id": 1, "owner_id": 1}).limit(_BATCH).to_list():
+        merchants = {d["merchant_id"] for d in docs}
         ids: list[ObjectId] = []
         for doc in docs:
             announced += await outbox.record_once(
@@ -39,7 +40,8 @@ async def announce_expiring(*, mongo: Mongo, now: datetime, within: timedelta = 
                 dedupe_key=f"coupon:{doc['_id']}:expiring",
             )
             ids.append(doc["_id"])
-        await coupons.update_many({"_id": {"$in": ids}}, {"$set": {"expiry_noticed_at": now}})
+        marked = {"merchant_id": any_of(merchants), "_id": {"$in": ids}}
+        await coupons.update_many(marked, {"$set": {"expiry_noticed_at": now}})
     return announced
 
 

@@ -91,6 +91,7 @@ async def forward_coupon(
     expires = now + FORWARD_TTL
     doc = await mongo.db[c.COUPONS].find_one_and_update(
         {
+            "merchant_id": coupon.merchant_id,
             "_id": coupon.id,
             "owner_id": member_id,
             "lock_until": {"$lte": now},
@@ -151,7 +152,9 @@ async def forward_preview(*, mongo: Mongo, merchant_id: ObjectId, member_id: Obj
     if refusal is CouponCode.FORWARD_NOT_FOUND:
         raise CouponError(refusal, "token")
     held = (await with_templates(mongo, [coupon]))[0]
-    sender = await mongo.db[c.MEMBERS].find_one({"_id": coupon.forward.from_id}, {"nickname": 1})
+    sender = await mongo.db[c.MEMBERS].find_one(
+        {"merchant_id": coupon.merchant_id, "_id": coupon.forward.from_id}, {"nickname": 1}
+    )
     return ForwardPreview(
         held, coupon.forward.from_id, display_name((sender or {}).get("nickname")), coupon.forward.expires_at, refusal
     )
@@ -177,6 +180,7 @@ async def accept_coupon(
     assert coupon.forward is not None
     doc = await mongo.db[c.COUPONS].find_one_and_update(
         {
+            "merchant_id": coupon.merchant_id,
             "_id": coupon.id,
             "status": CouponStatus.FORWARDING.value,
             "forward.token": nonce,

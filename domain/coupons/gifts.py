@@ -25,7 +25,12 @@ async def gift_coupon(
     out of stock). `origin` is unique per member: a second gift with it raises DuplicateKeyError."""
     if refusal(template, now) is not None:
         return None
-    condition: Doc = {"_id": template.id, "status": TemplateStatus.ACTIVE.value, "claimable_until": {"$gt": now}}
+    condition: Doc = {
+        "merchant_id": template.merchant_id,
+        "_id": template.id,
+        "status": TemplateStatus.ACTIVE.value,
+        "claimable_until": {"$gt": now},
+    }
     if template.stock is not None:
         condition["$expr"] = {"$lte": [{"$add": ["$issued", 1]}, "$stock"]}
     taken = await mongo.db[c.COUPON_TEMPLATES].find_one_and_update(

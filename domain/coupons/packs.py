@@ -152,7 +152,7 @@ async def grant_pack(
     try:
         await packs.insert_one(doc)
     except DuplicateKeyError:
-        await give_back_stock(mongo, template.id, size)
+        await give_back_stock(mongo, template.merchant_id, template.id, size)
         first = await packs.find_one({"merchant_id": actor.merchant_id, "grant_key": key})
         assert first is not None
         return HeldPack(pack_from_doc(first), template)
@@ -183,7 +183,9 @@ async def share_pack(*, mongo: Mongo, merchant_id: ObjectId, holder: Sharer, pac
     held = await _held(mongo, doc)
     if doc["shared_at"] is None:
         now = datetime.now(UTC)
-        first = await packs.update_one({"_id": pack_id, "shared_at": None}, {"$set": {"shared_at": now}})
+        first = await packs.update_one(
+            {"merchant_id": merchant_id, "_id": pack_id, "shared_at": None}, {"$set": {"shared_at": now}}
+        )
         if first.modified_count == 1:
             held = HeldPack(replace(held.pack, shared_at=now), held.template)
     token = f"{pack_id}.{doc['nonce']}"
@@ -202,8 +204,9 @@ async def _by_token(mongo: Mongo, merchant_id: ObjectId, token: str) -> Doc:
     return doc
 
 
-async def _mine(mongo: Mongo, member_id: ObjectId, pack_id: ObjectId) -> Doc | None:
-    return await mongo.db[c.COUPONS].find_one({"claimed_by": member_id, "origin": _origin(pack_id)})
+async def _mine(mongo: Mongo, merchant_id: ObjectId, member_id: ObjectId, pack_id: ObjectId) -> Doc | None:
+    query = {"merchant_id": merchant_id, "claimed_by": member_id, "origin": _origin(pack_id)}
+    return await mongo.db[c.COUPONS].find_one(query)
 
 
 def _pack_refusal(held: HeldPack, member_id: ObjectId, now: datetime) -> CouponCode | None:
@@ -218,7 +221,7 @@ def _pack_refusal(held: HeldPack, member_id: ObjectId, now: datetime) -> CouponC
 
 async def pack_view(*, mongo: Mongo, merchant_id: ObjectId, member_id: ObjectId, token: str) -> PackView:
     held = await _held(mongo, await _by_token(mongo, merchant_id, token))
-    mine = await _mine(mongo, member_id, held.pack.id)
+    mine = await _mine(mongo, merchant_id, member_id, held.pack.id)
     if mine is not None:
         return PackView(held, Held(coupon_from_doc(mine), held.template), None)
     return PackView(held, None, _pack_refusal(held, member_id, datetime.now(UTC)))
@@ -237,7 +240,7 @@ async def claim_from_pack(
     found = await _by_token(mongo, merchant_id, token)
     held = await _held(mongo, found)
     pack, template = held.pack, held.template
-    mine = await _mine(mongo, member_id, pack.id)
+    mine = await _mine(mongo, merchant_id, member_id, pack.id)
     if mine is not None:
         return Claimed(Held(coupon_from_doc(mine), template), replayed=True)
     if member_id not in found.get("takers", []) and not await _take_unit(mongo, held, member_id, now):
@@ -256,7 +259,7 @@ async def claim_from_pack(
         await mongo.db[c.COUPONS].insert_one(doc)
     except DuplicateKeyError:
         # This friend's concurrent tap made the coupon first; theirs is the answer.
-        first = await _mine(mongo, member_id, pack.id)
+        first = await _mine(mongo, merchant_id, member_id, pack.id)
         assert first is not None
         return Claimed(Held(coupon_from_doc(first), template), replayed=True)
     coupon = coupon_from_doc(doc)
@@ -283,12 +286,18 @@ async def _take_unit(mongo: Mongo, held: HeldPack, member_id: ObjectId, now: dat
         raise CouponError(code, "token")
     packs = mongo.db[c.COUPON_PACKS]
     took = await packs.update_one(
-        {"_id": held.pack.id, "takers": {"$ne": member_id}, "$expr": {"$lt": ["$taken", "$size"]}},
+        {
+            "merchant_id": held.pack.merchant_id,
+            "_id": held.pack.id,
+            "takers": {"$ne": member_id},
+            "$expr": {"$lt": ["$taken", "$size"]},
+        },
         {"$inc": {"taken": 1}, "$push": {"takers": member_id}},
     )
     if took.modified_count == 1:
         return True
-    return await packs.find_one({"_id": held.pack.id, "takers": member_id}, {"_id": 1}) is not None
+    mine = {"merchant_id": held.pack.merchant_id, "_id": held.pack.id, "takers": member_id}
+    return await packs.find_one(mine, {"_id": 1}) is not None
 
 
 async def list_packs(
@@ -301,7 +310,8 @@ async def list_packs(
         query["_id"] = {"$lt": after}
     docs = await mongo.db[c.COUPON_PACKS].find(query).sort("_id", -1).limit(limit + 1).to_list()
     ids = list({d["template_id"] for d in docs[:limit]})
-    templates = await mongo.db[c.COUPON_TEMPLATES].find({"_id": {"$in": ids}}).to_list() if ids else []
+    scope = {"merchant_id": merchant_id, "_id": {"$in": ids}}
+    templates = await mongo.db[c.COUPON_TEMPLATES].find(scope).to_list() if ids else []
     by_id = {t["_id"]: template_from_doc(t) for t in templates}
     return Page(
         [(d["_id"], HeldPack(pack_from_doc(d), by_id[d["template_id"]])) for d in docs[:limit]], len(docs) > limit

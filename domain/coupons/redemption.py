@@ -124,8 +124,9 @@ class Redeemed:
     replayed: bool
 
 
-async def describe(mongo: Mongo, redemption: Redemption) -> RedemptionView:
-    store = await mongo.db[c.STORES].find_one({"_id": redemption.store_id}, {"name": 1, "timezone": 1})
+async def describe(mongo: Mongo, merchant_id: ObjectId, redemption: Redemption) -> RedemptionView:
+    query = {"merchant_id": merchant_id, "_id": redemption.store_id}
+    store = await mongo.db[c.STORES].find_one(query, {"name": 1, "timezone": 1})
     staff = None
     if redemption.staff_id is not None:
         staff = await mongo.db[c.STAFF].find_one({"_id": redemption.staff_id}, {"name": 1})
@@ -143,7 +144,7 @@ async def describe(mongo: Mongo, redemption: Redemption) -> RedemptionView:
 async def _refuse(mongo: Mongo, coupon: Coupon, now: datetime, field: str) -> CouponError:
     """The error for a coupon that cannot be used; a used one says when, where and by whom."""
     if coupon.redemption is not None:
-        view = await describe(mongo, coupon.redemption)
+        view = await describe(mongo, coupon.merchant_id, coupon.redemption)
         return CouponError(CouponCode.ALREADY_REDEEMED, field, redemption=view)
     return CouponError(coupon.use_blocker(now) or CouponCode.COUPON_LOCKED, field)
 
@@ -166,7 +167,7 @@ async def _count_redeemed(mongo: Mongo, coupon: Coupon, now: datetime, session: 
 async def _finish(mongo: Mongo, coupon: Coupon, now: datetime, *, replayed: bool) -> Redeemed:
     assert coupon.redemption is not None
     held = (await with_templates(mongo, [coupon]))[0] if replayed else await _count_redeemed(mongo, coupon, now, None)
-    return Redeemed(held, await describe(mongo, coupon.redemption), replayed)
+    return Redeemed(held, await describe(mongo, coupon.merchant_id, coupon.redemption), replayed)
 
 
 def _is_replay(coupon: Coupon, actor: Staff, key: str) -> bool:
@@ -210,13 +211,13 @@ async def redeem_coupon(
     now = datetime.now(UTC)
     if _is_replay(coupon, actor, key):
         return await _finish(mongo, coupon, now, replayed=True)
-    used = await describe(mongo, coupon.redemption) if coupon.redemption is not None else None
+    used = await describe(mongo, coupon.merchant_id, coupon.redemption) if coupon.redemption is not None else None
     refusal = _refusal(coupon, window, store_id, now, used)
     if refusal is not None:
         raise refusal
     redemption = {"at": now, "store_id": store_id, "staff_id": actor.id, "order_id": None, "key": key}
     doc = await mongo.db[c.COUPONS].find_one_and_update(
-        {"_id": coupon.id, **usable_filter(now)},
+        {"merchant_id": coupon.merchant_id, "_id": coupon.id, **usable_filter(now)},
         {"$set": {"status": CouponStatus.REDEEMED.value, "redemption": redemption}},
         return_document=ReturnDocument.AFTER,
     )
@@ -256,7 +257,7 @@ async def preview_code(
     member = await mongo.db[c.MEMBERS].find_one(
         {"_id": coupon.owner_id, "merchant_id": actor.merchant_id}, {"nickname": 1}
     )
-    used = await describe(mongo, coupon.redemption) if coupon.redemption is not None else None
+    used = await describe(mongo, coupon.merchant_id, coupon.redemption) if coupon.redemption is not None else None
     return Preview(
         held=held,
         member_name=display_name(member.get("nickname") if member else None),
@@ -292,13 +293,19 @@ async def lock_for_order(
         raise CouponError(CouponCode.COUPON_NOT_VALID_AT_STORE, "storeId")
     coupons = mongo.db[c.COUPONS]
     doc = await coupons.find_one_and_update(
-        {"_id": coupon.id, "owner_id": member_id, **usable_filter(now)},
+        {"merchant_id": merchant_id, "_id": coupon.id, "owner_id": member_id, **usable_filter(now)},
         {"$set": {"lock": {"order_id": order_id, "store_id": store_id, "at": now}, "lock_until": now + ttl}},
         return_document=ReturnDocument.AFTER,
     )
     if doc is None:
         doc = await coupons.find_one_and_update(
-            {"_id": coupon.id, "owner_id": member_id, "lock.order_id": order_id, "lock_until": {"$gt": now}},
+            {
+                "merchant_id": merchant_id,
+                "_id": coupon.id,
+                "owner_id": member_id,
+                "lock.order_id": order_id,
+                "lock_until": {"$gt": now},
+            },
             {"$set": {"lock_until": now + ttl}},
             return_document=ReturnDocument.AFTER,
         )
@@ -331,7 +338,13 @@ async def consume(
         raise CouponError(CouponCode.COUPON_NOT_LOCKED, "couponId")
     redemption: Doc = {"at": now, "store_id": coupon.lock.store_id, "staff_id": None, "order_id": order_id, "key": None}
     doc = await mongo.db[c.COUPONS].find_one_and_update(
-        {"_id": coupon.id, "status": {"$in": _LIVE}, "lock.order_id": order_id, "lock_until": {"$gt": now}},
+        {
+            "merchant_id": coupon.merchant_id,
+            "_id": coupon.id,
+            "status": {"$in": _LIVE},
+            "lock.order_id": order_id,
+            "lock_until": {"$gt": now},
+        },
         {"$set": {"status": CouponStatus.REDEEMED.value, "redemption": redemption, "lock_until": now}},
         return_document=ReturnDocument.AFTER,
         session=session,

@@ -369,9 +369,10 @@ async def take_stock(
     return template_from_doc(doc) if doc else None
 
 
-async def give_back_stock(mongo: Mongo, template_id: ObjectId, n: int) -> None:
+async def give_back_stock(mongo: Mongo, merchant_id: ObjectId, template_id: ObjectId, n: int) -> None:
     """Compensation for a take whose later step failed; a crash before it under-issues, never over-issues."""
-    await mongo.db[c.COUPON_TEMPLATES].update_one({"_id": template_id}, {"$inc": {"issued": -n}})
+    query = {"merchant_id": merchant_id, "_id": template_id}
+    await mongo.db[c.COUPON_TEMPLATES].update_one(query, {"$inc": {"issued": -n}})
     sold_out.MARKS.given_back(template_id)
 
 

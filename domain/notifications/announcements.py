@@ -129,7 +129,9 @@ async def _coupon_fields(
     coupon = coupon_from_doc(doc)
     if coupon.status_at(datetime.now(UTC)) not in (CouponStatus.ACTIVE, CouponStatus.FORWARDING):
         return None
-    template = await out.mongo.db[c.COUPON_TEMPLATES].find_one({"_id": coupon.template_id}, {"title": 1})
+    template = await out.mongo.db[c.COUPON_TEMPLATES].find_one(
+        {"merchant_id": entry.merchant_id, "_id": coupon.template_id}, {"title": 1}
+    )
     store = await out.mongo.db[c.STORES].find_one({"merchant_id": entry.merchant_id}, sort=[("_id", 1)])
     fields = {
         "title": template["title"] if template else "",

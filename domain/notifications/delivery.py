@@ -117,7 +117,7 @@ async def notify(
         await _push_wechat(out, doc, member["openid"], template)
     if doc["sms"]["status"] == ChannelStatus.PENDING:
         await _send_sms(out, doc)
-    fresh = await out.mongo.db[c.NOTIFICATIONS].find_one({"_id": doc["_id"]})
+    fresh = await out.mongo.db[c.NOTIFICATIONS].find_one(_key(doc))
     assert fresh is not None
     return notification_from_doc(fresh)
 
@@ -138,7 +138,6 @@ async def _record_intent(
         if card and card.get("phone_enc"):
             sms = {"status": ChannelStatus.PENDING.value}
     intent: Doc = {
-        "merchant_id": member["merchant_id"],
         "member_id": member["_id"],
         "topic": topic.value,
         "title": template.title,
@@ -154,7 +153,7 @@ async def _record_intent(
     for _ in range(_UPSERT_ATTEMPTS):
         try:
             doc = await notes.find_one_and_update(
-                {"dedupe_key": dedupe_key},
+                {"merchant_id": member["merchant_id"], "dedupe_key": dedupe_key},
                 {"$setOnInsert": intent},
                 upsert=True,
                 return_document=ReturnDocument.AFTER,
@@ -167,9 +166,13 @@ async def _record_intent(
     raise TryAgainLater(f"notification {dedupe_key} neither inserted nor found")
 
 
-async def _set_channel(mongo: Mongo, note_id: ObjectId, channel: str, status: ChannelStatus, **extra: Any) -> None:
+def _key(doc: Doc) -> Doc:
+    return {"merchant_id": doc["merchant_id"], "_id": doc["_id"]}
+
+
+async def _set_channel(mongo: Mongo, note: Doc, channel: str, status: ChannelStatus, **extra: Any) -> None:
     changes: Doc = {f"{channel}.status": status.value, **{f"{channel}.{k}": v for k, v in extra.items()}}
-    await mongo.db[c.NOTIFICATIONS].update_one({"_id": note_id}, {"$set": changes})
+    await mongo.db[c.NOTIFICATIONS].update_one(note, {"$set": changes})
 
 
 def _maybe_delivered(error: WeChatError) -> bool:
@@ -178,8 +181,8 @@ def _maybe_delivered(error: WeChatError) -> bool:
 
 
 async def _push_wechat(out: Outlets, doc: Doc, openid: str, template: Template) -> None:
-    mongo, note_id = out.mongo, doc["_id"]
-    template_id, member_id = doc["wechat"]["template_id"], doc["member_id"]
+    mongo, note = out.mongo, _key(doc)
+    template_id, merchant_id, member_id = doc["wechat"]["template_id"], doc["merchant_id"], doc["member_id"]
     try:
         # Fetched before the claim, so a token failure never leaves a claimed, unsent message behind.
         await out.wechat.access_token()
@@ -188,16 +191,18 @@ async def _push_wechat(out: Outlets, doc: Doc, openid: str, template: Template) 
 
     async def claim(s: AsyncClientSession) -> ChannelStatus | None:
         moved = await mongo.db[c.NOTIFICATIONS].update_one(
-            {"_id": note_id, "wechat.status": ChannelStatus.PENDING.value},
+            {**note, "wechat.status": ChannelStatus.PENDING.value},
             {"$set": {"wechat.status": ChannelStatus.SENDING.value, "wechat.claimed_at": datetime.now(UTC)}},
             session=s,
         )
         if moved.modified_count != 1:
             return None
-        if await subscriptions.take_one(mongo=mongo, session=s, member_id=member_id, template_id=template_id):
+        if await subscriptions.take_one(
+            mongo=mongo, session=s, merchant_id=merchant_id, member_id=member_id, template_id=template_id
+        ):
             return ChannelStatus.SENDING
         await mongo.db[c.NOTIFICATIONS].update_one(
-            {"_id": note_id}, {"$set": {"wechat.status": ChannelStatus.NO_QUOTA.value}}, session=s
+            note, {"$set": {"wechat.status": ChannelStatus.NO_QUOTA.value}}, session=s
         )
         return ChannelStatus.NO_QUOTA
 
@@ -212,30 +217,34 @@ async def _push_wechat(out: Outlets, doc: Doc, openid: str, template: Template) 
         )
     except WeChatError as e:
         if e.errcode == USER_REFUSED:
-            await _set_channel(mongo, note_id, "wechat", ChannelStatus.REFUSED, error=str(e))
-            await subscriptions.use_up(mongo=mongo, member_id=member_id, template_id=template_id)
+            await _set_channel(mongo, note, "wechat", ChannelStatus.REFUSED, error=str(e))
+            await subscriptions.use_up(
+                mongo=mongo, merchant_id=merchant_id, member_id=member_id, template_id=template_id
+            )
             return
         if _maybe_delivered(e):
-            await _set_channel(mongo, note_id, "wechat", ChannelStatus.UNKNOWN, error=str(e))
+            await _set_channel(mongo, note, "wechat", ChannelStatus.UNKNOWN, error=str(e))
             return
-        await _unclaim(mongo, note_id, member_id, template_id, str(e))
+        await _unclaim(mongo, note, member_id, template_id, str(e))
         raise TryAgainLater(f"wechat send: {e}") from e
     except RedisError as e:
         # The token cache failed during a token refresh, before the request went out.
-        await _unclaim(mongo, note_id, member_id, template_id, str(e))
+        await _unclaim(mongo, note, member_id, template_id, str(e))
         raise TryAgainLater(f"wechat token cache: {e}") from e
-    await _set_channel(mongo, note_id, "wechat", ChannelStatus.SENT, sent_at=datetime.now(UTC))
+    await _set_channel(mongo, note, "wechat", ChannelStatus.SENT, sent_at=datetime.now(UTC))
 
 
-async def _unclaim(mongo: Mongo, note_id: ObjectId, member_id: ObjectId, template_id: str, error: str) -> None:
+async def _unclaim(mongo: Mongo, note: Doc, member_id: ObjectId, template_id: str, error: str) -> None:
     async def work(s: AsyncClientSession) -> None:
         moved = await mongo.db[c.NOTIFICATIONS].update_one(
-            {"_id": note_id, "wechat.status": ChannelStatus.SENDING.value},
+            {**note, "wechat.status": ChannelStatus.SENDING.value},
             {"$set": {"wechat.status": ChannelStatus.PENDING.value, "wechat.error": error}},
             session=s,
         )
         if moved.modified_count == 1:
-            await subscriptions.give_back(mongo=mongo, session=s, member_id=member_id, template_id=template_id)
+            await subscriptions.give_back(
+                mongo=mongo, session=s, merchant_id=note["merchant_id"], member_id=member_id, template_id=template_id
+            )
 
     await transaction(mongo, work)
 
@@ -243,7 +252,7 @@ async def _unclaim(mongo: Mongo, note_id: ObjectId, member_id: ObjectId, templat
 async def _send_sms(out: Outlets, doc: Doc) -> None:
     notes = out.mongo.db[c.NOTIFICATIONS]
     claimed = await notes.update_one(
-        {"_id": doc["_id"], "sms.status": ChannelStatus.PENDING.value},
+        {**_key(doc), "sms.status": ChannelStatus.PENDING.value},
         {"$set": {"sms.status": ChannelStatus.SENDING.value, "sms.claimed_at": datetime.now(UTC)}},
     )
     if claimed.modified_count != 1:
@@ -252,11 +261,11 @@ async def _send_sms(out: Outlets, doc: Doc) -> None:
         {"merchant_id": doc["merchant_id"], "member_id": doc["member_id"]}, {"phone_enc": 1}
     )
     if not card or not card.get("phone_enc"):
-        await _set_channel(out.mongo, doc["_id"], "sms", ChannelStatus.SKIPPED)
+        await _set_channel(out.mongo, _key(doc), "sms", ChannelStatus.SKIPPED)
         return
     try:
         await out.sms.send(phone=out.pii.decrypt(card["phone_enc"]), text=f"{doc['title']}：{doc['body']}")
     except SmsFailed as e:
-        await _set_channel(out.mongo, doc["_id"], "sms", ChannelStatus.PENDING, error=str(e))
+        await _set_channel(out.mongo, _key(doc), "sms", ChannelStatus.PENDING, error=str(e))
         raise TryAgainLater(f"sms: {e}") from e
-    await _set_channel(out.mongo, doc["_id"], "sms", ChannelStatus.SENT, sent_at=datetime.now(UTC))
+    await _set_channel(out.mongo, _key(doc), "sms", ChannelStatus.SENT, sent_at=datetime.now(UTC))

@@ -58,37 +58,41 @@ async def record_subscriptions(
     subscriptions = mongo.db[c.SUBSCRIPTIONS]
     for template_id in accepted:
         await subscriptions.update_one(
-            {"member_id": member_id, "template_id": template_id},
-            {
-                "$inc": {"quota": 1},
-                "$set": {"updated_at": now},
-                "$setOnInsert": {"merchant_id": merchant_id},
-            },
+            {"merchant_id": merchant_id, "member_id": member_id, "template_id": template_id},
+            {"$inc": {"quota": 1}, "$set": {"updated_at": now}},
             upsert=True,
         )
-    docs = await subscriptions.find({"member_id": member_id, "template_id": {"$in": asked}}).to_list()
+    docs = await subscriptions.find(
+        {"merchant_id": merchant_id, "member_id": member_id, "template_id": {"$in": asked}}
+    ).to_list()
     quota = {d["template_id"]: d["quota"] for d in docs}
     return [Subscription(t, quota.get(t, 0)) for t in asked]
 
 
-async def take_one(*, mongo: Mongo, session: AsyncClientSession, member_id: ObjectId, template_id: str) -> bool:
+async def take_one(
+    *, mongo: Mongo, session: AsyncClientSession, merchant_id: ObjectId, member_id: ObjectId, template_id: str
+) -> bool:
     """Uses one message of the member's quota for the template; False when none is left."""
     result = await mongo.db[c.SUBSCRIPTIONS].update_one(
-        {"member_id": member_id, "template_id": template_id, "quota": {"$gt": 0}},
+        {"merchant_id": merchant_id, "member_id": member_id, "template_id": template_id, "quota": {"$gt": 0}},
         {"$inc": {"quota": -1}},
         session=session,
     )
     return result.modified_count == 1
 
 
-async def give_back(*, mongo: Mongo, session: AsyncClientSession, member_id: ObjectId, template_id: str) -> None:
+async def give_back(
+    *, mongo: Mongo, session: AsyncClientSession, merchant_id: ObjectId, member_id: ObjectId, template_id: str
+) -> None:
     """A send that WeChat certainly did not deliver did not use the member's grant."""
     await mongo.db[c.SUBSCRIPTIONS].update_one(
-        {"member_id": member_id, "template_id": template_id}, {"$inc": {"quota": 1}}, session=session
+        {"merchant_id": merchant_id, "member_id": member_id, "template_id": template_id},
+        {"$inc": {"quota": 1}},
+        session=session,
     )
 
 
-async def use_up(*, mongo: Mongo, member_id: ObjectId, template_id: str) -> None:
+async def use_up(*, mongo: Mongo, merchant_id: ObjectId, member_id: ObjectId, template_id: str) -> None:
     await mongo.db[c.SUBSCRIPTIONS].update_one(
-        {"member_id": member_id, "template_id": template_id}, {"$set": {"quota": 0}}
+        {"merchant_id": merchant_id, "member_id": member_id, "template_id": template_id}, {"$set": {"quota": 0}}
     )

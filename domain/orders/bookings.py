@@ -31,10 +31,11 @@ def visit_key(booking_id: ObjectId) -> str:
     return f"{booking_id}:visit"
 
 
-async def deposit_paid(mongo: Mongo, booking_id: ObjectId) -> int:
+async def deposit_paid(mongo: Mongo, booking: Booking) -> int:
     """What the booking's deposit order brought in and still holds (none once it is refunded)."""
     doc = await mongo.db[c.ORDERS].find_one(
-        {"booking_key": deposit_key(booking_id)}, {"status": 1, "price.due_fen": 1, "refunded_fen": 1}
+        {"merchant_id": booking.merchant_id, "booking_key": deposit_key(booking.id)},
+        {"status": 1, "price.due_fen": 1, "refunded_fen": 1},
     )
     if doc is None or doc["status"] not in SETTLED:
         return 0
@@ -52,7 +53,7 @@ async def _visit_doc(
         store_id=booking.store_id,
         lines=lines,
         discounts=discounts,
-        prepaid_fen=await deposit_paid(mongo, booking.id),
+        prepaid_fen=await deposit_paid(mongo, booking),
     )
     doc = order_doc(
         merchant_id=booking.merchant_id,
@@ -105,7 +106,7 @@ async def visit_order(*, mongo: Mongo, booking: Booking, staff_id: ObjectId) -> 
     """The order a completed visit is paid with: the member's own live one when they ordered ahead (paid or
     not), else a new one at the service's price with their level discount and the deposit counted; None for a
     free service. The same booking always gets the same order, however often completion is retried."""
-    live = await mongo.db[c.ORDERS].find_one({"booking_key": visit_key(booking.id)})
+    live = await mongo.db[c.ORDERS].find_one({"merchant_id": booking.merchant_id, "booking_key": visit_key(booking.id)})
     if live is not None:
         return order_from_doc(live)
     if booking.price_fen <= 0:
@@ -115,7 +116,9 @@ async def visit_order(*, mongo: Mongo, booking: Booking, staff_id: ObjectId) -> 
         return await insert_order(mongo, doc)
     except OrderError:
         # The member ordered it at this very moment: theirs is the visit's order.
-        live = await mongo.db[c.ORDERS].find_one({"booking_key": visit_key(booking.id)})
+        live = await mongo.db[c.ORDERS].find_one(
+            {"merchant_id": booking.merchant_id, "booking_key": visit_key(booking.id)}
+        )
         if live is None:
             raise
         return order_from_doc(live)

@@ -214,6 +214,7 @@ async def load_order(
 async def flag_order(
     *,
     mongo: Mongo,
+    merchant_id: ObjectId,
     order_id: ObjectId,
     code: FlagKind,
     detail: str,
@@ -222,7 +223,7 @@ async def flag_order(
 ) -> None:
     """Asks staff to look at the order; once per `key`, so a redelivered notification does not flag twice."""
     await mongo.db[c.ORDERS].update_one(
-        {"_id": order_id, "flags.key": {"$ne": key}},
+        {"merchant_id": merchant_id, "_id": order_id, "flags.key": {"$ne": key}},
         {"$push": {"flags": {"code": code.value, "detail": detail, "key": key, "at": datetime.now(UTC)}}},
         session=session,
     )

@@ -25,9 +25,10 @@ class OrderView:
 
 async def views_of(mongo: Mongo, orders: list[Order], *, nicknames: bool = True) -> list[OrderView]:
     """The orders with their stores' names and (for staff screens, `nicknames`) their members' nicknames."""
-    stores = await field_by_id(mongo, c.STORES, {o.store_id for o in orders}, "name")
+    merchants = {o.merchant_id for o in orders}
+    stores = await field_by_id(mongo, c.STORES, merchants, {o.store_id for o in orders}, "name")
     wanted = {o.member_id for o in orders if o.member_id} if nicknames else set()
-    members = await field_by_id(mongo, c.MEMBERS, wanted, "nickname")
+    members = await field_by_id(mongo, c.MEMBERS, merchants, wanted, "nickname")
     return [
         OrderView(
             o, stores.get(o.store_id, ""), display_name(members.get(o.member_id)) if o.member_id in wanted else None

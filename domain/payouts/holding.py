@@ -103,11 +103,15 @@ async def _snapshot(
     payouts = mongo.db[c.PAYOUTS]
     held = {
         d["beneficiary_id"]: d["_id"]
-        async for d in payouts.find({"hold_key": {"$in": [hold_key(run_id, m) for m in ids]}}, session=session)
+        async for d in payouts.find(
+            {"merchant_id": merchant_id, "hold_key": {"$in": [hold_key(run_id, m) for m in ids]}}, session=session
+        )
     }
     busy = {
         d["beneficiary_id"]
-        async for d in payouts.find({"open_key": {"$in": [open_key(merchant_id, m) for m in ids]}}, session=session)
+        async for d in payouts.find(
+            {"merchant_id": merchant_id, "open_key": {"$in": [open_key(merchant_id, m) for m in ids]}}, session=session
+        )
     }
     pipeline: list[Doc] = [
         {
@@ -229,7 +233,10 @@ async def _write(
     ]
     await post_many(mongo, session, merchant_id=merchant_id, kind=EntryKind.PAYOUT, postings=postings)
     carries = [
-        UpdateMany({"_id": {"$in": [r["_id"] for r in h.rests]}}, {"$set": {"carried_into": h.payout_id}})
+        UpdateMany(
+            {"merchant_id": merchant_id, "_id": {"$in": [r["_id"] for r in h.rests]}},
+            {"$set": {"carried_into": h.payout_id}},
+        )
         for h in holds
         if h.rests
     ]

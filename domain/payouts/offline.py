@@ -98,7 +98,7 @@ async def settle_staff_offline(
     hold_key, payout_id = f"offline:{merchant_id}:{key}", ObjectId()
 
     async def work(session: AsyncClientSession) -> tuple[Doc | None, bool]:
-        first = await mongo.db[c.PAYOUTS].find_one({"hold_key": hold_key}, session=session)
+        first = await mongo.db[c.PAYOUTS].find_one({"merchant_id": merchant_id, "hold_key": hold_key}, session=session)
         if first is not None:
             return first, True
         gross, count = await available_commissions(mongo, session, merchant_id, staff_id)

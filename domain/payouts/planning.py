@@ -77,7 +77,8 @@ async def _minimums(mongo: Mongo, merchant_id: ObjectId, ids: list[ObjectId], fl
         .to_list()
     )
     program_ids = list({a["program_id"] for a in appointments})
-    programs = await mongo.db[c.SHAREHOLDER_PROGRAMS].find({"_id": {"$in": program_ids}}).to_list()
+    scope = {"merchant_id": merchant_id, "_id": {"$in": program_ids}}
+    programs = await mongo.db[c.SHAREHOLDER_PROGRAMS].find(scope).to_list()
     minimum = {p["_id"]: program_from_doc(p).settings.payout_minimum_fen for p in programs}
     return {a["member_id"]: max(minimum.get(a["program_id"], 0), floor) for a in appointments}
 
@@ -114,7 +115,10 @@ async def _page(mongo: Mongo, merchant_id: ObjectId, accounts: list[Doc], limits
     ):
         carried[p["beneficiary_id"]] = carried.get(p["beneficiary_id"], 0) + p["unpaid_fen"]
     keys = [open_key(merchant_id, m) for m in member_ids]
-    busy = {p["beneficiary_id"] for p in await mongo.db[c.PAYOUTS].find({"open_key": {"$in": keys}}).to_list()}
+    busy = {
+        p["beneficiary_id"]
+        for p in await mongo.db[c.PAYOUTS].find({"merchant_id": merchant_id, "open_key": {"$in": keys}}).to_list()
+    }
     minimums = await _minimums(mongo, merchant_id, member_ids, limits.min_fen)
     page = []
     for account in accounts:

@@ -82,10 +82,10 @@ class RunView:
     totals: RunTotals
 
 
-async def run_totals(mongo: Mongo, run_ids: list[ObjectId]) -> dict[ObjectId, RunTotals]:
+async def run_totals(mongo: Mongo, merchant_id: ObjectId, run_ids: list[ObjectId]) -> dict[ObjectId, RunTotals]:
     """What each run held and what has been paid of it so far, in one query for any number of runs."""
     pipeline: list[Doc] = [
-        {"$match": {"run_id": {"$in": run_ids}}},
+        {"$match": {"merchant_id": merchant_id, "run_id": {"$in": run_ids}}},
         {
             "$group": {
                 "_id": "$run_id",
@@ -151,6 +151,7 @@ async def advance_run(*, mongo: Mongo, run: Doc, limits: TransferLimits, now: da
     if run["status"] == RunStatus.HELD.value:
         return run
     merchant_id, runs = run["merchant_id"], mongo.db[c.PAYOUT_RUNS]
+    this_run = {"merchant_id": merchant_id, "_id": run["_id"]}
     remark = await _remark(mongo, merchant_id)
     async for page in candidates(mongo=mongo, merchant_id=merchant_id, limits=limits, after=run.get("cursor")):
         for chunk in chunks([x for x in page if x.skip is None]):
@@ -168,16 +169,16 @@ async def advance_run(*, mongo: Mongo, run: Doc, limits: TransferLimits, now: da
                     log.error("COMMISSION BALANCE MISMATCH: payout held back", extra={"member_id": candidate.member_id})
         if page:
             # $max: a concurrent advance of the same run never moves it back.
-            await runs.update_one({"_id": run["_id"]}, {"$max": {"cursor": page[-1].member_id}})
+            await runs.update_one(this_run, {"$max": {"cursor": page[-1].member_id}})
         if time.monotonic() >= deadline:
-            fresh = await runs.find_one({"_id": run["_id"]})
+            fresh = await runs.find_one(this_run)
             return fresh or run
     done = await runs.find_one_and_update(
-        {"_id": run["_id"], "status": RunStatus.HOLDING.value},
+        {**this_run, "status": RunStatus.HOLDING.value},
         {"$set": {"status": RunStatus.HELD.value, "held_at": now}},
         return_document=ReturnDocument.AFTER,
     )
-    return done or await runs.find_one({"_id": run["_id"]}) or run
+    return done or await runs.find_one(this_run) or run
 
 
 async def run_payouts(
@@ -205,7 +206,7 @@ async def run_payouts(
     advanced = run_from_doc(
         await advance_run(mongo=mongo, run=run, limits=channel.limits, now=moment, deadline=deadline)
     )
-    return RunView(advanced, (await run_totals(mongo, [advanced.id]))[advanced.id])
+    return RunView(advanced, (await run_totals(mongo, actor.merchant_id, [advanced.id]))[advanced.id])
 
 
 async def advance_open_runs(*, mongo: Mongo, limits: TransferLimits, now: datetime, deadline: float) -> int:

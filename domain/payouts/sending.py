@@ -24,7 +24,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from db import collections as c
-from db.mongo import Doc, Mongo, transaction
+from db.mongo import Doc, Mongo, any_of, transaction
 from domain.payouts.channel import PayoutChannel
 from domain.payouts.model import PayoutStatus, TransferLimits, TransferStatus, next_provider_day, provider_day
 from domain.payouts.settlement import bill_finished, record_bill
@@ -108,8 +108,10 @@ async def _claim(mongo: Mongo, channel: PayoutChannel, docs: list[Doc], now: dat
         bills, quotas = mongo.db[c.PAYOUT_TRANSFERS], mongo.db[c.PAYOUT_QUOTAS]
         current = await bills.find({"_id": {"$in": ids}}, session=session).sort("due_at", 1).to_list()
         planned = [d for d in current if d["status"] == TransferStatus.PLANNED.value and d["due_at"] <= now]
-        payout_ids = list({d["payout_id"] for d in planned})
-        payouts = await mongo.db[c.PAYOUTS].find({"_id": {"$in": payout_ids}}, {"status": 1}, session=session).to_list()
+        merchant_of = {d["payout_id"]: d["merchant_id"] for d in planned}
+        payout_ids = list(merchant_of)
+        of_them = {"merchant_id": any_of(set(merchant_of.values())), "_id": {"$in": payout_ids}}
+        payouts = await mongo.db[c.PAYOUTS].find(of_them, {"status": 1}, session=session).to_list()
         siblings = await bills.find(
             {"payout_id": {"$in": payout_ids}}, {"payout_id": 1, "status": 1}, session=session
         ).to_list()
@@ -124,7 +126,9 @@ async def _claim(mongo: Mongo, channel: PayoutChannel, docs: list[Doc], now: dat
             counters = [UpdateOne({"_id": k}, {"$inc": {"used_fen": n}}, upsert=True) for k, n in out.counted.items()]
             await quotas.bulk_write(counters, session=session)
         for payout_id in out.abandoned:
-            await bill_finished(mongo, session, payout_id=payout_id, failed=True, now=now)
+            await bill_finished(
+                mongo, session, merchant_id=merchant_of[payout_id], payout_id=payout_id, failed=True, now=now
+            )
         return out.claimed
 
     for attempt in range(_CLAIM_ATTEMPTS):
@@ -176,7 +180,9 @@ async def _refused(mongo: Mongo, channel: PayoutChannel, doc: Doc, code: str, no
             return
         await _release(mongo, session, doc)
         if code not in QUOTA_CODES | BUSY_CODES:
-            await bill_finished(mongo, session, payout_id=doc["payout_id"], failed=True, now=now)
+            await bill_finished(
+                mongo, session, merchant_id=doc["merchant_id"], payout_id=doc["payout_id"], failed=True, now=now
+            )
 
     await transaction(mongo, work)
 

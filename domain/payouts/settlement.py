@@ -91,10 +91,12 @@ async def record_bill(*, mongo: Mongo, bill: TransferBill, now: datetime, pacing
         assert current is not None
         if TransferStatus(current["status"]).final:
             # Already final (a notification after a query, a redelivery): only make sure the payout got settled.
-            await settle_in(mongo, session, payout_id=doc["payout_id"], now=now)
+            await settle_in(mongo, session, merchant_id=doc["merchant_id"], payout_id=doc["payout_id"], now=now)
             return TransferStatus(current["status"])
         await mongo.db[c.PAYOUT_TRANSFERS].update_one({"_id": doc["_id"]}, change, session=session)
-        await bill_finished(mongo, session, payout_id=doc["payout_id"], failed=status.failed, now=now)
+        await bill_finished(
+            mongo, session, merchant_id=doc["merchant_id"], payout_id=doc["payout_id"], failed=status.failed, now=now
+        )
         return status
 
     return await transaction(mongo, work)
@@ -114,7 +116,13 @@ async def receive_notification(
 
 
 async def bill_finished(
-    mongo: Mongo, session: AsyncClientSession, *, payout_id: ObjectId, failed: bool, now: datetime
+    mongo: Mongo,
+    session: AsyncClientSession,
+    *,
+    merchant_id: ObjectId,
+    payout_id: ObjectId,
+    failed: bool,
+    now: datetime,
 ) -> PayoutStatus | None:
     """In the transaction that made a bill final: a failure stops the payout's bills not yet sent; then the payout
     is settled if that was its last open bill."""
@@ -124,7 +132,7 @@ async def bill_finished(
             {"$set": {"status": TransferStatus.ABANDONED.value, "settled_at": now}, "$unset": {"due_at": ""}},
             session=session,
         )
-    return await settle_in(mongo, session, payout_id=payout_id, now=now)
+    return await settle_in(mongo, session, merchant_id=merchant_id, payout_id=payout_id, now=now)
 
 
 def _unheld(status: CommissionStatus) -> Doc:
@@ -151,7 +159,11 @@ async def _return_commissions(mongo: Mongo, session: AsyncClientSession, payout:
         if d["amount_fen"] == d["reversed_fen"]
     ]
     if emptied:
-        await commissions.update_many({"_id": {"$in": emptied}}, _unheld(CommissionStatus.CANCELLED), session=session)
+        await commissions.update_many(
+            {"merchant_id": payout["merchant_id"], "_id": {"$in": emptied}},
+            _unheld(CommissionStatus.CANCELLED),
+            session=session,
+        )
     await commissions.update_many(held, _unheld(CommissionStatus.AVAILABLE), session=session)
     carried = payout["carried_fen"]
     await post(
@@ -170,7 +182,9 @@ async def _return_commissions(mongo: Mongo, session: AsyncClientSession, payout:
     )
     if payout["carried_from"]:
         await mongo.db[c.PAYOUTS].update_many(
-            {"_id": {"$in": payout["carried_from"]}}, {"$set": {"carried_into": None}}, session=session
+            {"merchant_id": payout["merchant_id"], "_id": {"$in": payout["carried_from"]}},
+            {"$set": {"carried_into": None}},
+            session=session,
         )
 
 
@@ -194,12 +208,11 @@ def _failure(bills: list[Doc]) -> str:
 
 
 async def settle_in(
-    mongo: Mongo, session: AsyncClientSession, *, payout_id: ObjectId, now: datetime
+    mongo: Mongo, session: AsyncClientSession, *, merchant_id: ObjectId, payout_id: ObjectId, now: datetime
 ) -> PayoutStatus | None:
     """Settles the payout once all its bills are final; None while some are not (or once it is settled)."""
-    payout = await mongo.db[c.PAYOUTS].find_one(
-        {"_id": payout_id, "status": PayoutStatus.PROCESSING.value}, session=session
-    )
+    processing = {"merchant_id": merchant_id, "_id": payout_id, "status": PayoutStatus.PROCESSING.value}
+    payout = await mongo.db[c.PAYOUTS].find_one(processing, session=session)
     if payout is None:
         return None
     bills = await mongo.db[c.PAYOUT_TRANSFERS].find({"payout_id": payout_id}, session=session).to_list()
@@ -218,7 +231,7 @@ async def settle_in(
         settled |= {"unpaid_fen": payout["amount_fen"] - paid, "failure_reason": _failure(bills)}
         await _return_rest(mongo, session, payout, payout["amount_fen"] - paid)
     await mongo.db[c.PAYOUTS].update_one(
-        {"_id": payout_id, "status": PayoutStatus.PROCESSING.value},
+        processing,
         {"$set": {"status": status.value, **settled}, "$unset": {"open_key": ""}},
         session=session,
     )

@@ -104,7 +104,7 @@ async def list_runs(*, mongo: Mongo, actor: Staff, first: int | None, after: Obj
         query["_id"] = {"$lt": after}
     docs = await mongo.db[c.PAYOUT_RUNS].find(query).sort("_id", -1).limit(limit + 1).to_list()
     runs = [run_from_doc(d) for d in docs[:limit]]
-    totals = await run_totals(mongo, [r.id for r in runs])
+    totals = await run_totals(mongo, actor.merchant_id, [r.id for r in runs])
     return Page([(r.id, RunView(r, totals[r.id])) for r in runs], len(docs) > limit)
 
 

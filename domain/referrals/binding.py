@@ -142,8 +142,10 @@ async def _under_member(mongo: Mongo, touch: _Touch, sharer_id: ObjectId) -> Bin
         return BindResult(refusal=Refusal.SHARED_IDENTITY)
 
     async def work(session: AsyncClientSession) -> BindResult:
-        sharer = await mongo.db[c.MEMBERS].find_one({"_id": sharer_id}, {"ancestors": 1}, session=session)
-        chain = await full_chain(mongo, session, sharer or {})
+        sharer = await mongo.db[c.MEMBERS].find_one(
+            {"merchant_id": merchant_id, "_id": sharer_id}, {"ancestors": 1}, session=session
+        )
+        chain = await full_chain(mongo, session, merchant_id, sharer or {})
         if member_id in chain:
             return BindResult(refusal=Refusal.CYCLE)
         new_ancestors = [sharer_id, *chain]
@@ -155,7 +157,7 @@ async def _under_member(mongo: Mongo, touch: _Touch, sharer_id: ObjectId) -> Bin
         )
         if won.modified_count != 1:
             return BindResult(refusal=Refusal.ALREADY_BOUND)
-        await touch_root(mongo, session, root_of(sharer_id, chain))
+        await touch_root(mongo, session, merchant_id, root_of(sharer_id, chain))
         await rewrite_subtree(mongo, session, merchant_id, member_id, new_ancestors)
         event = touch.event(referrer_id=sharer_id, staff_id=None)
         await mongo.db[c.REFERRAL_BINDINGS].insert_one(event, session=session)

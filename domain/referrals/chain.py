@@ -28,22 +28,27 @@ def ancestors_of(doc: Doc | None) -> list[ObjectId]:
     return list((doc or {}).get("ancestors") or [])
 
 
-async def full_chain(mongo: Mongo, session: AsyncClientSession | None, member: Doc) -> list[ObjectId]:
+async def full_chain(
+    mongo: Mongo, session: AsyncClientSession | None, merchant_id: ObjectId, member: Doc
+) -> list[ObjectId]:
     """Every upline of `member`, nearest first, walking past the stored cap when the chain is deeper."""
     chain = ancestors_of(member)
     last = chain
     for _ in range(_MAX_HOPS):
         if len(last) < MAX_ANCESTORS:
             return chain
-        top = await mongo.db[c.MEMBERS].find_one({"_id": chain[-1]}, {"ancestors": 1}, session=session)
+        top = await mongo.db[c.MEMBERS].find_one(
+            {"merchant_id": merchant_id, "_id": chain[-1]}, {"ancestors": 1}, session=session
+        )
         last = ancestors_of(top)
         chain += last
     raise RuntimeError("referral chain deeper than any real one: corrupt ancestors")
 
 
-async def touch_root(mongo: Mongo, session: AsyncClientSession, root_id: ObjectId) -> None:
+async def touch_root(mongo: Mongo, session: AsyncClientSession, merchant_id: ObjectId, root_id: ObjectId) -> None:
     """A real write (MongoDB skips no-op updates) so that concurrent moves in one tree conflict."""
-    await mongo.db[c.MEMBERS].update_one({"_id": root_id}, {"$inc": {"chain_version": 1}}, session=session)
+    root = {"merchant_id": merchant_id, "_id": root_id}
+    await mongo.db[c.MEMBERS].update_one(root, {"$inc": {"chain_version": 1}}, session=session)
 
 
 def root_of(member_id: ObjectId, chain: list[ObjectId]) -> ObjectId:
@@ -77,7 +82,7 @@ async def rewrite_subtree(
         old = ancestors_of(doc)
         chain = (old[: old.index(member_id) + 1] + new_ancestors)[:MAX_ANCESTORS]
         if chain != old:
-            updates.append(UpdateOne({"_id": doc["_id"]}, {"$set": {"ancestors": chain}}))
+            updates.append(UpdateOne({"merchant_id": merchant_id, "_id": doc["_id"]}, {"$set": {"ancestors": chain}}))
     if updates:
         await mongo.db[c.MEMBERS].bulk_write(updates, ordered=False, session=session)
     return len(updates)

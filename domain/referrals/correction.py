@@ -53,25 +53,25 @@ async def correct_referrer(
     now = datetime.now(UTC)
 
     async def work(session: AsyncClientSession) -> Correction:
-        member = await members.find_one({"_id": member_id}, session=session)
+        member = await members.find_one({"_id": member_id, **scope}, session=session)
         assert member is not None
         previous = member.get("referrer_id")
         if previous == referrer_id:
             raise ReferralError(ReferralCode.REFERRER_UNCHANGED, "referrerId")
         new_ancestors: list[ObjectId] = []
         if referrer_id is not None:
-            referrer = await members.find_one({"_id": referrer_id}, {"ancestors": 1}, session=session)
-            chain = await full_chain(mongo, session, referrer or {})
+            referrer = await members.find_one({"_id": referrer_id, **scope}, {"ancestors": 1}, session=session)
+            chain = await full_chain(mongo, session, actor.merchant_id, referrer or {})
             if member_id in chain:
                 raise ReferralError(ReferralCode.REFERRAL_CYCLE, "referrerId")
             new_ancestors = [referrer_id, *chain]
-            await touch_root(mongo, session, root_of(referrer_id, chain))
-        old_chain = await full_chain(mongo, session, member)
+            await touch_root(mongo, session, actor.merchant_id, root_of(referrer_id, chain))
+        old_chain = await full_chain(mongo, session, actor.merchant_id, member)
         # Binds in the old tree (below this member) must see the move or conflict with it.
-        await touch_root(mongo, session, root_of(member_id, old_chain))
+        await touch_root(mongo, session, actor.merchant_id, root_of(member_id, old_chain))
         fields = binding_fields(new_ancestors)
         await members.update_one(
-            {"_id": member_id},
+            {"_id": member_id, **scope},
             {"$set": {**fields, "bound_at": member.get("bound_at") or now, "corrected_at": now}},
             session=session,
         )

@@ -61,11 +61,11 @@ async def member_identities(
     }
 
 
-async def record_device(mongo: Mongo, member_id: ObjectId, device_id: str | None) -> None:
+async def record_device(mongo: Mongo, merchant_id: ObjectId, member_id: ObjectId, device_id: str | None) -> None:
     device = (device_id or "").strip()[:MAX_DEVICE_ID]
     if not device:
         return
     await mongo.db[c.MEMBERS].update_one(
-        {"_id": member_id, "device_ids": {"$ne": device}},
+        {"merchant_id": merchant_id, "_id": member_id, "device_ids": {"$ne": device}},
         {"$push": {"device_ids": {"$each": [device], "$slice": -MAX_DEVICES}}},
     )

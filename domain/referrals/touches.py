@@ -39,7 +39,7 @@ async def record_login(
     *, mongo: Mongo, merchant_id: ObjectId, member_id: ObjectId, share_params: str, device_id: str | None
 ) -> BindResult | None:
     """The device first, so a login that binds is already checked against the sharer's devices."""
-    await record_device(mongo, member_id, device_id)
+    await record_device(mongo, merchant_id, member_id, device_id)
     return await touch_by_share_params(
         mongo=mongo, merchant_id=merchant_id, member_id=member_id, share_params=share_params
     )
@@ -54,7 +54,7 @@ class CouponTouch:
 
     async def __call__(self, *, merchant_id: ObjectId, member_id: ObjectId, sharer: Sharer) -> None:
         try:
-            about = await self._coupon(member_id, sharer)
+            about = await self._coupon(merchant_id, member_id, sharer)
             # A forward names its last sender and its source's staff member: the member who passed it on wins.
             referrer = Sharer(member_id=sharer.member_id) if sharer.member_id is not None else sharer
             await bind_referrer(
@@ -69,13 +69,14 @@ class CouponTouch:
             # The coupon is already the friend's; failing the claim now would hide that from them.
             log.exception("referral binding after a coupon touch failed", extra={"member_id": str(member_id)})
 
-    async def _coupon(self, member_id: ObjectId, sharer: Sharer) -> Doc:
+    async def _coupon(self, merchant_id: ObjectId, member_id: ObjectId, sharer: Sharer) -> Doc:
         """The coupon the touch was about (the newest one this sharer passed to this member), so the funnel can
         count the members each template's coupons brought in."""
         coupons = self.mongo.db[c.COUPONS]
         fields = {"template_id": 1, "source": 1, "chain": 1}
         if self.source is BindingSource.PACK_CLAIM:
             query: Doc = {
+                "merchant_id": merchant_id,
                 "claimed_by": member_id,
                 "source.pack_id": {"$ne": None},
                 "source.member_id": sharer.member_id,
@@ -84,7 +85,9 @@ class CouponTouch:
             docs = await coupons.find(query, fields).sort("_id", -1).limit(1).to_list()
         else:
             hand_over = {"to_id": member_id, "from_id": sharer.member_id}
-            docs = await coupons.find({"owner_id": member_id, "chain": {"$elemMatch": hand_over}}, fields).to_list()
+            docs = await coupons.find(
+                {"merchant_id": merchant_id, "owner_id": member_id, "chain": {"$elemMatch": hand_over}}, fields
+            ).to_list()
             docs.sort(key=lambda d: max(h["at"] for h in d["chain"] if h["from_id"] == sharer.member_id))
         if not docs:
             return {}

@@ -71,7 +71,7 @@ async def booking_report(*, mongo: Mongo, actor: Staff, store_id: ObjectId, firs
     bookings = await (
         mongo.db[c.BOOKINGS]
         .find(
-            {"store_id": store.id, "start": starts, "merchant_id": actor.merchant_id},
+            {"merchant_id": store.merchant_id, "store_id": store.id, "start": starts},
             {"staff_id": 1, "start": 1, "end": 1, "status": 1},
         )
         .to_list()
@@ -80,10 +80,18 @@ async def booking_report(*, mongo: Mongo, actor: Staff, store_id: ObjectId, firs
     booked: dict[ObjectId, int] = {}
     for b in counted:
         booked[b["staff_id"]] = booked.get(b["staff_id"], 0) + int((b["end"] - b["start"]).total_seconds()) // 60
-    schedules = await mongo.db[c.STAFF_SCHEDULES].find({"store_id": store.id}).to_list()
+    schedules = (
+        await mongo.db[c.STAFF_SCHEDULES].find({"merchant_id": store.merchant_id, "store_id": store.id}).to_list()
+    )
     exception_docs = (
         await mongo.db[c.SCHEDULE_EXCEPTIONS]
-        .find({"store_id": store.id, "day": {"$gte": first.isoformat(), "$lte": last.isoformat()}})
+        .find(
+            {
+                "merchant_id": store.merchant_id,
+                "store_id": store.id,
+                "day": {"$gte": first.isoformat(), "$lte": last.isoformat()},
+            }
+        )
         .to_list()
     )
     exceptions = [exception_from_doc(d) for d in exception_docs]

@@ -64,14 +64,35 @@ async def test_a_payment_flagged_by_a_provider_fires_one_alert_per_flag_linking_
     # given an order whose payment was flagged before the rule was switched on
     store = shop.merchant.store.id
     early = await counter_sale(mongo, shop, store, 10_000)
-    await flag_order(mongo=mongo, order_id=early, code=FlagKind.AMOUNT_MISMATCH, detail="x", key="amount:early")
+    await flag_order(
+        mongo=mongo,
+        merchant_id=shop.merchant.merchant.id,
+        order_id=early,
+        code=FlagKind.AMOUNT_MISMATCH,
+        detail="x",
+        key="amount:early",
+    )
     await switch_on(mongo, shop, AlertKind.PAYMENT_FLAGGED)
 
     # when a 123.45 yuan order's payment is flagged by WeChat Pay's notification (and a coupon it could not use
     # up, which is no provider's word), and the cron looks twice
     order = await counter_sale(mongo, shop, store, 12_345)
-    await flag_order(mongo=mongo, order_id=order, code=FlagKind.AMOUNT_MISMATCH, detail="x", key="amount:1")
-    await flag_order(mongo=mongo, order_id=order, code=FlagKind.COUPON_NOT_CONSUMED, detail="x", key="coupon:1")
+    await flag_order(
+        mongo=mongo,
+        merchant_id=shop.merchant.merchant.id,
+        order_id=order,
+        code=FlagKind.AMOUNT_MISMATCH,
+        detail="x",
+        key="amount:1",
+    )
+    await flag_order(
+        mongo=mongo,
+        merchant_id=shop.merchant.merchant.id,
+        order_id=order,
+        code=FlagKind.COUPON_NOT_CONSUMED,
+        detail="x",
+        key="coupon:1",
+    )
     fired = [await evaluate(mongo), await evaluate(mongo)]
 
     # then one alert, at the order's store, naming the flag and the amount, linking to the order
@@ -84,7 +105,14 @@ async def test_a_payment_flagged_by_a_provider_fires_one_alert_per_flag_linking_
     assert alert["figures"] == [{"name": "orderFen", "value": 12_345, "unit": "FEN"}]
 
     # and a later flag on the same order is news of its own
-    await flag_order(mongo=mongo, order_id=order, code=FlagKind.DUPLICATE_PAYMENT, detail="x", key="duplicate:1")
+    await flag_order(
+        mongo=mongo,
+        merchant_id=shop.merchant.merchant.id,
+        order_id=order,
+        code=FlagKind.DUPLICATE_PAYMENT,
+        detail="x",
+        key="duplicate:1",
+    )
     assert await evaluate(mongo) == 1
     (newest, _), _ = await alerts_of(gql, owner(shop).token, lang="en")
     assert newest["message"] == "甲店一号店: a payment was flagged (duplicate payment) on an order of ¥123.45"

@@ -29,7 +29,14 @@ IDS = "query { alerts { edges { node { id store { name } } } } }"
 
 async def _flag(mongo: Mongo, shop: Shop, store_id: Any, key: str) -> None:
     order = await counter_sale(mongo, shop, store_id, 1_000)
-    await flag_order(mongo=mongo, order_id=order, code=FlagKind.AMOUNT_MISMATCH, detail="x", key=key)
+    await flag_order(
+        mongo=mongo,
+        merchant_id=shop.merchant.merchant.id,
+        order_id=order,
+        code=FlagKind.AMOUNT_MISMATCH,
+        detail="x",
+        key=key,
+    )
 
 
 async def _mark(gql: Gql, token: str, ids: list[str] | None) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """The funnel (发送 → 转发 → 领取 → 到店) the owner reads per template: from an event per step, grouped in total,
-per sharing member or per staff member, served by the (template_id, at) index.
+per sharing member or per staff member, served by the (merchant_id, template_id, at) index.
 
 The big-funnel test seeds 20k events by default: SecantusDB inserts about 3,000 events/s on this machine, so
 100k took 36 s to seed and 10 s to drop, too slow for every run. `JIKE_FUNNEL_EVENTS=100000` runs it at full
@@ -243,19 +243,21 @@ async def test_a_big_funnel_is_exact_and_served_by_the_index(
     # (the viewer, the template, the steps with the events' claims for revenue, the claim page's claims, the
     # names, the new members' bindings)
     assert commands == ["find", "find", "aggregate", "find", "find", "aggregate"], commands
-    # and the aggregate's $match runs on the (template_id, at) index, never a collection scan
+    # and the aggregate's $match runs on the (merchant_id, template_id, at) index, never a collection scan
     plan = await mongo.db.command(
         "explain",
         {
             "aggregate": c.COUPON_EVENTS,
-            "pipeline": coupon_funnel.funnel_pipeline(template_id, coupon_funnel.GroupBy.SHARER, since, until),
+            "pipeline": coupon_funnel.funnel_pipeline(
+                shop.merchant.merchant.id, template_id, coupon_funnel.GroupBy.SHARER, since, until
+            ),
             "cursor": {},
         },
         verbosity="queryPlanner",
     )
     stages = _plan_stages(plan)
     assert "IXSCAN" in stages and "COLLSCAN" not in stages, plan
-    assert "template_id_1_at_1" in str(plan)
+    assert "merchant_id_1_template_id_1_at_1" in str(plan)
     # and the claim page's claims, which are coupons rather than events, are read on their index too
     plan = await mongo.db.command(
         "explain",

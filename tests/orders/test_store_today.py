@@ -227,7 +227,9 @@ async def test_every_figure_of_the_home_is_read_through_an_index(mongo: Mongo, p
         "refunding": await _plan(
             mongo, c.ORDERS, [{"$match": store_today.refunding_filter(merchant_id, salon.store.id)}]
         ),
-        "bookings": await _plan(mongo, c.BOOKINGS, store_today.bookings_pipeline(salon.store.id, None, span, now)),
+        "bookings": await _plan(
+            mongo, c.BOOKINGS, store_today.bookings_pipeline(merchant_id, salon.store.id, None, span, now)
+        ),
         "joined": await _plan(mongo, c.MEMBERS, [{"$match": store_today.joined_filter(merchant_id, span)}]),
         "dead": await _plan(mongo, c.DEAD_LETTERS, [{"$match": store_today.dead_filter(merchant_id)}]),
     }
