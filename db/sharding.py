@@ -63,6 +63,7 @@ SHARDING: dict[str, Sharded | Unsharded] = {
     c.QUEUE_COUNTERS: BY_MERCHANT_AND_ID,
     c.DEAD_LETTERS: Unsharded("an outbox entry that failed, under the entry's id, retried back into the outbox; few"),
     c.CRON_RUNS: Unsharded("one document per scheduled job and period, across merchants"),
+    c.CRON_PERIODS: Unsharded("one claim per scheduled job and period, across merchants"),
     c.NOTIFICATIONS: BY_MERCHANT,
     c.SUBSCRIPTIONS: BY_MERCHANT,
     c.BIRTHDAY_GIFT_SETTINGS: _SETTINGS,
@@ -95,6 +96,7 @@ SHARDING: dict[str, Sharded | Unsharded] = {
     c.REPORT_DAYS: BY_MERCHANT,
     c.REPORT_MEMBER_MONTHS: BY_MERCHANT,
     c.REPORT_MEMBER_LAST: BY_MERCHANT,
+    c.REPORT_BALANCES: BY_MERCHANT,
 }
 
 

@@ -44,6 +44,7 @@ sh.shardCollection(`${name}.report_applied`, { merchant_id: 1 });
 sh.shardCollection(`${name}.report_days`, { merchant_id: 1 });
 sh.shardCollection(`${name}.report_member_months`, { merchant_id: 1 });
 sh.shardCollection(`${name}.report_member_last`, { merchant_id: 1 });
+sh.shardCollection(`${name}.report_balances`, { merchant_id: 1 });
 // Kept whole on the primary shard:
 //   merchants: the tenants themselves: one small document per merchant, read by _id on every request
 //   staff: staff sign in with a phone alone, so a phone is unique across merchants (phone_hash)
@@ -53,6 +54,7 @@ sh.shardCollection(`${name}.report_member_last`, { merchant_id: 1 });
 //   booking_policies: one small document per merchant, its _id the merchant's id
 //   dead_letters: an outbox entry that failed, under the entry's id, retried back into the outbox; few
 //   cron_runs: one document per scheduled job and period, across merchants
+//   cron_periods: one claim per scheduled job and period, across merchants
 //   birthday_gift_settings: one small document per merchant, its _id the merchant's id
 //   share_codes: a scanned share code alone names its sharer (the code is the _id), unique everywhere
 //   payments: providers' notifications and the active query name a payment by out_trade_no alone
