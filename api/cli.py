@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -123,6 +124,28 @@ def rebuild_reports(merchant: Annotated[str, typer.Option(help="The merchant's g
     from api.operator import rebuild_reports as run
 
     typer.echo(asyncio.run(run(_settings(), merchant)))
+
+
+@app.command("export-merchant")
+def export_merchant(
+    merchant: Annotated[str, typer.Option(help="The merchant's global ID.")],
+    out: Annotated[Path, typer.Option(help="An empty (or new) directory for the files and manifest.json.")],
+) -> None:
+    """Every document of a merchant at one snapshot: a BSON file per collection and a manifest, with a progress bar."""
+    from api.operator import export_merchant as run
+
+    typer.echo(asyncio.run(run(_settings(), merchant, out)))
+
+
+@app.command("import-merchant")
+def import_merchant(
+    source: Annotated[Path, typer.Option("--in", help="A directory `jike export-merchant` wrote.")],
+    into: Annotated[str | None, typer.Option(help="mongodb://…/<db>; default JIKE_MONGODB_URI and _DB.")] = None,
+) -> None:
+    """A merchant's export loaded into a database without it, then checked against the manifest's counts and hashes."""
+    from api.operator import import_merchant as run
+
+    typer.echo(asyncio.run(run(_settings(), source, into)))
 
 
 @app.command("fake-channels")

@@ -1,12 +1,14 @@
-"""Operator acts from the shell (`jike create-merchant`, `jike create-staff`, `jike run-cron`), through the same
-domain functions."""
+"""Operator acts from the shell (`jike create-merchant`, `jike create-staff`, `jike run-cron`, `jike export-merchant`
+and `jike import-merchant`), through the same domain functions."""
 
 import getpass
 import os
 import sys
 import time
+from pathlib import Path
 
 from bson import ObjectId
+from pymongo import uri_parser
 
 from db import collections as c
 from db.indexes import ensure_indexes
@@ -15,6 +17,7 @@ from domain import tenancy
 from domain.errors import DomainError
 from domain.jobs import on_demand
 from domain.jobs.scheduled import JOBS
+from domain.merchant_export import export, restore
 from domain.pii import PiiCipher
 from domain.reports import rebuild
 from schema.ids import from_global_id, to_global_id
@@ -120,13 +123,18 @@ def _bar(done: int, total: int) -> None:
     sys.stderr.flush()
 
 
-async def rebuild_reports(settings: Settings, merchant_gid: str) -> str:
-    """Every report rollup of the merchant recomputed from its orders and refunds, then made live at once."""
+def _merchant_id(merchant_gid: str) -> ObjectId:
     merchant_id = from_global_id("Merchant", merchant_gid) or (
         ObjectId(merchant_gid) if ObjectId.is_valid(merchant_gid) else None
     )
     if merchant_id is None:
         raise SystemExit("refused: --merchant is not a merchant id")
+    return merchant_id
+
+
+async def rebuild_reports(settings: Settings, merchant_gid: str) -> str:
+    """Every report rollup of the merchant recomputed from its orders and refunds, then made live at once."""
+    merchant_id = _merchant_id(merchant_gid)
     mongo = open_mongo(settings.mongodb_uri.get_secret_value(), settings.mongodb_db)
     try:
         await ensure_indexes(mongo)
@@ -140,3 +148,44 @@ async def rebuild_reports(settings: Settings, merchant_gid: str) -> str:
         await mongo.close()
     took = time.monotonic() - started
     return f"reports rebuilt: {done.orders} orders, {done.refunds} refunds in {took:.1f}s (gen {done.generation})"
+
+
+def _refusal(e: DomainError) -> SystemExit:
+    detail = ", ".join(f"{k}={v}" for k, v in e.detail.items())
+    return SystemExit(f"refused: {e.code.value} ({e.field}{'; ' + detail if detail else ''})")
+
+
+async def export_merchant(settings: Settings, merchant_gid: str, out: Path) -> str:
+    """The merchant's documents at one snapshot into `out`; the manifest names the cut and each file's hash."""
+    merchant_id = _merchant_id(merchant_gid)
+    mongo = open_mongo(settings.mongodb_uri.get_secret_value(), settings.mongodb_db)
+    started = time.monotonic()
+    try:
+        done = await export.export_merchant(mongo=mongo, merchant_id=merchant_id, out=out, progress=_bar)
+    except DomainError as e:
+        raise _refusal(e) from e
+    finally:
+        await mongo.close()
+    took = time.monotonic() - started
+    collections = len(done.manifest.collections)
+    return f"exported {done.documents} documents of {collections} collections to {out} in {took:.1f}s"
+
+
+async def import_merchant(settings: Settings, source: Path, into: str | None) -> str:
+    """An export into `into` (a URI naming its database) or the configured database, verified against its manifest."""
+    uri, db_name = settings.mongodb_uri.get_secret_value(), settings.mongodb_db
+    if into is not None:
+        uri, db_name = into, uri_parser.parse_uri(into).get("database") or ""
+        if not db_name:
+            raise SystemExit("refused: --into must name its database (mongodb://host/<db>)")
+    mongo = open_mongo(uri, db_name)
+    started = time.monotonic()
+    try:
+        done = await restore.import_merchant(mongo=mongo, source=source, progress=_bar)
+    except DomainError as e:
+        raise _refusal(e) from e
+    finally:
+        await mongo.close()
+    took = time.monotonic() - started
+    gid = to_global_id("Merchant", done.manifest.merchant_id)
+    return f"imported merchant {gid} into {db_name}: {done.documents} documents, counts and hashes match ({took:.1f}s)"

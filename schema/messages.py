@@ -13,6 +13,7 @@ from domain.coupons.errors import CouponCode
 from domain.jobs.errors import JobsCode
 from domain.jobs.scheduled import JOBS
 from domain.member_auth import MemberCode
+from domain.merchant_export.errors import MoveCode
 from domain.notifications.errors import NotificationCode
 from domain.orders.errors import OrderCode
 from domain.payouts.errors import PayoutCode
@@ -340,6 +341,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     ReportCode.REBUILD_RUNNING: ("报表正在重算，请稍后再试", "The reports are being rebuilt; try again later."),
     # STORE_NOT_FOUND shares the message above.
+    # The operator's `jike export-merchant` / `jike import-merchant` (the shell prints the code; the pairs keep the
+    # rule that every code has both messages).
+    MoveCode.EXPORT_MERCHANT_NOT_FOUND: ("要导出的商家不存在", "No such merchant to export."),
+    MoveCode.EXPORT_DIR_NOT_EMPTY: ("导出目录不为空", "The export directory is not empty."),
+    MoveCode.MANIFEST_INVALID: ("导出清单缺失或无法识别", "The export's manifest is missing or not understood."),
+    MoveCode.EXPORT_FILE_TAMPERED: ("导出文件与清单不符", "An export file does not match its manifest."),
+    MoveCode.MERCHANT_ALREADY_THERE: ("目标数据库已有该商家", "The target database already holds this merchant."),
+    MoveCode.IMPORT_CONFLICT: ("导入的数据与目标数据库中的数据冲突", "Imported data collides with the target's data."),
+    MoveCode.IMPORT_VERIFY_FAILED: ("导入后的数据与清单不符", "The imported data does not match the manifest."),
 }
 
 
