@@ -31,6 +31,7 @@ Scope = Owned | Referenced
 # Named so that a new collection is a decision: a test fails while a collection is in neither table.
 NOT_EXPORTED: dict[str, str] = {
     c.CRON_RUNS: "the platform's schedule: one record per job for every merchant",
+    c.CRON_PERIODS: "the platform's claims on each job's periods, for every merchant",
     c.PAYOUT_QUOTAS: "the platform payout account's daily limits (per payee and in total), shared by every merchant",
     c.REFRESH_TOKENS: (
         "sessions, signed with the source's JIKE_SECRET_KEY and removed by a TTL index as they expire; staff and "
@@ -97,4 +98,5 @@ SCOPES: dict[str, Scope] = {
     c.REPORT_DAYS: Owned(),
     c.REPORT_MEMBER_MONTHS: Owned(),
     c.REPORT_MEMBER_LAST: Owned(),
+    c.REPORT_BALANCES: Owned(),
 }
