@@ -57,13 +57,14 @@ async def test_a_pay_notification_for_an_order_with_a_coupon_and_points_costs_a_
     assert (await mongo.db[c.COUPONS].find_one({"_id": oid("Coupon", coupon)}) or {})["status"] == "REDEEMED"
     held = await card(mongo, member)
     assert (held["points"], held["lifetime_paid_fen"]) == (120, 12_000)
-    # and it took 23 commands (commitTransaction goes to the admin database and is not counted):
+    # and it took 25 commands (commitTransaction goes to the admin database and is not counted):
     #   the notification kept, before the answer (an upsert: update); behind it, the payment read (find);
     #   in the transaction: the payment succeeded, the order paid (2 findAndModify);
     #   the coupon read, used up, its template read, its funnel event (find, findAndModify, find, insert);
-    #   points redeemed: the key read, the program read, the card debited, the entry, POINTS_CHANGED (find, find,
-    #   findAndModify, insert, insert); points earned: the key read, the card read, the program read, the card
-    #   credited with its lifetime spending, the entry, POINTS_CHANGED (find, find, find, findAndModify, insert,
-    #   insert); the order's effects (findAndModify), ORDER_PAID (insert);
+    #   points redeemed: the key read, the program read, the card debited, the entry, POINTS_CHANGED,
+    #   BALANCE_CHANGED for the reports' running totals (find, find, findAndModify, insert, insert, insert); points
+    #   earned: the key read, the card read, the program read, the card credited with its lifetime spending, the
+    #   entry, POINTS_CHANGED, BALANCE_CHANGED (find, find, find, findAndModify, insert, insert, insert); the
+    #   order's effects (findAndModify), ORDER_PAID (insert);
     #   after it: refunds parked for this payment looked up (find), the notification marked applied (update)
-    assert len(commands) == 23, commands
+    assert len(commands) == 25, commands
