@@ -272,15 +272,23 @@ class _World:
         return text(self.staff.get(staff_id, "")) if staff_id is not None else ""
 
 
-def _order_row(w: _World, o: Doc) -> Row:
-    p, store_id = o["price"], o["store_id"]
+def _order_columns(w: _World, o: Doc, record: str, at: datetime, method: str) -> Row:
+    """The columns every row starts with: what it records, when in its store's zone, the store, and the order."""
+    store_id = o["store_id"]
     return (
-        "订单",
-        _when(o["paid_at"], w.zones[store_id]),
+        record,
+        _when(at, w.zones[store_id]),
         text(w.stores[store_id].name),
         ref(str(o["_id"])),
         _KINDS[OrderKind(o["kind"])],
-        _METHODS[PayMethod(o["paid"]["method"])],
+        _METHODS[PayMethod(method)],
+    )
+
+
+def _order_row(w: _World, o: Doc) -> Row:
+    p = o["price"]
+    return (
+        *_order_columns(w, o, "订单", o["paid_at"], o["paid"]["method"]),
         yuan(p["due_fen"]),
         yuan(p["list_fen"]),
         yuan(p["level_discount_fen"] + p["coupon_discount_fen"]),
@@ -295,14 +303,8 @@ def _order_row(w: _World, o: Doc) -> Row:
 
 
 def _payment_row(w: _World, o: Doc, pay: Doc) -> Row:
-    store_id = o["store_id"]
     return (
-        "收款",
-        _when(pay["paid_at"], w.zones[store_id]),
-        text(w.stores[store_id].name),
-        ref(str(o["_id"])),
-        _KINDS[OrderKind(o["kind"])],
-        _METHODS[PayMethod(pay["method"])],
+        *_order_columns(w, o, "收款", pay["paid_at"], pay["method"]),
         yuan(pay["amount_fen"]),
         "",
         "",
@@ -317,14 +319,8 @@ def _payment_row(w: _World, o: Doc, pay: Doc) -> Row:
 
 
 def _refund_row(w: _World, o: Doc, r: Doc, pay: Doc | None) -> Row:
-    store_id = o["store_id"]
     return (
-        "退款",
-        _when(r["settled_at"], w.zones[store_id]),
-        text(w.stores[store_id].name),
-        ref(str(o["_id"])),
-        _KINDS[OrderKind(o["kind"])],
-        _METHODS[PayMethod(r["method"])],
+        *_order_columns(w, o, "退款", r["settled_at"], r["method"]),
         yuan(-r["amount_fen"]),
         "",
         "",

@@ -1,7 +1,44 @@
 // Every GraphQL document the mini-program sends, as one module, so the backend's test suite can validate each
-// against the committed schema/member.graphql (tests/schema/test_miniprogram_stub.py reads the CommonJS
-// `exports.NAME = \`...\`;` lines below) and a schema change that breaks the app fails there first. Each
-// document is whole text (no interpolated fragments) so that test reads exactly what is sent.
+// against the committed schema/member.graphql (tests/schema/conftest.py loads this module with node and reads its
+// exports) and a schema change that breaks the app fails there first. A selection several documents share is a
+// GraphQL fragment below, whose definition each document using it carries at its end (a document must define every
+// fragment it spreads, once), so each export is still the whole text that is sent.
+
+// --- shared selections ---
+
+const ORDER_LINE_AND_PRICE_FIELDS = `
+fragment OrderLineFields on OrderLine { itemId kind name unitPriceFen quantity }
+fragment OrderPriceFields on OrderPrice {
+  listFen levelDiscountFen couponDiscountFen payableFen pointsUsed pointsFen dueFen prepaidFen
+}`;
+
+const ORDER_FIELDS = `
+fragment OrderFields on Order {
+  id kind source status storeId storeName couponId bookingId createdAt paidAt
+  lines { ...OrderLineFields }
+  price { ...OrderPriceFields }
+}${ORDER_LINE_AND_PRICE_FIELDS}`;
+
+const COUPON_BENEFIT_FIELDS = `
+fragment CouponBenefitFields on CouponBenefit { kind valueFen percentOffBp capFen minimumSpendFen itemId itemName }`;
+
+const COUPON_FIELDS = `
+fragment CouponFields on Coupon {
+  id status validFrom validTo receivedAt fromPack lockedForOrder redeemedAt
+  template {
+    id title description terms allStores transferable
+    benefit { ...CouponBenefitFields }
+    stores { id name }
+  }
+  pendingForward { token path expiresAt }
+  redeemCode { code expiresAt }
+}${COUPON_BENEFIT_FIELDS}`;
+
+const BOOKING_FIELDS = `
+fragment BookingFields on Booking {
+  id status start end serviceId serviceName storeId storeName staffMemberId staffName priceFen depositFen
+  holdExpiresAt note orderId
+}`;
 
 // --- session ---
 
@@ -93,25 +130,21 @@ query TopUpPlans($first: Int, $after: String) {
 exports.CREATE_ORDER = `
 mutation CreateOrder($input: CreateOrderInput!) {
   createOrder(input: $input) {
-    order {
-      id kind source status storeId storeName couponId bookingId createdAt paidAt
-      lines { itemId kind name unitPriceFen quantity }
-      price { listFen levelDiscountFen couponDiscountFen payableFen pointsUsed pointsFen dueFen prepaidFen }
-    }
+    order { ...OrderFields }
     userErrors { field code message }
   }
-}`;
+}${ORDER_FIELDS}`;
 
 exports.QUOTE_ORDER = `
 query QuoteOrder($input: QuoteOrderInput!) {
   quoteOrder(input: $input) {
     quote {
-      lines { itemId kind name unitPriceFen quantity }
-      price { listFen levelDiscountFen couponDiscountFen payableFen pointsUsed pointsFen dueFen prepaidFen }
+      lines { ...OrderLineFields }
+      price { ...OrderPriceFields }
     }
     userErrors { field code message }
   }
-}`;
+}${ORDER_LINE_AND_PRICE_FIELDS}`;
 
 exports.PAY_ORDER = `
 mutation PayOrder($input: PayOrderInput!) {
@@ -135,31 +168,21 @@ mutation CloseOrder($input: CloseOrderInput!) {
 exports.MY_ORDERS = `
 query MyOrders($after: String) {
   myOrders(first: 20, after: $after) {
-    edges {
-      node {
-        id kind source status storeId storeName couponId bookingId refundedFen createdAt paidAt
-        lines { itemId kind name unitPriceFen quantity }
-        price { listFen levelDiscountFen couponDiscountFen payableFen pointsUsed pointsFen dueFen prepaidFen }
-      }
-    }
+    edges { node { ...OrderFields refundedFen } }
     pageInfo { hasNextPage endCursor }
   }
-}`;
+}${ORDER_FIELDS}`;
 
 exports.ORDER = `
 query Order($id: ID!) {
   order(id: $id) {
-    order {
-      id kind source status storeId storeName couponId bookingId refundedFen createdAt paidAt
-      lines { itemId kind name unitPriceFen quantity }
-      price { listFen levelDiscountFen couponDiscountFen payableFen pointsUsed pointsFen dueFen prepaidFen }
-    }
+    order { ...OrderFields refundedFen }
     payments { id method status amountFen openedAt expiresAt paidAt }
     refunds {
       id amountFen reason status createdAt settledAt pointsTakenBack pointsReturned storedValueReturnedFen
     }
   }
-}`;
+}${ORDER_FIELDS}`;
 
 // --- coupons ---
 // (MY_COUPONS and MY_ORDERS select much per item, so their pages are fixed at 20 to stay under the query cost limit.)
@@ -167,49 +190,29 @@ query Order($id: ID!) {
 exports.MY_COUPONS = `
 query MyCoupons($status: CouponStatus!, $after: String) {
   myCoupons(status: $status, first: 20, after: $after) {
-    edges {
-      node {
-        id status validFrom validTo receivedAt fromPack lockedForOrder redeemedAt
-        template {
-          id title description terms allStores transferable
-          benefit { kind valueFen percentOffBp capFen minimumSpendFen itemId itemName }
-          stores { id name }
-        }
-        pendingForward { token path expiresAt }
-        redeemCode { code expiresAt }
-      }
-    }
+    edges { node { ...CouponFields } }
     pageInfo { hasNextPage endCursor }
   }
-}`;
+}${COUPON_FIELDS}`;
 
 exports.COUPON = `
 query Coupon($id: ID!) {
-  coupon(id: $id) {
-    id status validFrom validTo receivedAt fromPack lockedForOrder redeemedAt
-    template {
-      id title description terms allStores transferable
-      benefit { kind valueFen percentOffBp capFen minimumSpendFen itemId itemName }
-      stores { id name }
-    }
-    pendingForward { token path expiresAt }
-    redeemCode { code expiresAt }
-  }
-}`;
+  coupon(id: $id) { ...CouponFields }
+}${COUPON_FIELDS}`;
 
 exports.COUPON_CLAIM_PAGE = `
 query CouponClaimPage($templateId: ID!) {
   couponClaimPage(templateId: $templateId) {
     template {
       id title description terms allStores transferable perMemberLimit remaining
-      benefit { kind valueFen percentOffBp capFen minimumSpendFen itemId itemName }
+      benefit { ...CouponBenefitFields }
       validity { startsAt endsAt days }
       stores { id name }
     }
     claimedByMe
     blockedBy { field code message }
   }
-}`;
+}${COUPON_BENEFIT_FIELDS}`;
 
 exports.CLAIM_COUPON = `
 mutation Claim($input: ClaimCouponInput!) {
@@ -235,14 +238,14 @@ query CouponForward($token: String!) {
   couponForward(token: $token) {
     template {
       id title description terms allStores
-      benefit { kind valueFen percentOffBp capFen minimumSpendFen itemId itemName }
+      benefit { ...CouponBenefitFields }
       stores { id name }
     }
     senderNickname
     expiresAt
     blockedBy { field code message }
   }
-}`;
+}${COUPON_BENEFIT_FIELDS}`;
 
 exports.ACCEPT_COUPON = `
 mutation Accept($input: AcceptCouponInput!) {
@@ -291,13 +294,13 @@ query CouponPack($token: String!) {
       id size taken remaining sharedAt
       template {
         id title description terms
-        benefit { kind valueFen percentOffBp capFen minimumSpendFen itemId itemName }
+        benefit { ...CouponBenefitFields }
       }
     }
     myCoupon { id status validTo }
     blockedBy { field code message }
   }
-}`;
+}${COUPON_BENEFIT_FIELDS}`;
 
 exports.CLAIM_FROM_PACK = `
 mutation ClaimFromPack($input: ClaimFromPackInput!) {
@@ -335,34 +338,23 @@ query Slots($storeId: ID!, $serviceId: ID!, $date: Date!, $staffId: ID) {
 exports.BOOK = `
 mutation Book($input: BookInput!) {
   book(input: $input) {
-    booking {
-      id status start end serviceId serviceName storeId storeName staffMemberId staffName priceFen depositFen
-      holdExpiresAt note orderId
-    }
+    booking { ...BookingFields }
     userErrors { field code message }
   }
-}`;
+}${BOOKING_FIELDS}`;
 
 exports.MY_BOOKINGS = `
 query MyBookings($first: Int, $after: String) {
   myBookings(first: $first, after: $after) {
-    edges {
-      node {
-        id status start end serviceId serviceName storeId storeName staffMemberId staffName priceFen depositFen
-        holdExpiresAt note cancelReason orderId createdAt
-      }
-    }
+    edges { node { ...BookingFields cancelReason createdAt } }
     pageInfo { hasNextPage endCursor }
   }
-}`;
+}${BOOKING_FIELDS}`;
 
 exports.BOOKING = `
 query Booking($id: ID!) {
-  booking(id: $id) {
-    id status start end serviceId serviceName storeId storeName staffMemberId staffName priceFen depositFen
-    holdExpiresAt note cancelReason orderId createdAt
-  }
-}`;
+  booking(id: $id) { ...BookingFields cancelReason createdAt }
+}${BOOKING_FIELDS}`;
 
 exports.CANCEL_BOOKING = `
 mutation CancelBooking($input: CancelBookingInput!) {

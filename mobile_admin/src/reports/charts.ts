@@ -88,16 +88,21 @@ export function inWords(title: string, figures: readonly Figure[], unit: Unit): 
 
 const TEXT = { color: MUTED, fontSize: 11 }
 
-/** A trend over buckets: a line with its area, labels thinned so at most ~7 fit across a phone. */
-export function lineOption(figures: readonly Figure[], unit: Unit, locale: Locale): ChartOption {
+/** What a chart over buckets shares, line or columns: the axes, labels thinned so at most ~7 fit across a phone. */
+function overBuckets(
+  figures: readonly Figure[],
+  unit: Unit,
+  locale: Locale,
+  chart: { top: number; boundaryGap: boolean; series: ChartOption['series'] },
+): ChartOption {
   const every = Math.max(0, Math.ceil(figures.length / 7) - 1)
   return {
     animation: false,
-    grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
+    grid: { left: 8, right: 16, top: chart.top, bottom: 8, containLabel: true },
     tooltip: { trigger: 'axis', confine: true, valueFormatter: (v) => shown(Number(v), unit) },
     xAxis: {
       type: 'category',
-      boundaryGap: false,
+      boundaryGap: chart.boundaryGap,
       data: figures.map((f) => f.label),
       axisLabel: { ...TEXT, interval: every },
       axisLine: { lineStyle: { color: RULE } },
@@ -109,6 +114,15 @@ export function lineOption(figures: readonly Figure[], unit: Unit, locale: Local
       axisLabel: { ...TEXT, formatter: (v: number) => tick(v, unit, locale) },
       splitLine: { lineStyle: { color: RULE } },
     },
+    series: chart.series,
+  }
+}
+
+/** A trend over buckets: a line with its area. */
+export function lineOption(figures: readonly Figure[], unit: Unit, locale: Locale): ChartOption {
+  return overBuckets(figures, unit, locale, {
+    top: 16,
+    boundaryGap: false,
     series: [
       {
         type: 'line',
@@ -123,29 +137,14 @@ export function lineOption(figures: readonly Figure[], unit: Unit, locale: Local
         areaStyle: { color: 'rgba(25, 137, 250, 0.12)' },
       },
     ],
-  }
+  })
 }
 
 /** Columns over buckets (new members per day): counts on top when few enough to read. */
 export function columnOption(figures: readonly Figure[], unit: Unit, locale: Locale): ChartOption {
-  const every = Math.max(0, Math.ceil(figures.length / 7) - 1)
-  return {
-    animation: false,
-    grid: { left: 8, right: 16, top: 20, bottom: 8, containLabel: true },
-    tooltip: { trigger: 'axis', confine: true, valueFormatter: (v) => shown(Number(v), unit) },
-    xAxis: {
-      type: 'category',
-      data: figures.map((f) => f.label),
-      axisLabel: { ...TEXT, interval: every },
-      axisLine: { lineStyle: { color: RULE } },
-      axisTick: { show: false },
-    },
-    yAxis: {
-      type: 'value',
-      minInterval: unit === 'fen' ? 100 : 1,
-      axisLabel: { ...TEXT, formatter: (v: number) => tick(v, unit, locale) },
-      splitLine: { lineStyle: { color: RULE } },
-    },
+  return overBuckets(figures, unit, locale, {
+    top: 20,
+    boundaryGap: true,
     series: [
       {
         type: 'bar',
@@ -161,7 +160,7 @@ export function columnOption(figures: readonly Figure[], unit: Unit, locale: Loc
         },
       },
     ],
-  }
+  })
 }
 
 /** Named bars across the phone, largest first as given, each with its value at its end: payment methods, stores. */
