@@ -147,7 +147,10 @@ async def rebuild_reports(settings: Settings, merchant_gid: str) -> str:
     finally:
         await mongo.close()
     took = time.monotonic() - started
-    return f"reports rebuilt: {done.orders} orders, {done.refunds} refunds in {took:.1f}s (gen {done.generation})"
+    return (
+        f"reports rebuilt: {done.orders} orders, {done.refunds} refunds, {done.members} members in {took:.1f}s"
+        f" (gen {done.generation})"
+    )
 
 
 def _refusal(e: DomainError) -> SystemExit:

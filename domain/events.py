@@ -154,6 +154,30 @@ class OrderRefunded(Event):
             raise ValueError("a refund needs an id and amounts that are not negative")
 
 
+# Members
+
+
+@dataclass(frozen=True)
+class MemberJoined(Event):
+    """A member was made (their first login): one more new member of the merchant on the day their id was made,
+    come through nothing until MEMBER_BOUND says how they came."""
+
+    KIND: ClassVar[str] = "MEMBER_JOINED"
+
+    member_id: ObjectId
+
+
+@dataclass(frozen=True)
+class MemberBound(Event):
+    """A member was bound under whoever first brought them, once; `source` is the binding's
+    (domain.referrals.binding.BindingSource)."""
+
+    KIND: ClassVar[str] = "MEMBER_BOUND"
+
+    member_id: ObjectId
+    source: str
+
+
 # Cards
 
 
@@ -362,6 +386,8 @@ class CommissionBalanceChanged(Event):
 EVENTS: tuple[type[Event], ...] = (
     OrderPaid,
     OrderRefunded,
+    MemberJoined,
+    MemberBound,
     PointsChanged,
     LevelUp,
     CardIssued,

@@ -1,5 +1,6 @@
 """Member sign-in from the mini-program: the platform's login code names the member, who is created on first
-login (exactly once per merchant + channel + openid, however many logins race), gets a card, has the login's
+login (exactly once per merchant + channel + openid, however many logins race, its MEMBER_JOINED in the same
+transaction), gets a card, has the login's
 share link or QR scene recorded as a referral touch, and starts a session.
 """
 
@@ -10,15 +11,16 @@ from enum import StrEnum
 
 from bson import ObjectId
 from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from channels.alipay import AlipayClient, AlipayError
 from channels.wechat import WeChatClient, WeChatError
 from db import collections as c
-from db.mongo import Doc, Mongo
+from db.mongo import Doc, Mongo, transaction
 from domain.cards.card import issue_card
 from domain.errors import DomainError
-from domain.members import Channel, Member, member_from_doc
+from domain.members import Channel, Member, member_from_doc, record_joined
 from domain.referrals.touches import record_login
 from domain.sessions import Audience, Principal, TokenPair, TokenSigner, start_session
 
@@ -83,10 +85,17 @@ async def _find_or_create(
         "first_touch": share_params,
     }
     members = mongo.db[c.MEMBERS]
-    try:
-        doc = await members.find_one_and_update(
-            key, {"$setOnInsert": insert}, upsert=True, return_document=ReturnDocument.AFTER
+
+    async def work(s: AsyncClientSession) -> Doc | None:
+        made = await members.find_one_and_update(
+            key, {"$setOnInsert": insert}, upsert=True, return_document=ReturnDocument.AFTER, session=s
         )
+        if made is not None and made["_id"] == new_id:
+            await record_joined(mongo=mongo, session=s, merchant_id=merchant_id, member_id=new_id)
+        return made
+
+    try:
+        doc = await transaction(mongo, work)
     except DuplicateKeyError:
         doc = None
     if doc is None:

@@ -8,9 +8,12 @@ from datetime import datetime
 from enum import StrEnum
 
 from bson import ObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from db import collections as c
 from db.mongo import Doc, Mongo
+from domain import outbox
+from domain.events import MemberJoined
 
 # What a member who gave no nickname is called, as the mini-program platforms themselves call such a user.
 ANONYMOUS = "微信用户"
@@ -52,3 +55,16 @@ def member_from_doc(doc: Doc) -> Member:
 async def get_member(*, mongo: Mongo, member_id: ObjectId, merchant_id: ObjectId) -> Member | None:
     doc = await mongo.db[c.MEMBERS].find_one({"_id": member_id, "merchant_id": merchant_id})
     return member_from_doc(doc) if doc else None
+
+
+async def record_joined(
+    *, mongo: Mongo, session: AsyncClientSession | None, merchant_id: ObjectId, member_id: ObjectId
+) -> None:
+    """MEMBER_JOINED in the transaction that made the member (`session`): the reports count new members from it."""
+    await outbox.record(
+        mongo=mongo,
+        session=session,
+        merchant_id=merchant_id,
+        event=MemberJoined(member_id),
+        dedupe_key=f"member-joined:{member_id}",
+    )

@@ -51,6 +51,8 @@ from domain.events import (
     DepositRefundDue,
     Event,
     LevelUp,
+    MemberBound,
+    MemberJoined,
     OrderPaid,
     OrderRefunded,
     PayoutSent,
@@ -66,7 +68,7 @@ from domain.notifications.delivery import Outlets
 from domain.notifications.sms import LoggingSms
 from domain.outbox import OutboxEntry, TryAgainLater
 from domain.payouts import announce as payout_announcements
-from domain.reports import balances, rollups
+from domain.reports import balances, joins, rollups
 from startup.backoff import Backoff
 from startup.clients import Clients
 
@@ -175,6 +177,14 @@ async def count_balance(clients: Clients, entry: OutboxEntry, event: Event) -> N
     await balances.on_balance_event(mongo=clients.mongo, merchant_id=entry.merchant_id, entry_id=entry.id, event=event)
 
 
+async def count_joined(clients: Clients, entry: OutboxEntry, event: MemberJoined) -> None:
+    await joins.on_member_joined(mongo=clients.mongo, merchant_id=entry.merchant_id, event=event)
+
+
+async def count_bound(clients: Clients, entry: OutboxEntry, event: MemberBound) -> None:
+    await joins.on_member_bound(mongo=clients.mongo, merchant_id=entry.merchant_id, event=event)
+
+
 def on(
     kind: type[E], *handlers: Callable[[Clients, OutboxEntry, E], Awaitable[None]]
 ) -> tuple[type[Event], tuple[Handler, ...]]:
@@ -187,6 +197,8 @@ HANDLERS: Handlers = dict(
     [
         on(OrderPaid, accrue_commissions, count_paid_order),
         on(OrderRefunded, reverse_commissions, count_refund),
+        on(MemberJoined, count_joined),
+        on(MemberBound, count_bound),
         on(PointsChanged, notify_points_changed),
         on(LevelUp, notify_level_up, count_balance),
         on(CardIssued, count_balance),

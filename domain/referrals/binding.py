@@ -17,7 +17,9 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from db import collections as c
 from db.mongo import Doc, Mongo, transaction
+from domain import outbox
 from domain.coupons.touch import Sharer
+from domain.events import MemberBound
 from domain.referrals.chain import binding_fields, full_chain, rewrite_subtree, root_of, touch_root
 from domain.referrals.identity import Identity, member_identities, overlaps
 
@@ -121,6 +123,16 @@ class _Touch:
     at: datetime
     about: Doc
 
+    async def record_bound(self, mongo: Mongo, session: AsyncClientSession) -> None:
+        """MEMBER_BOUND with the binding: the reports move the member's join from no source to this one."""
+        await outbox.record(
+            mongo=mongo,
+            session=session,
+            merchant_id=self.merchant_id,
+            event=MemberBound(self.member_id, self.source.value),
+            dedupe_key=f"member-bound:{self.member_id}",
+        )
+
     def event(self, *, referrer_id: ObjectId | None, staff_id: ObjectId | None) -> Doc:
         return binding_event(
             self.merchant_id,
@@ -161,6 +173,7 @@ async def _under_member(mongo: Mongo, touch: _Touch, sharer_id: ObjectId) -> Bin
         await rewrite_subtree(mongo, session, merchant_id, member_id, new_ancestors)
         event = touch.event(referrer_id=sharer_id, staff_id=None)
         await mongo.db[c.REFERRAL_BINDINGS].insert_one(event, session=session)
+        await touch.record_bound(mongo, session)
         return BindResult(Binding(member_id, sharer_id, None, tuple(fields["ancestors"]), source, at))
 
     return await transaction(mongo, work)
@@ -189,6 +202,7 @@ async def _to_staff(mongo: Mongo, touch: _Touch, staff_id: ObjectId) -> BindResu
             return BindResult(refusal=Refusal.ALREADY_BOUND)
         event = touch.event(referrer_id=None, staff_id=staff_id)
         await mongo.db[c.REFERRAL_BINDINGS].insert_one(event, session=session)
+        await touch.record_bound(mongo, session)
         return BindResult(Binding(member_id, None, staff_id, (), source, at))
 
     return await transaction(mongo, work)

@@ -156,6 +156,13 @@ async def _totals(mongo: Mongo, merchant_id: ObjectId, generation: int) -> Doc:
     return await mongo.db[c.REPORT_BALANCES].find_one({"merchant_id": merchant_id, "gen": generation}) or {}
 
 
+async def stored_value(*, mongo: Mongo, merchant_id: ObjectId) -> tuple[int, int]:
+    """Stored value the merchant owes now, (paid part, bonus part), from the live generation's totals."""
+    generation = await live_generation(mongo=mongo, merchant_id=merchant_id)
+    totals = await _totals(mongo, merchant_id, generation)
+    return int(totals.get("sv_paid", 0)), int(totals.get("sv_bonus", 0))
+
+
 async def balances(*, mongo: Mongo, actor: Staff, now: datetime | None = None) -> Balances:
     """OWNER or an all-stores MANAGER (else PermissionDenied): balances are merchant-wide money."""
     if not actor.has_role(Role.OWNER, Role.MANAGER) or not actor.all_stores:

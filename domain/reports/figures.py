@@ -1,6 +1,6 @@
 """The figures other capabilities read from the reports (the alerts among them): a store's takings per
-store-local day from the day rollups, and the stored value the merchant owes. Each is a fixed number of indexed
-commands, however many orders the merchant has.
+store-local day from the day rollups, and the stored value the merchant owes from the running totals. Each is a
+fixed number of indexed commands, however many orders, cards or members the merchant has.
 """
 
 from collections.abc import Sequence
@@ -11,6 +11,7 @@ from bson import ObjectId
 
 from db import collections as c
 from db.mongo import Doc, Mongo
+from domain.reports.balances import stored_value
 from domain.reports.rollups import day_key, live_generation, takings_of
 
 
@@ -68,15 +69,10 @@ class StoredValueOwed:
 
 
 async def stored_value_owed(*, mongo: Mongo, merchant_id: ObjectId) -> StoredValueOwed:
-    """Stored value on the merchant's cards now: the part members paid for and the bonus part. The cards hold the
-    balances the ledger keeps, so this is one grouping over the merchant's cards, never over its orders."""
-    pipeline: list[Doc] = [
-        {"$match": {"merchant_id": merchant_id}},
-        {"$group": {"_id": None, "paid": {"$sum": "$stored_paid"}, "bonus": {"$sum": "$stored_bonus"}}},
-    ]
-    rows = await (await mongo.db[c.CARDS].aggregate(pipeline)).to_list()
-    row = rows[0] if rows else {}
-    return StoredValueOwed(int(row.get("paid", 0)), int(row.get("bonus", 0)))
+    """Stored value on the merchant's cards now: the part members paid for and the bonus part, from the running
+    totals the ledger's BALANCE_CHANGED events keep (domain.reports.balances), never a sum over cards or orders."""
+    paid, bonus = await stored_value(mongo=mongo, merchant_id=merchant_id)
+    return StoredValueOwed(paid, bonus)
 
 
 async def stored_value_owed_fen(*, mongo: Mongo, merchant_id: ObjectId) -> int:

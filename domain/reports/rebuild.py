@@ -1,5 +1,5 @@
-"""`jike rebuild-reports`: every rollup of a merchant recomputed from its paid orders and settled refunds into a new
-generation while events keep coming (the handlers count each event in both generations meanwhile, the markers
+"""`jike rebuild-reports`: every rollup of a merchant recomputed from its paid orders, settled refunds and members
+into a new generation while events keep coming (the handlers count each event in both generations meanwhile, the markers
 keeping each order and refund counted once), then made live in one write. A lock in `report_state` keeps a
 second rebuild out until the first ends or its lock lapses.
 """
@@ -20,6 +20,7 @@ from domain.orders.model import SETTLED
 from domain.reports import visits
 from domain.reports.balances import rebuild_balances
 from domain.reports.errors import ReportCode, ReportError
+from domain.reports.joins import JoinChange, member_changes, merchant_zone
 from domain.reports.rollups import Change, day_key, paid_change, refund_change, zone_of
 
 BATCH = 1000
@@ -38,6 +39,7 @@ class Rebuilt:
     generation: int
     orders: int
     refunds: int
+    members: int
 
 
 async def _begin(mongo: Mongo, merchant_id: ObjectId, now: datetime) -> tuple[int, int]:
@@ -97,12 +99,11 @@ class _Days:
             await self.mongo.db[c.REPORT_DAYS].bulk_write(raced, ordered=False)
 
 
-async def _fresh(mongo: Mongo, merchant_id: ObjectId, generation: int, changes: Sequence[Change]) -> list[Change]:
-    """The changes whose applied marker the rebuild took: one an event counted already in this generation is
-    left out."""
-    if not changes:
-        return []
-    markers = [InsertOne({"merchant_id": merchant_id, "gen": generation, "key": ch.key}) for ch in changes]
+async def _taken(mongo: Mongo, merchant_id: ObjectId, generation: int, keys: Sequence[str]) -> set[int]:
+    """Takes the applied markers of `keys`; the indexes of those an event had taken already in this generation."""
+    if not keys:
+        return set()
+    markers = [InsertOne({"merchant_id": merchant_id, "gen": generation, "key": key}) for key in keys]
     taken: set[int] = set()
     try:
         await mongo.db[c.REPORT_APPLIED].bulk_write(markers, ordered=False)
@@ -110,6 +111,13 @@ async def _fresh(mongo: Mongo, merchant_id: ObjectId, generation: int, changes: 
         taken = {err["index"] for err in e.details["writeErrors"] if err["code"] == _DUPLICATE}
         if len(taken) != len(e.details["writeErrors"]):
             raise
+    return taken
+
+
+async def _fresh(mongo: Mongo, merchant_id: ObjectId, generation: int, changes: Sequence[Change]) -> list[Change]:
+    """The changes whose applied marker the rebuild took: one an event counted already in this generation is
+    left out."""
+    taken = await _taken(mongo, merchant_id, generation, [ch.key for ch in changes])
     return [ch for i, ch in enumerate(changes) if i not in taken]
 
 
@@ -168,10 +176,17 @@ async def rebuild(
         zones: dict[ObjectId, ZoneInfo] = {s["_id"]: zone_of(s) for s in stores}
         paid = {"merchant_id": merchant_id, "status": {"$in": [s.value for s in SETTLED]}}
         refunded = {"merchant_id": merchant_id, "status": RefundStatus.SUCCEEDED.value}
-        total = await mongo.db[c.ORDERS].count_documents(paid) + await mongo.db[c.REFUNDS].count_documents(refunded)
+        members_query = {"merchant_id": merchant_id}
+        total = (
+            await mongo.db[c.ORDERS].count_documents(paid)
+            + await mongo.db[c.REFUNDS].count_documents(refunded)
+            + await mongo.db[c.MEMBERS].count_documents(members_query)
+        )
         days = _Days(mongo, merchant_id, new)
         orders = await _paid_orders(mongo, days, paid, zones, lambda n: tell(n, total))
         refunds = await _refunds(mongo, days, refunded, zones, lambda n: tell(orders + n, total))
+        zone = await merchant_zone(mongo=mongo, merchant_id=merchant_id)
+        members = await _members(mongo, days, members_query, zone, lambda n: tell(orders + refunds + n, total))
         await days.flush()
         await rebuild_balances(mongo=mongo, merchant_id=merchant_id, generation=new, now=now)
         await mongo.db[c.REPORT_STATE].update_one(
@@ -181,7 +196,7 @@ async def rebuild(
         for name in ROLLUPS:
             await mongo.db[name].delete_many({"merchant_id": merchant_id, "gen": {"$ne": new}})
         tell(total, total)
-        return Rebuilt(new, orders, refunds)
+        return Rebuilt(new, orders, refunds, members)
     except BaseException:
         await mongo.db[c.REPORT_STATE].update_one(
             {"merchant_id": merchant_id, "building": new}, {"$set": {"building": None, "lock_until": None}}
@@ -220,6 +235,30 @@ async def _refunds(
         count += 1
         pending.append(refund)
         if len(pending) == BATCH:
+            await flush()
+    await flush()
+    return count
+
+
+async def _members(mongo: Mongo, days: _Days, query: Doc, zone: ZoneInfo, progress: Callable[[int], None]) -> int:
+    """Every member's join, and binding, on the merchant's day they joined; a part an event counted already in
+    this generation (its marker taken) is left out."""
+    count = 0
+    batch: list[JoinChange] = []
+
+    async def flush() -> None:
+        taken = await _taken(mongo, days.merchant_id, days.generation, [ch.key for ch in batch])
+        for i, change in enumerate(batch):
+            if i not in taken:
+                days.add(visits.ALL, change.day, change.inc, {})
+        batch.clear()
+        await days.flush(unless_fewer_than=DAY_DOCS)
+        progress(count)
+
+    async for member in mongo.db[c.MEMBERS].find(query, {"bound_source": 1}):
+        count += 1
+        batch.extend(member_changes(member, zone))
+        if len(batch) >= BATCH:
             await flush()
     await flush()
     return count

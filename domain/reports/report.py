@@ -1,7 +1,7 @@
 """The takings and members report (经营报表) an OWNER or MANAGER reads for a store-local date range: totals, a
 trend by day, week or month, by payment method, by staff member, by store, the items sold, and the members.
-Read from the day and member-month rollups and a few documents bounded by members, never from the orders, so
-its cost does not grow with them.
+Read from the day and member-month rollups and a few documents bounded by members, never from the orders or the
+members, so its cost grows with neither.
 """
 
 from collections.abc import Iterable, Sequence
@@ -15,10 +15,10 @@ from bson import ObjectId
 from db import collections as c
 from db.mongo import Doc, Mongo
 from domain.booking.access import find_store
-from domain.booking.wallclock import day_span, local_date
+from domain.booking.wallclock import local_date
 from domain.cards.program import Level
 from domain.errors import PermissionDenied
-from domain.reports import visits
+from domain.reports import joins, visits
 from domain.reports.balances import level_counts
 from domain.reports.errors import ReportCode, ReportError
 from domain.reports.rollups import METHODS, OWN, day_key, live_generation, takings_of, zone_of
@@ -237,19 +237,16 @@ async def _paying(
     )
 
 
-async def _joined(
-    mongo: Mongo, merchant_id: ObjectId, zone: ZoneInfo, first: date, last: date, period: Period
-) -> tuple[dict[MemberSource, int], dict[date, int]]:
-    """Members who joined in the range (merchant-wide: a member joins the merchant), by how they came and by
-    bucket. A member's id is made when they join, so the range runs on the (merchant_id, _id) index."""
-    start, end = day_span(first, zone).start, day_span(last, zone).end
-    ids = {"$gte": ObjectId.from_datetime(start), "$lt": ObjectId.from_datetime(end)}
+def _joined(days: Sequence[Doc], period: Period) -> tuple[dict[MemberSource, int], dict[date, int]]:
+    """New members in the range (merchant-wide: a member joins the merchant), by how they came and by bucket, from
+    the merchant's day documents (domain.reports.joins)."""
     by_source = dict.fromkeys(MemberSource, 0)
     by_bucket: dict[date, int] = {}
-    async for doc in mongo.db[c.MEMBERS].find({"merchant_id": merchant_id, "_id": ids}, {"bound_source": 1}):
-        by_source[_SOURCES.get(doc.get("bound_source") or "", MemberSource.NONE)] += 1
-        joined = bucket_start(local_date(doc["_id"].generation_time, zone), period)
-        by_bucket[joined] = by_bucket.get(joined, 0) + 1
+    for doc in days:
+        start = bucket_start(date.fromisoformat(doc["day"]), period)
+        for source, n in joins.sources(doc).items():
+            by_source[_SOURCES.get(source, MemberSource.NONE)] += n
+            by_bucket[start] = by_bucket.get(start, 0) + n
     return by_source, by_bucket
 
 
@@ -269,8 +266,9 @@ async def report(
     stores = await covered_stores(mongo=mongo, actor=actor, store_id=store_id)
     merchant_id, store_ids = actor.merchant_id, [s.id for s in stores]
     generation = await live_generation(mongo=mongo, merchant_id=merchant_id)
-    # Every store's days, and the merchant's (its paying members) when the report covers every store.
-    scopes: list[ObjectId | None] = [*store_ids, *([visits.ALL] if store_id is None and actor.all_stores else [])]
+    # Every store's days, and the merchant's: its new members, and its paying members when the report covers every
+    # store.
+    scopes: list[ObjectId | None] = [*store_ids, visits.ALL]
     days_query = {
         "merchant_id": merchant_id,
         "gen": generation,
@@ -279,6 +277,7 @@ async def report(
     }
     found = await mongo.db[c.REPORT_DAYS].find(days_query).to_list()
     days = [doc for doc in found if doc["store_id"] is not visits.ALL]
+    merchant_days = [doc for doc in found if doc["store_id"] is visits.ALL]
     starts = buckets(first, last, period)
     trend = dict.fromkeys(starts, Takings())
     per_store = {s.id: Takings() for s in stores}
@@ -302,8 +301,7 @@ async def report(
     )
     total = sum(per_store.values(), Takings())
     paying = await _paying(mongo, actor, stores, store_id, generation, found, first, last, now or datetime.now(UTC))
-    zone = ZoneInfo(stores[0].timezone) if stores else zone_of(None)
-    by_source, joined = await _joined(mongo, merchant_id, zone, first, last, period)
+    by_source, joined = _joined(merchant_days, period)
     members = MemberFigures(
         new_members=sum(by_source.values()),
         by_source=tuple(by_source.items()),

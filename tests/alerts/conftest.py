@@ -13,7 +13,7 @@ from db import collections as c
 from db.mongo import Mongo
 from domain.alerts import evaluation, rules
 from domain.alerts.rules import AlertKind, AlertRule
-from domain.events import OrderPaid, OrderRefunded
+from domain.events import BalanceChanged, OrderPaid, OrderRefunded
 from domain.jobs import dead_letters
 from domain.outbox import OutboxStatus, entry_from_doc
 from domain.sessions import Audience, Principal
@@ -42,7 +42,16 @@ async def clients(settings: Settings, mongo: Mongo) -> AsyncIterator[Clients]:
 async def handle_sales(clients: Clients) -> None:
     """The worker's handlers run for every payment and refund in the outbox, as the relay would have them run:
     they keep the report rollups the takings rules read."""
-    kinds = [OrderPaid.KIND, OrderRefunded.KIND]
+    await _handle(clients, [OrderPaid.KIND, OrderRefunded.KIND])
+
+
+async def handle_balance_changes(clients: Clients) -> None:
+    """The worker's handlers run for every card ledger entry in the outbox: they keep the running totals the stored
+    value rule reads."""
+    await _handle(clients, [BalanceChanged.KIND])
+
+
+async def _handle(clients: Clients, kinds: list[str]) -> None:
     pending = {"status": OutboxStatus.PENDING.value, "kind": {"$in": kinds}}
     ctx = {"clients": clients, "handlers": HANDLERS, "retry_policy": DEFAULT_RETRY}
     for doc in await clients.mongo.db[c.OUTBOX].find(pending).sort("_id", 1).to_list():

@@ -10,7 +10,7 @@ from domain import tenancy
 from domain.alerts.rules import AlertKind
 from schema.ids import to_global_id
 from startup.clients import Clients
-from tests.alerts.conftest import alerts_of, evaluate, handle_sales, owner, switch_on
+from tests.alerts.conftest import alerts_of, evaluate, handle_balance_changes, handle_sales, owner, switch_on
 from tests.checkout.conftest import counter_sale, give, refund, shopper
 from tests.conftest import Gql, Shop
 
@@ -82,9 +82,11 @@ async def test_takings_below_their_share_of_the_same_weekdays_usual_fire_from_th
 async def test_stored_value_owed_above_the_limit_fires_once_a_day(
     gql: Gql, mongo: Mongo, clients: Clients, shop: Shop
 ) -> None:
-    # given members holding 50 yuan paid and 10 yuan bonus between them, and exactly that limit watched
+    # given members holding 50 yuan paid and 10 yuan bonus between them (their ledger events handled), and
+    # exactly that limit watched
     await give(mongo, shop, await shopper(mongo, shop, "甲"), stored=(3_000, 1_000))
     await give(mongo, shop, await shopper(mongo, shop, "乙"), stored=(2_000, 0))
+    await handle_balance_changes(clients)
     await switch_on(mongo, shop, AlertKind.STORED_VALUE_OWED, amount_fen=6_000)
     at_limit = await evaluate(mongo)
 

@@ -29,6 +29,7 @@ from domain.cards.ledger import SYSTEM, Account, EntryKind, Posting, post_alone
 from domain.cards.stored_value import top_up
 from domain.checkout import pay
 from domain.checkout.providers import Providers
+from domain.members import record_joined
 from domain.orders import create, draft
 from domain.orders.model import PayMethod
 from domain.pii import PiiCipher
@@ -132,8 +133,10 @@ async def client(settings: Settings, mongo: Mongo, app_port: int) -> AsyncIterat
 
 
 async def shopper(mongo: Mongo, shop: Shop, name: str = "顾客", channel: str = "WECHAT") -> Customer:
-    """A member of the shop with a card, signed in through `channel` (their openid is what they pay with)."""
+    """A member of the shop with a card, signed in through `channel` (their openid is what they pay with), their
+    MEMBER_JOINED in the outbox as first login writes it."""
     [member] = await make_members(mongo, shop, 1, name)
+    await record_joined(mongo=mongo, session=None, merchant_id=shop.merchant.merchant.id, member_id=member.id)
     if channel != "WECHAT":
         await mongo.db[c.MEMBERS].update_one({"_id": member.id}, {"$set": {"channel": channel}})
     await issue_card(mongo=mongo, merchant_id=shop.merchant.merchant.id, member_id=member.id)

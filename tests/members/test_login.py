@@ -44,12 +44,15 @@ async def test_twenty_concurrent_first_logins_create_one_member(gql: Gql, shop: 
     # when all of them race
     results = await asyncio.gather(*(log_in(gql, shop, code) for code in codes))
 
-    # then exactly one member exists, exactly one login created it, and every session names that member
+    # then exactly one member exists, exactly one login created it (with one MEMBER_JOINED for the reports), and
+    # every session names that member
     assert [r["userErrors"] for r in results] == [[]] * 20
     assert await _count(mongo, c.MEMBERS) == 1
     assert sum(r["created"] for r in results) == 1
     member = await mongo.db[c.MEMBERS].find_one({})
     assert member is not None
+    joined = await mongo.db[c.OUTBOX].find({"kind": "MEMBER_JOINED"}).to_list()
+    assert [e["payload"]["member_id"] for e in joined] == [member["_id"]]
     assert {r["member"]["id"] for r in results} == {to_global_id("Member", member["_id"])}
     signer = TokenSigner(Keyring(SECRET_KEY), timedelta(minutes=15), timedelta(days=30))
     assert {signer.verify(r["session"]["accessToken"], Audience.MEMBER).subject_id for r in results} == {member["_id"]}

@@ -8,8 +8,8 @@ from bson import ObjectId
 
 from db import collections as c
 from db.mongo import Mongo
-from domain.events import EVENTS, Event, OrderPaid, OrderRefunded
-from domain.reports import balances, rollups
+from domain.events import EVENTS, Event, MemberBound, MemberJoined, OrderPaid, OrderRefunded
+from domain.reports import balances, joins, rollups
 from domain.sessions import Audience, Principal
 from tests.checkout.conftest import app_port, client, payments_sandbox, sandbox_keys, settings
 from tests.conftest import Shop
@@ -57,19 +57,34 @@ def owner_token(shop: Shop) -> str:
 
 
 BALANCE_EVENTS: dict[str, type[Event]] = {kind.KIND: kind for kind in EVENTS if kind.KIND in balances.KINDS}
+MEMBER_EVENTS = (MemberJoined.KIND, MemberBound.KIND)
 
 
 async def count_events(mongo: Mongo) -> None:
-    """Every event the reports count (ORDER_PAID, ORDER_REFUNDED and the balance events) in the outbox, counted by
-    the report handlers in the order written (a redelivery counts nothing, so running them again is harmless)."""
-    kinds = [OrderPaid.KIND, OrderRefunded.KIND, *BALANCE_EVENTS]
+    """Every event the reports count (ORDER_PAID, ORDER_REFUNDED, the member and the balance events) in the outbox,
+    counted by the report handlers in the order written (a redelivery counts nothing, so running them again is
+    harmless)."""
+    kinds = [OrderPaid.KIND, OrderRefunded.KIND, *MEMBER_EVENTS, *BALANCE_EVENTS]
     async for entry in mongo.db[c.OUTBOX].find({"kind": {"$in": kinds}}).sort("_id", 1):
         if entry["kind"] == OrderPaid.KIND:
             await rollups.on_order_paid(mongo=mongo, event=OrderPaid.from_payload(entry["payload"]))
         elif entry["kind"] == OrderRefunded.KIND:
             await rollups.on_order_refunded(mongo=mongo, event=OrderRefunded.from_payload(entry["payload"]))
+        elif entry["kind"] in MEMBER_EVENTS:
+            await count_member_entry(mongo, entry)
         else:
             await count_balance_entry(mongo, entry)
+
+
+async def count_member_entry(mongo: Mongo, entry: dict[str, Any]) -> None:
+    """One MEMBER_JOINED or MEMBER_BOUND outbox entry through the report handler, as the worker runs it."""
+    merchant_id = entry["merchant_id"]
+    if entry["kind"] == MemberJoined.KIND:
+        joined = MemberJoined.from_payload(entry["payload"])
+        await joins.on_member_joined(mongo=mongo, merchant_id=merchant_id, event=joined)
+    else:
+        bound = MemberBound.from_payload(entry["payload"])
+        await joins.on_member_bound(mongo=mongo, merchant_id=merchant_id, event=bound)
 
 
 async def count_balance_entry(mongo: Mongo, entry: dict[str, Any]) -> None:

@@ -17,9 +17,11 @@ from db.mongo import Mongo
 from domain import tenancy
 from domain.checkout.providers import Providers
 from domain.checkout.refunds import refund_order
-from domain.events import OrderPaid
+from domain.coupons.touch import Sharer
+from domain.events import MemberBound, MemberJoined, OrderPaid
 from domain.orders.model import PayMethod
 from domain.pii import PiiCipher
+from domain.referrals.binding import BindingSource, bind_referrer
 from domain.reports import rollups
 from domain.reports.figures import DayTakings, store_day_takings, stored_value_owed_fen
 from payments.sandbox import Provider
@@ -36,7 +38,16 @@ from tests.checkout.conftest import (
 )
 from tests.conftest import Gql, Shop, open_shop
 from tests.coupons.conftest import Customer, make_staff, store_gid
-from tests.reports.conftest import BALANCES, REPORT, count_events, owner_token, paid_at, refund_settled_at
+from tests.referrals.conftest import bind
+from tests.reports.conftest import (
+    BALANCES,
+    REPORT,
+    count_events,
+    count_member_entry,
+    owner_token,
+    paid_at,
+    refund_settled_at,
+)
 from tests.tenancy.conftest import forbidden
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -112,6 +123,17 @@ async def given_the_world(gql: Gql, mongo: Mongo, shop: Shop, sandbox: PaymentsS
     await paid_online(
         gql, mongo, sandbox, alipay, shop, 1_500, Provider.ALIPAY, at(d + timedelta(days=1), 11, 0, SHANGHAI)
     )
+    # two members who have not paid: one came by the owner's staff code, the other by the first member's share link
+    by_staff = await shopper(mongo, shop, name="扫店员码")
+    await bind_referrer(
+        mongo=mongo,
+        merchant_id=shop.merchant.merchant.id,
+        member_id=by_staff.id,
+        sharer=Sharer(staff_id=shop.merchant.owner.id),
+        source=BindingSource.STAFF_QR,
+    )
+    shared = await shopper(mongo, shop, name="点分享")
+    await bind(mongo, shop, shared.id, member.id, BindingSource.LOGIN_SHARE)
     # in New York, 20 yuan cash at 23:59 on D and 7 yuan at 00:01 on D+1, store time
     await sale(mongo, shop, york.id, 2_000, at(d, 23, 59, NEW_YORK))
     await sale(mongo, shop, york.id, 700, at(d + timedelta(days=1), 0, 1, NEW_YORK))
@@ -188,11 +210,17 @@ async def test_the_report_counts_each_tender_and_store_on_its_store_local_day(
         {"store": {"name": "纽约店"}, "takings": {"netFen": 2_700, "orders": 2}},
     ]
     members = report["members"]
-    assert members["newMembers"] == 2
-    assert members["bySource"][-1] == {"source": "NONE", "members": 2}
+    assert members["newMembers"] == 4
+    assert members["bySource"] == [
+        {"source": "SHARE_LINK", "members": 1},
+        {"source": "PACK", "members": 0},
+        {"source": "FORWARD", "members": 0},
+        {"source": "STAFF_CODE", "members": 1},
+        {"source": "NONE", "members": 2},
+    ]
     assert (members["payingMembers"], members["repeatMembers"]) == (2, 1)
-    assert sum(level["members"] for level in members["levels"]) == 2
-    assert [p["newMembers"] for p in report["memberGrowth"]] == [0, 0, 2]
+    assert sum(level["members"] for level in members["levels"]) == 4
+    assert [p["newMembers"] for p in report["memberGrowth"]] == [0, 0, 4]
 
     # and by month the range is one bucket (or two when D+2 starts a month)
     by_month = await ask(gql, owner_token(shop), **{"from": d, "to": d + timedelta(days=2), "period": "MONTH"})
@@ -276,3 +304,31 @@ async def test_an_order_paid_event_handled_twice_or_at_once_counts_once(mongo: M
         mongo=mongo, merchant_id=shop.merchant.merchant.id, store_id=shop.merchant.store.id, days=[today]
     )
     assert days[today] == DayTakings(1_234, 0, 1_234, 1)
+
+
+async def test_a_member_event_handled_twice_or_at_once_counts_once(gql: Gql, mongo: Mongo, shop: Shop) -> None:
+    # given a member who came by the owner's staff code, whose MEMBER_JOINED and MEMBER_BOUND are each delivered
+    # three times, two of them at once, the binding's first
+    member = await shopper(mongo, shop)
+    await bind_referrer(
+        mongo=mongo,
+        merchant_id=shop.merchant.merchant.id,
+        member_id=member.id,
+        sharer=Sharer(staff_id=shop.merchant.owner.id),
+        source=BindingSource.STAFF_QR,
+    )
+    kinds = [MemberBound.KIND, MemberJoined.KIND]
+    for kind in kinds:
+        entry = await mongo.db[c.OUTBOX].find_one({"kind": kind, "payload.member_id": member.id})
+        assert entry is not None
+
+        # when the report handler runs for each delivery
+        await asyncio.gather(*(count_member_entry(mongo, entry) for _ in range(2)))
+        await count_member_entry(mongo, entry)
+
+    # then today has one new member, who came by a staff code
+    today = datetime.now(SHANGHAI).date()
+    payload = await ask(gql, owner_token(shop), **{"from": today, "to": today})
+    members = payload["report"]["members"]
+    assert members["newMembers"] == 1
+    assert {row["source"]: row["members"] for row in members["bySource"]}["STAFF_CODE"] == 1

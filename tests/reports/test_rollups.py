@@ -27,7 +27,15 @@ from tests.commissions.conftest import appoint, open_program
 from tests.conftest import Gql, Shop, count_commands_on
 from tests.coupons.conftest import Customer
 from tests.referrals.conftest import bind
-from tests.reports.conftest import count_balance_entry, count_events, owner_token, paid_at, paid_order_docs
+from tests.reports.conftest import (
+    MEMBER_EVENTS,
+    count_balance_entry,
+    count_events,
+    count_member_entry,
+    owner_token,
+    paid_at,
+    paid_order_docs,
+)
 from tests.reports.test_report import SHANGHAI, refund
 
 DASHBOARD = """
@@ -228,6 +236,8 @@ async def test_the_rollups_equal_a_rebuild_after_a_random_mix_of_pays_refunds_an
     assert done.generation == 1
     assert await rollup_docs(mongo) == kept
     assert kept[0]
+    # the new members among them, by how they came: four joined today, the payer through the shareholder's link
+    assert [doc["j"] for doc in kept[0] if "j" in doc] == [{"NONE": 3, "LOGIN_SHARE": 1}]
 
     # and the rebuilt balances count the top-up once, also after its event is handled at last
     await count_events(mongo)
@@ -303,7 +313,7 @@ async def test_a_rebuild_meeting_events_already_counted_in_its_generation_counts
     mongo: Mongo, shop: Shop
 ) -> None:
     # given the random mix counted by the events, and a rebuild's generation (its lock lapsed) in which the
-    # handlers counted every third event meanwhile, as they do while a rebuild runs
+    # handlers counted every third order and member event meanwhile, as they do while a rebuild runs
     await sales_mix(mongo, shop, datetime.now(UTC))
     await count_events(mongo)
     kept = await rollup_docs(mongo)
@@ -312,18 +322,20 @@ async def test_a_rebuild_meeting_events_already_counted_in_its_generation_counts
     await mongo.db[c.REPORT_STATE].insert_one(
         {"merchant_id": merchant_id, "live": 0, "last_gen": 0, "building": 1, "lock_until": past}
     )
-    kinds = {"$in": [OrderPaid.KIND, OrderRefunded.KIND]}
+    kinds = {"$in": [OrderPaid.KIND, OrderRefunded.KIND, *MEMBER_EVENTS]}
     entries = await mongo.db[c.OUTBOX].find({"kind": kinds}).sort("_id", 1).to_list()
     for i, entry in enumerate(entries):
         if i % 3 == 0 and entry["kind"] == OrderPaid.KIND:
             await rollups.on_order_paid(mongo=mongo, event=OrderPaid.from_payload(entry["payload"]))
-        elif i % 3 == 0:
+        elif i % 3 == 0 and entry["kind"] == OrderRefunded.KIND:
             await rollups.on_order_refunded(mongo=mongo, event=OrderRefunded.from_payload(entry["payload"]))
+        elif i % 3 == 0:
+            await count_member_entry(mongo, entry)
 
     # when the rebuild runs into that generation
     done = await rebuild.rebuild(mongo=mongo, merchant_id=merchant_id)
 
-    # then each order and refund counts once there, members' paid days and markers included
+    # then each order, refund and new member counts once there, members' paid days and markers included
     assert done.generation == 1
     assert await rollup_docs(mongo) == kept
 
