@@ -40,7 +40,6 @@ from tests.checkout.conftest import (
     PaymentsSandbox,
     key,
     open_payment,
-    order_turns,
 )
 from tests.conftest import Shop
 from tests.coupons.conftest import CLAIM, CREATE_TEMPLATE, SET_STATUS, SIGNER, amount_off, store_gid
@@ -245,9 +244,14 @@ async def test_two_apis_and_two_workers_with_one_of_each_killed_do_everything_ex
         orders += await asyncio.gather(*(buy(m) for m in buyers[3:]))
         fleet.apis[1], fleet.workers[0] = await asyncio.gather(fleet.start_api(1), fleet.start_worker(0))
         claimed, booked = await claims, await books
-        # and the owner refunds one order (once its notification is applied, which webhooks do behind their answer)
-        # and starts a payout run
-        await order_turns(mongo, orders[0], "PAID")
+        # and the owner refunds one order once it is paid (a webhook applies its notification behind the answer, and
+        # one killed meanwhile leaves it kept for the worker's next sweep) and starts a payout run
+        first = {"_id": from_global_id("Order", orders[0]), "status": "PAID"}
+
+        async def first_paid() -> bool:
+            return await mongo.db[c.ORDERS].count_documents(first) == 1
+
+        await until("paid", first_paid, fleet.said)
         refunding = {"orderId": orders[0], "amountFen": 10_000, "reason": "顾客不满意", "idempotencyKey": key()}
         assert (await lb.gql("admin", REFUND_ORDER, {"input": refunding}, owner))["refundOrder"]["userErrors"] == []
         run = await lb.gql("admin", RUN_PAYOUTS, {"input": {"idempotencyKey": key()}}, owner)
