@@ -121,7 +121,13 @@ async def test_consents_of_many_members_is_one_command(mongo: Mongo, shop: Shop)
     merchant_id, now = shop.merchant.merchant.id, datetime.now(UTC)
     for m in members[:10]:
         await consent.set_marketing(
-            mongo=mongo, merchant_id=merchant_id, member_id=m.id, stopped=True, sms_agreed=None, channel="STAFF", now=now
+            mongo=mongo,
+            merchant_id=merchant_id,
+            member_id=m.id,
+            stopped=True,
+            sms_agreed=None,
+            channel="STAFF",
+            now=now,
         )
     # when a sender asks for all of them
     with count_commands(mongo) as commands:
