@@ -58,7 +58,10 @@ async def given_members(mongo: Mongo, shop: Shop, histories: list[History]) -> l
     """The members, in ascending id order, with their facts kept as each event about them would keep them."""
     merchant_id = shop.merchant.merchant.id
     ids = [ObjectId() for _ in histories]
-    members, cards, orders, counts = [], [], [], []
+    members: list[Doc] = []
+    cards: list[Doc] = []
+    orders: list[Doc] = []
+    counts: list[Doc] = []
     for n, (member_id, h) in enumerate(zip(ids, histories, strict=True)):
         members.append(
             {
