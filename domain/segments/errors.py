@@ -13,6 +13,8 @@ class SegmentCode(StrEnum):
     TAG_INVALID = "TAG_INVALID"
     TOO_MANY_TAGS = "TOO_MANY_TAGS"
     MEMBERS_INVALID = "MEMBERS_INVALID"
+    # Shares TenancyCode's message: a home store that is not one of the merchant's.
+    STORE_NOT_FOUND = "STORE_NOT_FOUND"
 
 
 class SegmentError(DomainError):

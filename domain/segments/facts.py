@@ -20,7 +20,7 @@ from db import collections as c
 from db.mongo import Doc, Mongo, transaction
 from domain.booking.wallclock import local_date
 from domain.orders.model import SETTLED, OrderKind
-from domain.reports.joins import NONE
+from domain.reports.report import member_source
 from domain.reports.rollups import zone_of
 
 # The latest distinct visit days kept per member: "at least K visits in the last N days" reads the K-th of them.
@@ -71,7 +71,7 @@ def compute(sources: Sources, zones: Mapping[ObjectId, ZoneInfo], now: datetime)
         "visits": len(days),
         "lifetime_paid_fen": lifetime,
         "birthday_month": date.fromisoformat(birthday).month if birthday else None,
-        "source": member.get("bound_source") or NONE,
+        "source": member_source(member.get("bound_source")).value,
         "brought_by": member.get("referrer_id") or member.get("acquired_by_staff_id"),
         "home_store_id": first[1] if first else None,
         "stored_value_fen": int((card or {}).get("stored_paid", 0)) + int((card or {}).get("stored_bonus", 0)),
@@ -112,6 +112,22 @@ def _key(merchant_id: ObjectId, member_id: ObjectId) -> Doc:
     return {"merchant_id": merchant_id, "member_id": member_id}
 
 
+async def write_in(
+    *,
+    mongo: Mongo,
+    session: AsyncClientSession,
+    merchant_id: ObjectId,
+    members: list[Doc],
+    zones: Mapping[ObjectId, ZoneInfo],
+    now: datetime,
+) -> None:
+    """The facts of `members` (their documents as of `session`) written in that transaction."""
+    for sources in await _sources(mongo, merchant_id, members, session):
+        fields = compute(sources, zones, now)
+        key = _key(merchant_id, sources.member["_id"])
+        await mongo.db[c.MEMBER_FACTS].update_one(key, {"$set": fields}, upsert=True, session=session)
+
+
 async def refresh(*, mongo: Mongo, merchant_id: ObjectId, member_id: ObjectId, now: datetime) -> None:
     """The member's facts recomputed from their documents now. In one transaction that ends by writing the facts
     document, so of two refreshes racing, the one reading older documents meets a write conflict and runs again."""
@@ -119,13 +135,8 @@ async def refresh(*, mongo: Mongo, merchant_id: ObjectId, member_id: ObjectId, n
 
     async def work(s: AsyncClientSession) -> None:
         member = await mongo.db[c.MEMBERS].find_one({"merchant_id": merchant_id, "_id": member_id}, session=s)
-        if member is None:
-            return
-        (sources,) = await _sources(mongo, merchant_id, [member], s)
-        fields = compute(sources, zones, now)
-        await mongo.db[c.MEMBER_FACTS].update_one(
-            _key(merchant_id, member_id), {"$set": fields}, upsert=True, session=s
-        )
+        if member is not None:
+            await write_in(mongo=mongo, session=s, merchant_id=merchant_id, members=[member], zones=zones, now=now)
 
     await transaction(mongo, work)
 

@@ -11,12 +11,12 @@ from typing import Any
 from bson import ObjectId
 
 from db.mongo import Doc
-from domain.referrals.binding import BindingSource
-from domain.reports.joins import NONE
+from domain.reports.report import MemberSource
 from domain.segments.errors import SegmentCode, SegmentError
 from domain.segments.facts import MAX_PAID_DAYS
 
-SOURCES = (*(s.value for s in BindingSource), NONE)
+# How members came, as the reports' new-members-by-source counts them.
+SOURCES = tuple(s.value for s in MemberSource)
 # Quintile scores, 5 the best: most recent, most frequent, most money.
 RFM_SCORES = range(1, 6)
 MAX_DAYS = 3660

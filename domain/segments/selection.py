@@ -5,6 +5,7 @@ the number of members: the filter is one indexed query, and the page's members a
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from bson import ObjectId
 
@@ -13,7 +14,8 @@ from db.mongo import Doc, Mongo
 from domain.booking.wallclock import local_date
 from domain.cards.program import load_program
 from domain.members import display_name
-from domain.reports.joins import merchant_zone
+from domain.reports.rollups import zone_of
+from domain.segments.errors import SegmentCode, SegmentError
 from domain.segments.facts import day_number
 from domain.segments.filters import SegmentFilter, check, query
 
@@ -40,9 +42,18 @@ class SegmentPreview:
     members: tuple[SegmentMember, ...]
 
 
-async def _query(mongo: Mongo, merchant_id: ObjectId, flt: SegmentFilter, now: datetime) -> Doc:
+async def checked_zone(*, mongo: Mongo, merchant_id: ObjectId, flt: SegmentFilter) -> ZoneInfo:
+    """The merchant's time zone (its first store's), once the filter is checked and its home store found among
+    the merchant's stores (one read of them does both)."""
     check(flt)
-    zone = await merchant_zone(mongo=mongo, merchant_id=merchant_id)
+    stores = await mongo.db[c.STORES].find({"merchant_id": merchant_id}, {"timezone": 1}).sort("_id", 1).to_list()
+    if flt.home_store_id is not None and flt.home_store_id not in {s["_id"] for s in stores}:
+        raise SegmentError(SegmentCode.STORE_NOT_FOUND, "homeStoreId")
+    return zone_of(stores[0] if stores else None)
+
+
+async def _query(mongo: Mongo, merchant_id: ObjectId, flt: SegmentFilter, now: datetime) -> Doc:
+    zone = await checked_zone(mongo=mongo, merchant_id=merchant_id, flt=flt)
     return query(merchant_id, flt, day_number(local_date(now, zone)))
 
 

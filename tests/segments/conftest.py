@@ -8,7 +8,9 @@ from bson import ObjectId
 
 from db import collections as c
 from db.mongo import Doc, Mongo
-from domain.segments import facts
+from domain.segments import facts, saved
+from domain.segments.filters import SegmentFilter
+from schema.ids import to_global_id
 from tests.conftest import Shop
 
 # 12:00 in Shanghai on 15 March 2026.
@@ -112,3 +114,11 @@ async def given_members(mongo: Mongo, shop: Shop, histories: list[History]) -> l
 async def facts_of(mongo: Mongo, merchant_id: ObjectId) -> list[Doc]:
     found = mongo.db[c.MEMBER_FACTS].find({"merchant_id": merchant_id}, {"_id": 0}).sort("member_id", 1)
     return await found.to_list()
+
+
+async def furnish_segments(mongo: Mongo, shop: Shop) -> dict[str, str]:
+    """A saved segment of the merchant's, for the isolation walk."""
+    segment = await saved.create_segment(
+        mongo=mongo, actor=shop.merchant.owner, name="常客", flt=SegmentFilter(tags_all=("常客",)), now=NOW
+    )
+    return {"segment": to_global_id("Segment", segment.id)}
