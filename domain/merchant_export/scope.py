@@ -103,4 +103,6 @@ SCOPES: dict[str, Scope] = {
     c.MARKETING_SLOTS: Owned(),
     c.MARKETING_TOUCHES: Owned(),
     c.MARKETING_EFFECTS: Owned(),
+    c.MEMBER_FACTS: Owned(),
+    c.SEGMENTS: Owned(),
 }

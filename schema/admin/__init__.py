@@ -23,6 +23,7 @@ from schema.admin.payouts import PayoutsMutation, PayoutsQuery
 from schema.admin.reconciliation import ReconciliationMutation
 from schema.admin.referrals import ReferralsMutation, ReferralsQuery
 from schema.admin.reports import ReportsQuery
+from schema.admin.segments import SegmentsMutation, SegmentsQuery
 from schema.admin.shareholders import ShareholdersMutation, ShareholdersQuery
 from schema.admin.store_today import StoreTodayQuery
 from schema.admin.tenancy import TenancyMutation, TenancyQuery
@@ -52,6 +53,7 @@ class Query(
     OrdersQuery,
     PayoutsQuery,
     AlertsQuery,
+    SegmentsQuery,
 ):
     pass
 
@@ -76,6 +78,7 @@ class Mutation(
     PayoutsMutation,
     ReconciliationMutation,
     AlertsMutation,
+    SegmentsMutation,
 ):
     pass
 
