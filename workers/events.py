@@ -52,6 +52,7 @@ from domain.events import (
     Event,
     LevelUp,
     MemberBound,
+    MemberDataRequested,
     MemberJoined,
     OrderPaid,
     OrderRefunded,
@@ -68,6 +69,7 @@ from domain.notifications.delivery import Outlets
 from domain.notifications.sms import LoggingSms
 from domain.outbox import OutboxEntry, TryAgainLater
 from domain.payouts import announce as payout_announcements
+from domain.privacy import data_copy
 from domain.reports import balances, joins, rollups
 from startup.backoff import Backoff
 from startup.clients import Clients
@@ -185,6 +187,16 @@ async def count_bound(clients: Clients, entry: OutboxEntry, event: MemberBound) 
     await joins.on_member_bound(mongo=clients.mongo, merchant_id=entry.merchant_id, event=event)
 
 
+async def prepare_member_data(clients: Clients, entry: OutboxEntry, event: MemberDataRequested) -> None:
+    await data_copy.prepare(
+        mongo=clients.mongo,
+        pii=clients.pii,
+        merchant_id=entry.merchant_id,
+        request_id=event.request_id,
+        now=datetime.now(UTC),
+    )
+
+
 def on(
     kind: type[E], *handlers: Callable[[Clients, OutboxEntry, E], Awaitable[None]]
 ) -> tuple[type[Event], tuple[Handler, ...]]:
@@ -199,6 +211,7 @@ HANDLERS: Handlers = dict(
         on(OrderRefunded, reverse_commissions, count_refund),
         on(MemberJoined, count_joined),
         on(MemberBound, count_bound),
+        on(MemberDataRequested, prepare_member_data),
         on(PointsChanged, notify_points_changed),
         on(LevelUp, notify_level_up, count_balance),
         on(CardIssued, count_balance),

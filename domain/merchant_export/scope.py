@@ -99,4 +99,8 @@ SCOPES: dict[str, Scope] = {
     c.REPORT_MEMBER_MONTHS: Owned(),
     c.REPORT_MEMBER_LAST: Owned(),
     c.REPORT_BALANCES: Owned(),
+    c.PRIVACY_POLICIES: Owned(),
+    c.PRIVACY_CONSENTS: Owned(),
+    c.MEMBER_DATA_REQUESTS: Owned(),
+    c.MEMBER_DATA_FILES: Owned(),
 }

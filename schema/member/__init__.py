@@ -11,6 +11,7 @@ from schema.member.coupons import CouponsMutation, CouponsQuery
 from schema.member.inbox import InboxMutation, InboxQuery
 from schema.member.orders import OrdersMutation, OrdersQuery
 from schema.member.payouts import PayoutsMutation, PayoutsQuery
+from schema.member.privacy import PrivacyMutation, PrivacyQuery
 from schema.member.profile import ProfileQuery
 from schema.member.profile_update import ProfileMutation
 from schema.member.referrals import ReferralMutation, ReferralQuery
@@ -31,6 +32,7 @@ class Query(
     ShareholderQuery,
     OrdersQuery,
     PayoutsQuery,
+    PrivacyQuery,
 ):
     pass
 
@@ -46,6 +48,7 @@ class Mutation(
     ReferralMutation,
     OrdersMutation,
     PayoutsMutation,
+    PrivacyMutation,
 ):
     pass
 
