@@ -193,7 +193,12 @@ async def prepare(*, mongo: Mongo, pii: PiiCipher, merchant_id: ObjectId, reques
     expires_at = now + COPY_TTL
     await mongo.db[c.MEMBER_DATA_FILES].replace_one(
         {"merchant_id": merchant_id, "_id": request_id},
-        {"member_id": request["member_id"], "expires_at": expires_at, "gzip": Binary(body)},
+        {
+            "merchant_id": merchant_id,
+            "member_id": request["member_id"],
+            "expires_at": expires_at,
+            "gzip": Binary(body),
+        },
         upsert=True,
     )
     await mongo.db[c.MEMBER_DATA_REQUESTS].update_one(

@@ -67,6 +67,9 @@ MEMBER_DATA: dict[str, MemberData] = {
     c.PAYOUT_TRANSFERS: MemberData(("beneficiary_id",)),
     c.PRIVACY_CONSENTS: MemberData(("member_id",)),
     c.MEMBER_DATA_REQUESTS: MemberData(("member_id",)),
+    c.MEMBER_DATA_FILES: MemberData(
+        (), {"member_id": "the earlier copies themselves, kept 7 days; each is listed under member_data_requests"}
+    ),
     c.OUTBOX: MemberData((), {"payload.member_id": _EVENTS}),
     c.DEAD_LETTERS: MemberData((), {"payload.member_id": _EVENTS}),
     c.AUDIT_LOG: MemberData(
@@ -108,7 +111,6 @@ NOT_MEMBER_DATA: dict[str, str] = {
     c.REPORT_DAYS: "a store's takings per day",
     c.REPORT_BALANCES: "the merchant's totals",
     c.PRIVACY_POLICIES: "the store's policy texts",
-    c.MEMBER_DATA_FILES: "the copies themselves, kept 7 days; each request is listed under member_data_requests",
 }
 
 # Fields left out of every document of the copy: keys and hashes that tell the member nothing and would help
