@@ -24,6 +24,7 @@ from startup.clients import keyring
 from startup.settings import Settings
 from tests.cards.conftest import Customer, sign_in, top_up
 from tests.conftest import Channels, Gql, Shop
+from tests.coupons.conftest import Customer as CouponCustomer
 from tests.coupons.conftest import claimed_coupon, new_template
 from tests.referrals.conftest import bind, make_member
 
@@ -148,17 +149,18 @@ async def test_the_copy_holds_every_document_that_names_the_member(
     assert (await bind(mongo, shop, down2.id, down.id)).bound
     await top_up(mongo, me, 10_000, 1_000)
     template = await new_template(gql, owner_token, perMemberLimit=2)
-    kept = await claimed_coupon(gql, me, template)
-    given = await claimed_coupon(gql, me, template)
+    holder = CouponCustomer(me.member_id, me.gid, me.token)
+    kept = await claimed_coupon(gql, holder, template)
+    given = await claimed_coupon(gql, holder, template)
     share = (await gql("member", FORWARD, {"id": given}, token=me.token))["data"]["forwardCoupon"]["share"]
     accepted = await gql("member", ACCEPT, {"t": share["token"]}, token=down.token)
     assert accepted["data"]["acceptCoupon"]["userErrors"] == [], accepted
 
     # when they ask for their copy and the worker prepares it
     url = await _prepared(gql, mongo, pii, me)
-    copy = json.loads(
-        gzip.decompress((await mongo.db[c.MEMBER_DATA_FILES].find_one({"merchant_id": me.merchant_id}))["gzip"])
-    )  # type: ignore[index]
+    file = await mongo.db[c.MEMBER_DATA_FILES].find_one({"merchant_id": me.merchant_id})
+    assert file is not None
+    copy = json.loads(gzip.decompress(file["gzip"]))
 
     # then every place the database names the member is declared, and each of their own documents is in the copy
     for collection, docs in (await _merchant_docs(mongo, me.merchant_id)).items():
