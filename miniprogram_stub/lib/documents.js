@@ -48,6 +48,7 @@ mutation Login($input: LoginInput!) {
     session { accessToken refreshToken }
     member { id nickname }
     created
+    privacy { agreed policy { version } }
     userErrors { field code message }
   }
 }`;
@@ -461,6 +462,34 @@ mutation ReceivePayout($input: ReceivePayoutInput!) {
   receivePayout(input: $input) {
     payout { id status amountFen paidFen waitingTransfers }
     transfers { mchId appId package }
+    userErrors { field code message }
+  }
+}`;
+
+// --- privacy ---
+
+exports.PRIVACY_CONSENT = `
+query PrivacyConsent {
+  privacyConsent { agreed agreedAt policy { version title text url effectiveAt } }
+}`;
+
+exports.AGREE_PRIVACY_POLICY = `
+mutation AgreePrivacyPolicy($input: AgreePrivacyPolicyInput!) {
+  agreePrivacyPolicy(input: $input) {
+    privacy { agreed agreedAt policy { version } }
+    userErrors { field code message }
+  }
+}`;
+
+exports.MY_DATA_REQUEST = `
+query MyDataRequest {
+  myDataRequest { id status requestedAt readyAt expiresAt downloadUrl downloadUrlExpiresAt }
+}`;
+
+exports.REQUEST_MY_DATA = `
+mutation RequestMyData {
+  requestMyData {
+    request { id status requestedAt readyAt expiresAt downloadUrl downloadUrlExpiresAt }
     userErrors { field code message }
   }
 }`;
