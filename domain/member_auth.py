@@ -21,6 +21,8 @@ from db.mongo import Doc, Mongo, transaction
 from domain.cards.card import issue_card
 from domain.errors import DomainError
 from domain.members import Channel, Member, member_from_doc, record_joined
+from domain.privacy import consent
+from domain.privacy.consent import ConsentStatus
 from domain.referrals.touches import record_login
 from domain.sessions import Audience, Principal, TokenPair, TokenSigner, start_session
 
@@ -46,6 +48,8 @@ class LoginResult:
     member: Member
     created: bool
     tokens: TokenPair
+    # Whether the member agreed to the privacy policy in effect; the mini-program asks them when not.
+    privacy: ConsentStatus
 
 
 async def _identify(
@@ -135,4 +139,5 @@ async def login(
     tokens = await start_session(
         mongo=mongo, signer=signer, principal=Principal(Audience.MEMBER, member.id, merchant_id)
     )
-    return LoginResult(member, created, tokens)
+    privacy = await consent.status(mongo=mongo, merchant_id=merchant_id, member_id=member.id, now=datetime.now(UTC))
+    return LoginResult(member, created, tokens, privacy)

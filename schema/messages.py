@@ -19,6 +19,7 @@ from domain.notifications.errors import NotificationCode
 from domain.orders.errors import OrderCode
 from domain.payouts.errors import PayoutCode
 from domain.pricing import PricingCode
+from domain.privacy.errors import PrivacyCode
 from domain.reconciliation import ReconciliationCode
 from domain.referrals.errors import ReferralCode
 from domain.reports.errors import ReportCode
@@ -370,6 +371,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
     MoveCode.MERCHANT_ALREADY_THERE: ("目标数据库已有该商家", "The target database already holds this merchant."),
     MoveCode.IMPORT_CONFLICT: ("导入的数据与目标数据库中的数据冲突", "Imported data collides with the target's data."),
     MoveCode.IMPORT_VERIFY_FAILED: ("导入后的数据与清单不符", "The imported data does not match the manifest."),
+    PrivacyCode.POLICY_VERSION_INVALID: (
+        "版本号须为 1-32 位字母、数字、点、下划线或横线，且不能是 v0",
+        "The version must be 1-32 letters, digits, dots, underscores or dashes, and not v0.",
+    ),
+    PrivacyCode.POLICY_VERSION_TAKEN: ("该版本号已发布过，已发布的版本不能修改", "This version was already published."),
+    PrivacyCode.POLICY_TITLE_INVALID: ("请填写标题（64 字以内）", "A title of up to 64 characters is required."),
+    PrivacyCode.POLICY_CONTENT_INVALID: (
+        "请填写政策全文（2 万字以内）或 https 链接",
+        "Give the policy's text (up to 20,000 characters) or an https link.",
+    ),
+    PrivacyCode.POLICY_EFFECTIVE_IN_PAST: ("生效时间不能早于现在", "The effective time may not be in the past."),
+    PrivacyCode.POLICY_VERSION_NOT_CURRENT: (
+        "隐私政策已更新，请阅读并同意最新版本",
+        "The privacy policy has changed; read and agree to the current version.",
+    ),
+    PrivacyCode.PRIVACY_CONSENT_REQUIRED: (
+        "请先阅读并同意隐私政策",
+        "Read and agree to the privacy policy first.",
+    ),
+    PrivacyCode.DATA_REQUEST_TOO_SOON: (
+        "今天已申请过个人信息副本，请明天再试",
+        "You already asked for your data today; try again tomorrow.",
+    ),
+    PrivacyCode.DATA_LINK_INVALID: ("下载链接无效", "The download link is not valid."),
+    PrivacyCode.DATA_LINK_EXPIRED: ("下载链接已过期，请重新获取", "The download link expired; get a new one."),
+    PrivacyCode.DATA_LINK_NOT_YOURS: (
+        "只能下载本人的个人信息副本",
+        "Only the member it is for may download this copy.",
+    ),
+    PrivacyCode.DATA_COPY_EXPIRED: ("该副本已删除，请重新申请", "This copy was deleted; ask for a new one."),
 }
 
 

@@ -14,6 +14,7 @@ from db.mongo import Doc, Mongo
 from domain.cards.errors import CardCode, CardError
 from domain.members import Channel, Member, member_from_doc
 from domain.pii import PiiCipher, normalize_phone
+from domain.privacy import consent
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,13 @@ async def update_profile(
     birthday: date | None,
     phone_code: str | None,
 ) -> Member:
-    """Every check (and the call to WeChat) comes before the first write, so a refused update changes nothing."""
+    """Every check (and the call to WeChat) comes before the first write, so a refused update changes nothing.
+    Each of these is personal data the member tells us: refused until they agreed to the privacy policy in effect."""
+    if nickname is not None or birthday is not None or phone_code:
+        gated = "phoneCode" if phone_code else "birthday" if birthday is not None else "nickname"
+        await consent.require(
+            mongo=mongo, merchant_id=merchant_id, member_id=member_id, now=datetime.now(UTC), field=gated
+        )
     member = await mongo.db[c.MEMBERS].find_one({"_id": member_id, "merchant_id": merchant_id})
     if member is None:
         raise CardError(CardCode.MEMBER_NOT_FOUND, "memberId")

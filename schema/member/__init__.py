@@ -12,6 +12,7 @@ from schema.member.inbox import InboxMutation, InboxQuery
 from schema.member.marketing import MarketingMutation
 from schema.member.orders import OrdersMutation, OrdersQuery
 from schema.member.payouts import PayoutsMutation, PayoutsQuery
+from schema.member.privacy import PrivacyMutation, PrivacyQuery
 from schema.member.profile import ProfileQuery
 from schema.member.profile_update import ProfileMutation
 from schema.member.referrals import ReferralMutation, ReferralQuery
@@ -32,6 +33,7 @@ class Query(
     ShareholderQuery,
     OrdersQuery,
     PayoutsQuery,
+    PrivacyQuery,
 ):
     pass
 
@@ -48,6 +50,7 @@ class Mutation(
     ReferralMutation,
     OrdersMutation,
     PayoutsMutation,
+    PrivacyMutation,
 ):
     pass
 
