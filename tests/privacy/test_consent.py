@@ -128,3 +128,29 @@ async def test_published_versions_never_change_and_only_the_owner_publishes(
     assert listed["data"]["privacyPolicies"] == [
         {"version": "2026-01", "title": "会员隐私政策", "text": "第一版", "url": None}
     ]
+
+
+SET_MARKETING = """
+mutation($input: SetMarketingConsentInput!) {
+  setMarketingConsent(input: $input) { marketingConsent { stopped smsAgreed } userErrors { field code } }
+}
+"""
+
+
+async def test_marketing_sms_waits_for_the_policy_but_stopping_marketing_never_does(gql: Gql, shop: Shop) -> None:
+    # given a member who has not agreed to the privacy policy yet
+    who, _ = await first_open(gql, shop)
+
+    # when they agree to marketing SMS, and then stop marketing altogether
+    sms = await gql("member", SET_MARKETING, {"input": {"smsAgreed": True}}, token=who.token)
+    stop = await gql("member", SET_MARKETING, {"input": {"stopped": True}}, token=who.token)
+
+    # then SMS (their phone) waits for the policy, while stopping is taken at once
+    assert sms["data"]["setMarketingConsent"] == {
+        "marketingConsent": None,
+        "userErrors": [{"field": "smsAgreed", "code": "PRIVACY_CONSENT_REQUIRED"}],
+    }
+    assert stop["data"]["setMarketingConsent"] == {
+        "marketingConsent": {"stopped": True, "smsAgreed": False},
+        "userErrors": [],
+    }
