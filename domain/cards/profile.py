@@ -12,7 +12,7 @@ from channels.wechat import WeChatClient, WeChatError
 from db import collections as c
 from db.mongo import Doc, Mongo
 from domain.cards.errors import CardCode, CardError
-from domain.members import Channel, Member, member_from_doc
+from domain.members import CLOSED, Channel, Member, member_from_doc
 from domain.pii import PiiCipher, normalize_phone
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,8 @@ _BAD_PHONE_CODES = frozenset({40029, 40163, 40013})
 
 def _check_nickname(nickname: str) -> str:
     nickname = nickname.strip()
-    if not nickname or len(nickname) > MAX_NICKNAME:
+    # CLOSED names closed accounts alone: a live member calling themself so would read as closed.
+    if not nickname or len(nickname) > MAX_NICKNAME or nickname == CLOSED:
         raise CardError(CardCode.NICKNAME_INVALID, "nickname", max_length=MAX_NICKNAME)
     return nickname
 
