@@ -106,7 +106,12 @@ async def _find_or_create(
 
     async def work(s: AsyncClientSession) -> Doc | None:
         made = await members.find_one_and_update(
-            key, {"$setOnInsert": insert}, upsert=True, return_document=ReturnDocument.AFTER, session=s
+            # The last sign-in is what retention (domain.privacy.retention) reads as activity.
+            key,
+            {"$setOnInsert": insert, "$set": {"last_login_at": insert["created_at"]}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+            session=s,
         )
         if made is not None and made["_id"] == new_id:
             await record_joined(mongo=mongo, session=s, merchant_id=merchant_id, member_id=new_id)

@@ -24,7 +24,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from db import collections as c
 from db.mongo import Doc, Mongo, transaction
 from domain import access_log
-from domain.access_log import AccessAction, Accessor
+from domain.access_log import MEMBER_SELF, AccessAction, Accessor
 from domain.booking.model import BookingStatus
 from domain.cards import ledger
 from domain.cards.ledger import SYSTEM, Account, CardStatus, EntryKind, Parts, Posting
@@ -32,12 +32,13 @@ from domain.commissions import ledger as commission_ledger
 from domain.commissions.commission import CommissionStatus
 from domain.commissions.ledger import Bucket
 from domain.coupons.coupon import CouponStatus
-from domain.errors import DomainError
+from domain.errors import DomainError, PermissionDenied
 from domain.members import CLOSED
 from domain.notifications.topics import TEMPLATES, Topic
 from domain.orders.model import OrderStatus
 from domain.payouts.model import PayoutStatus
 from domain.pii import PiiCipher
+from domain.tenancy import Role, Staff
 
 MAX_REASON = 200
 MAX_REQUEST_REF = 64
@@ -333,3 +334,30 @@ async def _rename_in_messages(mongo: Mongo, s: AsyncClientSession, merchant_id: 
         await notes.update_one(
             {"merchant_id": merchant_id, "_id": note["_id"]}, {"$set": {"fields": fields, "body": body}}, session=s
         )
+
+
+async def close_my_account(
+    *, mongo: Mongo, pii: PiiCipher, merchant_id: ObjectId, member_id: ObjectId, reason: str | None
+) -> Closed:
+    """The member closes their own account from the mini-program."""
+    detail = {"reason": reason.strip()[:MAX_REASON]} if reason and reason.strip() else {}
+    return await close_account(
+        mongo=mongo, pii=pii, merchant_id=merchant_id, member_id=member_id, who=MEMBER_SELF, detail=detail
+    )
+
+
+async def close_member_account(
+    *, mongo: Mongo, pii: PiiCipher, actor: Staff, member_id: ObjectId, reason: str, request_ref: str
+) -> Closed:
+    """OWNER or MANAGER, carrying out the member's written request (its reference kept in the access log)."""
+    if not actor.has_role(Role.OWNER, Role.MANAGER):
+        raise PermissionDenied()
+    reason, request_ref = check_request(reason, request_ref)
+    return await close_account(
+        mongo=mongo,
+        pii=pii,
+        merchant_id=actor.merchant_id,
+        member_id=member_id,
+        who=Accessor.of(actor),
+        detail={"reason": reason, "request_ref": request_ref},
+    )

@@ -20,6 +20,7 @@ from schema.admin.member_coupons import MemberCouponsQuery
 from schema.admin.members import MembersMutation, MembersQuery
 from schema.admin.orders import OrdersMutation, OrdersQuery
 from schema.admin.payouts import PayoutsMutation, PayoutsQuery
+from schema.admin.privacy import PrivacyMutation, PrivacyQuery
 from schema.admin.reconciliation import ReconciliationMutation
 from schema.admin.referrals import ReferralsMutation, ReferralsQuery
 from schema.admin.reports import ReportsQuery
@@ -52,6 +53,7 @@ class Query(
     OrdersQuery,
     PayoutsQuery,
     AlertsQuery,
+    PrivacyQuery,
 ):
     pass
 
@@ -76,6 +78,7 @@ class Mutation(
     PayoutsMutation,
     ReconciliationMutation,
     AlertsMutation,
+    PrivacyMutation,
 ):
     pass
 

@@ -3,6 +3,7 @@
 import strawberry
 
 from schema.extensions import DEFAULT_LIMITS, QueryLimits, schema_extensions
+from schema.member.account_closing import AccountClosingMutation, AccountClosingQuery
 from schema.member.auth import AuthMutation
 from schema.member.booking import BookingMutation, BookingQuery
 from schema.member.cards import CardsQuery
@@ -31,6 +32,7 @@ class Query(
     ShareholderQuery,
     OrdersQuery,
     PayoutsQuery,
+    AccountClosingQuery,
 ):
     pass
 
@@ -46,6 +48,7 @@ class Mutation(
     ReferralMutation,
     OrdersMutation,
     PayoutsMutation,
+    AccountClosingMutation,
 ):
     pass
 
