@@ -10,6 +10,8 @@ from bson import ObjectId
 
 from db import collections as c
 from db.mongo import Mongo
+from domain import access_log
+from domain.access_log import PLATFORM, AccessAction
 from domain.merchant_export import manifest
 from domain.merchant_export.errors import MoveCode, MoveError
 from domain.merchant_export.reading import Digest, Progress, one_snapshot, operation_time, read_merchant, technique_for
@@ -65,4 +67,7 @@ async def export_merchant(
         not_exported=NOT_EXPORTED,
     )
     manifest.write(out, written)
+    await access_log.record(
+        mongo=mongo, merchant_id=merchant_id, who=PLATFORM, action=AccessAction.EXPORTED, export="merchant"
+    )
     return Exported(written)
