@@ -28,6 +28,8 @@ class AccessAction(StrEnum):
 
 class AccessLogCode(StrEnum):
     ACCESS_LOG_RANGE_INVALID = "ACCESS_LOG_RANGE_INVALID"
+    # A filter naming a member, staff member or store the merchant does not have.
+    ACCESS_LOG_FILTER_NOT_FOUND = "ACCESS_LOG_FILTER_NOT_FOUND"
 
 
 class AccessLogError(DomainError):
@@ -124,6 +126,20 @@ def _entry(doc: Doc) -> AccessEntry:
     )
 
 
+async def _own(mongo: Mongo, merchant_id: ObjectId, where: AccessFilter) -> None:
+    """Another merchant's id in a filter is refused like an unknown one, never answered with an empty page."""
+    for collection, value, field in (
+        (c.MEMBERS, where.member_id, "memberId"),
+        (c.STAFF, where.staff_id, "staffMemberId"),
+        (c.STORES, where.store_id, "storeId"),
+    ):
+        if (
+            value is not None
+            and await mongo.db[collection].find_one({"merchant_id": merchant_id, "_id": value}, {"_id": 1}) is None
+        ):
+            raise AccessLogError(AccessLogCode.ACCESS_LOG_FILTER_NOT_FOUND, field)
+
+
 async def list_entries(
     *, mongo: Mongo, actor: Staff, where: AccessFilter, first: int | None, before: ObjectId | None
 ) -> Page[AccessEntry]:
@@ -132,6 +148,7 @@ async def list_entries(
         raise PermissionDenied()
     if where.since is not None and where.until is not None and where.since >= where.until:
         raise AccessLogError(AccessLogCode.ACCESS_LOG_RANGE_INVALID, "from")
+    await _own(mongo, actor.merchant_id, where)
     query: Doc = {"merchant_id": actor.merchant_id}
     for field, value in (
         ("action", where.action.value if where.action else None),

@@ -59,6 +59,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     RetentionCode.RETENTION_YEARS_INVALID: ("保存年限须在 1 到 10 年之间", "Retention must be 1 to 10 years."),
     AccessLogCode.ACCESS_LOG_RANGE_INVALID: ("开始时间须早于结束时间", "The start must come before the end."),
+    AccessLogCode.ACCESS_LOG_FILTER_NOT_FOUND: (
+        "筛选的会员、员工或门店不存在",
+        "No such member, staff member or store.",
+    ),
     MemberCode.INVALID_LOGIN_CODE: ("登录凭证无效或已使用，请重新登录", "The login code is invalid or already used."),
     MemberCode.MERCHANT_NOT_FOUND: ("商家不存在", "No such merchant."),
     MemberCode.CHANNEL_UNAVAILABLE: ("登录服务暂不可用，请稍后再试", "The sign-in service is unavailable; try again."),

@@ -65,7 +65,7 @@ async def personal_values(
 
 async def scan_for(mongo: Mongo, merchant_id: ObjectId, values: list[str]) -> list[tuple[str, str]]:
     """(collection, value) for every value found in any document of any collection the database has."""
-    found = []
+    found: list[tuple[str, str]] = []
     for name in sorted(await mongo.db.list_collection_names()):
         query = {"merchant_id": merchant_id} if name in SHARD_KEYS else {}
         async for doc in mongo.db[name].find(query):
