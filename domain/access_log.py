@@ -15,6 +15,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from db import collections as c
 from db.mongo import Doc, Mongo
 from domain.errors import DomainError, PermissionDenied
+from domain.members import display_name
 from domain.pagination import Page, clamp
 from domain.tenancy import Role, Staff
 
@@ -65,6 +66,9 @@ class AccessEntry:
     store_id: ObjectId | None
     detail: dict[str, Any]
     at: datetime
+    # As the OWNER's screen names them: the staff member's name, the member's display name (已注销 once closed).
+    staff_name: str | None = None
+    member_name: str | None = None
 
 
 def _doc(merchant_id: ObjectId, who: Accessor, action: AccessAction, member_id: ObjectId | None, detail: Doc) -> Doc:
@@ -113,7 +117,7 @@ class AccessFilter:
     until: datetime | None = None
 
 
-def _entry(doc: Doc) -> AccessEntry:
+def _entry(doc: Doc, staff: dict[ObjectId, str], members: dict[ObjectId, str]) -> AccessEntry:
     return AccessEntry(
         id=doc["_id"],
         staff_id=doc.get("staff_id"),
@@ -123,6 +127,8 @@ def _entry(doc: Doc) -> AccessEntry:
         store_id=doc.get("store_id"),
         detail=dict(doc.get("detail") or {}),
         at=doc["at"],
+        staff_name=staff.get(doc["staff_id"]) if doc.get("staff_id") else None,
+        member_name=members.get(doc["member_id"]) if doc.get("member_id") else None,
     )
 
 
@@ -169,4 +175,21 @@ async def list_entries(
         query["_id"] = {"$lt": before}
     limit = clamp(first)
     docs = await mongo.db[c.ACCESS_LOG].find(query).sort("_id", -1).limit(limit + 1).to_list()
-    return Page([(d["_id"], _entry(d)) for d in docs[:limit]], len(docs) > limit)
+    shown = docs[:limit]
+    staff = await _names(mongo, actor.merchant_id, c.STAFF, {d["staff_id"] for d in shown if d.get("staff_id")}, "name")
+    members = await _names(
+        mongo, actor.merchant_id, c.MEMBERS, {d["member_id"] for d in shown if d.get("member_id")}, "nickname"
+    )
+    members = {k: display_name(v) for k, v in members.items()}
+    return Page([(d["_id"], _entry(d, staff, members)) for d in shown], len(docs) > limit)
+
+
+async def _names(
+    mongo: Mongo, merchant_id: ObjectId, collection: str, ids: set[ObjectId], field: str
+) -> dict[ObjectId, str]:
+    if not ids:
+        return {}
+    docs = (
+        await mongo.db[collection].find({"merchant_id": merchant_id, "_id": {"$in": list(ids)}}, {field: 1}).to_list()
+    )
+    return {d["_id"]: d.get(field) or "" for d in docs}

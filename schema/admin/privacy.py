@@ -36,6 +36,8 @@ class AccessLogEntry:
     id: strawberry.ID
     action: AccessAction
     staff_member_id: strawberry.ID | None = strawberry.field(description="Null when the member or the platform acted.")
+    staff_name: str | None
+    member_name: str | None = strawberry.field(description="The member's display name (已注销 once closed).")
     role: str = strawberry.field(description="OWNER, MANAGER, CASHIER, TECHNICIAN, MEMBER or SYSTEM.")
     member_id: strawberry.ID | None
     store_id: strawberry.ID | None = strawberry.field(description="The store acted from, when the staff has one.")
@@ -48,6 +50,8 @@ class AccessLogEntry:
             id=to_global_id("AccessLogEntry", e.id),
             action=e.action,
             staff_member_id=to_global_id("StaffMember", e.staff_id) if e.staff_id else None,
+            staff_name=e.staff_name,
+            member_name=e.member_name,
             role=e.role,
             member_id=to_global_id("Member", e.member_id) if e.member_id else None,
             store_id=to_global_id("Store", e.store_id) if e.store_id else None,
