@@ -39,6 +39,11 @@ async def export_merchant(
     *, mongo: Mongo, merchant_id: ObjectId, out: Path, batch: int = BATCH, progress: Progress | None = None
 ) -> Exported:
     _empty_dir(out)
+    if await mongo.db[c.MERCHANTS].find_one({"_id": merchant_id}, {"_id": 1}) is not None:
+        # Logged before the snapshot, so the export carries the record of itself.
+        await access_log.record(
+            mongo=mongo, merchant_id=merchant_id, who=PLATFORM, action=AccessAction.EXPORTED, export="merchant"
+        )
     technique = await technique_for(mongo)
     found: dict[str, Digest] = {}
     files: dict[str, BinaryIO] = {}
@@ -67,7 +72,4 @@ async def export_merchant(
         not_exported=NOT_EXPORTED,
     )
     manifest.write(out, written)
-    await access_log.record(
-        mongo=mongo, merchant_id=merchant_id, who=PLATFORM, action=AccessAction.EXPORTED, export="merchant"
-    )
     return Exported(written)
