@@ -15,6 +15,8 @@ type Key =
   | `action_${AccessAction}`
   | `period_${Period}`
   | `detail_${DetailKey}`
+  | 'account_POINTS'
+  | 'account_STORED_VALUE'
 
 export type DetailKey = 'reason' | 'request_ref' | 'account' | 'amount' | 'export' | 'days' | 'stores'
 
@@ -44,6 +46,8 @@ export const accessMessages: Messages<Key> = {
     detail_export: '导出',
     detail_days: '日期',
     detail_stores: '门店数',
+    account_POINTS: '积分',
+    account_STORED_VALUE: '储值（分）',
   },
   en: {
     title: 'Access log',
@@ -70,5 +74,7 @@ export const accessMessages: Messages<Key> = {
     detail_export: 'Export',
     detail_days: 'Days',
     detail_stores: 'Stores',
+    account_POINTS: 'Points',
+    account_STORED_VALUE: 'Stored value (fen)',
   },
 }
