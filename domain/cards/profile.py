@@ -65,7 +65,8 @@ async def update_profile(
 ) -> Member:
     """Every check (and the call to WeChat) comes before the first write, so a refused update changes nothing."""
     member = await mongo.db[c.MEMBERS].find_one({"_id": member_id, "merchant_id": merchant_id})
-    if member is None:
+    # A closed account's access token may outlive the closing by minutes: it gives nothing personal back.
+    if member is None or member.get("closed_at") is not None:
         raise CardError(CardCode.MEMBER_NOT_FOUND, "memberId")
     card_query: Doc = {"merchant_id": merchant_id, "member_id": member_id}
     card_set: Doc = {}

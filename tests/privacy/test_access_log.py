@@ -4,7 +4,10 @@ happens; only the OWNER reads it, filtered, at a fixed cost; nothing can change 
 
 import inspect
 import uuid
+from datetime import UTC, datetime
 from typing import Any
+
+import httpx
 
 from db import collections as c
 from db.mongo import Mongo
@@ -21,6 +24,9 @@ from tests.referrals.conftest import bind_phone, make_members
 SEARCH = "query { members(first: 50) { edges { node { id card { phone } } } } }"
 ADJUST = """
 mutation($input: AdjustBalanceInput!) { adjustBalance(input: $input) { ledgerEntry { amount } userErrors { code } } }
+"""
+EXPORT = """
+mutation($from: Date!, $to: Date!) { exportReconciliation(from: $from, to: $to) { url userErrors { code } } }
 """
 ACCESS_LOG = """
 query($filter: AccessLogFilter, $first: Int, $after: String) {
@@ -117,3 +123,19 @@ def test_the_log_is_append_only() -> None:
         assert verb not in source
     assert "ccessLog" not in mutations
     assert c.ACCESS_LOG in source or "ACCESS_LOG" in source
+
+
+async def test_a_reconciliation_export_is_logged_when_downloaded(
+    mongo: Mongo, gql: Gql, client: httpx.AsyncClient, shop: Shop, owner_token: str
+) -> None:
+    # Given the owner asked for a day's reconciliation link
+    day = datetime.now(UTC).date().isoformat()
+    signed = await gql("admin", EXPORT, {"from": day, "to": day}, token=owner_token)
+
+    # When the file is downloaded
+    response = await client.get(signed["data"]["exportReconciliation"]["url"])
+
+    # Then the download is in the log, as the owner's export of those days
+    assert response.status_code == 200
+    [entry] = await mongo.db[c.ACCESS_LOG].find({"merchant_id": shop.merchant.merchant.id}).to_list()
+    assert (entry["action"], entry["role"], entry["detail"]["export"]) == ("EXPORTED", "OWNER", "reconciliation")
