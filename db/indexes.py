@@ -319,6 +319,16 @@ _DEFINED: dict[str, list[IndexModel]] = {
             unique=True,
         )
     ],
+    # A closed WeChat or Alipay account, by the keyed hash of its openid: one record however often it closes.
+    c.CLOSED_ACCOUNTS: [
+        IndexModel([("merchant_id", ASCENDING), ("channel", ASCENDING), ("openid_hash", ASCENDING)], unique=True)
+    ],
+    # The OWNER's access log, newest first, whole or by staff member, member or store.
+    c.ACCESS_LOG: [
+        IndexModel([("merchant_id", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("staff_id", ASCENDING), ("_id", ASCENDING)]),
+    ],
     # A member's two latest paid days per scope, which the `l1`/`l2` day markers follow.
     c.REPORT_MEMBER_LAST: [
         IndexModel(

@@ -3,6 +3,7 @@
 A test checks that every code of every capability's enum has both messages here.
 """
 
+from domain.access_log import AccessLogCode
 from domain.alerts.errors import AlertCode
 from domain.booking.errors import BookingCode
 from domain.cards.errors import CardCode
@@ -19,7 +20,9 @@ from domain.notifications.errors import NotificationCode
 from domain.orders.errors import OrderCode
 from domain.payouts.errors import PayoutCode
 from domain.pricing import PricingCode
+from domain.privacy.erasure import ErasureCode
 from domain.privacy.errors import PrivacyCode
+from domain.privacy.retention import RetentionCode
 from domain.reconciliation import ReconciliationCode
 from domain.referrals.errors import ReferralCode
 from domain.reports.errors import ReportCode
@@ -32,6 +35,37 @@ ZH = "zh"
 EN = "en"
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    ErasureCode.ACCOUNT_CLOSED: ("该账户已注销", "This account is already closed."),
+    ErasureCode.STORED_VALUE_NOT_REFUNDED: (
+        "储值卡中还有您充值的余额，请先到店办理退款后再注销",
+        "Your card still holds stored value you paid; have it refunded in store before closing.",
+    ),
+    ErasureCode.PAYOUT_IN_FLIGHT: (
+        "您有一笔分红正在打款中，请到账后再注销",
+        "A commission payout to you is in progress; close the account once it has arrived.",
+    ),
+    ErasureCode.OPEN_ORDER: (
+        "您有未支付或退款中的订单，请先完成或取消后再注销",
+        "You have an unpaid order or a refund in progress; finish or cancel it first.",
+    ),
+    ErasureCode.UPCOMING_BOOKING: (
+        "您有尚未到来的预约，请先取消预约后再注销",
+        "You have an upcoming booking; cancel it before closing the account.",
+    ),
+    ErasureCode.CLOSING_REASON_REQUIRED: (
+        "请填写注销原因（200 字以内）",
+        "A reason of up to 200 characters is required.",
+    ),
+    ErasureCode.CLOSING_REQUEST_REF_REQUIRED: (
+        "请填写会员书面申请的编号（64 字以内）",
+        "The reference of the member's written request (up to 64 characters) is required.",
+    ),
+    RetentionCode.RETENTION_YEARS_INVALID: ("保存年限须在 1 到 10 年之间", "Retention must be 1 to 10 years."),
+    AccessLogCode.ACCESS_LOG_RANGE_INVALID: ("开始时间须早于结束时间", "The start must come before the end."),
+    AccessLogCode.ACCESS_LOG_FILTER_NOT_FOUND: (
+        "筛选的会员、员工或门店不存在",
+        "No such member, staff member or store.",
+    ),
     MemberCode.INVALID_LOGIN_CODE: ("登录凭证无效或已使用，请重新登录", "The login code is invalid or already used."),
     MemberCode.MERCHANT_NOT_FOUND: ("商家不存在", "No such merchant."),
     MemberCode.CHANNEL_UNAVAILABLE: ("登录服务暂不可用，请稍后再试", "The sign-in service is unavailable; try again."),

@@ -109,4 +109,6 @@ SCOPES: dict[str, Scope] = {
     c.PRIVACY_CONSENTS: Owned(),
     c.MEMBER_DATA_REQUESTS: Owned(),
     c.MEMBER_DATA_FILES: Owned(),
+    c.CLOSED_ACCOUNTS: Owned(),
+    c.ACCESS_LOG: Owned(),
 }

@@ -89,6 +89,7 @@ MEMBER_DATA: dict[str, MemberData] = {
     c.MARKETING_CONSENTS: MemberData(("member_id",)),
     c.MARKETING_TOUCHES: MemberData(("member_id",)),
     c.MARKETING_SLOTS: MemberData((), {"member_id": "how many marketing messages reached them this week: a count"}),
+    c.ACCESS_LOG: MemberData((), {"member_id": "staff's acts on their data, the merchant's record of its staff"}),
 }
 
 NOT_MEMBER_DATA: dict[str, str] = {
@@ -123,6 +124,7 @@ NOT_MEMBER_DATA: dict[str, str] = {
     c.REPORT_BALANCES: "the merchant's totals",
     c.PRIVACY_POLICIES: "the store's policy texts",
     c.MARKETING_EFFECTS: "a campaign's or journey's totals per group",
+    c.CLOSED_ACCOUNTS: "keyed hashes of closed accounts' WeChat ids, naming no member: they stop a re-bind",
 }
 
 # Fields left out of every document of the copy: keys and hashes that tell the member nothing and would help

@@ -508,3 +508,23 @@ mutation RequestMyData {
     userErrors { field code message }
   }
 }`;
+
+// --- closing the account (注销) ---
+
+exports.ACCOUNT_CLOSING = `
+query AccountClosing {
+  accountClosing {
+    blockers { code message }
+    forfeitedPoints
+    forfeitedStoredValueBonus
+    forfeitedCommissionsFen
+  }
+}`;
+
+exports.CLOSE_MY_ACCOUNT = `
+mutation CloseMyAccount($input: CloseMyAccountInput!) {
+  closeMyAccount(input: $input) {
+    closedAt
+    userErrors { field code message }
+  }
+}`;

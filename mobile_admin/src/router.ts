@@ -90,6 +90,12 @@ const routes: RouteRecordRaw[] = [
     component: () => import('./alerts/AlertRules.vue'),
     meta: { feature: 'alertRules' },
   },
+  {
+    path: '/access-log',
+    name: 'access-log',
+    component: () => import('./access/AccessLogScreen.vue'),
+    meta: { feature: 'accessLog' },
+  },
   { path: '/mine', name: 'mine', component: () => import('./mine/MineScreen.vue'), meta: { tab: 'mine' } },
   { path: '/:rest(.*)*', redirect: '/' },
 ]

@@ -20,6 +20,7 @@ from schema.admin.member_coupons import MemberCouponsQuery
 from schema.admin.members import MembersMutation, MembersQuery
 from schema.admin.orders import OrdersMutation, OrdersQuery
 from schema.admin.payouts import PayoutsMutation, PayoutsQuery
+from schema.admin.personal_data import PersonalDataMutation, PersonalDataQuery
 from schema.admin.privacy import PrivacyMutation, PrivacyQuery
 from schema.admin.reconciliation import ReconciliationMutation
 from schema.admin.referrals import ReferralsMutation, ReferralsQuery
@@ -56,6 +57,7 @@ class Query(
     AlertsQuery,
     SegmentsQuery,
     PrivacyQuery,
+    PersonalDataQuery,
 ):
     pass
 
@@ -82,6 +84,7 @@ class Mutation(
     AlertsMutation,
     SegmentsMutation,
     PrivacyMutation,
+    PersonalDataMutation,
 ):
     pass
 

@@ -3,6 +3,7 @@
 import strawberry
 
 from schema.extensions import DEFAULT_LIMITS, QueryLimits, schema_extensions
+from schema.member.account_closing import AccountClosingMutation, AccountClosingQuery
 from schema.member.auth import AuthMutation
 from schema.member.booking import BookingMutation, BookingQuery
 from schema.member.cards import CardsQuery
@@ -34,6 +35,7 @@ class Query(
     OrdersQuery,
     PayoutsQuery,
     PrivacyQuery,
+    AccountClosingQuery,
 ):
     pass
 
@@ -51,6 +53,7 @@ class Mutation(
     OrdersMutation,
     PayoutsMutation,
     PrivacyMutation,
+    AccountClosingMutation,
 ):
     pass
 

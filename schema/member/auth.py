@@ -49,6 +49,7 @@ class AuthMutation:
         ctx = info.context
         result = await member_auth.login(
             mongo=ctx.clients.mongo,
+            pii=ctx.clients.pii,
             signer=ctx.clients.signer,
             wechat=ctx.clients.wechat,
             alipay=ctx.clients.alipay,
