@@ -77,7 +77,8 @@ async def _identify(
 
 
 async def _closed_before(mongo: Mongo, pii: PiiCipher, merchant_id: ObjectId, channel: Channel, openid: str) -> bool:
-    """Whether this platform account closed a member account here before (domain.privacy.erasure keeps the hash)."""
+    """Whether this platform account closed a member account here before (domain.account_closing.erasure keeps its
+    hash)."""
     key = {"merchant_id": merchant_id, "channel": channel.value, "openid_hash": pii.lookup_hash(openid)}
     return await mongo.db[c.CLOSED_ACCOUNTS].find_one(key, {"_id": 1}) is not None
 
@@ -110,7 +111,7 @@ async def _find_or_create(
 
     async def work(s: AsyncClientSession) -> Doc | None:
         made = await members.find_one_and_update(
-            # The last sign-in is what retention (domain.privacy.retention) reads as activity.
+            # The last sign-in is what retention (domain.account_closing.retention) reads as activity.
             key,
             {"$setOnInsert": insert, "$set": {"last_login_at": insert["created_at"]}},
             upsert=True,

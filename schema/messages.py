@@ -4,6 +4,8 @@ A test checks that every code of every capability's enum has both messages here.
 """
 
 from domain.access_log import AccessLogCode
+from domain.account_closing.erasure import ErasureCode
+from domain.account_closing.retention import RetentionCode
 from domain.alerts.errors import AlertCode
 from domain.booking.errors import BookingCode
 from domain.cards.errors import CardCode
@@ -20,9 +22,7 @@ from domain.notifications.errors import NotificationCode
 from domain.orders.errors import OrderCode
 from domain.payouts.errors import PayoutCode
 from domain.pricing import PricingCode
-from domain.privacy.erasure import ErasureCode
 from domain.privacy.errors import PrivacyCode
-from domain.privacy.retention import RetentionCode
 from domain.reconciliation import ReconciliationCode
 from domain.referrals.errors import ReferralCode
 from domain.reports.errors import ReportCode

@@ -56,7 +56,7 @@ SPENDING = frozenset({EntryKind.REDEEM, EntryKind.SPEND, EntryKind.COUNT_USE})
 class CardStatus(StrEnum):
     ACTIVE = "ACTIVE"
     LOST = "LOST"
-    # The member closed their account (domain.privacy.erasure): the card is emptied and never used again.
+    # The member closed their account (domain.account_closing.erasure): the card is emptied and never used again.
     CLOSED = "CLOSED"
 
 

@@ -13,6 +13,7 @@ from typing import Protocol
 from channels.wechat import WeChatClient
 from db.mongo import Mongo
 from domain import birthday_gifts
+from domain.account_closing import retention
 from domain.alerts.evaluation import evaluate_all
 from domain.checkout.notifications import apply_unapplied
 from domain.checkout.providers import Providers
@@ -23,7 +24,6 @@ from domain.coupons import expiry
 from domain.payouts.batch import pay_out
 from domain.payouts.channel import PayoutChannel
 from domain.pii import PiiCipher
-from domain.privacy import retention
 
 # A release run stops after this many batches; the next run goes on.
 MAX_RELEASE_BATCHES = 20

@@ -41,7 +41,7 @@ class Refusal(StrEnum):
     SHARED_IDENTITY = "SHARED_IDENTITY"
     UNKNOWN_SHARER = "UNKNOWN_SHARER"
     UNKNOWN_MEMBER = "UNKNOWN_MEMBER"
-    # The member's WeChat or Alipay account closed an earlier member account here (domain.privacy.erasure).
+    # The member's WeChat or Alipay account closed an earlier member account here (domain.account_closing.erasure).
     RETURNED_AFTER_CLOSING = "RETURNED_AFTER_CLOSING"
 
 

@@ -9,7 +9,7 @@ from typing import TypeAlias
 import strawberry
 
 from domain import access_log
-from domain.privacy import erasure, retention
+from domain.account_closing import erasure, retention
 from schema.common import Connection, UserError, connection
 from schema.context import Info
 from schema.ids import from_cursor, to_global_id

@@ -1,12 +1,12 @@
 """The member closes their own account (注销) from the mini-program: first what stands in the way and what closing
-gives up, then the closing itself, as domain.privacy.erasure does it.
+gives up, then the closing itself, as domain.account_closing.erasure does it.
 """
 
 from datetime import datetime
 
 import strawberry
 
-from domain.privacy import erasure
+from domain.account_closing import erasure
 from schema.common import UserError
 from schema.context import Info
 from schema.messages import message

@@ -7,8 +7,8 @@ import uuid
 from playwright.async_api import expect
 
 from db.mongo import Mongo
+from domain.account_closing.erasure import close_member_account
 from domain.pii import PiiCipher
-from domain.privacy.erasure import close_member_account
 from domain.tenancy import Role
 from tests.admin_app.conftest import Phone
 from tests.conftest import Gql, Shop

@@ -12,8 +12,8 @@ import httpx
 from db import collections as c
 from db.mongo import Mongo
 from domain import access_log
+from domain.account_closing.erasure import close_member_account
 from domain.pii import PiiCipher
-from domain.privacy.erasure import close_member_account
 from domain.tenancy import Role
 from schema.admin import build_admin_schema
 from schema.ids import to_global_id

@@ -13,12 +13,12 @@ from bson import ObjectId
 from db import collections as c
 from db.mongo import Doc, Mongo
 from domain.access_log import MEMBER_SELF
+from domain.account_closing.erasure import ErasureCode, ErasureError, close_account
 from domain.cards.card import issue_card
 from domain.commissions.accrual import on_order_paid
 from domain.members import CLOSED
 from domain.notifications.topics import TEMPLATES, Topic
 from domain.pii import PiiCipher
-from domain.privacy.erasure import ErasureCode, ErasureError, close_account
 from domain.referrals.binding import Refusal
 from tests.checkout.conftest import counter_sale, give
 from tests.commissions.conftest import appoint, open_program, paid

@@ -8,12 +8,12 @@ from bson import ObjectId
 
 from db import collections as c
 from db.mongo import Mongo
+from domain.account_closing.retention import Swept, set_retention, sweep
 from domain.cards.card import issue_card
 from domain.cards.ledger import SYSTEM
 from domain.cards.stored_value import top_up
 from domain.members import CLOSED
 from domain.pii import PiiCipher
-from domain.privacy.retention import Swept, set_retention, sweep
 from tests.conftest import Shop
 from tests.referrals.conftest import make_members
 

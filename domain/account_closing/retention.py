@@ -1,6 +1,6 @@
 """How long a merchant keeps the personal data of members who stopped coming (an OWNER's setting, in years), and
 the monthly sweep that applies it: members with no paid order, sign-in or booking for that long are anonymized
-exactly as a closing does (domain.privacy.erasure), unless something is unsettled, and notification bodies and
+exactly as a closing does (domain.account_closing.erasure), unless something is unsettled, and notification bodies and
 sign-in records older than that are deleted.
 """
 
@@ -13,9 +13,9 @@ from bson import ObjectId
 from db import collections as c
 from db.mongo import Mongo
 from domain.access_log import PLATFORM
+from domain.account_closing.erasure import ErasureError, close_account
 from domain.errors import DomainError, PermissionDenied
 from domain.pii import PiiCipher
-from domain.privacy.erasure import ErasureError, close_account
 from domain.tenancy import Role, Staff, audit
 
 DEFAULT_YEARS = 3
