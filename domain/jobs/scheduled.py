@@ -22,6 +22,7 @@ from domain.commissions.release import release_due_commissions
 from domain.coupons import expiry
 from domain.payouts.batch import pay_out
 from domain.payouts.channel import PayoutChannel
+from domain.segments import rfm
 
 # A release run stops after this many batches; the next run goes on.
 MAX_RELEASE_BATCHES = 20
@@ -107,6 +108,11 @@ async def evaluate_alerts(clients: JobClients, now: datetime) -> int:
     return await evaluate_all(mongo=clients.mongo, now=now)
 
 
+async def refresh_segment_facts(clients: JobClients, now: datetime) -> int:
+    """Every merchant's member facts rebuilt and their RFM buckets set: how many members."""
+    return await rfm.refresh_all(mongo=clients.mongo, now=now)
+
+
 # By the names the worker's crons and their last runs (cronRuns) go by.
 JOBS: dict[str, Job] = {
     "keep_wechat_token_fresh": keep_wechat_token_fresh,
@@ -118,4 +124,5 @@ JOBS: dict[str, Job] = {
     "apply_kept_notifications": apply_kept_notifications,
     "payouts": pay_out_commissions,
     "alerts": evaluate_alerts,
+    "segment_facts": refresh_segment_facts,
 }
