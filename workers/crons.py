@@ -132,6 +132,10 @@ async def apply_retention(ctx: dict[str, Any], now: datetime) -> int:
     return await scheduled.apply_retention(ctx["clients"], now)
 
 
+async def refresh_segment_facts(ctx: dict[str, Any], now: datetime) -> int:
+    return await scheduled.refresh_segment_facts(ctx["clients"], now)
+
+
 def scheduled_cron(name: str, body: CronBody, *, timeout: int = DEFAULT_TIMEOUT_S, **schedule: Any) -> CronJob:
     """arq's cron for `body`, its period claimed under a lease as long as its timeout."""
     return cron(tracked(name, body, lease=timedelta(seconds=timeout)), name=name, timeout=timeout, **schedule)
@@ -154,4 +158,6 @@ def cron_jobs() -> list[CronJob]:
         scheduled_cron("retention", apply_retention, day=1, hour=3, minute=40, second=0, timeout=1800),
         # Every minute; a round stops after its budget (50 s), well inside the timeout, and the next goes on.
         scheduled_cron("payouts", pay_out_commissions, second=40, timeout=240),
+        # Nightly, 03:30 in China on the worker's UTC clock; a long lease, as it goes through every member.
+        scheduled_cron("segment_facts", refresh_segment_facts, hour=19, minute=30, timeout=3600),
     ]

@@ -24,6 +24,7 @@ from domain.coupons import expiry
 from domain.payouts.batch import pay_out
 from domain.payouts.channel import PayoutChannel
 from domain.pii import PiiCipher
+from domain.segments import rfm
 
 # A release run stops after this many batches; the next run goes on.
 MAX_RELEASE_BATCHES = 20
@@ -118,6 +119,11 @@ async def apply_retention(clients: JobClients, now: datetime) -> int:
     return swept.anonymized + swept.notifications_deleted + swept.sessions_deleted
 
 
+async def refresh_segment_facts(clients: JobClients, now: datetime) -> int:
+    """Every merchant's member facts rebuilt and their RFM buckets set: how many members."""
+    return await rfm.refresh_all(mongo=clients.mongo, now=now)
+
+
 # By the names the worker's crons and their last runs (cronRuns) go by.
 JOBS: dict[str, Job] = {
     "keep_wechat_token_fresh": keep_wechat_token_fresh,
@@ -130,4 +136,5 @@ JOBS: dict[str, Job] = {
     "payouts": pay_out_commissions,
     "alerts": evaluate_alerts,
     "retention": apply_retention,
+    "segment_facts": refresh_segment_facts,
 }

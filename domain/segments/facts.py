@@ -121,11 +121,13 @@ async def write_in(
     zones: Mapping[ObjectId, ZoneInfo],
     now: datetime,
 ) -> None:
-    """The facts of `members` (their documents as of `session`) written in that transaction."""
-    for sources in await _sources(mongo, merchant_id, members, session):
-        fields = compute(sources, zones, now)
-        key = _key(merchant_id, sources.member["_id"])
-        await mongo.db[c.MEMBER_FACTS].update_one(key, {"$set": fields}, upsert=True, session=session)
+    """The facts of `members` (their documents as of `session`) written in that transaction, one bulk write."""
+    writes = [
+        UpdateOne(_key(merchant_id, s.member["_id"]), {"$set": compute(s, zones, now)}, upsert=True)
+        for s in await _sources(mongo, merchant_id, members, session)
+    ]
+    if writes:
+        await mongo.db[c.MEMBER_FACTS].bulk_write(writes, ordered=False, session=session)
 
 
 async def refresh(*, mongo: Mongo, merchant_id: ObjectId, member_id: ObjectId, now: datetime) -> None:
@@ -145,21 +147,27 @@ async def refresh(*, mongo: Mongo, merchant_id: ObjectId, member_id: ObjectId, n
 
 
 async def rebuild(*, mongo: Mongo, merchant_id: ObjectId, now: datetime) -> int:
-    """Every member's facts recomputed from the source collections, a page of members at a time, each page one bulk
-    write; the RFM buckets stay as the nightly job set them. How many members it wrote."""
+    """Every member's facts recomputed from the source collections, a page of members at a time, each page read and
+    written in one transaction; the RFM buckets stay as the nightly job set them. How many members it wrote.
+
+    A page is a transaction for the reason `refresh` is one: an event handler refreshing one of its members at the
+    same moment either commits before the page's snapshot (the page reads its documents) or meets the page's write
+    (whichever writes second gets a write conflict and runs again on newer documents), so the older reading never
+    overwrites the newer."""
     zones = await store_zones(mongo=mongo, merchant_id=merchant_id)
     done, after = 0, None
     while True:
         query: Doc = {"merchant_id": merchant_id, "closed_at": None}
         if after is not None:
             query["_id"] = {"$gt": after}
-        members = await mongo.db[c.MEMBERS].find(query).sort("_id", 1).limit(BATCH).to_list()
+
+        async def page(s: AsyncClientSession, query: Doc = query) -> list[Doc]:
+            members = await mongo.db[c.MEMBERS].find(query, session=s).sort("_id", 1).limit(BATCH).to_list()
+            await write_in(mongo=mongo, session=s, merchant_id=merchant_id, members=members, zones=zones, now=now)
+            return members
+
+        members = await transaction(mongo, page)
         if not members:
             return done
-        writes = [
-            UpdateOne(_key(merchant_id, s.member["_id"]), {"$set": compute(s, zones, now)}, upsert=True)
-            for s in await _sources(mongo, merchant_id, members)
-        ]
-        await mongo.db[c.MEMBER_FACTS].bulk_write(writes, ordered=False)
         done += len(members)
         after = members[-1]["_id"]

@@ -96,6 +96,25 @@ const routes: RouteRecordRaw[] = [
     component: () => import('./access/AccessLogScreen.vue'),
     meta: { feature: 'accessLog' },
   },
+  {
+    path: '/segments',
+    name: 'segments',
+    component: () => import('./segments/SegmentList.vue'),
+    meta: { feature: 'segments' },
+  },
+  {
+    path: '/segments/new',
+    name: 'segment-new',
+    component: () => import('./segments/SegmentScreen.vue'),
+    meta: { feature: 'segments' },
+  },
+  {
+    path: '/segments/:id',
+    name: 'segment',
+    component: () => import('./segments/SegmentScreen.vue'),
+    meta: { feature: 'segments' },
+    props: true,
+  },
   { path: '/mine', name: 'mine', component: () => import('./mine/MineScreen.vue'), meta: { tab: 'mine' } },
   { path: '/:rest(.*)*', redirect: '/' },
 ]

@@ -13,6 +13,7 @@ export const homeMessages: Messages<
   | 'orders'
   | 'shareholders'
   | 'reports'
+  | 'segments'
   | 'alerts'
   | 'deadLetters'
   | 'today'
@@ -39,6 +40,7 @@ export const homeMessages: Messages<
     orders: '订单',
     shareholders: '股东',
     reports: '经营报表',
+    segments: '会员分群',
     alerts: '预警',
     deadLetters: '失败任务',
     today: '今日 {date}',
@@ -65,6 +67,7 @@ export const homeMessages: Messages<
     orders: 'Orders',
     shareholders: 'Shareholders',
     reports: 'Reports',
+    segments: 'Segments',
     alerts: 'Alerts',
     deadLetters: 'Failed jobs',
     today: 'Today {date}',

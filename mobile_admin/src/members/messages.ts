@@ -38,6 +38,13 @@ type Key =
   | 'tabCoupons'
   | 'tabBookings'
   | 'tabUpline'
+  | 'tags'
+  | 'addTag'
+  | 'tagPlaceholder'
+  | 'tagHint'
+  | 'tagAdd'
+  | 'tagCancel'
+  | 'tagRemoved'
   | 'account_POINTS'
   | 'account_STORED_VALUE'
   | 'account_COUNT'
@@ -154,6 +161,13 @@ export const memberMessages: Messages<Key> = {
     tabCoupons: '优惠券',
     tabBookings: '预约',
     tabUpline: '推荐人',
+    tags: '标签',
+    addTag: '加标签',
+    tagPlaceholder: '例如：敏感肌',
+    tagHint: '常用标签',
+    tagAdd: '添加',
+    tagCancel: '取消',
+    tagRemoved: '已去掉“{tag}”',
     account_POINTS: '积分',
     account_STORED_VALUE: '储值',
     account_COUNT: '次卡',
@@ -269,6 +283,13 @@ export const memberMessages: Messages<Key> = {
     tabCoupons: 'Coupons',
     tabBookings: 'Bookings',
     tabUpline: 'Referrer',
+    tags: 'Tags',
+    addTag: 'Add tag',
+    tagPlaceholder: 'e.g. Sensitive skin',
+    tagHint: 'Tags in use',
+    tagAdd: 'Add',
+    tagCancel: 'Cancel',
+    tagRemoved: 'Removed "{tag}"',
     account_POINTS: 'Points',
     account_STORED_VALUE: 'Stored value',
     account_COUNT: 'Count cards',

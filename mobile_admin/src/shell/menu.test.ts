@@ -49,4 +49,10 @@ describe('role menus', () => {
   it('offers nothing before the role is known', () => {
     expect(may(undefined, 'bookings')).toBe(false)
   })
+
+  it('offers segments to owners and managers, and tagging members to every role', () => {
+    expect(may('MANAGER', 'segments')).toBe(true)
+    expect(may('CASHIER', 'segments')).toBe(false)
+    expect(may('TECHNICIAN', 'tagMembers')).toBe(true)
+  })
 })

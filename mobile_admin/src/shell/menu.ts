@@ -27,6 +27,8 @@ export type Feature =
   | 'alerts'
   | 'alertRules'
   | 'accessLog'
+  | 'segments'
+  | 'tagMembers'
 
 const EVERYONE: readonly StaffRole[] = ['OWNER', 'MANAGER', 'CASHIER', 'TECHNICIAN']
 const COUNTER: readonly StaffRole[] = ['OWNER', 'MANAGER', 'CASHIER']
@@ -57,6 +59,8 @@ const ALLOWED: Record<Feature, readonly StaffRole[]> = {
   alerts: MANAGERS,
   alertRules: ['OWNER'],
   accessLog: ['OWNER'],
+  segments: MANAGERS,
+  tagMembers: EVERYONE,
 }
 
 export function may(role: StaffRole | undefined, feature: Feature): boolean {
