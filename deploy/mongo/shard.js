@@ -45,6 +45,7 @@ sh.shardCollection(`${name}.report_days`, { merchant_id: 1 });
 sh.shardCollection(`${name}.report_member_months`, { merchant_id: 1 });
 sh.shardCollection(`${name}.report_member_last`, { merchant_id: 1 });
 sh.shardCollection(`${name}.report_balances`, { merchant_id: 1 });
+sh.shardCollection(`${name}.journey_sends`, { merchant_id: 1 });
 // Kept whole on the primary shard:
 //   merchants: the tenants themselves: one small document per merchant, read by _id on every request
 //   staff: staff sign in with a phone alone, so a phone is unique across merchants (phone_hash)
@@ -64,3 +65,4 @@ sh.shardCollection(`${name}.report_balances`, { merchant_id: 1 });
 //   payout_quotas: the daily transfer limits of the one WeChat Pay account, counted across merchants
 //   payout_schedules: one small document per merchant, its _id the merchant's id
 //   alert_rules: one small document per merchant, its _id the merchant's id
+//   journey_rules: one small document per merchant, its _id the merchant's id
