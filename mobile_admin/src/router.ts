@@ -90,6 +90,12 @@ const routes: RouteRecordRaw[] = [
     component: () => import('./alerts/AlertRules.vue'),
     meta: { feature: 'alertRules' },
   },
+  {
+    path: '/journeys',
+    name: 'journeys',
+    component: () => import('./journeys/JourneyRules.vue'),
+    meta: { feature: 'journeys' },
+  },
   { path: '/mine', name: 'mine', component: () => import('./mine/MineScreen.vue'), meta: { tab: 'mine' } },
   { path: '/:rest(.*)*', redirect: '/' },
 ]

@@ -14,6 +14,7 @@ export const homeMessages: Messages<
   | 'shareholders'
   | 'reports'
   | 'alerts'
+  | 'journeys'
   | 'deadLetters'
   | 'today'
   | 'takings'
@@ -40,6 +41,7 @@ export const homeMessages: Messages<
     shareholders: '股东',
     reports: '经营报表',
     alerts: '预警',
+    journeys: '自动化关怀',
     deadLetters: '失败任务',
     today: '今日 {date}',
     takings: '实收',
@@ -66,6 +68,7 @@ export const homeMessages: Messages<
     shareholders: 'Shareholders',
     reports: 'Reports',
     alerts: 'Alerts',
+    journeys: 'Automated care',
     deadLetters: 'Failed jobs',
     today: 'Today {date}',
     takings: 'Takings',

@@ -26,6 +26,8 @@ export type Feature =
   | 'reports'
   | 'alerts'
   | 'alertRules'
+  | 'journeys'
+  | 'journeyRules'
 
 const EVERYONE: readonly StaffRole[] = ['OWNER', 'MANAGER', 'CASHIER', 'TECHNICIAN']
 const COUNTER: readonly StaffRole[] = ['OWNER', 'MANAGER', 'CASHIER']
@@ -55,6 +57,8 @@ const ALLOWED: Record<Feature, readonly StaffRole[]> = {
   reports: MANAGERS,
   alerts: MANAGERS,
   alertRules: ['OWNER'],
+  journeys: MANAGERS,
+  journeyRules: ['OWNER'],
 }
 
 export function may(role: StaffRole | undefined, feature: Feature): boolean {
