@@ -342,6 +342,25 @@ _DEFINED: dict[str, list[IndexModel]] = {
             unique=True,
         )
     ],
+    # One marketing consent per member, with its history (domain.marketing.consent).
+    c.MARKETING_CONSENTS: [IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING)], unique=True)],
+    # One frequency-cap counter per member and week; gone a few weeks after its week.
+    c.MARKETING_SLOTS: [
+        IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING), ("week", ASCENDING)], unique=True),
+        IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),
+    ],
+    # A campaign or journey touches a member once; a paid order finds the member's open windows; a redeemed
+    # coupon and a delivered or read notification find their touch.
+    c.MARKETING_TOUCHES: [
+        IndexModel([("merchant_id", ASCENDING), ("source_id", ASCENDING), ("member_id", ASCENDING)], unique=True),
+        IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING), ("until", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("coupon_id", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("notification_id", ASCENDING)]),
+    ],
+    # A source's figures: one rollup per group.
+    c.MARKETING_EFFECTS: [
+        IndexModel([("merchant_id", ASCENDING), ("source_id", ASCENDING), ("group", ASCENDING)], unique=True)
+    ],
 }
 
 
