@@ -16,8 +16,11 @@ from domain.coupons.gifts import gift_coupon
 from domain.coupons.templates import Template, load_template
 from domain.events import CouponReceived
 from domain.journeys import due
+from domain.journeys.effect import held_back
 from domain.journeys.rules import JourneyKind, JourneyRule, with_id
-from domain.journeys.sends import Group, Reached, in_control, record_send
+from domain.journeys.sends import Reached, group_of, record_send
+from domain.marketing.consent import consents_of
+from domain.marketing.touches import Group
 
 
 class _NothingToGive(Exception):
@@ -27,8 +30,9 @@ class _NothingToGive(Exception):
 async def _give(
     mongo: Mongo, rule: JourneyRule, template: Template, member_id: ObjectId, period: str, now: datetime
 ) -> Reached:
-    assert rule.id is not None
-    group = Group.CONTROL if in_control(rule.id, member_id, period, rule.control_percent) else Group.TREATMENT
+    rule_id = rule.id
+    assert rule_id is not None
+    group = group_of(rule_id, member_id, period, rule.control_percent)
 
     async def work(s: AsyncClientSession) -> None:
         send_id = await record_send(
@@ -42,6 +46,15 @@ async def _give(
             now=now,
         )
         if group is Group.CONTROL:
+            await held_back(
+                mongo=mongo,
+                session=s,
+                merchant_id=template.merchant_id,
+                rule_id=rule_id,
+                member_id=member_id,
+                coupon_id=None,
+                at=now,
+            )
             return
         coupon = await gift_coupon(
             mongo=mongo,
@@ -89,6 +102,10 @@ async def give_coupons(
     rule = await with_id(mongo=mongo, merchant_id=merchant_id, rule=rule)
     reached = Reached()
     for day in (today - timedelta(days=rule.days + 1), today - timedelta(days=rule.days)):
-        for member_id in await _due(mongo, merchant_id, rule.kind, day):
-            reached += await _give(mongo, rule, template, member_id, day.isoformat(), now)
+        members = await _due(mongo, merchant_id, rule.kind, day)
+        consents = await consents_of(mongo=mongo, merchant_id=merchant_id, member_ids=members)
+        for member_id in members:
+            # A member who stopped marketing gets none at all: no coupon, no message, not even the control draw.
+            if not consents[member_id].stopped:
+                reached += await _give(mongo, rule, template, member_id, day.isoformat(), now)
     return reached

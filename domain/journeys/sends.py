@@ -6,7 +6,6 @@ the member draws alike and the second one to record it meets the index.
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -14,15 +13,9 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from db import collections as c
 from db.mongo import Mongo
 from domain.journeys.rules import JourneyRule
+from domain.marketing.touches import Group
 
-# How long after a touch a member's visits count towards its journey's effect.
-EFFECT_WINDOW_DAYS = 14
 _BASIS = 10_000
-
-
-class Group(StrEnum):
-    TREATMENT = "TREATMENT"
-    CONTROL = "CONTROL"
 
 
 @dataclass(frozen=True)
@@ -36,10 +29,11 @@ class Reached:
         return Reached(self.sent + other.sent, self.held_back + other.held_back)
 
 
-def in_control(rule_id: ObjectId, member_id: ObjectId, period: str, percent: int) -> bool:
+def group_of(rule_id: ObjectId, member_id: ObjectId, period: str, percent: int) -> Group:
     """A member's draw for one rule and period: the same on every evaluation, independent across periods."""
     digest = hashlib.sha256(f"{rule_id}:{member_id}:{period}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") % _BASIS < percent * _BASIS // 100
+    held_back = int.from_bytes(digest[:8], "big") % _BASIS < percent * _BASIS // 100
+    return Group.CONTROL if held_back else Group.TREATMENT
 
 
 async def record_send(

@@ -5,9 +5,11 @@ from typing import TypeAlias
 
 import strawberry
 
+from domain.journeys import effect as journey_effect
 from domain.journeys import rules as journey_rules
 from domain.journeys.rules import JourneyKind as DomainJourneyKind
 from schema.admin.coupons import AdminCouponTemplate
+from schema.admin.marketing_effect import MarketingEffect
 from schema.common import UserError
 from schema.context import Info
 from schema.mutations import node_id, user_errors_in
@@ -38,6 +40,12 @@ class JourneyRule:
     template: AdminCouponTemplate | None = strawberry.field(
         description="The coupon WIN_BACK and THANK_YOU give; null for EXPIRY_REMINDER, and when none is chosen."
     )
+
+    @strawberry.field(description="What it earned: its members, sent or held back, over their 14-day windows.")
+    async def effect(self, info: Info) -> MarketingEffect | None:
+        ctx = info.context
+        found = await journey_effect.effect_of(mongo=ctx.clients.mongo, actor=await ctx.staff(), rule=self.rule)
+        return MarketingEffect.of(found) if found else None
 
     @classmethod
     def of(cls, rule: journey_rules.JourneyRule, settings: journey_rules.JourneySettings) -> "JourneyRule":

@@ -1,6 +1,7 @@
 """Journeys givens: members with paid days as the reports count them, rules switched on as the owner would, and
 the daily evaluation at a chosen moment (noon in the shop's Shanghai time, after the send hour)."""
 
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -9,13 +10,17 @@ from bson import ObjectId
 
 from db import collections as c
 from db.mongo import Mongo
+from domain.coupons import claims
 from domain.coupons.templates import Template
 from domain.journeys import rules
 from domain.journeys.rules import JourneyKind, JourneyRule
+from domain.outbox import OutboxStatus
 from domain.reports.visits import ALL, add_paid_days
+from startup.clients import Clients
 from tests.conftest import Shop
 from tests.coupons.conftest import Customer, make_members
 from tests.workers.conftest import coupon_template
+from workers.events import DEFAULT_RETRY, HANDLERS, handle_event
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Tomorrow noon, Shanghai time: after the send hour, and after the templates the tests make now.
@@ -66,3 +71,22 @@ async def journey_coupons(mongo: Mongo, shop: Shop, kind: JourneyKind) -> list[O
     merchant_id = shop.merchant.merchant.id
     given = mongo.db[c.COUPONS].find({"merchant_id": merchant_id, "origin": {"$regex": f"^journey:{kind.value}:"}})
     return sorted([d["owner_id"] async for d in given])
+
+
+async def gift(mongo: Mongo, shop: Shop, template: Template, member: Customer) -> None:
+    """The member claims a coupon of the template."""
+    await claims.claim_coupon(
+        mongo=mongo,
+        merchant_id=shop.merchant.merchant.id,
+        member_id=member.id,
+        template_id=template.id,
+        idempotency_key=uuid.uuid4().hex,
+    )
+
+
+async def run_handlers(clients: Clients, kinds: Sequence[str]) -> None:
+    """The worker's handlers run for the outbox's pending events of these kinds, as the relay would have them run."""
+    pending = {"status": OutboxStatus.PENDING.value, "kind": {"$in": list(kinds)}}
+    ctx = {"clients": clients, "handlers": HANDLERS, "retry_policy": DEFAULT_RETRY}
+    for doc in await clients.mongo.db[c.OUTBOX].find(pending).sort("_id", 1).to_list():
+        assert await handle_event(ctx, str(doc["_id"])) == "done"

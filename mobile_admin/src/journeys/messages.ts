@@ -1,5 +1,6 @@
 import type { JourneyKind } from '../gql/graphql'
 import type { Messages } from '../shell/i18n'
+import type { Row } from './effect'
 import type { Field, Problem } from './rules'
 
 type Key =
@@ -18,6 +19,13 @@ type Key =
   | `field_${Exclude<Field, 'days'>}`
   | `problem_${Problem}`
   | 'unitDays'
+  | 'effectTitle'
+  | 'treatment'
+  | 'control'
+  | `row_${Row}`
+  | 'upliftRate'
+  | 'upliftRevenue'
+  | 'noControl'
 
 export const journeyMessages: Messages<Key> = {
   zh: {
@@ -46,6 +54,18 @@ export const journeyMessages: Messages<Key> = {
     problem_days: '天数超出范围',
     problem_control: '请填 0–50',
     problem_template: '请选择要发的券',
+    effectTitle: '效果（14 天内）',
+    treatment: '关怀组',
+    control: '对照组',
+    row_members: '人数',
+    row_sent: '已发送',
+    row_opened: '已读',
+    row_redeemed: '用券',
+    row_paid: '到店消费',
+    row_revenue: '消费金额',
+    upliftRate: '到店率提升 {rate} 个百分点（95% 区间 {rateRange}）',
+    upliftRevenue: '人均消费提升 {revenue}（95% 区间 {revenueRange}）',
+    noControl: '对照组还没有会员，暂无法计算提升',
   },
   en: {
     title: 'Automated care',
@@ -73,5 +93,17 @@ export const journeyMessages: Messages<Key> = {
     problem_days: 'Out of range',
     problem_control: '0–50',
     problem_template: 'Choose the coupon',
+    effectTitle: 'Effect (14 days)',
+    treatment: 'Sent',
+    control: 'Control',
+    row_members: 'Members',
+    row_sent: 'Messages sent',
+    row_opened: 'Read',
+    row_redeemed: 'Coupons used',
+    row_paid: 'Paid',
+    row_revenue: 'Revenue',
+    upliftRate: 'Paid rate {rate} points (95% interval {rateRange})',
+    upliftRevenue: 'Revenue per member {revenue} (95% interval {revenueRange})',
+    noControl: 'No control members yet: no uplift to show',
   },
 }

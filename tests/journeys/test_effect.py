@@ -1,0 +1,188 @@
+"""What a journey earned, exact for a fixed world: the members it drew into each group, what the treatment group
+was sent and read, who paid inside their 14-day window, and the uplift with its 95% intervals by hand; a member
+who stopped marketing gets nothing from any journey; and the screen's query costs the same for 4 members as 40.
+"""
+
+import math
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from bson import ObjectId
+
+from db import collections as c
+from db.mongo import Mongo
+from domain.events import CouponExpiring, CouponReceived, OrderPaid
+from domain.journeys import daily
+from domain.journeys.rules import JourneyKind, rules_of
+from domain.journeys.sends import group_of
+from domain.marketing import effect
+from domain.marketing.consent import set_marketing
+from domain.marketing.touches import Group
+from domain.notifications import inbox
+from startup.clients import Clients, open_clients
+from startup.settings import Settings
+from tests.alerts.conftest import owner
+from tests.conftest import Gql, Shop, count_commands
+from tests.coupons.conftest import Customer, make_members
+from tests.journeys.conftest import NOW, days_ago, gift, journey_coupons, paid_on, run_handlers, sends, switch_on
+from tests.workers.conftest import coupon_template
+
+EFFECT = """
+query {
+  journeyRules {
+    kind
+    effect {
+      treatment { members sent delivered opened redeemed paidMembers revenueFen }
+      control { members sent delivered opened redeemed paidMembers revenueFen }
+      uplift { rateDiff rateLow rateHigh revenuePerMemberDiffFen revenueLowFen revenueHighFen }
+    }
+  }
+}
+"""
+
+
+@pytest.fixture
+async def clients(settings: Settings, mongo: Mongo) -> AsyncIterator[Clients]:
+    async with open_clients(settings) as opened:
+        yield opened
+
+
+async def drawn(mongo: Mongo, shop: Shop, rule_id: ObjectId, period: str, treated: int, held: int) -> list[Customer]:
+    """Members made until the rule's draw for the period has put `treated` in the treatment group and `held` in
+    the control group, in that order: the world is the same whatever id the rule was given."""
+    groups: dict[Group, list[Customer]] = {Group.TREATMENT: [], Group.CONTROL: []}
+    while len(groups[Group.TREATMENT]) < treated or len(groups[Group.CONTROL]) < held:
+        [member] = await make_members(mongo, shop, 1, prefix="m")
+        groups[group_of(rule_id, member.id, period, 50)].append(member)
+    return groups[Group.TREATMENT][:treated] + groups[Group.CONTROL][:held]
+
+
+def paid(shop: Shop, member: Customer, hours_after: float, fen: int) -> OrderPaid:
+    return OrderPaid(
+        order_id=ObjectId(),
+        merchant_id=shop.merchant.merchant.id,
+        member_id=member.id,
+        store_id=shop.merchant.store.id,
+        paid_at=NOW + timedelta(hours=hours_after),
+        consumption_paid_fen=fen,
+    )
+
+
+async def test_a_win_back_journeys_effect_is_exact_for_a_fixed_world(
+    gql: Gql, mongo: Mongo, shop: Shop, clients: Clients
+) -> None:
+    # given win-back after 30 days holding back half, two members drawn into each group, all lapsed 30 days ago
+    await switch_on(mongo, shop, JourneyKind.WIN_BACK, days=30, control_percent=50)
+    rule = (await rules_of(mongo=mongo, merchant_id=shop.merchant.merchant.id))[JourneyKind.WIN_BACK]
+    assert rule.id is not None
+    t1, t2, k1, k2 = await drawn(mongo, shop, rule.id, days_ago(30).isoformat(), treated=2, held=2)
+    for member in (t1, t2, k1, k2):
+        await paid_on(mongo, shop, member, [days_ago(30)])
+
+    # when the journey runs and the worker tells the treatment group; t1 reads the message in the inbox;
+    # t1 pays 100.00 an hour later, t2 pays 50.00 after the 14-day window, k1 (control) pays 30.00 in two days
+    await daily.evaluate_all(mongo=mongo, now=NOW)
+    await run_handlers(clients, [CouponReceived.KIND])
+    [note] = (
+        await mongo.db[c.NOTIFICATIONS].find({"merchant_id": shop.merchant.merchant.id, "member_id": t1.id}).to_list()
+    )
+    await inbox.mark_read(
+        mongo=mongo, merchant_id=shop.merchant.merchant.id, member_id=t1.id, notification_ids=[note["_id"]]
+    )
+    for order in (paid(shop, t1, 1, 10_000), paid(shop, t2, 24 * 15, 5_000), paid(shop, k1, 48, 3_000)):
+        await effect.on_order_paid(mongo=mongo, event=order)
+    answer = (await gql("admin", EFFECT, token=owner(shop).token))["data"]["journeyRules"]
+
+    # then the treatment group got a coupon and a message each, the control group nothing
+    assert await journey_coupons(mongo, shop, JourneyKind.WIN_BACK) == sorted([t1.id, t2.id])
+    figures = {r["kind"]: r["effect"] for r in answer}
+    assert figures["THANK_YOU"] is None
+    won_back = figures["WIN_BACK"]
+    nothing = {"sent": 0, "delivered": 0, "opened": 0, "redeemed": 0}
+    assert won_back["treatment"] == {
+        "members": 2,
+        "sent": 2,
+        "delivered": 0,
+        "opened": 1,
+        "redeemed": 0,
+        "paidMembers": 1,
+        "revenueFen": 10_000,
+    }
+    assert won_back["control"] == {"members": 2, **nothing, "paidMembers": 1, "revenueFen": 3_000}
+    # and the uplift by hand: paid rates 1/2 and 1/2; revenue per member 50.00 and 15.00, sample variances
+    # (100² − 100²/2)/1 and (30² − 30²/2)/1 in fen²
+    rate_half_width = 1.96 * math.sqrt(0.25 / 2 + 0.25 / 2)
+    revenue_half_width = 1.96 * math.sqrt((10_000**2 / 2) / 2 + (3_000**2 / 2) / 2)
+    assert won_back["uplift"] == pytest.approx(
+        {
+            "rateDiff": 0.0,
+            "rateLow": -rate_half_width,
+            "rateHigh": rate_half_width,
+            "revenuePerMemberDiffFen": 3_500.0,
+            "revenueLowFen": 3_500 - revenue_half_width,
+            "revenueHighFen": 3_500 + revenue_half_width,
+        }
+    )
+
+
+async def test_a_member_who_stopped_marketing_gets_no_journey(mongo: Mongo, shop: Shop) -> None:
+    # given win-back after 30 days, two members lapsed 30 days ago each holding a coupon expiring in two days,
+    # one of whom stopped marketing messages in the mini-program
+    template = await switch_on(mongo, shop, JourneyKind.WIN_BACK, days=30)
+    assert template is not None
+    staying, stopped = await make_members(mongo, shop, 2)
+    expiring = await coupon_template(mongo, shop, title="两天券", days=2)
+    for member in (staying, stopped):
+        await paid_on(mongo, shop, member, [days_ago(30)])
+        await gift(mongo, shop, expiring, member)
+    await set_marketing(
+        mongo=mongo,
+        merchant_id=shop.merchant.merchant.id,
+        member_id=stopped.id,
+        stopped=True,
+        sms_agreed=None,
+        channel="MINI_PROGRAM",
+        now=NOW - timedelta(days=1),
+    )
+
+    # when the day's journeys run
+    await daily.evaluate_all(mongo=mongo, now=NOW)
+
+    # then only the other member was won back and reminded
+    assert set(await sends(mongo, shop, JourneyKind.WIN_BACK)) == {staying.id}
+    assert set(await sends(mongo, shop, JourneyKind.EXPIRY_REMINDER)) == {staying.id}
+    reminded = (
+        await mongo.db[c.OUTBOX].find({"merchant_id": shop.merchant.merchant.id, "kind": CouponExpiring.KIND}).to_list()
+    )
+    assert [e["payload"]["member_id"] for e in reminded] == [staying.id]
+
+
+async def test_the_journeys_screen_costs_the_same_for_4_members_as_40(
+    gql: Gql, mongo: Mongo, shop: Shop, clients: Clients
+) -> None:
+    # given win-back after 30 days holding back half
+    await switch_on(mongo, shop, JourneyKind.WIN_BACK, days=30, control_percent=50)
+    token = owner(shop).token
+
+    reached: list[Customer] = []
+
+    async def screen_commands(lapsed: int) -> int:
+        members = await make_members(mongo, shop, lapsed)
+        reached.extend(members)
+        for member in members:
+            await paid_on(mongo, shop, member, [days_ago(30)])
+        await daily.evaluate_all(mongo=mongo, now=NOW)
+        await run_handlers(clients, [CouponReceived.KIND])
+        with count_commands(mongo) as sent:
+            body = await gql("admin", EFFECT, token=token)
+        won_back = body["data"]["journeyRules"][0]["effect"]
+        assert won_back["treatment"]["members"] + won_back["control"]["members"] == len(reached)
+        return len(sent)
+
+    # when the owner opens the screen after 4 members were reached, and again after 36 more
+    few = await screen_commands(4)
+    many = await screen_commands(36)
+
+    # then it cost the same
+    assert few == many
