@@ -12,8 +12,13 @@ from db import collections as c
 from db.mongo import Mongo
 from domain.coupons import claims
 from domain.coupons.templates import Template
-from domain.journeys import rules
+from domain.events import CouponReceived, OrderPaid
+from domain.journeys import daily, rules
 from domain.journeys.rules import JourneyKind, JourneyRule
+from domain.journeys.sends import group_of
+from domain.marketing import effect
+from domain.marketing.touches import Group
+from domain.notifications import inbox
 from domain.outbox import OutboxStatus
 from domain.reports.visits import ALL, add_paid_days
 from startup.clients import Clients
@@ -90,3 +95,44 @@ async def run_handlers(clients: Clients, kinds: Sequence[str]) -> None:
     ctx = {"clients": clients, "handlers": HANDLERS, "retry_policy": DEFAULT_RETRY}
     for doc in await clients.mongo.db[c.OUTBOX].find(pending).sort("_id", 1).to_list():
         assert await handle_event(ctx, str(doc["_id"])) == "done"
+
+
+async def drawn(mongo: Mongo, shop: Shop, rule_id: ObjectId, period: str, treated: int, held: int) -> list[Customer]:
+    """Members made until the rule's draw for the period has put `treated` in the treatment group and `held` in
+    the control group, in that order: the world is the same whatever id the rule was given."""
+    groups: dict[Group, list[Customer]] = {Group.TREATMENT: [], Group.CONTROL: []}
+    while len(groups[Group.TREATMENT]) < treated or len(groups[Group.CONTROL]) < held:
+        [member] = await make_members(mongo, shop, 1, prefix="m")
+        groups[group_of(rule_id, member.id, period, 50)].append(member)
+    return groups[Group.TREATMENT][:treated] + groups[Group.CONTROL][:held]
+
+
+def paid(shop: Shop, member: Customer, hours_after: float, fen: int) -> OrderPaid:
+    return OrderPaid(
+        order_id=ObjectId(),
+        merchant_id=shop.merchant.merchant.id,
+        member_id=member.id,
+        store_id=shop.merchant.store.id,
+        paid_at=NOW + timedelta(hours=hours_after),
+        consumption_paid_fen=fen,
+    )
+
+
+async def won_back(mongo: Mongo, shop: Shop, clients: Clients) -> list[Customer]:
+    """Win-back after 30 days holding back half, two members drawn into each group (t1, t2, k1, k2), all lapsed 30
+    days ago. The journey runs and the worker tells the treatment group; t1 reads the message in the inbox; t1 pays
+    100.00 an hour later, t2 pays 50.00 after the 14-day window, k1 (control) pays 30.00 two days later."""
+    await switch_on(mongo, shop, JourneyKind.WIN_BACK, days=30, control_percent=50)
+    rule = (await rules.rules_of(mongo=mongo, merchant_id=shop.merchant.merchant.id))[JourneyKind.WIN_BACK]
+    assert rule.id is not None
+    t1, t2, k1, k2 = await drawn(mongo, shop, rule.id, days_ago(30).isoformat(), treated=2, held=2)
+    for member in (t1, t2, k1, k2):
+        await paid_on(mongo, shop, member, [days_ago(30)])
+    await daily.evaluate_all(mongo=mongo, now=NOW)
+    await run_handlers(clients, [CouponReceived.KIND])
+    merchant_id = shop.merchant.merchant.id
+    [note] = await mongo.db[c.NOTIFICATIONS].find({"merchant_id": merchant_id, "member_id": t1.id}).to_list()
+    await inbox.mark_read(mongo=mongo, merchant_id=merchant_id, member_id=t1.id, notification_ids=[note["_id"]])
+    for order in (paid(shop, t1, 1, 10_000), paid(shop, t2, 24 * 15, 5_000), paid(shop, k1, 48, 3_000)):
+        await effect.on_order_paid(mongo=mongo, event=order)
+    return [t1, t2, k1, k2]

@@ -8,24 +8,29 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from bson import ObjectId
 
 from db import collections as c
 from db.mongo import Mongo
-from domain.events import CouponExpiring, CouponReceived, OrderPaid
+from domain.events import CouponExpiring, CouponReceived
 from domain.journeys import daily
-from domain.journeys.rules import JourneyKind, rules_of
-from domain.journeys.sends import group_of
-from domain.marketing import effect
+from domain.journeys.rules import JourneyKind
 from domain.marketing.consent import set_marketing
-from domain.marketing.touches import Group
-from domain.notifications import inbox
 from startup.clients import Clients, open_clients
 from startup.settings import Settings
 from tests.alerts.conftest import owner
 from tests.conftest import Gql, Shop, count_commands
 from tests.coupons.conftest import Customer, make_members
-from tests.journeys.conftest import NOW, days_ago, gift, journey_coupons, paid_on, run_handlers, sends, switch_on
+from tests.journeys.conftest import (
+    NOW,
+    days_ago,
+    gift,
+    journey_coupons,
+    paid_on,
+    run_handlers,
+    sends,
+    switch_on,
+    won_back,
+)
 from tests.workers.conftest import coupon_template
 
 EFFECT = """
@@ -48,59 +53,22 @@ async def clients(settings: Settings, mongo: Mongo) -> AsyncIterator[Clients]:
         yield opened
 
 
-async def drawn(mongo: Mongo, shop: Shop, rule_id: ObjectId, period: str, treated: int, held: int) -> list[Customer]:
-    """Members made until the rule's draw for the period has put `treated` in the treatment group and `held` in
-    the control group, in that order: the world is the same whatever id the rule was given."""
-    groups: dict[Group, list[Customer]] = {Group.TREATMENT: [], Group.CONTROL: []}
-    while len(groups[Group.TREATMENT]) < treated or len(groups[Group.CONTROL]) < held:
-        [member] = await make_members(mongo, shop, 1, prefix="m")
-        groups[group_of(rule_id, member.id, period, 50)].append(member)
-    return groups[Group.TREATMENT][:treated] + groups[Group.CONTROL][:held]
-
-
-def paid(shop: Shop, member: Customer, hours_after: float, fen: int) -> OrderPaid:
-    return OrderPaid(
-        order_id=ObjectId(),
-        merchant_id=shop.merchant.merchant.id,
-        member_id=member.id,
-        store_id=shop.merchant.store.id,
-        paid_at=NOW + timedelta(hours=hours_after),
-        consumption_paid_fen=fen,
-    )
-
-
 async def test_a_win_back_journeys_effect_is_exact_for_a_fixed_world(
     gql: Gql, mongo: Mongo, shop: Shop, clients: Clients
 ) -> None:
-    # given win-back after 30 days holding back half, two members drawn into each group, all lapsed 30 days ago
-    await switch_on(mongo, shop, JourneyKind.WIN_BACK, days=30, control_percent=50)
-    rule = (await rules_of(mongo=mongo, merchant_id=shop.merchant.merchant.id))[JourneyKind.WIN_BACK]
-    assert rule.id is not None
-    t1, t2, k1, k2 = await drawn(mongo, shop, rule.id, days_ago(30).isoformat(), treated=2, held=2)
-    for member in (t1, t2, k1, k2):
-        await paid_on(mongo, shop, member, [days_ago(30)])
-
+    # given win-back after 30 days holding back half, two members drawn into each group, all lapsed 30 days ago;
     # when the journey runs and the worker tells the treatment group; t1 reads the message in the inbox;
     # t1 pays 100.00 an hour later, t2 pays 50.00 after the 14-day window, k1 (control) pays 30.00 in two days
-    await daily.evaluate_all(mongo=mongo, now=NOW)
-    await run_handlers(clients, [CouponReceived.KIND])
-    [note] = (
-        await mongo.db[c.NOTIFICATIONS].find({"merchant_id": shop.merchant.merchant.id, "member_id": t1.id}).to_list()
-    )
-    await inbox.mark_read(
-        mongo=mongo, merchant_id=shop.merchant.merchant.id, member_id=t1.id, notification_ids=[note["_id"]]
-    )
-    for order in (paid(shop, t1, 1, 10_000), paid(shop, t2, 24 * 15, 5_000), paid(shop, k1, 48, 3_000)):
-        await effect.on_order_paid(mongo=mongo, event=order)
+    t1, t2, _, _ = await won_back(mongo, shop, clients)
     answer = (await gql("admin", EFFECT, token=owner(shop).token))["data"]["journeyRules"]
 
     # then the treatment group got a coupon and a message each, the control group nothing
     assert await journey_coupons(mongo, shop, JourneyKind.WIN_BACK) == sorted([t1.id, t2.id])
     figures = {r["kind"]: r["effect"] for r in answer}
     assert figures["THANK_YOU"] is None
-    won_back = figures["WIN_BACK"]
+    figures_won = figures["WIN_BACK"]
     nothing = {"sent": 0, "delivered": 0, "opened": 0, "redeemed": 0}
-    assert won_back["treatment"] == {
+    assert figures_won["treatment"] == {
         "members": 2,
         "sent": 2,
         "delivered": 0,
@@ -109,12 +77,12 @@ async def test_a_win_back_journeys_effect_is_exact_for_a_fixed_world(
         "paidMembers": 1,
         "revenueFen": 10_000,
     }
-    assert won_back["control"] == {"members": 2, **nothing, "paidMembers": 1, "revenueFen": 3_000}
+    assert figures_won["control"] == {"members": 2, **nothing, "paidMembers": 1, "revenueFen": 3_000}
     # and the uplift by hand: paid rates 1/2 and 1/2; revenue per member 50.00 and 15.00, sample variances
     # (100² − 100²/2)/1 and (30² − 30²/2)/1 in fen²
     rate_half_width = 1.96 * math.sqrt(0.25 / 2 + 0.25 / 2)
     revenue_half_width = 1.96 * math.sqrt((10_000**2 / 2) / 2 + (3_000**2 / 2) / 2)
-    assert won_back["uplift"] == pytest.approx(
+    assert figures_won["uplift"] == pytest.approx(
         {
             "rateDiff": 0.0,
             "rateLow": -rate_half_width,
@@ -176,8 +144,8 @@ async def test_the_journeys_screen_costs_the_same_for_4_members_as_40(
         await run_handlers(clients, [CouponReceived.KIND])
         with count_commands(mongo) as sent:
             body = await gql("admin", EFFECT, token=token)
-        won_back = body["data"]["journeyRules"][0]["effect"]
-        assert won_back["treatment"]["members"] + won_back["control"]["members"] == len(reached)
+        figures = body["data"]["journeyRules"][0]["effect"]
+        assert figures["treatment"]["members"] + figures["control"]["members"] == len(reached)
         return len(sent)
 
     # when the owner opens the screen after 4 members were reached, and again after 36 more
