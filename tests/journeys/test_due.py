@@ -1,14 +1,19 @@
 """Who each journey reaches: exactly the members due on the day, at the edges of N days, once per rule and period
-however many evaluations run or race, with the control share held back and given nothing.
+however many evaluations run or race, with the control share held back and given nothing; and the expiry reminder
+sends nothing while the owner has it off.
 """
 
 import asyncio
+from datetime import timedelta
 
+from db import collections as c
 from db.mongo import Mongo
-from domain.journeys import daily
-from domain.journeys.rules import JourneyKind
+from domain.journeys import daily, rules
+from domain.journeys.rules import JourneyKind, JourneyRule
 from tests.conftest import Shop
-from tests.journeys.conftest import NOW, journey_coupons, members_who_paid, sends, switch_on
+from tests.coupons.conftest import make_members
+from tests.journeys.conftest import NOW, gift, journey_coupons, members_who_paid, sends, switch_on
+from tests.workers.conftest import coupon_template
 
 
 async def test_win_back_reaches_members_whose_latest_visit_was_n_days_ago(mongo: Mongo, shop: Shop) -> None:
@@ -61,3 +66,25 @@ async def test_a_journey_run_twice_in_a_day_and_raced_sends_once(mongo: Mongo, s
     assert 0 < len(treated) < 8
     assert all(got == (group == "TREATMENT") for group, got in reached.values())
     assert await journey_coupons(mongo, shop, JourneyKind.WIN_BACK) == treated
+
+
+async def test_the_expiry_reminder_switched_off_sends_none_and_switched_on_again_reminds(
+    mongo: Mongo, shop: Shop
+) -> None:
+    # given a member holding a coupon that expires in two days, and the owner switching the reminder off
+    [member] = await make_members(mongo, shop, 1)
+    await gift(mongo, shop, await coupon_template(mongo, shop, title="两天券", days=2), member)
+    off = JourneyRule(JourneyKind.EXPIRY_REMINDER, enabled=False, days=3, control_percent=0)
+    await rules.set_rules(mongo=mongo, actor=shop.merchant.owner, rules=[off], now=NOW)
+
+    # when the journeys run, then the owner switches the reminder back on and they run again
+    silent = await daily.evaluate_all(mongo=mongo, now=NOW)
+    await switch_on(mongo, shop, JourneyKind.EXPIRY_REMINDER, days=3)
+    reminded = await daily.evaluate_all(mongo=mongo, now=NOW + timedelta(hours=1))
+
+    # then nothing went while it was off, and the coupon still in its window was reminded once it was on
+    assert (silent, reminded) == (0, 1)
+    events = (
+        await mongo.db[c.OUTBOX].find({"merchant_id": shop.merchant.merchant.id, "kind": "COUPON_EXPIRING"}).to_list()
+    )
+    assert [e["payload"]["member_id"] for e in events] == [member.id]
