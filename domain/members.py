@@ -17,10 +17,14 @@ from domain.events import MemberJoined
 
 # What a member who gave no nickname is called, as the mini-program platforms themselves call such a user.
 ANONYMOUS = "微信用户"
+# What a closed account (注销) is called: closing replaces the nickname with it, so every screen that names members
+# through display_name, and every list of an upline's downline, shows the closed member as this.
+CLOSED = "已注销"
 
 
 def display_name(nickname: str | None) -> str:
-    """How any screen names a member: their nickname, else ANONYMOUS (never blank, never null)."""
+    """How any screen names a member: their nickname, else ANONYMOUS (never blank, never null); CLOSED once the
+    account is closed."""
     return (nickname or "").strip() or ANONYMOUS
 
 
@@ -38,6 +42,8 @@ class Member:
     unionid: str | None
     nickname: str | None
     created_at: datetime
+    # Staff's tags on the member (敏感肌, 常客), kept by domain.segments.tags.
+    tags: tuple[str, ...] = ()
 
 
 def member_from_doc(doc: Doc) -> Member:
@@ -49,6 +55,7 @@ def member_from_doc(doc: Doc) -> Member:
         unionid=doc.get("unionid"),
         nickname=doc.get("nickname"),
         created_at=doc["created_at"],
+        tags=tuple(doc.get("tags") or ()),
     )
 
 

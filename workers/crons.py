@@ -132,6 +132,10 @@ async def evaluate_alerts(ctx: dict[str, Any], now: datetime) -> int:
     return await scheduled.evaluate_alerts(ctx["clients"], now)
 
 
+async def apply_retention(ctx: dict[str, Any], now: datetime) -> int:
+    return await scheduled.apply_retention(ctx["clients"], now)
+
+
 def scheduled_cron(name: str, body: CronBody, *, timeout: int = DEFAULT_TIMEOUT_S, **schedule: Any) -> CronJob:
     """arq's cron for `body`, its period claimed under a lease as long as its timeout."""
     return cron(tracked(name, body, lease=timedelta(seconds=timeout)), name=name, timeout=timeout, **schedule)
@@ -151,6 +155,8 @@ def cron_jobs() -> list[CronJob]:
         scheduled_cron("query_pending_payments", query_pending_payments, minute=set(range(0, 60, 2)), second=30),
         scheduled_cron("journeys", run_journeys, minute=35, timeout=240),
         scheduled_cron("alerts", evaluate_alerts, minute=set(range(1, 60, 10)), timeout=240),
+        # Monthly, at night: anonymizing a long-inactive member is one transaction each.
+        scheduled_cron("retention", apply_retention, day=1, hour=3, minute=40, second=0, timeout=1800),
         # Every minute; a round stops after its budget (50 s), well inside the timeout, and the next goes on.
         scheduled_cron("payouts", pay_out_commissions, second=40, timeout=240),
     ]

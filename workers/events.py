@@ -53,6 +53,7 @@ from domain.events import (
     Event,
     LevelUp,
     MemberBound,
+    MemberDataRequested,
     MemberJoined,
     OrderPaid,
     OrderRefunded,
@@ -71,7 +72,9 @@ from domain.notifications.delivery import Outlets
 from domain.notifications.sms import LoggingSms
 from domain.outbox import OutboxEntry, TryAgainLater
 from domain.payouts import announce as payout_announcements
+from domain.privacy import data_copy
 from domain.reports import balances, joins, rollups
+from domain.segments import facts
 from startup.backoff import Backoff
 from startup.clients import Clients
 
@@ -80,6 +83,8 @@ log = logging.getLogger(__name__)
 E = TypeVar("E", bound=Event)
 Handler = Callable[[Clients, OutboxEntry, Any], Awaitable[None]]
 Handlers = Mapping[type[Event], tuple[Handler, ...]]
+# The events about one member that change what segments filter on.
+MemberEvent = OrderPaid | OrderRefunded | MemberJoined | MemberBound | LevelUp | CardIssued | BalanceChanged
 
 
 @dataclass(frozen=True)
@@ -204,6 +209,23 @@ async def count_touch_redeemed(clients: Clients, entry: OutboxEntry, event: Coup
     await touches.mark_redeemed(mongo=clients.mongo, merchant_id=entry.merchant_id, coupon_id=event.coupon_id)
 
 
+async def keep_member_facts(clients: Clients, entry: OutboxEntry, event: MemberEvent) -> None:
+    if event.member_id is not None:
+        await facts.refresh(
+            mongo=clients.mongo, merchant_id=entry.merchant_id, member_id=event.member_id, now=datetime.now(UTC)
+        )
+
+
+async def prepare_member_data(clients: Clients, entry: OutboxEntry, event: MemberDataRequested) -> None:
+    await data_copy.prepare(
+        mongo=clients.mongo,
+        pii=clients.pii,
+        merchant_id=entry.merchant_id,
+        request_id=event.request_id,
+        now=datetime.now(UTC),
+    )
+
+
 def on(
     kind: type[E], *handlers: Callable[[Clients, OutboxEntry, E], Awaitable[None]]
 ) -> tuple[type[Event], tuple[Handler, ...]]:
@@ -214,14 +236,15 @@ def on(
 # Event class -> its handlers, run in order.
 HANDLERS: Handlers = dict(
     [
-        on(OrderPaid, accrue_commissions, count_paid_order, count_touch_paid),
-        on(OrderRefunded, reverse_commissions, count_refund, count_touch_refund),
-        on(MemberJoined, count_joined),
-        on(MemberBound, count_bound),
+        on(OrderPaid, accrue_commissions, count_paid_order, count_touch_paid, keep_member_facts),
+        on(OrderRefunded, reverse_commissions, count_refund, count_touch_refund, keep_member_facts),
+        on(MemberJoined, count_joined, keep_member_facts),
+        on(MemberBound, count_bound, keep_member_facts),
+        on(MemberDataRequested, prepare_member_data),
         on(PointsChanged, notify_points_changed),
-        on(LevelUp, notify_level_up, count_balance),
-        on(CardIssued, count_balance),
-        on(BalanceChanged, count_balance),
+        on(LevelUp, notify_level_up, count_balance, keep_member_facts),
+        on(CardIssued, count_balance, keep_member_facts),
+        on(BalanceChanged, count_balance, keep_member_facts),
         on(CouponReceived, notify_coupon_received, count_journey_touch),
         on(CouponRedeemed, count_touch_redeemed),
         on(CouponExpiring, notify_coupon_expiring, count_journey_touch),

@@ -39,6 +39,10 @@ sh.shardCollection(`${name}.pay_requests`, { merchant_id: 1 });
 sh.shardCollection(`${name}.payouts`, { merchant_id: 1 });
 sh.shardCollection(`${name}.payout_runs`, { merchant_id: 1 });
 sh.shardCollection(`${name}.alerts`, { merchant_id: 1 });
+sh.shardCollection(`${name}.privacy_policies`, { merchant_id: 1 });
+sh.shardCollection(`${name}.privacy_consents`, { merchant_id: 1 });
+sh.shardCollection(`${name}.member_data_requests`, { merchant_id: 1 });
+sh.shardCollection(`${name}.member_data_files`, { merchant_id: 1, _id: 1 });
 sh.shardCollection(`${name}.report_state`, { merchant_id: 1 });
 sh.shardCollection(`${name}.report_applied`, { merchant_id: 1 });
 sh.shardCollection(`${name}.report_days`, { merchant_id: 1 });
@@ -50,6 +54,10 @@ sh.shardCollection(`${name}.report_member_months`, { merchant_id: 1 });
 sh.shardCollection(`${name}.report_member_last`, { merchant_id: 1 });
 sh.shardCollection(`${name}.report_balances`, { merchant_id: 1 });
 sh.shardCollection(`${name}.journey_sends`, { merchant_id: 1 });
+sh.shardCollection(`${name}.member_facts`, { merchant_id: 1 });
+sh.shardCollection(`${name}.segments`, { merchant_id: 1, _id: 1 });
+sh.shardCollection(`${name}.closed_accounts`, { merchant_id: 1 });
+sh.shardCollection(`${name}.access_log`, { merchant_id: 1, _id: 1 });
 // Kept whole on the primary shard:
 //   merchants: the tenants themselves: one small document per merchant, read by _id on every request
 //   staff: staff sign in with a phone alone, so a phone is unique across merchants (phone_hash)

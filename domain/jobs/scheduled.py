@@ -23,6 +23,8 @@ from domain.coupons import expiry
 from domain.journeys import daily
 from domain.payouts.batch import pay_out
 from domain.payouts.channel import PayoutChannel
+from domain.pii import PiiCipher
+from domain.privacy import retention
 
 # A release run stops after this many batches; the next run goes on.
 MAX_RELEASE_BATCHES = 20
@@ -43,6 +45,9 @@ class JobClients(Protocol):
 
     @property
     def payouts(self) -> PayoutChannel | None: ...
+
+    @property
+    def pii(self) -> PiiCipher: ...
 
 
 # A job does what is due at `now` and says how many things it did.
@@ -112,6 +117,12 @@ async def evaluate_alerts(clients: JobClients, now: datetime) -> int:
     return await evaluate_all(mongo=clients.mongo, now=now)
 
 
+async def apply_retention(clients: JobClients, now: datetime) -> int:
+    """Anonymize members inactive past their merchant's retention, and delete old message bodies and sign-ins."""
+    swept = await retention.sweep(mongo=clients.mongo, pii=clients.pii, now=now)
+    return swept.anonymized + swept.notifications_deleted + swept.sessions_deleted
+
+
 # By the names the worker's crons and their last runs (cronRuns) go by.
 JOBS: dict[str, Job] = {
     "keep_wechat_token_fresh": keep_wechat_token_fresh,
@@ -124,4 +135,5 @@ JOBS: dict[str, Job] = {
     "payouts": pay_out_commissions,
     "alerts": evaluate_alerts,
     "journeys": run_journeys,
+    "retention": apply_retention,
 }

@@ -90,6 +90,15 @@ async def _due(mongo: Mongo, merchant_id: ObjectId, kind: JourneyKind, day: date
     return await due.first_paid_on(mongo=mongo, merchant_id=merchant_id, day=day)
 
 
+async def _open(mongo: Mongo, merchant_id: ObjectId, member_ids: list[ObjectId]) -> list[ObjectId]:
+    """The members whose account is not closed: a closed account's paid days stay in the rollups (its orders do)."""
+    if not member_ids:
+        return []
+    found = mongo.db[c.MEMBERS].find({"merchant_id": merchant_id, "_id": {"$in": member_ids}}, {"closed_at": 1})
+    still_open = {doc["_id"] async for doc in found if doc.get("closed_at") is None}
+    return [m for m in member_ids if m in still_open]
+
+
 async def give_coupons(
     *, mongo: Mongo, merchant_id: ObjectId, rule: JourneyRule, today: date, now: datetime
 ) -> Reached:
@@ -102,7 +111,7 @@ async def give_coupons(
     rule = await with_id(mongo=mongo, merchant_id=merchant_id, rule=rule)
     reached = Reached()
     for day in (today - timedelta(days=rule.days + 1), today - timedelta(days=rule.days)):
-        members = await _due(mongo, merchant_id, rule.kind, day)
+        members = await _open(mongo, merchant_id, await _due(mongo, merchant_id, rule.kind, day))
         consents = await consents_of(mongo=mongo, merchant_id=merchant_id, member_ids=members)
         for member_id in members:
             # A member who stopped marketing gets none at all: no coupon, no message, not even the control draw.

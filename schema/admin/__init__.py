@@ -21,9 +21,12 @@ from schema.admin.member_coupons import MemberCouponsQuery
 from schema.admin.members import MembersMutation, MembersQuery
 from schema.admin.orders import OrdersMutation, OrdersQuery
 from schema.admin.payouts import PayoutsMutation, PayoutsQuery
+from schema.admin.personal_data import PersonalDataMutation, PersonalDataQuery
+from schema.admin.privacy import PrivacyMutation, PrivacyQuery
 from schema.admin.reconciliation import ReconciliationMutation
 from schema.admin.referrals import ReferralsMutation, ReferralsQuery
 from schema.admin.reports import ReportsQuery
+from schema.admin.segments import SegmentsMutation, SegmentsQuery
 from schema.admin.shareholders import ShareholdersMutation, ShareholdersQuery
 from schema.admin.store_today import StoreTodayQuery
 from schema.admin.tenancy import TenancyMutation, TenancyQuery
@@ -54,6 +57,9 @@ class Query(
     PayoutsQuery,
     AlertsQuery,
     JourneysQuery,
+    SegmentsQuery,
+    PrivacyQuery,
+    PersonalDataQuery,
 ):
     pass
 
@@ -79,6 +85,9 @@ class Mutation(
     ReconciliationMutation,
     AlertsMutation,
     JourneysMutation,
+    SegmentsMutation,
+    PrivacyMutation,
+    PersonalDataMutation,
 ):
     pass
 

@@ -11,10 +11,13 @@ import pytest
 
 from db import collections as c
 from db.mongo import Mongo
+from domain.access_log import MEMBER_SELF
 from domain.events import CouponExpiring, CouponReceived
 from domain.journeys import daily
 from domain.journeys.rules import JourneyKind
 from domain.marketing.consent import set_marketing
+from domain.pii import PiiCipher
+from domain.privacy.erasure import close_account
 from startup.clients import Clients, open_clients
 from startup.settings import Settings
 from tests.alerts.conftest import owner
@@ -94,14 +97,16 @@ async def test_a_win_back_journeys_effect_is_exact_for_a_fixed_world(
     )
 
 
-async def test_a_member_who_stopped_marketing_gets_no_journey(mongo: Mongo, shop: Shop) -> None:
-    # given win-back after 30 days, two members lapsed 30 days ago each holding a coupon expiring in two days,
-    # one of whom stopped marketing messages in the mini-program
+async def test_a_member_who_stopped_marketing_or_closed_their_account_gets_no_journey(
+    mongo: Mongo, pii: PiiCipher, shop: Shop
+) -> None:
+    # given win-back after 30 days, three members lapsed 30 days ago each holding a coupon expiring in two days,
+    # one of whom stopped marketing messages in the mini-program, and one who then closed their account
     template = await switch_on(mongo, shop, JourneyKind.WIN_BACK, days=30)
     assert template is not None
-    staying, stopped = await make_members(mongo, shop, 2)
+    staying, stopped, closed = await make_members(mongo, shop, 3)
     expiring = await coupon_template(mongo, shop, title="两天券", days=2)
-    for member in (staying, stopped):
+    for member in (staying, stopped, closed):
         await paid_on(mongo, shop, member, [days_ago(30)])
         await gift(mongo, shop, expiring, member)
     await set_marketing(
@@ -113,11 +118,14 @@ async def test_a_member_who_stopped_marketing_gets_no_journey(mongo: Mongo, shop
         channel="MINI_PROGRAM",
         now=NOW - timedelta(days=1),
     )
+    await close_account(
+        mongo=mongo, pii=pii, merchant_id=shop.merchant.merchant.id, member_id=closed.id, who=MEMBER_SELF
+    )
 
     # when the day's journeys run
     await daily.evaluate_all(mongo=mongo, now=NOW)
 
-    # then only the other member was won back and reminded
+    # then only the first member was won back and reminded
     assert set(await sends(mongo, shop, JourneyKind.WIN_BACK)) == {staying.id}
     assert set(await sends(mongo, shop, JourneyKind.EXPIRY_REMINDER)) == {staying.id}
     reminded = (

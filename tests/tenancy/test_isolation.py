@@ -34,6 +34,7 @@ from tests.booking.conftest import furnish_booking
 from tests.commissions.conftest import furnish_shareholders
 from tests.conftest import SECRET_KEY, Gql, Shop, open_shop, staff_token
 from tests.orders.conftest import furnish_orders
+from tests.segments.conftest import furnish_segments
 from tests.tenancy.conftest import gid, hire
 from tests.workers.conftest import furnish_jobs
 
@@ -558,6 +559,56 @@ CASES: dict[str, Case] = {
         lambda ids: {"ids": [ids["alert"]]},
         "ALERT_NOT_FOUND",
     ),
+    "Query.segmentPreview": Case(
+        "query($f: SegmentFilterInput!) { segmentPreview(filter: $f) { count userErrors { field code } } }",
+        lambda ids: {"f": {"homeStoreId": ids["store"]}},
+        "STORE_NOT_FOUND",
+    ),
+    "Query.segment": Case(
+        "query($id: ID!) { segment(id: $id) { id name } }", lambda ids: {"id": ids["segment"]}, "null"
+    ),
+    "Mutation.createSegment": Case(
+        """mutation($input: CreateSegmentInput!) {
+             createSegment(input: $input) { segment { id } userErrors { field code } } }""",
+        lambda ids: {"input": {"name": "本店常客", "filter": {"homeStoreId": ids["store"]}}},
+        "STORE_NOT_FOUND",
+    ),
+    "Mutation.updateSegment": Case(
+        """mutation($input: UpdateSegmentInput!) {
+             updateSegment(input: $input) { segment { id } userErrors { field code } } }""",
+        lambda ids: {"input": {"id": ids["segment"], "name": "老顾客"}},
+        "SEGMENT_NOT_FOUND",
+    ),
+    "Mutation.tagMembers": Case(
+        """mutation($input: TagMembersInput!) {
+             tagMembers(input: $input) { members { id tags } userErrors { field code } } }""",
+        lambda ids: {"input": {"memberIds": [ids["member"]], "tags": ["常客"]}},
+        "MEMBERS_INVALID",
+    ),
+    "Mutation.untagMembers": Case(
+        """mutation($input: TagMembersInput!) {
+             untagMembers(input: $input) { members { id tags } userErrors { field code } } }""",
+        lambda ids: {"input": {"memberIds": [ids["member"]], "tags": ["常客"]}},
+        "MEMBERS_INVALID",
+    ),
+    "Query.accessLog": Case(
+        """query($m: ID!, $s: ID!, $st: ID!) {
+             accessLog(filter: {memberId: $m, staffMemberId: $s, storeId: $st}) { edges { node { id } } } }""",
+        lambda ids: {"m": ids["member"], "s": ids["staff"], "st": ids["store"]},
+        "null",
+    ),
+    "Mutation.closeMemberAccount": Case(
+        """mutation($input: CloseMemberAccountInput!) {
+             closeMemberAccount(input: $input) { closedAt userErrors { field code } } }""",
+        lambda ids: {"input": {"memberId": ids["closable"], "reason": "会员书面申请", "requestRef": "SQ-1"}},
+        "MEMBER_NOT_FOUND",
+    ),
+    # Last of the segment cases: its control deletes the merchant's own segment.
+    "Mutation.deleteSegment": Case(
+        "mutation($id: ID!) { deleteSegment(input: {id: $id}) { deletedId userErrors { field code } } }",
+        lambda ids: {"id": ids["segment"]},
+        "SEGMENT_NOT_FOUND",
+    ),
 }
 
 
@@ -654,6 +705,8 @@ async def furnish(gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop, staff_phon
     staff = await hire(mongo, pii, owner, staff_phone, Role.CASHIER, stores=[shop.merchant.store.id])
     login = {"code": f"guest.{uuid.uuid4().hex}", "channel": "WECHAT", "merchantId": gid(shop.merchant.merchant)}
     member = (await _data(gql, MEMBER_LOGIN, {"input": login}))["login"]["member"]["id"]
+    leaving = {**login, "code": f"leaver.{uuid.uuid4().hex}"}
+    closable = (await _data(gql, MEMBER_LOGIN, {"input": leaving}))["login"]["member"]["id"]
     [level, *_] = (await _data(gql, ME_LEVELS, token=token))["loyaltyProgram"]["levels"]
     plan = (await _data(gql, CREATE_TOP_UP_PLAN, token=token))["createTopUpPlan"]["topUpPlan"]["id"]
     grant = {"memberId": member, "name": "护理 10 次", "uses": 10, "expiresAt": "2099-01-01T00:00:00+00:00"}
@@ -666,6 +719,7 @@ async def furnish(gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop, staff_phon
         "store": gid(shop.merchant.store),
         "staff": gid(staff),
         "member": member,
+        "closable": closable,
         "level": level["id"],
         "top_up_plan": plan,
         "count_card": granted["grantCountCard"]["countCard"]["id"],
@@ -678,6 +732,7 @@ async def furnish(gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop, staff_phon
     ids |= await furnish_orders(mongo, shop, member)
     ids |= await furnish_shareholders(mongo, pii, shop)
     ids |= await furnish_alerts(mongo, shop)
+    ids |= await furnish_segments(mongo, shop)
     return Tenant(shop.merchant.merchant.id, token, ids)
 
 

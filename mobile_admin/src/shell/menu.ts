@@ -28,6 +28,7 @@ export type Feature =
   | 'alertRules'
   | 'journeys'
   | 'journeyRules'
+  | 'accessLog'
 
 const EVERYONE: readonly StaffRole[] = ['OWNER', 'MANAGER', 'CASHIER', 'TECHNICIAN']
 const COUNTER: readonly StaffRole[] = ['OWNER', 'MANAGER', 'CASHIER']
@@ -59,6 +60,7 @@ const ALLOWED: Record<Feature, readonly StaffRole[]> = {
   alertRules: ['OWNER'],
   journeys: MANAGERS,
   journeyRules: ['OWNER'],
+  accessLog: ['OWNER'],
 }
 
 export function may(role: StaffRole | undefined, feature: Feature): boolean {
