@@ -95,6 +95,8 @@ const routes: RouteRecordRaw[] = [
     name: 'journeys',
     component: () => import('./journeys/JourneyRules.vue'),
     meta: { feature: 'journeys' },
+  },
+  {
     path: '/access-log',
     name: 'access-log',
     component: () => import('./access/AccessLogScreen.vue'),
