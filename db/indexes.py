@@ -88,6 +88,15 @@ _DEFINED: dict[str, list[IndexModel]] = {
         # The sweeps: live coupons about to expire or lapsed, and forwards past their 24 hours.
         IndexModel([("status", ASCENDING), ("valid_to", ASCENDING)]),
         IndexModel([("status", ASCENDING), ("forward_until", ASCENDING)]),
+        # The expiry reminder journey: a merchant's live coupons not yet looked at whose validity ends soon.
+        IndexModel(
+            [
+                ("merchant_id", ASCENDING),
+                ("expiry_noticed_at", ASCENDING),
+                ("status", ASCENDING),
+                ("valid_to", ASCENDING),
+            ]
+        ),
     ],
     c.COUPON_PACKS: [
         IndexModel([("merchant_id", ASCENDING), ("grant_key", ASCENDING)], unique=True),
@@ -318,6 +327,13 @@ _DEFINED: dict[str, list[IndexModel]] = {
             ],
             unique=True,
         )
+    ],
+    # A journey reaches a member at most once per rule and period, however many evaluations race.
+    c.JOURNEY_SENDS: [
+        IndexModel(
+            [("merchant_id", ASCENDING), ("kind", ASCENDING), ("member_id", ASCENDING), ("period", ASCENDING)],
+            unique=True,
+        ),
     ],
     # A closed WeChat or Alipay account, by the keyed hash of its openid: one record however often it closes.
     c.CLOSED_ACCOUNTS: [

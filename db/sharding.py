@@ -105,6 +105,8 @@ SHARDING: dict[str, Sharded | Unsharded] = {
     c.REPORT_MEMBER_MONTHS: BY_MERCHANT,
     c.REPORT_MEMBER_LAST: BY_MERCHANT,
     c.REPORT_BALANCES: BY_MERCHANT,
+    c.JOURNEY_RULES: _SETTINGS,
+    c.JOURNEY_SENDS: BY_MERCHANT,
     c.MEMBER_FACTS: BY_MERCHANT,
     c.SEGMENTS: BY_MERCHANT_AND_ID,
     c.CLOSED_ACCOUNTS: BY_MERCHANT,
@@ -117,7 +119,6 @@ SHARD_KEYS: dict[str, tuple[str, ...]] = {name: s.key for name, s in SHARDING.it
 # Commands that visit every merchant on purpose, by collection and the fields of their filter: mongos sends them to
 # every shard, which is right for a sweep that has to see every merchant's documents once a period.
 CROSS_MERCHANT: dict[tuple[str, frozenset[str]], str] = {
-    (c.COUPONS, frozenset({"status", "valid_to", "expiry_noticed_at"})): "the hourly sweep for coupons about to expire",
     (c.COUPONS, frozenset({"status", "valid_to", "lock_until"})): "the hourly sweep storing lapsed coupons EXPIRED",
     (c.COUPONS, frozenset({"status", "forward_until"})): "the sweep returning forwards nobody accepted in 24 hours",
     (c.COMMISSIONS, frozenset({"status", "release_at"})): "the cron releasing commissions whose freeze has ended",

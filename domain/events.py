@@ -245,12 +245,14 @@ class BalanceChanged(Event):
 
 @dataclass(frozen=True)
 class CouponReceived(Event):
-    """券到账: a friend's forward or a pack gave `member_id` this coupon."""
+    """券到账: a friend's forward, a pack or a journey gave `member_id` this coupon."""
 
     KIND: ClassVar[str] = "COUPON_RECEIVED"
 
     coupon_id: ObjectId
     member_id: ObjectId
+    # The journey rule that sent it, whose effect counts the member's touch (domain.journeys).
+    journey_id: ObjectId | None = None
 
 
 @dataclass(frozen=True)
@@ -271,6 +273,8 @@ class CouponExpiring(Event):
 
     coupon_id: ObjectId
     member_id: ObjectId | None = None
+    # The reminder journey's rule, whose effect counts the member's touch (domain.journeys).
+    journey_id: ObjectId | None = None
 
 
 @dataclass(frozen=True)

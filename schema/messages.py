@@ -15,6 +15,7 @@ from domain.commissions.errors import CommissionCode
 from domain.coupons.errors import CouponCode
 from domain.jobs.errors import JobsCode
 from domain.jobs.scheduled import JOBS
+from domain.journeys.errors import JourneyCode
 from domain.marketing.errors import MarketingCode
 from domain.member_auth import MemberCode
 from domain.merchant_export.errors import MoveCode
@@ -376,6 +377,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     AlertCode.ALERT_AMOUNT_INVALID: ("金额不能为负", "The amount may not be negative."),
     AlertCode.ALERT_IDS_INVALID: ("请选择 1 到 100 条预警", "Choose 1 to 100 alerts."),
     AlertCode.ALERT_NOT_FOUND: ("预警不存在", "No such alert."),
+    JourneyCode.JOURNEY_RULE_DUPLICATE: ("每种关怀只能设置一次", "Each kind of journey may be set only once."),
+    JourneyCode.JOURNEY_DAYS_INVALID: (
+        "天数超出范围：久未到店 7-365 天，首次到店后 1-90 天，到期前 1-30 天",
+        "The days are out of range: 7-365 for win-back, 1-90 for thank-you, 1-30 for the expiry reminder.",
+    ),
+    JourneyCode.JOURNEY_CONTROL_INVALID: ("对照组比例须为 0-50%", "The control share must be 0-50%."),
+    JourneyCode.JOURNEY_TEMPLATE_REQUIRED: (
+        "开启前请选择要发的券",
+        "Choose the coupon to give before switching it on.",
+    ),
     ReportCode.RANGE_INVALID: (
         "日期范围无效：开始日期不能晚于结束日期，且最多 366 天",
         "Invalid range: the start may not be after the end, and it may span at most 366 days.",

@@ -124,6 +124,10 @@ async def pay_out_commissions(ctx: dict[str, Any], now: datetime) -> int:
     return await scheduled.pay_out_commissions(ctx["clients"], now)
 
 
+async def run_journeys(ctx: dict[str, Any], now: datetime) -> int:
+    return await scheduled.run_journeys(ctx["clients"], now)
+
+
 async def evaluate_alerts(ctx: dict[str, Any], now: datetime) -> int:
     return await scheduled.evaluate_alerts(ctx["clients"], now)
 
@@ -153,6 +157,7 @@ def cron_jobs() -> list[CronJob]:
         # A member may be looking at "paying" meanwhile: every 20 s.
         scheduled_cron("apply_kept_notifications", apply_kept_notifications, second={0, 20, 40}),
         scheduled_cron("query_pending_payments", query_pending_payments, minute=set(range(0, 60, 2)), second=30),
+        scheduled_cron("journeys", run_journeys, minute=35, timeout=240),
         scheduled_cron("alerts", evaluate_alerts, minute=set(range(1, 60, 10)), timeout=240),
         # Monthly, at night: anonymizing a long-inactive member is one transaction each.
         scheduled_cron("retention", apply_retention, day=1, hour=3, minute=40, second=0, timeout=1800),

@@ -65,6 +65,7 @@ from domain.events import (
     QueueNear,
 )
 from domain.jobs import dead_letters
+from domain.journeys import effect as journey_effect
 from domain.marketing import effect, touches
 from domain.notifications import announcements
 from domain.notifications.delivery import Outlets
@@ -139,6 +140,10 @@ async def notify_coupon_received(clients: Clients, entry: OutboxEntry, event: Co
 
 async def notify_coupon_expiring(clients: Clients, entry: OutboxEntry, event: CouponExpiring) -> None:
     await announcements.coupon_expiring(outlets(clients), entry, event)
+
+
+async def count_journey_touch(clients: Clients, entry: OutboxEntry, event: CouponReceived | CouponExpiring) -> None:
+    await journey_effect.told(mongo=clients.mongo, entry=entry, event=event)
 
 
 async def notify_birthday_gift(clients: Clients, entry: OutboxEntry, event: BirthdayGift) -> None:
@@ -240,9 +245,9 @@ HANDLERS: Handlers = dict(
         on(LevelUp, notify_level_up, count_balance, keep_member_facts),
         on(CardIssued, count_balance, keep_member_facts),
         on(BalanceChanged, count_balance, keep_member_facts),
-        on(CouponReceived, notify_coupon_received),
+        on(CouponReceived, notify_coupon_received, count_journey_touch),
         on(CouponRedeemed, count_touch_redeemed),
-        on(CouponExpiring, notify_coupon_expiring),
+        on(CouponExpiring, notify_coupon_expiring, count_journey_touch),
         on(BirthdayGift, notify_birthday_gift),
         on(BookingConfirmed, notify_booking),
         on(BookingRescheduled, notify_booking),

@@ -53,6 +53,7 @@ sh.shardCollection(`${name}.marketing_effects`, { merchant_id: 1 });
 sh.shardCollection(`${name}.report_member_months`, { merchant_id: 1 });
 sh.shardCollection(`${name}.report_member_last`, { merchant_id: 1 });
 sh.shardCollection(`${name}.report_balances`, { merchant_id: 1 });
+sh.shardCollection(`${name}.journey_sends`, { merchant_id: 1 });
 sh.shardCollection(`${name}.member_facts`, { merchant_id: 1 });
 sh.shardCollection(`${name}.segments`, { merchant_id: 1, _id: 1 });
 sh.shardCollection(`${name}.closed_accounts`, { merchant_id: 1 });
@@ -76,3 +77,4 @@ sh.shardCollection(`${name}.access_log`, { merchant_id: 1, _id: 1 });
 //   payout_quotas: the daily transfer limits of the one WeChat Pay account, counted across merchants
 //   payout_schedules: one small document per merchant, its _id the merchant's id
 //   alert_rules: one small document per merchant, its _id the merchant's id
+//   journey_rules: one small document per merchant, its _id the merchant's id

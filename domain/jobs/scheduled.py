@@ -21,6 +21,7 @@ from domain.checkout.reconcile import reconcile_pending
 from domain.commissions.release import BATCH as RELEASE_BATCH
 from domain.commissions.release import release_due_commissions
 from domain.coupons import expiry
+from domain.journeys import daily
 from domain.payouts.batch import pay_out
 from domain.payouts.channel import PayoutChannel
 from domain.pii import PiiCipher
@@ -64,9 +65,8 @@ async def keep_wechat_token_fresh(clients: JobClients, now: datetime) -> int:
 
 
 async def expire_coupons(clients: JobClients, now: datetime) -> int:
-    """Warn owners 3 days before a coupon expires, and store EXPIRED on the lapsed ones."""
-    mongo = clients.mongo
-    return await expiry.announce_expiring(mongo=mongo, now=now) + await expiry.expire_lapsed(mongo=mongo, now=now)
+    """Store EXPIRED on the lapsed coupons (the reminder before is a journey's)."""
+    return await expiry.expire_lapsed(mongo=clients.mongo, now=now)
 
 
 async def return_forwards(clients: JobClients, now: datetime) -> int:
@@ -108,6 +108,11 @@ async def pay_out_commissions(clients: JobClients, now: datetime) -> int:
     return (await pay_out(mongo=clients.mongo, channel=clients.payouts, now=now)).work
 
 
+async def run_journeys(clients: JobClients, now: datetime) -> int:
+    """Every merchant's switched-on journeys: members reached (sent to, or held back as a control)."""
+    return await daily.evaluate_all(mongo=clients.mongo, now=now)
+
+
 async def evaluate_alerts(clients: JobClients, now: datetime) -> int:
     """Every merchant's enabled alert rules: how many alerts fired."""
     return await evaluate_all(mongo=clients.mongo, now=now)
@@ -135,6 +140,7 @@ JOBS: dict[str, Job] = {
     "apply_kept_notifications": apply_kept_notifications,
     "payouts": pay_out_commissions,
     "alerts": evaluate_alerts,
+    "journeys": run_journeys,
     "retention": apply_retention,
     "segment_facts": refresh_segment_facts,
 }

@@ -99,6 +99,8 @@ SCOPES: dict[str, Scope] = {
     c.REPORT_MEMBER_MONTHS: Owned(),
     c.REPORT_MEMBER_LAST: Owned(),
     c.REPORT_BALANCES: Owned(),
+    c.JOURNEY_RULES: _BY_ID,
+    c.JOURNEY_SENDS: Owned(),
     c.MARKETING_CONSENTS: Owned(),
     c.MARKETING_SLOTS: Owned(),
     c.MARKETING_TOUCHES: Owned(),

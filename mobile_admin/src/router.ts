@@ -91,6 +91,12 @@ const routes: RouteRecordRaw[] = [
     meta: { feature: 'alertRules' },
   },
   {
+    path: '/journeys',
+    name: 'journeys',
+    component: () => import('./journeys/JourneyRules.vue'),
+    meta: { feature: 'journeys' },
+  },
+  {
     path: '/access-log',
     name: 'access-log',
     component: () => import('./access/AccessLogScreen.vue'),

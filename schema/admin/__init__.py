@@ -14,6 +14,7 @@ from schema.admin.coupon_funnel import CouponFunnelQuery
 from schema.admin.coupon_redemption import CouponRedemptionMutation, CouponRedemptionQuery
 from schema.admin.coupons import CouponTemplatesMutation, CouponTemplatesQuery
 from schema.admin.jobs import JobsMutation, JobsQuery
+from schema.admin.journeys import JourneysMutation, JourneysQuery
 from schema.admin.loyalty import LoyaltyMutation, LoyaltyQuery
 from schema.admin.marketing_report import MarketingReportQuery
 from schema.admin.member_coupons import MemberCouponsQuery
@@ -55,6 +56,7 @@ class Query(
     OrdersQuery,
     PayoutsQuery,
     AlertsQuery,
+    JourneysQuery,
     SegmentsQuery,
     PrivacyQuery,
     PersonalDataQuery,
@@ -82,6 +84,7 @@ class Mutation(
     PayoutsMutation,
     ReconciliationMutation,
     AlertsMutation,
+    JourneysMutation,
     SegmentsMutation,
     PrivacyMutation,
     PersonalDataMutation,

@@ -111,9 +111,9 @@ async def test_friend_accepts_a_forwarded_coupon_and_the_hand_over_is_recorded(
     doc = await mongo.db[c.COUPONS].find_one({"_id": oid("Coupon", coupon)})
     assert doc is not None and doc["owner_id"] == friend.id and doc["claimed_by"] == sender.id
     assert [(h["from_id"], h["to_id"]) for h in doc["chain"]] == [(sender.id, friend.id)]
-    # and the friend will be told it arrived (券到账), the sender not
+    # and the friend will be told it arrived (券到账), the sender not, and by no journey
     received = await mongo.db[c.OUTBOX].find({"kind": "COUPON_RECEIVED"}).to_list()
-    assert [e["payload"] for e in received] == [{"coupon_id": doc["_id"], "member_id": friend.id}]
+    assert [e["payload"] for e in received] == [{"coupon_id": doc["_id"], "member_id": friend.id, "journey_id": None}]
 
 
 async def test_twenty_friends_accepting_at_once_make_exactly_one_owner(

@@ -20,8 +20,9 @@ from domain.cards.adjustments import StoredValuePart, adjust_balance
 from domain.cards.card import issue_card
 from domain.cards.ledger import Account
 from domain.cards.points import record_payment
-from domain.coupons import claims, expiry
+from domain.coupons import claims
 from domain.events import CommissionAccrued
+from domain.journeys import daily
 from domain.notifications.topics import Topic
 from domain.pii import PiiCipher
 from startup.settings import Settings
@@ -147,11 +148,12 @@ async def test_a_coupon_about_to_expire_is_warned_once_however_often_the_sweep_r
             idempotency_key=uuid.uuid4().hex,
         )
 
-    # when the expiry sweep runs twice and the worker after each
+    # when the journeys (whose expiry reminder is on until the owner switches it off) run twice and the worker
+    # after each
     now = datetime.now(UTC)
-    announced = [await expiry.announce_expiring(mongo=mongo, now=now)]
+    announced = [await daily.evaluate_all(mongo=mongo, now=now)]
     await run_worker(settings)
-    announced.append(await expiry.announce_expiring(mongo=mongo, now=now + timedelta(hours=1)))
+    announced.append(await daily.evaluate_all(mongo=mongo, now=now + timedelta(hours=1)))
     await run_worker(settings)
 
     # then the two-day coupon was warned about once, and the other not at all

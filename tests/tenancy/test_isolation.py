@@ -403,6 +403,14 @@ CASES: dict[str, Case] = {
         lambda ids: {"input": {"templateId": ids["coupon_template"]}},
         "COUPON_TEMPLATE_NOT_FOUND",
     ),
+    "Mutation.setJourneyRules": Case(
+        """mutation($rules: [JourneyRuleInput!]!) {
+             setJourneyRules(rules: $rules) { rules { kind } userErrors { field code } } }""",
+        lambda ids: {
+            "rules": [{"kind": "WIN_BACK", "enabled": True, "days": 60, "templateId": ids["coupon_template"]}]
+        },
+        "COUPON_TEMPLATE_NOT_FOUND",
+    ),
     "Query.catalogItems": Case(
         "query($id: ID) { catalogItems(storeId: $id) { edges { node { id } } } }",
         lambda ids: {"id": ids["store"]},

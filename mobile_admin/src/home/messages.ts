@@ -15,6 +15,7 @@ export const homeMessages: Messages<
   | 'reports'
   | 'segments'
   | 'alerts'
+  | 'journeys'
   | 'deadLetters'
   | 'today'
   | 'takings'
@@ -42,6 +43,7 @@ export const homeMessages: Messages<
     reports: '经营报表',
     segments: '会员分群',
     alerts: '预警',
+    journeys: '自动化关怀',
     deadLetters: '失败任务',
     today: '今日 {date}',
     takings: '实收',
@@ -69,6 +71,7 @@ export const homeMessages: Messages<
     reports: 'Reports',
     segments: 'Segments',
     alerts: 'Alerts',
+    journeys: 'Automated care',
     deadLetters: 'Failed jobs',
     today: 'Today {date}',
     takings: 'Takings',

@@ -26,6 +26,8 @@ export type Feature =
   | 'reports'
   | 'alerts'
   | 'alertRules'
+  | 'journeys'
+  | 'journeyRules'
   | 'accessLog'
   | 'segments'
   | 'tagMembers'
@@ -58,6 +60,8 @@ const ALLOWED: Record<Feature, readonly StaffRole[]> = {
   reports: MANAGERS,
   alerts: MANAGERS,
   alertRules: ['OWNER'],
+  journeys: MANAGERS,
+  journeyRules: ['OWNER'],
   accessLog: ['OWNER'],
   segments: MANAGERS,
   tagMembers: EVERYONE,
