@@ -326,6 +326,18 @@ _DEFINED: dict[str, list[IndexModel]] = {
             unique=True,
         )
     ],
+    c.CAMPAIGNS: [
+        # Newest first, a merchant's list.
+        _BY_ID,
+        # The worker's sweep for campaigns due (send time come, or a dead run's lease lapsed), every merchant's.
+        IndexModel([("state", ASCENDING), ("due_at", ASCENDING)]),
+    ],
+    c.CAMPAIGN_SENDS: [
+        # Exactly once per member and campaign, however often a send is killed and resumed.
+        IndexModel([("merchant_id", ASCENDING), ("campaign_id", ASCENDING), ("member_id", ASCENDING)], unique=True),
+        # What a killed run left owed (message, touch), finished first by the next.
+        IndexModel([("merchant_id", ASCENDING), ("campaign_id", ASCENDING), ("state", ASCENDING)]),
+    ],
 }
 
 

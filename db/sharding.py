@@ -97,6 +97,8 @@ SHARDING: dict[str, Sharded | Unsharded] = {
     c.REPORT_MEMBER_MONTHS: BY_MERCHANT,
     c.REPORT_MEMBER_LAST: BY_MERCHANT,
     c.REPORT_BALANCES: BY_MERCHANT,
+    c.CAMPAIGNS: BY_MERCHANT_AND_ID,
+    c.CAMPAIGN_SENDS: BY_MERCHANT,
 }
 
 
@@ -111,6 +113,7 @@ CROSS_MERCHANT: dict[tuple[str, frozenset[str]], str] = {
     (c.COMMISSIONS, frozenset({"status", "release_at"})): "the cron releasing commissions whose freeze has ended",
     (c.ORDERS, frozenset({"status", "expires_at"})): "the reconcile cron closing every merchant's expired orders",
     (c.PAYOUT_RUNS, frozenset({"status"})): "the worker advancing every merchant's payout runs still holding",
+    (c.CAMPAIGNS, frozenset({"state", "due_at"})): "the worker taking every merchant's campaigns due to send",
 }
 
 

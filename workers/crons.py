@@ -128,6 +128,10 @@ async def evaluate_alerts(ctx: dict[str, Any], now: datetime) -> int:
     return await scheduled.evaluate_alerts(ctx["clients"], now)
 
 
+async def send_campaigns(ctx: dict[str, Any], now: datetime) -> int:
+    return await scheduled.send_campaigns(ctx["clients"], now)
+
+
 def scheduled_cron(name: str, body: CronBody, *, timeout: int = DEFAULT_TIMEOUT_S, **schedule: Any) -> CronJob:
     """arq's cron for `body`, its period claimed under a lease as long as its timeout."""
     return cron(tracked(name, body, lease=timedelta(seconds=timeout)), name=name, timeout=timeout, **schedule)
@@ -148,4 +152,6 @@ def cron_jobs() -> list[CronJob]:
         scheduled_cron("alerts", evaluate_alerts, minute=set(range(1, 60, 10)), timeout=240),
         # Every minute; a round stops after its budget (50 s), well inside the timeout, and the next goes on.
         scheduled_cron("payouts", pay_out_commissions, second=40, timeout=240),
+        # Every minute, like payouts: a run sends for its budget (50 s) and the next goes on from the cursor.
+        scheduled_cron("campaigns", send_campaigns, second=10, timeout=240),
     ]

@@ -65,7 +65,6 @@ from domain.events import (
 from domain.jobs import dead_letters
 from domain.notifications import announcements
 from domain.notifications.delivery import Outlets
-from domain.notifications.sms import LoggingSms
 from domain.outbox import OutboxEntry, TryAgainLater
 from domain.payouts import announce as payout_announcements
 from domain.reports import balances, joins, rollups
@@ -101,13 +100,7 @@ DEFAULT_RETRY = RetryPolicy()
 
 
 def outlets(clients: Clients) -> Outlets:
-    return Outlets(
-        mongo=clients.mongo,
-        wechat=clients.wechat,
-        sms=LoggingSms(),
-        pii=clients.pii,
-        template_ids=clients.settings.wechat_subscribe_templates,
-    )
+    return clients.outlets()
 
 
 async def notify_booking(clients: Clients, entry: OutboxEntry, event: BookingEvent) -> None:

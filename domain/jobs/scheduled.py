@@ -14,6 +14,7 @@ from channels.wechat import WeChatClient
 from db.mongo import Mongo
 from domain import birthday_gifts
 from domain.alerts.evaluation import evaluate_all
+from domain.campaigns.sending import send_due
 from domain.checkout.notifications import apply_unapplied
 from domain.checkout.providers import Providers
 from domain.checkout.reconcile import reconcile_pending
@@ -21,11 +22,14 @@ from domain.commissions.release import BATCH as RELEASE_BATCH
 from domain.commissions.release import release_due_commissions
 from domain.coupons import expiry
 from domain.payouts.batch import pay_out
+from domain.notifications.delivery import Outlets
 from domain.payouts.channel import PayoutChannel
 
 # A release run stops after this many batches; the next run goes on.
 MAX_RELEASE_BATCHES = 20
 PAYMENT_QUERY_AFTER = timedelta(minutes=10)
+# A campaigns run stops taking pages after this, well inside its timeout; the next minute's run goes on.
+CAMPAIGN_BUDGET = timedelta(seconds=50)
 
 
 class JobClients(Protocol):
@@ -42,6 +46,8 @@ class JobClients(Protocol):
 
     @property
     def payouts(self) -> PayoutChannel | None: ...
+
+    def outlets(self) -> Outlets: ...
 
 
 # A job does what is due at `now` and says how many things it did.
@@ -107,6 +113,12 @@ async def evaluate_alerts(clients: JobClients, now: datetime) -> int:
     return await evaluate_all(mongo=clients.mongo, now=now)
 
 
+async def send_campaigns(clients: JobClients, now: datetime) -> int:
+    """Campaigns due (their send time come, or a dead run's to resume), page by page within a budget: how many
+    members were decided."""
+    return await send_due(out=clients.outlets(), now=now, budget=CAMPAIGN_BUDGET)
+
+
 # By the names the worker's crons and their last runs (cronRuns) go by.
 JOBS: dict[str, Job] = {
     "keep_wechat_token_fresh": keep_wechat_token_fresh,
@@ -118,4 +130,5 @@ JOBS: dict[str, Job] = {
     "apply_kept_notifications": apply_kept_notifications,
     "payouts": pay_out_commissions,
     "alerts": evaluate_alerts,
+    "campaigns": send_campaigns,
 }

@@ -99,4 +99,6 @@ SCOPES: dict[str, Scope] = {
     c.REPORT_MEMBER_MONTHS: Owned(),
     c.REPORT_MEMBER_LAST: Owned(),
     c.REPORT_BALANCES: Owned(),
+    c.CAMPAIGNS: Owned(),
+    c.CAMPAIGN_SENDS: Owned(),
 }

@@ -103,8 +103,10 @@ async def notify(
     topic: Topic,
     fields: dict[str, str],
     dedupe_key: str,
+    sms: bool = True,
 ) -> Notification | None:
-    """Tells the member, once per dedupe key however often it runs; None when there is no such member.
+    """Tells the member, once per dedupe key however often it runs; None when there is no such member. `sms`
+    False keeps the message off SMS even when its topic goes there (a member who did not agree to marketing SMS).
 
     Raises TryAgainLater when a channel failed in a way that may pass; the inbox entry exists by then.
     """
@@ -112,7 +114,7 @@ async def notify(
     if member is None:
         return None
     template = TEMPLATES[topic]
-    doc = await _record_intent(out, member, topic, template, fields, dedupe_key)
+    doc = await _record_intent(out, member, topic, template, fields, dedupe_key, sms)
     if doc["wechat"]["status"] == ChannelStatus.PENDING:
         await _push_wechat(out, doc, member["openid"], template)
     if doc["sms"]["status"] == ChannelStatus.PENDING:
@@ -123,7 +125,7 @@ async def notify(
 
 
 async def _record_intent(
-    out: Outlets, member: Doc, topic: Topic, template: Template, fields: dict[str, str], dedupe_key: str
+    out: Outlets, member: Doc, topic: Topic, template: Template, fields: dict[str, str], dedupe_key: str, sms_ok: bool
 ) -> Doc:
     body, page = template.render(fields)
     template_id = out.template_ids.get(topic.value)
@@ -131,7 +133,7 @@ async def _record_intent(
     if member["channel"] == "WECHAT" and template_id:
         wechat = {"status": ChannelStatus.PENDING.value, "template_id": template_id}
     sms: Doc = {"status": ChannelStatus.SKIPPED.value}
-    if template.sms:
+    if template.sms and sms_ok:
         card = await out.mongo.db[c.CARDS].find_one(
             {"merchant_id": member["merchant_id"], "member_id": member["_id"]}, {"phone_enc": 1}
         )
@@ -140,7 +142,7 @@ async def _record_intent(
     intent: Doc = {
         "member_id": member["_id"],
         "topic": topic.value,
-        "title": template.title,
+        "title": template.render_title(fields),
         "body": body,
         "page": page,
         "fields": fields,
