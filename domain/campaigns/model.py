@@ -16,7 +16,7 @@ from bson import ObjectId
 
 from db.mongo import Doc
 from domain.marketing.touches import Group
-from domain.segments import SegmentFilter
+from domain.segments.filters import SegmentFilter
 
 DEFAULT_CONTROL_PERCENT = 10
 MAX_CONTROL_PERCENT = 50
