@@ -39,7 +39,7 @@ MAX_TITLE = 20
 MAX_BODY = 200
 # A send time a few seconds behind the clock is "now" (the form was filled a moment ago), not the past.
 SEND_TIME_GRACE = timedelta(minutes=1)
-_NOT_ACTIVE = (CampaignCode.CAMPAIGN_TEMPLATE_NOT_ACTIVE, "templateId")
+_NOT_ACTIVE = (CampaignCode.CAMPAIGN_TEMPLATE_NOT_ACTIVE, "couponTemplateId")
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def _checked(draft: CampaignDraft, now: datetime) -> CampaignDraft:
     if not name or len(name) > MAX_NAME:
         raise CampaignError(CampaignCode.CAMPAIGN_NAME_REQUIRED, "name")
     if draft.template_id is None and draft.message is None:
-        raise CampaignError(CampaignCode.CAMPAIGN_ACTION_REQUIRED, "templateId")
+        raise CampaignError(CampaignCode.CAMPAIGN_ACTION_REQUIRED, "couponTemplateId")
     message = draft.message
     if message is not None:
         message = Message(message.title.strip(), message.body.strip())

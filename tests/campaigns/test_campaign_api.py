@@ -110,11 +110,11 @@ async def test_a_campaign_that_cannot_be_sent_is_refused_on_its_field_and_nothin
     cases = [
         (_input(segment, sendAt=past), "sendAt", "CAMPAIGN_SEND_TIME_PAST"),
         (_input(segment, controlPercent=60), "controlPercent", "CAMPAIGN_CONTROL_SHARE_INVALID"),
-        (_input(segment, message=None), "templateId", "CAMPAIGN_ACTION_REQUIRED"),
+        (_input(segment, message=None), "couponTemplateId", "CAMPAIGN_ACTION_REQUIRED"),
         (_input(to_global_id("Segment", ObjectId())), "segmentId", "CAMPAIGN_SEGMENT_NOT_FOUND"),
         (
             _input(segment, couponTemplateId=to_global_id("CouponTemplate", ObjectId())),
-            "templateId",
+            "couponTemplateId",
             "CAMPAIGN_TEMPLATE_NOT_ACTIVE",
         ),
     ]

@@ -13,6 +13,7 @@ export const homeMessages: Messages<
   | 'orders'
   | 'shareholders'
   | 'reports'
+  | 'campaigns'
   | 'alerts'
   | 'deadLetters'
   | 'today'
@@ -39,6 +40,7 @@ export const homeMessages: Messages<
     orders: '订单',
     shareholders: '股东',
     reports: '经营报表',
+    campaigns: '营销活动',
     alerts: '预警',
     deadLetters: '失败任务',
     today: '今日 {date}',
@@ -65,6 +67,7 @@ export const homeMessages: Messages<
     orders: 'Orders',
     shareholders: 'Shareholders',
     reports: 'Reports',
+    campaigns: 'Campaigns',
     alerts: 'Alerts',
     deadLetters: 'Failed jobs',
     today: 'Today {date}',

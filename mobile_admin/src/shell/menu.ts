@@ -26,6 +26,7 @@ export type Feature =
   | 'reports'
   | 'alerts'
   | 'alertRules'
+  | 'campaigns'
 
 const EVERYONE: readonly StaffRole[] = ['OWNER', 'MANAGER', 'CASHIER', 'TECHNICIAN']
 const COUNTER: readonly StaffRole[] = ['OWNER', 'MANAGER', 'CASHIER']
@@ -55,6 +56,7 @@ const ALLOWED: Record<Feature, readonly StaffRole[]> = {
   reports: MANAGERS,
   alerts: MANAGERS,
   alertRules: ['OWNER'],
+  campaigns: MANAGERS,
 }
 
 export function may(role: StaffRole | undefined, feature: Feature): boolean {
