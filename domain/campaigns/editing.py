@@ -29,9 +29,11 @@ from domain.campaigns.model import (
     filter_doc,
 )
 from domain.coupons.templates import Template, load_template, refusal
-from domain.errors import DomainError, PermissionDenied
+from domain.errors import PermissionDenied
 from domain.pagination import Page, clamp
-from domain.segments import get_segment
+from domain.segments.errors import SegmentError
+from domain.segments.saved import Segment, get_segment
+from domain.segments.selection import count
 from domain.tenancy import Role, Staff, audit
 
 MAX_NAME = 40
@@ -62,12 +64,11 @@ def _manager(actor: Staff) -> None:
         raise PermissionDenied()
 
 
-async def _segment_name(mongo: Mongo, merchant_id: ObjectId, segment_id: ObjectId) -> str:
+async def _segment(mongo: Mongo, merchant_id: ObjectId, segment_id: ObjectId) -> Segment:
     try:
-        segment = await get_segment(mongo=mongo, merchant_id=merchant_id, segment_id=segment_id)
-    except DomainError as e:
+        return await get_segment(mongo=mongo, merchant_id=merchant_id, segment_id=segment_id)
+    except SegmentError as e:
         raise CampaignError(CampaignCode.CAMPAIGN_SEGMENT_NOT_FOUND, "segmentId") from e
-    return segment.name
 
 
 async def _check_template(mongo: Mongo, merchant_id: ObjectId, template_id: ObjectId, now: datetime) -> Template:
@@ -114,7 +115,7 @@ def _checked(draft: CampaignDraft, now: datetime) -> CampaignDraft:
 
 async def _settings(mongo: Mongo, actor: Staff, draft: CampaignDraft, now: datetime) -> Doc:
     draft = _checked(draft, now)
-    segment_name = await _segment_name(mongo, actor.merchant_id, draft.segment_id)
+    segment_name = (await _segment(mongo, actor.merchant_id, draft.segment_id)).name
     if draft.template_id is not None:
         await _check_template(mongo, actor.merchant_id, draft.template_id, now)
     msg = draft.message
@@ -185,10 +186,7 @@ async def schedule_campaign(*, mongo: Mongo, actor: Staff, campaign_id: ObjectId
         raise CampaignError(CampaignCode.CAMPAIGN_STATE_INVALID, "id")
     if campaign.send_at is not None and campaign.send_at < now - SEND_TIME_GRACE:
         raise CampaignError(CampaignCode.CAMPAIGN_SEND_TIME_PAST, "sendAt")
-    try:
-        segment = await get_segment(mongo=mongo, merchant_id=actor.merchant_id, segment_id=campaign.segment_id)
-    except DomainError as e:
-        raise CampaignError(CampaignCode.CAMPAIGN_SEGMENT_NOT_FOUND, "segmentId") from e
+    segment = await _segment(mongo, actor.merchant_id, campaign.segment_id)
     template_title = None
     if campaign.template_id is not None:
         template_title = (await _check_template(mongo, actor.merchant_id, campaign.template_id, now)).title
@@ -214,6 +212,13 @@ async def cancel_campaign(*, mongo: Mongo, actor: Staff, campaign_id: ObjectId, 
     doc = await _move(mongo, actor, campaign_id, [CampaignState.DRAFT, CampaignState.SCHEDULED], update)
     await audit(mongo=mongo, actor=actor, action="campaign.cancel", target=campaign_id)
     return campaign_from_doc(doc)
+
+
+async def audience(*, mongo: Mongo, actor: Staff, segment_id: ObjectId, now: datetime) -> int:
+    """OWNER or MANAGER: how many members a saved segment holds now, which a campaign to it would reach."""
+    _manager(actor)
+    segment = await _segment(mongo, actor.merchant_id, segment_id)
+    return await count(mongo=mongo, merchant_id=actor.merchant_id, flt=segment.flt, now=now)
 
 
 async def get_campaign(*, mongo: Mongo, actor: Staff, campaign_id: ObjectId) -> Campaign:

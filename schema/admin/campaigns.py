@@ -234,6 +234,20 @@ class CampaignsQuery:
         )
         return connection(page, Campaign.of)
 
+    @strawberry.field(
+        description="OWNER or MANAGER: how many members the saved segment holds now (a campaign to it reaches them, "
+        "less its control group); null when it is not the merchant's."
+    )
+    @null_when_refused
+    async def campaign_audience(self, info: Info, segment_id: strawberry.ID) -> int | None:
+        ctx = info.context
+        return await editing.audience(
+            mongo=ctx.clients.mongo,
+            actor=await ctx.staff(),
+            segment_id=node_id("Segment", segment_id, "segmentId"),
+            now=datetime.now(UTC),
+        )
+
     @strawberry.field(description="OWNER or MANAGER: one campaign; null when it is not the merchant's.")
     @null_when_refused
     async def campaign(self, info: Info, id: strawberry.ID) -> Campaign | None:

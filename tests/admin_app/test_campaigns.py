@@ -81,7 +81,7 @@ async def test_owner_schedules_a_campaign_watches_it_send_and_reads_its_effect(
     # then the effect compares the groups: three paying members in the treatment group, revenue per member charted
     shown = phone.page.locator("[data-test=campaign-effect]")
     await expect(shown).to_contain_text("¥264.00")
-    chart = phone.page.locator("[data-test=chart-effect] [data-figures]")
+    chart = phone.page.locator("[data-test=chart-effect]")
     figures = json.loads(await chart.get_attribute("data-figures") or "[]")
     assert figures == [{"label": "实验组", "value": round(26_400 / p["sent"])}, {"label": "对照组", "value": 0}]
     await shown.scroll_into_view_if_needed()

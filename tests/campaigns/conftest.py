@@ -71,7 +71,7 @@ async def regulars(mongo: Mongo, shop: Shop, n: int) -> list[ObjectId]:
 
 async def regulars_segment(mongo: Mongo, shop: Shop) -> ObjectId:
     made = await saved.create_segment(
-        mongo=mongo, actor=shop.merchant.owner, name="常客", flt=SegmentFilter(tags_all=(TAG,))
+        mongo=mongo, actor=shop.merchant.owner, name="常客", flt=SegmentFilter(tags_all=(TAG,)), now=datetime.now(UTC)
     )
     return made.id
 
