@@ -171,6 +171,7 @@ async def update_campaign(
 ) -> Campaign:
     """OWNER or MANAGER: a draft's settings replaced; any other state is CAMPAIGN_STATE_INVALID."""
     _manager(actor)
+    await get_campaign(mongo=mongo, actor=actor, campaign_id=campaign_id)
     settings = await _settings(mongo, actor, draft, now)
     doc = await _move(mongo, actor, campaign_id, [CampaignState.DRAFT], {"$set": settings})
     await audit(mongo=mongo, actor=actor, action="campaign.update", target=campaign_id)

@@ -22,6 +22,7 @@ from domain.segments import saved
 from domain.segments.filters import SegmentFilter
 from startup.clients import Clients, open_clients
 from startup.settings import Settings
+from schema.ids import to_global_id
 from tests.conftest import Shop
 from tests.coupons.conftest import make_members
 
@@ -119,3 +120,11 @@ async def send_all(out: Outlets, *, after_lease: bool = False) -> int:
     lease has lapsed."""
     now = datetime.now(UTC) + (LEASE + timedelta(seconds=5) if after_lease else timedelta())
     return await send_due(out=out, now=now, budget=timedelta(minutes=5))
+
+
+async def furnish_campaigns(mongo: Mongo, shop: Shop) -> dict[str, str]:
+    """For the tenancy isolation walk: a saved segment and a draft campaign to it."""
+    segment_id = await regulars_segment(mongo, shop)
+    draft = editing.CampaignDraft(name="回店礼", segment_id=segment_id, template_id=None, message=Message("你好", "回店"))
+    made = await editing.create_campaign(mongo=mongo, actor=shop.merchant.owner, draft=draft, now=datetime.now(UTC))
+    return {"campaign": to_global_id("Campaign", made.id), "campaign_segment": to_global_id("Segment", segment_id)}
