@@ -120,7 +120,8 @@ def run_cron(name: Annotated[str, typer.Argument(help="The job, as the worker's 
 
 @app.command("rebuild-reports")
 def rebuild_reports(merchant: Annotated[str, typer.Option(help="The merchant's global ID.")]) -> None:
-    """Recompute every report rollup of a merchant from its orders, with a progress bar; reports stay served."""
+    """Recompute every report rollup of a merchant from its orders, with a progress bar; reports stay served.
+    Then every member's segment facts."""
     from api.operator import rebuild_reports as run
 
     typer.echo(asyncio.run(run(_settings(), merchant)))

@@ -5,6 +5,7 @@ import getpass
 import os
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bson import ObjectId
@@ -20,6 +21,7 @@ from domain.jobs.scheduled import JOBS
 from domain.merchant_export import export, restore
 from domain.pii import PiiCipher
 from domain.reports import rebuild
+from domain.segments import facts as member_facts
 from schema.ids import from_global_id, to_global_id
 from startup.clients import open_clients
 from startup.settings import Settings
@@ -133,7 +135,8 @@ def _merchant_id(merchant_gid: str) -> ObjectId:
 
 
 async def rebuild_reports(settings: Settings, merchant_gid: str) -> str:
-    """Every report rollup of the merchant recomputed from its orders and refunds, then made live at once."""
+    """Every report rollup of the merchant recomputed from its orders and refunds, then made live at once; then
+    every member's segment facts."""
     merchant_id = _merchant_id(merchant_gid)
     mongo = open_mongo(settings.mongodb_uri.get_secret_value(), settings.mongodb_db)
     try:
@@ -142,6 +145,7 @@ async def rebuild_reports(settings: Settings, merchant_gid: str) -> str:
             raise SystemExit("refused: no such merchant")
         started = time.monotonic()
         done = await rebuild.rebuild(mongo=mongo, merchant_id=merchant_id, progress=_bar)
+        facts_done = await member_facts.rebuild(mongo=mongo, merchant_id=merchant_id, now=datetime.now(UTC))
     except DomainError as e:
         raise SystemExit(f"refused: {e.code.value}") from e
     finally:
@@ -149,7 +153,7 @@ async def rebuild_reports(settings: Settings, merchant_gid: str) -> str:
     took = time.monotonic() - started
     return (
         f"reports rebuilt: {done.orders} orders, {done.refunds} refunds, {done.members} members in {took:.1f}s"
-        f" (gen {done.generation})"
+        f" (gen {done.generation}); member facts of {facts_done} members"
     )
 
 

@@ -326,6 +326,20 @@ _DEFINED: dict[str, list[IndexModel]] = {
             unique=True,
         )
     ],
+    # One facts document per member; segments filter on it, a page of members sorted by member id. SecantusDB
+    # plans an index only when every field of the filter is in it, so the common filters have their own.
+    c.MEMBER_FACTS: [
+        IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING)], unique=True),
+        IndexModel([("merchant_id", ASCENDING), ("last_paid_day", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("tags", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("level", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("lifetime_paid_fen", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("visits", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("birthday_month", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("rfm", ASCENDING)]),
+    ],
+    # A merchant's saved segments, listed by id.
+    c.SEGMENTS: [IndexModel([("merchant_id", ASCENDING), ("_id", ASCENDING)])],
     c.CAMPAIGNS: [
         # Newest first, a merchant's list.
         _BY_ID,

@@ -38,6 +38,8 @@ class Member:
     unionid: str | None
     nickname: str | None
     created_at: datetime
+    # Staff's tags on the member (敏感肌, 常客), kept by domain.segments.tags.
+    tags: tuple[str, ...] = ()
 
 
 def member_from_doc(doc: Doc) -> Member:
@@ -49,6 +51,7 @@ def member_from_doc(doc: Doc) -> Member:
         unionid=doc.get("unionid"),
         nickname=doc.get("nickname"),
         created_at=doc["created_at"],
+        tags=tuple(doc.get("tags") or ()),
     )
 
 

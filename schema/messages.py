@@ -22,6 +22,7 @@ from domain.pricing import PricingCode
 from domain.reconciliation import ReconciliationCode
 from domain.referrals.errors import ReferralCode
 from domain.reports.errors import ReportCode
+from domain.segments.errors import SegmentCode
 from domain.sessions import SessionCode
 from domain.staff_auth import StaffAuthCode
 from domain.tenancy import TenancyCode
@@ -341,6 +342,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Invalid range: the start may not be after the end, and it may span at most 366 days.",
     ),
     ReportCode.REBUILD_RUNNING: ("报表正在重算，请稍后再试", "The reports are being rebuilt; try again later."),
+    SegmentCode.SEGMENT_NOT_FOUND: ("分群不存在", "No such segment."),
+    SegmentCode.SEGMENT_NAME_INVALID: ("分群名称须为 1-30 个字", "The segment's name must be 1-30 characters."),
+    SegmentCode.FILTER_RANGE_INVALID: (
+        "筛选范围无效：不能为负，最小值不能大于最大值，生日月份为 1-12，到店次数须与天数一起填写",
+        "Invalid range: no negatives, the minimum may not exceed the maximum, the birthday month is 1-12, and visits "
+        "need their number of days.",
+    ),
+    SegmentCode.FILTER_VALUE_INVALID: ("筛选条件的取值无效", "A filter value is not one of those allowed."),
+    SegmentCode.TAG_INVALID: (
+        "标签须为 1-12 个文字、字母或数字，一次最多 10 个",
+        "A tag is 1-12 letters or digits, at most 10 at once.",
+    ),
+    SegmentCode.TOO_MANY_TAGS: ("每位会员最多 20 个标签", "A member may carry at most 20 tags."),
+    SegmentCode.MEMBERS_INVALID: ("请选择本店的 1-100 位会员", "Choose 1 to 100 of the merchant's members."),
     # STORE_NOT_FOUND shares the message above.
     # The operator's `jike export-merchant` / `jike import-merchant` (the shell prints the code; the pairs keep the
     # rule that every code has both messages).

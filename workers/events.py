@@ -68,6 +68,7 @@ from domain.notifications.delivery import Outlets
 from domain.outbox import OutboxEntry, TryAgainLater
 from domain.payouts import announce as payout_announcements
 from domain.reports import balances, joins, rollups
+from domain.segments import facts
 from startup.backoff import Backoff
 from startup.clients import Clients
 
@@ -76,6 +77,8 @@ log = logging.getLogger(__name__)
 E = TypeVar("E", bound=Event)
 Handler = Callable[[Clients, OutboxEntry, Any], Awaitable[None]]
 Handlers = Mapping[type[Event], tuple[Handler, ...]]
+# The events about one member that change what segments filter on.
+MemberEvent = OrderPaid | OrderRefunded | MemberJoined | MemberBound | LevelUp | CardIssued | BalanceChanged
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,13 @@ async def count_bound(clients: Clients, entry: OutboxEntry, event: MemberBound) 
     await joins.on_member_bound(mongo=clients.mongo, merchant_id=entry.merchant_id, event=event)
 
 
+async def keep_member_facts(clients: Clients, entry: OutboxEntry, event: MemberEvent) -> None:
+    if event.member_id is not None:
+        await facts.refresh(
+            mongo=clients.mongo, merchant_id=entry.merchant_id, member_id=event.member_id, now=datetime.now(UTC)
+        )
+
+
 def on(
     kind: type[E], *handlers: Callable[[Clients, OutboxEntry, E], Awaitable[None]]
 ) -> tuple[type[Event], tuple[Handler, ...]]:
@@ -188,14 +198,14 @@ def on(
 # Event class -> its handlers, run in order.
 HANDLERS: Handlers = dict(
     [
-        on(OrderPaid, accrue_commissions, count_paid_order),
-        on(OrderRefunded, reverse_commissions, count_refund),
-        on(MemberJoined, count_joined),
-        on(MemberBound, count_bound),
+        on(OrderPaid, accrue_commissions, count_paid_order, keep_member_facts),
+        on(OrderRefunded, reverse_commissions, count_refund, keep_member_facts),
+        on(MemberJoined, count_joined, keep_member_facts),
+        on(MemberBound, count_bound, keep_member_facts),
         on(PointsChanged, notify_points_changed),
-        on(LevelUp, notify_level_up, count_balance),
-        on(CardIssued, count_balance),
-        on(BalanceChanged, count_balance),
+        on(LevelUp, notify_level_up, count_balance, keep_member_facts),
+        on(CardIssued, count_balance, keep_member_facts),
+        on(BalanceChanged, count_balance, keep_member_facts),
         on(CouponReceived, notify_coupon_received),
         on(CouponExpiring, notify_coupon_expiring),
         on(BirthdayGift, notify_birthday_gift),

@@ -99,6 +99,8 @@ SCOPES: dict[str, Scope] = {
     c.REPORT_MEMBER_MONTHS: Owned(),
     c.REPORT_MEMBER_LAST: Owned(),
     c.REPORT_BALANCES: Owned(),
+    c.MEMBER_FACTS: Owned(),
+    c.SEGMENTS: Owned(),
     c.CAMPAIGNS: Owned(),
     c.CAMPAIGN_SENDS: Owned(),
 }

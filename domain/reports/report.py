@@ -52,6 +52,11 @@ _SOURCES = {
 }
 
 
+def member_source(binding: str | None) -> MemberSource:
+    """How a member bound through `binding` (a BindingSource value, None when never bound) came."""
+    return _SOURCES.get(binding or "", MemberSource.NONE)
+
+
 @dataclass(frozen=True)
 class Takings:
     gross_fen: int = 0
@@ -245,7 +250,7 @@ def _joined(days: Sequence[Doc], period: Period) -> tuple[dict[MemberSource, int
     for doc in days:
         start = bucket_start(date.fromisoformat(doc["day"]), period)
         for source, n in joins.sources(doc).items():
-            by_source[_SOURCES.get(source, MemberSource.NONE)] += n
+            by_source[member_source(source)] += n
             by_bucket[start] = by_bucket.get(start, 0) + n
     return by_source, by_bucket
 

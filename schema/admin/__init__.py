@@ -24,6 +24,7 @@ from schema.admin.payouts import PayoutsMutation, PayoutsQuery
 from schema.admin.reconciliation import ReconciliationMutation
 from schema.admin.referrals import ReferralsMutation, ReferralsQuery
 from schema.admin.reports import ReportsQuery
+from schema.admin.segments import SegmentsMutation, SegmentsQuery
 from schema.admin.shareholders import ShareholdersMutation, ShareholdersQuery
 from schema.admin.store_today import StoreTodayQuery
 from schema.admin.tenancy import TenancyMutation, TenancyQuery
@@ -53,6 +54,7 @@ class Query(
     OrdersQuery,
     PayoutsQuery,
     AlertsQuery,
+    SegmentsQuery,
     CampaignsQuery,
 ):
     pass
@@ -78,6 +80,7 @@ class Mutation(
     PayoutsMutation,
     ReconciliationMutation,
     AlertsMutation,
+    SegmentsMutation,
     CampaignsMutation,
 ):
     pass

@@ -97,6 +97,7 @@ class AdminMember:
     nickname: str | None
     joined_at: datetime
     card: AdminCard | None
+    tags: list[str] = strawberry.field(description="Staff's tags on the member (tagMembers, untagMembers).")
 
     @classmethod
     def of(cls, found: views.MemberCard) -> "AdminMember":
@@ -106,6 +107,7 @@ class AdminMember:
             nickname=found.member.nickname,
             joined_at=found.member.created_at,
             card=AdminCard.of(found.card) if found.card else None,
+            tags=list(found.member.tags),
         )
 
     @strawberry.field(description="Every change to the member's balances, newest first.")

@@ -35,6 +35,7 @@ from tests.campaigns.conftest import furnish_campaigns
 from tests.commissions.conftest import furnish_shareholders
 from tests.conftest import SECRET_KEY, Gql, Shop, open_shop, staff_token
 from tests.orders.conftest import furnish_orders
+from tests.segments.conftest import furnish_segments
 from tests.tenancy.conftest import gid, hire
 from tests.workers.conftest import furnish_jobs
 
@@ -558,6 +559,43 @@ CASES: dict[str, Case] = {
         lambda ids: {"ids": [ids["alert"]]},
         "ALERT_NOT_FOUND",
     ),
+    "Query.segmentPreview": Case(
+        "query($f: SegmentFilterInput!) { segmentPreview(filter: $f) { count userErrors { field code } } }",
+        lambda ids: {"f": {"homeStoreId": ids["store"]}},
+        "STORE_NOT_FOUND",
+    ),
+    "Query.segment": Case(
+        "query($id: ID!) { segment(id: $id) { id name } }", lambda ids: {"id": ids["segment"]}, "null"
+    ),
+    "Mutation.createSegment": Case(
+        """mutation($input: CreateSegmentInput!) {
+             createSegment(input: $input) { segment { id } userErrors { field code } } }""",
+        lambda ids: {"input": {"name": "本店常客", "filter": {"homeStoreId": ids["store"]}}},
+        "STORE_NOT_FOUND",
+    ),
+    "Mutation.updateSegment": Case(
+        """mutation($input: UpdateSegmentInput!) {
+             updateSegment(input: $input) { segment { id } userErrors { field code } } }""",
+        lambda ids: {"input": {"id": ids["segment"], "name": "老顾客"}},
+        "SEGMENT_NOT_FOUND",
+    ),
+    "Mutation.tagMembers": Case(
+        """mutation($input: TagMembersInput!) {
+             tagMembers(input: $input) { members { id tags } userErrors { field code } } }""",
+        lambda ids: {"input": {"memberIds": [ids["member"]], "tags": ["常客"]}},
+        "MEMBERS_INVALID",
+    ),
+    "Mutation.untagMembers": Case(
+        """mutation($input: TagMembersInput!) {
+             untagMembers(input: $input) { members { id tags } userErrors { field code } } }""",
+        lambda ids: {"input": {"memberIds": [ids["member"]], "tags": ["常客"]}},
+        "MEMBERS_INVALID",
+    ),
+    # Last of the segment cases: its control deletes the merchant's own segment.
+    "Mutation.deleteSegment": Case(
+        "mutation($id: ID!) { deleteSegment(input: {id: $id}) { deletedId userErrors { field code } } }",
+        lambda ids: {"id": ids["segment"]},
+        "SEGMENT_NOT_FOUND",
     "Query.campaign": Case(
         "query($id: ID!) { campaign(id: $id) { id progress { sent } effect { treatment { members } } } }",
         lambda ids: {"id": ids["campaign"]},
@@ -706,6 +744,7 @@ async def furnish(gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop, staff_phon
     ids |= await furnish_orders(mongo, shop, member)
     ids |= await furnish_shareholders(mongo, pii, shop)
     ids |= await furnish_alerts(mongo, shop)
+    ids |= await furnish_segments(mongo, shop)
     ids |= await furnish_campaigns(mongo, shop)
     return Tenant(shop.merchant.merchant.id, token, ids)
 
