@@ -17,6 +17,7 @@ from api.health import Indexes, healthz, metrics_endpoint, readyz
 from api.middleware import BodyLimit, HttpMetrics, RequestContext
 from api.payout_webhook import payout_webhook_routes
 from api.sandbox import sandbox_routes
+from api.sms_reply import sms_reply_routes
 from api.webhooks import Applying, webhook_routes
 from domain.sessions import Audience
 from schema.admin import build_admin_schema
@@ -75,6 +76,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/metrics", metrics_endpoint(metrics)),
             *webhook_routes(),
             *payout_webhook_routes(),
+            *sms_reply_routes(),
             *export_routes(),
             *sandbox_routes(settings),
             *admin_app_routes(settings.admin_app_dir),

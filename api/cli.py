@@ -191,6 +191,19 @@ def sandbox_confirm_transfer(
     typer.echo(request_sandbox_confirm_transfer(_settings(), payout, outcome, api))
 
 
+@app.command("sms-reply-url")
+def sms_reply_url(merchant_id: str, base_url: str = "https://jike.example.com") -> None:
+    """The SMS reply callback URL to configure in Tencent Cloud SMS for one merchant (needs JIKE_SMS_REPLY_SECRET)."""
+    from bson import ObjectId
+
+    from api.sms_reply import reply_path
+
+    secret = _settings().sms_reply_secret.get_secret_value()
+    if not secret:
+        raise typer.BadParameter("JIKE_SMS_REPLY_SECRET is not set")
+    typer.echo(base_url.rstrip("/") + reply_path(secret, ObjectId(merchant_id)))
+
+
 @app.command("export-schema")
 def export_schema() -> None:
     """Write schema/member.graphql and schema/admin.graphql from the code."""

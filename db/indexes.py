@@ -72,7 +72,7 @@ _DEFINED: dict[str, list[IndexModel]] = {
         IndexModel([("merchant_id", ASCENDING), ("status", ASCENDING), ("relay_at", ASCENDING)]),
         # An event written twice (a retried transaction, a replayed request) collides here. Sparse, since
         # entries written before `domain.outbox.record` existed carry no key.
-        IndexModel([("dedupe_key", ASCENDING)], unique=True, sparse=True),
+        IndexModel([("dedupe_key", ASCENDING)], unique=True),
     ],
     c.COUPON_TEMPLATES: [IndexModel([("merchant_id", ASCENDING), ("_id", ASCENDING)])],
     c.COUPONS: [
@@ -224,7 +224,7 @@ _DEFINED: dict[str, list[IndexModel]] = {
     c.PAYMENTS: [
         IndexModel([("out_trade_no", ASCENDING)], unique=True),
         # Set only while a payment is open: at most one open payment per order, whatever the method.
-        IndexModel([("open_key", ASCENDING)], unique=True, sparse=True),
+        IndexModel([("open_key", ASCENDING)], unique=True),
         IndexModel([("order_id", ASCENDING), ("_id", ASCENDING)]),
         # The active query: payments open for longer than a few minutes, oldest first.
         IndexModel([("status", ASCENDING), ("opened_at", ASCENDING)]),
@@ -326,6 +326,24 @@ _DEFINED: dict[str, list[IndexModel]] = {
             unique=True,
         )
     ],
+    # One marketing consent per member, with its history (domain.marketing.consent).
+    c.MARKETING_CONSENTS: [IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING)], unique=True)],
+    # One frequency-cap counter per member and week; gone a few weeks after its week.
+    c.MARKETING_SLOTS: [
+        IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING), ("week", ASCENDING)], unique=True),
+        IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),
+    ],
+    # A campaign or journey touches a member once; a paid order finds the member's open windows; a redeemed
+    # coupon and a delivered or read notification find their touch.
+    c.MARKETING_TOUCHES: [
+        IndexModel([("merchant_id", ASCENDING), ("source_id", ASCENDING), ("member_id", ASCENDING)], unique=True),
+        IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING), ("until", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("coupon_id", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("notification_id", ASCENDING)]),
+    ],
+    # A source's figures: one rollup per group.
+    c.MARKETING_EFFECTS: [
+        IndexModel([("merchant_id", ASCENDING), ("source_id", ASCENDING), ("group", ASCENDING)], unique=True)
     # One facts document per member; segments filter on it, a page of members sorted by member id. SecantusDB
     # plans an index only when every field of the filter is in it, so the common filters have their own.
     c.MEMBER_FACTS: [

@@ -244,6 +244,16 @@ class CouponReceived(Event):
 
 
 @dataclass(frozen=True)
+class CouponRedeemed(Event):
+    """A coupon a campaign or journey handed out was used (only those write it): its effect counts it."""
+
+    KIND: ClassVar[str] = "COUPON_REDEEMED"
+
+    coupon_id: ObjectId
+    member_id: ObjectId
+
+
+@dataclass(frozen=True)
 class CouponExpiring(Event):
     """Whoever holds the coupon when the message goes out is told, not necessarily `member_id`."""
 

@@ -13,6 +13,7 @@ from domain.commissions.errors import CommissionCode
 from domain.coupons.errors import CouponCode
 from domain.jobs.errors import JobsCode
 from domain.jobs.scheduled import JOBS
+from domain.marketing.errors import MarketingCode
 from domain.member_auth import MemberCode
 from domain.merchant_export.errors import MoveCode
 from domain.notifications.errors import NotificationCode
@@ -222,6 +223,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "This job is being run now; wait until it is done.",
     ),
     NotificationCode.NOTIFICATION_NOT_FOUND: ("消息不存在", "No such notification."),
+    MarketingCode.MARKETING_CONSENT_EMPTY: (
+        "请选择是否接收营销消息或短信",
+        "Say whether to receive marketing messages or SMS.",
+    ),
     NotificationCode.NOTIFICATION_IDS_INVALID: ("请选择 1 到 100 条消息", "Choose 1 to 100 notifications."),
     NotificationCode.SUBSCRIBE_TEMPLATE_UNKNOWN: ("订阅消息模板无效", "Unknown subscribe-message template."),
     NotificationCode.SUBSCRIPTION_NOT_ASKED: (

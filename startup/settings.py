@@ -128,6 +128,10 @@ class Settings(BaseSettings):
     payout_per_payee_daily_limit_fen: int = 100_000
     payout_daily_limit_fen: int = 0
 
+    # Opens the SMS reply callback (回T退订): each merchant's callback URL carries a token derived from it
+    # (`jike sms-reply-url`); empty: the callback is off (404).
+    sms_reply_secret: SecretStr = SecretStr("")
+
     # Bearer token /metrics wants; empty: /metrics is open outside production and off (404) in production.
     metrics_token: SecretStr = SecretStr("")
 

@@ -48,6 +48,7 @@ from domain.events import (
     CommissionBalanceChanged,
     CouponExpiring,
     CouponReceived,
+    CouponRedeemed,
     DepositRefundDue,
     Event,
     LevelUp,
@@ -63,6 +64,7 @@ from domain.events import (
     QueueNear,
 )
 from domain.jobs import dead_letters
+from domain.marketing import effect, touches
 from domain.notifications import announcements
 from domain.notifications.delivery import Outlets
 from domain.outbox import OutboxEntry, TryAgainLater
@@ -181,6 +183,18 @@ async def count_bound(clients: Clients, entry: OutboxEntry, event: MemberBound) 
     await joins.on_member_bound(mongo=clients.mongo, merchant_id=entry.merchant_id, event=event)
 
 
+async def count_touch_paid(clients: Clients, entry: OutboxEntry, event: OrderPaid) -> None:
+    await effect.on_order_paid(mongo=clients.mongo, event=event)
+
+
+async def count_touch_refund(clients: Clients, entry: OutboxEntry, event: OrderRefunded) -> None:
+    await effect.on_order_refunded(mongo=clients.mongo, event=event)
+
+
+async def count_touch_redeemed(clients: Clients, entry: OutboxEntry, event: CouponRedeemed) -> None:
+    await touches.mark_redeemed(mongo=clients.mongo, merchant_id=entry.merchant_id, coupon_id=event.coupon_id)
+
+
 async def keep_member_facts(clients: Clients, entry: OutboxEntry, event: MemberEvent) -> None:
     if event.member_id is not None:
         await facts.refresh(
@@ -198,8 +212,8 @@ def on(
 # Event class -> its handlers, run in order.
 HANDLERS: Handlers = dict(
     [
-        on(OrderPaid, accrue_commissions, count_paid_order, keep_member_facts),
-        on(OrderRefunded, reverse_commissions, count_refund, keep_member_facts),
+        on(OrderPaid, accrue_commissions, count_paid_order, keep_member_facts, count_touch_paid),
+        on(OrderRefunded, reverse_commissions, count_refund, keep_member_facts, count_touch_refund),
         on(MemberJoined, count_joined, keep_member_facts),
         on(MemberBound, count_bound, keep_member_facts),
         on(PointsChanged, notify_points_changed),
@@ -207,6 +221,7 @@ HANDLERS: Handlers = dict(
         on(CardIssued, count_balance, keep_member_facts),
         on(BalanceChanged, count_balance, keep_member_facts),
         on(CouponReceived, notify_coupon_received),
+        on(CouponRedeemed, count_touch_redeemed),
         on(CouponExpiring, notify_coupon_expiring),
         on(BirthdayGift, notify_birthday_gift),
         on(BookingConfirmed, notify_booking),

@@ -1,4 +1,5 @@
-// Generated from db/sharding.py by `jike export-shard-script`; edit that file, not this one.
+wrote /work/wt/camp/deploy/mongo/shard.js
+export-shard-script`; edit that file, not this one.
 // Run against a mongos after `jike init-db` made the indexes, with the database in the URI:
 //   mongosh "mongodb://mongos:27017/jike" --file deploy/mongo/shard.js
 const name = db.getName();
@@ -42,11 +43,17 @@ sh.shardCollection(`${name}.alerts`, { merchant_id: 1 });
 sh.shardCollection(`${name}.report_state`, { merchant_id: 1 });
 sh.shardCollection(`${name}.report_applied`, { merchant_id: 1 });
 sh.shardCollection(`${name}.report_days`, { merchant_id: 1 });
+sh.shardCollection(`${name}.marketing_consents`, { merchant_id: 1 });
+sh.shardCollection(`${name}.marketing_slots`, { merchant_id: 1 });
+sh.shardCollection(`${name}.marketing_touches`, { merchant_id: 1 });
+sh.shardCollection(`${name}.marketing_effects`, { merchant_id: 1 });
 sh.shardCollection(`${name}.report_member_months`, { merchant_id: 1 });
 sh.shardCollection(`${name}.report_member_last`, { merchant_id: 1 });
 sh.shardCollection(`${name}.report_balances`, { merchant_id: 1 });
 sh.shardCollection(`${name}.member_facts`, { merchant_id: 1 });
 sh.shardCollection(`${name}.segments`, { merchant_id: 1, _id: 1 });
+sh.shardCollection(`${name}.campaigns`, { merchant_id: 1, _id: 1 });
+sh.shardCollection(`${name}.campaign_sends`, { merchant_id: 1 });
 // Kept whole on the primary shard:
 //   merchants: the tenants themselves: one small document per merchant, read by _id on every request
 //   staff: staff sign in with a phone alone, so a phone is unique across merchants (phone_hash)

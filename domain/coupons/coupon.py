@@ -93,6 +93,8 @@ class Coupon:
     chain: tuple[HandOver, ...]
     redemption: Redemption | None
     created_at: datetime
+    # A campaign or journey handed it out (domain.marketing.touches): its redemption is announced for the effect.
+    touched: bool = False
 
     def status_at(self, now: datetime) -> CouponStatus:
         if self.stored_status is CouponStatus.REDEEMED:
@@ -161,6 +163,7 @@ def coupon_from_doc(doc: Doc) -> Coupon:
         if red
         else None,
         created_at=doc["created_at"],
+        touched=bool(doc.get("touched")),
     )
 
 

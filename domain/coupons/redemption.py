@@ -26,6 +26,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from db import collections as c
 from db.mongo import Doc, Mongo
+from domain import outbox
 from domain.coupons import funnel
 from domain.coupons.coupon import (
     Coupon,
@@ -39,6 +40,7 @@ from domain.coupons.coupon import (
 )
 from domain.coupons.errors import CouponCode, CouponError, check_key
 from domain.errors import PermissionDenied
+from domain.events import CouponRedeemed
 from domain.keyring import Keyring
 from domain.members import display_name
 from domain.tenancy import Staff, TenancyCode, TenancyError
@@ -150,8 +152,17 @@ async def _refuse(mongo: Mongo, coupon: Coupon, now: datetime, field: str) -> Co
 
 
 async def _count_redeemed(mongo: Mongo, coupon: Coupon, now: datetime, session: AsyncClientSession | None) -> Held:
-    """The coupon just used, with its template, counted in the funnel (with the use, when in its `session`)."""
+    """The coupon just used, with its template, counted in the funnel (with the use, when in its `session`), and
+    announced for its campaign's effect when a campaign or journey handed it out."""
     held = (await with_templates(mongo, [coupon]))[0]
+    if coupon.touched:
+        await outbox.record(
+            mongo=mongo,
+            session=session,
+            merchant_id=coupon.merchant_id,
+            event=CouponRedeemed(coupon.id, coupon.owner_id),
+            dedupe_key=f"coupon_redeemed:{coupon.id}",
+        )
     await funnel.record(
         mongo,
         held.template,

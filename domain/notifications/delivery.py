@@ -25,6 +25,7 @@ from redis.exceptions import RedisError
 from channels.wechat import SYSTEM_BUSY, WeChatClient, WeChatError
 from db import collections as c
 from db.mongo import Doc, Mongo, transaction
+from domain.marketing import touches
 from domain.notifications import subscriptions
 from domain.notifications.sms import SmsFailed, SmsSender
 from domain.notifications.topics import TEMPLATES, Template, Topic
@@ -121,6 +122,9 @@ async def notify(
         await _send_sms(out, doc)
     fresh = await out.mongo.db[c.NOTIFICATIONS].find_one(_key(doc))
     assert fresh is not None
+    if fresh.get("touched") and ChannelStatus.SENT.value in (fresh["wechat"]["status"], fresh["sms"]["status"]):
+        # A campaign's or journey's message reached the member: its effect counts it delivered, once.
+        await touches.mark_delivered(mongo=out.mongo, merchant_id=fresh["merchant_id"], notification_id=fresh["_id"])
     return notification_from_doc(fresh)
 
 

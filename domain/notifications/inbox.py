@@ -6,6 +6,7 @@ from bson import ObjectId
 
 from db import collections as c
 from db.mongo import Doc, Mongo
+from domain.marketing import touches
 from domain.notifications.delivery import Notification, notification_from_doc
 from domain.notifications.errors import NotificationCode, NotificationError
 from domain.pagination import MAX_PAGE, Page, clamp
@@ -50,4 +51,8 @@ async def mark_read(
         raise NotificationError(NotificationCode.NOTIFICATION_NOT_FOUND, "notificationIds")
     await notes.update_many({**mine, "read_at": None}, {"$set": {"read_at": datetime.now(UTC)}})
     docs = await notes.find(mine).sort("_id", -1).to_list()
+    touched = [d["_id"] for d in docs if d.get("touched")]
+    if touched:
+        # A campaign's or journey's message read: its effect counts it opened (once, however often read).
+        await touches.mark_opened(mongo=mongo, merchant_id=merchant_id, notification_ids=touched)
     return [notification_from_doc(d) for d in docs]

@@ -464,3 +464,18 @@ mutation ReceivePayout($input: ReceivePayoutInput!) {
     userErrors { field code message }
   }
 }`;
+
+// --- marketing consent ---
+
+exports.MARKETING_CONSENT = `
+query MarketingConsent {
+  me { id marketingConsent { stopped smsAgreed } }
+}`;
+
+exports.SET_MARKETING_CONSENT = `
+mutation SetMarketingConsent($input: SetMarketingConsentInput!) {
+  setMarketingConsent(input: $input) {
+    marketingConsent { stopped smsAgreed }
+    userErrors { field code message }
+  }
+}`;

@@ -7,9 +7,11 @@ from enum import Enum
 from typing import TypeAlias
 
 import strawberry
+from bson import ObjectId
 
 from domain.cards import adjustments, count_cards, ledger, lookup, member_code, status, views
 from domain.cards.card import Card as CardRecord
+from domain.marketing import consent
 from schema.cards import CardLevel, CardStatus, CountCard, LedgerAccount, LedgerEntryKind
 from schema.common import Connection, UserError, connection
 from schema.context import Info
@@ -109,6 +111,18 @@ class AdminMember:
             card=AdminCard.of(found.card) if found.card else None,
             tags=list(found.member.tags),
         )
+
+    @strawberry.field(description="The member stopped marketing messages (mini-program switch or SMS 退订).")
+    async def marketing_stopped(self, info: Info) -> bool:
+        staff = await info.context.staff()
+
+        async def load(ids: list[ObjectId]) -> list[bool]:
+            found = await consent.consents_of(
+                mongo=info.context.clients.mongo, merchant_id=staff.merchant_id, member_ids=ids
+            )
+            return [found[i].stopped for i in ids]
+
+        return await info.context.loader("marketing_stopped", load).load(self.record.member.id)
 
     @strawberry.field(description="Every change to the member's balances, newest first.")
     async def ledger(

@@ -9,6 +9,7 @@ from schema.member.cards import CardsQuery
 from schema.member.coupon_sharing import CouponSharingMutation, CouponSharingQuery
 from schema.member.coupons import CouponsMutation, CouponsQuery
 from schema.member.inbox import InboxMutation, InboxQuery
+from schema.member.marketing import MarketingMutation
 from schema.member.orders import OrdersMutation, OrdersQuery
 from schema.member.payouts import PayoutsMutation, PayoutsQuery
 from schema.member.profile import ProfileQuery
@@ -39,6 +40,7 @@ class Query(
 class Mutation(
     AuthMutation,
     ProfileMutation,
+    MarketingMutation,
     CouponsMutation,
     CouponSharingMutation,
     BookingMutation,

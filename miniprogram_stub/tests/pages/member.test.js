@@ -62,13 +62,63 @@ test("订阅通知 asks WeChat about the API's templates and records exactly wha
   assert.equal(asked.showToast.at(-1).title, "已订阅 1 项通知");
 });
 
+const ME = (marketingConsent) => ({ id: "m1", marketingConsent });
+
 test("我的 puts the unread count on its tab", async () => {
-  const { open, asked } = member({ unreadNotifications: 3 });
+  const { open, asked } = member({ unreadNotifications: 3, me: ME({ stopped: false, smsAgreed: false }) });
 
   const page = await open("pages/me/index");
 
   assert.deepEqual(asked.setTabBarBadge, [{ index: 3, text: "3" }]);
   assert.ok(page.text().includes("3 条未读"));
+});
+
+test("我的: the member turns marketing off and back on, and agrees to SMS, each switch saved as it is flipped", async () => {
+  let consent = { stopped: false, smsAgreed: false };
+  const { open, api } = member({
+    unreadNotifications: 0,
+    me: () => ME(consent),
+    setMarketingConsent: ({ input }) => {
+      const named = Object.entries(input).filter(([, value]) => value !== null);
+      consent = { ...consent, ...Object.fromEntries(named) };
+      return { marketingConsent: consent, userErrors: [] };
+    },
+  });
+  const page = await open("pages/me/index");
+  assert.ok(page.text().includes("接收营销消息"));
+  assert.equal(page.data().marketing.stopped, false);
+
+  // The simulator drops a falsy event detail, so the switch's "off" is handed to its handler as Vant sends it.
+  await page.call("onMarketing", { detail: false });
+  assert.equal(page.data().marketing.stopped, true);
+  assert.ok(page.text().includes("已关闭营销消息，不会发送短信"));
+
+  await page.fire(".marketing", "change", true);
+  await page.fire(".sms", "change", true);
+
+  assert.deepEqual(api.sent("setMarketingConsent"), [
+    { input: { stopped: true } },
+    { input: { stopped: false } },
+    { input: { smsAgreed: true } },
+  ]);
+  assert.deepEqual(page.data().marketing, { stopped: false, smsAgreed: true });
+});
+
+test("我的 shows the API's refusal of a marketing change and keeps the switches as they were", async () => {
+  const { open, asked } = member({
+    unreadNotifications: 0,
+    me: ME({ stopped: false, smsAgreed: false }),
+    setMarketingConsent: {
+      marketingConsent: null,
+      userErrors: [{ field: "stopped", code: "MARKETING_CONSENT_EMPTY", message: "请选择是否接收营销消息或短信" }],
+    },
+  });
+  const page = await open("pages/me/index");
+
+  await page.fire(".sms", "change", true);
+
+  assert.equal(asked.showToast.at(-1).title, "请选择是否接收营销消息或短信");
+  assert.deepEqual(page.data().marketing, { stopped: false, smsAgreed: false });
 });
 
 test("排队: the member takes a number, watches the line shorten and is told when called", async (t) => {
