@@ -344,6 +344,7 @@ _DEFINED: dict[str, list[IndexModel]] = {
     # A source's figures: one rollup per group.
     c.MARKETING_EFFECTS: [
         IndexModel([("merchant_id", ASCENDING), ("source_id", ASCENDING), ("group", ASCENDING)], unique=True)
+    ],
     # One facts document per member; segments filter on it, a page of members sorted by member id. SecantusDB
     # plans an index only when every field of the filter is in it, so the common filters have their own.
     c.MEMBER_FACTS: [

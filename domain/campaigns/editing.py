@@ -26,12 +26,12 @@ from domain.campaigns.model import (
     CampaignState,
     Message,
     campaign_from_doc,
-    filter_doc,
 )
 from domain.coupons.templates import Template, load_template, refusal
 from domain.errors import PermissionDenied
 from domain.pagination import Page, clamp
 from domain.segments.errors import SegmentError
+from domain.segments.filters import to_doc
 from domain.segments.saved import Segment, get_segment
 from domain.segments.selection import count
 from domain.tenancy import Role, Staff, audit
@@ -193,7 +193,7 @@ async def schedule_campaign(*, mongo: Mongo, actor: Staff, campaign_id: ObjectId
         template_title = (await _check_template(mongo, actor.merchant_id, campaign.template_id, now)).title
     update: dict[str, Any] = {
         "state": CampaignState.SCHEDULED.value,
-        "filter": filter_doc(segment.flt),
+        "filter": to_doc(segment.flt),
         "segment_name": segment.name,
         "template_title": template_title,
         "scheduled_at": now,

@@ -1,5 +1,5 @@
-"""The campaign document: its settings, its state, its progress figures, the segment filter it snapshots when
-scheduled, and which group (treatment or control) each member falls in.
+"""The campaign document: its settings, its state and progress figures, and which group (treatment or control)
+each member falls in.
 
 The group is a keyed hash of the campaign and member ids, not a coin toss, so a send resumed after a crash, or
 run twice, puts every member in the same group.
@@ -10,13 +10,11 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from bson import ObjectId
 
 from db.mongo import Doc
 from domain.marketing.touches import Group
-from domain.segments.filters import SegmentFilter
 
 DEFAULT_CONTROL_PERCENT = 10
 MAX_CONTROL_PERCENT = 50
@@ -105,16 +103,6 @@ def campaign_from_doc(doc: Doc) -> Campaign:
         finished_at=doc.get("finished_at"),
         cancelled_at=doc.get("cancelled_at"),
     )
-
-
-def filter_doc(flt: SegmentFilter) -> Doc:
-    """The segment's filter as the campaign keeps it: what the segment said when the campaign was scheduled."""
-    return {name: list(value) if isinstance(value, tuple) else value for name, value in dataclasses.asdict(flt).items()}
-
-
-def filter_from_doc(doc: Doc) -> SegmentFilter:
-    fields: dict[str, Any] = {f.name: doc.get(f.name) for f in dataclasses.fields(SegmentFilter)}
-    return SegmentFilter(**{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
 
 
 def group_of(campaign_id: ObjectId, member_id: ObjectId, control_percent: int) -> Group:

@@ -28,13 +28,14 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from db import collections as c
 from db.mongo import Doc, Mongo, transaction
-from domain.campaigns.model import CampaignState, filter_from_doc, group_of
+from domain.campaigns.model import CampaignState, group_of
 from domain.coupons.gifts import gift_coupons, room_for_gifts
 from domain.marketing.caps import take_message_slot
 from domain.marketing.consent import MarketingConsent, consents_of
 from domain.marketing.touches import Group, Touch, TouchSource, record_touches
 from domain.notifications.delivery import Outlets, notify
 from domain.notifications.topics import Topic
+from domain.segments.filters import from_doc
 from domain.segments.selection import member_ids as segment_member_ids
 
 # A lease outlives a page by far; a worker that died leaves it to lapse, and the next run takes the send over.
@@ -147,7 +148,7 @@ async def send(*, out: Outlets, lease: Lease, deadline: float, page: int = PAGE)
         member_ids = await segment_member_ids(
             mongo=mongo,
             merchant_id=lease.merchant_id,
-            flt=filter_from_doc(campaign["filter"]),
+            flt=from_doc(campaign["filter"]),
             after=campaign.get("cursor"),
             limit=page,
             now=campaign["started_at"],

@@ -21,8 +21,8 @@ from domain.checkout.reconcile import reconcile_pending
 from domain.commissions.release import BATCH as RELEASE_BATCH
 from domain.commissions.release import release_due_commissions
 from domain.coupons import expiry
-from domain.payouts.batch import pay_out
 from domain.notifications.delivery import Outlets
+from domain.payouts.batch import pay_out
 from domain.payouts.channel import PayoutChannel
 
 # A release run stops after this many batches; the next run goes on.

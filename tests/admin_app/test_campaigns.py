@@ -69,7 +69,11 @@ async def test_owner_schedules_a_campaign_watches_it_send_and_reads_its_effect(
     await phone.shot("campaign-progress")
 
     # when three members who got it pay 88 yuan each (the effect handler counting their orders)
-    sends = await mongo.db[c.CAMPAIGN_SENDS].find({"campaign_id": done["_id"], "merchant_id": done["merchant_id"]}).to_list()
+    sends = (
+        await mongo.db[c.CAMPAIGN_SENDS]
+        .find({"campaign_id": done["_id"], "merchant_id": done["merchant_id"]})
+        .to_list()
+    )
     paid = [s["member_id"] for s in sends if s["outcome"] == "SENT"][:3]
     assert set(paid) <= set(members)
     for member_id in paid:

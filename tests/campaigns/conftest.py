@@ -16,13 +16,14 @@ from domain.campaigns import editing
 from domain.campaigns.model import Campaign, Message
 from domain.campaigns.sending import LEASE, send_due
 from domain.coupons import templates
-from domain.coupons.templates import Benefit, CouponKind, Template, TemplateDraft, TemplateStatus, Validity
+from domain.coupons.templates import Benefit, Template, TemplateDraft, TemplateStatus, Validity
 from domain.notifications.delivery import Outlets
+from domain.pricing import CouponKind
 from domain.segments import saved
 from domain.segments.filters import SegmentFilter
+from schema.ids import to_global_id
 from startup.clients import Clients, open_clients
 from startup.settings import Settings
-from schema.ids import to_global_id
 from tests.conftest import Shop
 from tests.coupons.conftest import make_members
 
@@ -125,6 +126,8 @@ async def send_all(out: Outlets, *, after_lease: bool = False) -> int:
 async def furnish_campaigns(mongo: Mongo, shop: Shop) -> dict[str, str]:
     """For the tenancy isolation walk: a saved segment and a draft campaign to it."""
     segment_id = await regulars_segment(mongo, shop)
-    draft = editing.CampaignDraft(name="回店礼", segment_id=segment_id, template_id=None, message=Message("你好", "回店"))
+    draft = editing.CampaignDraft(
+        name="回店礼", segment_id=segment_id, template_id=None, message=Message("你好", "回店")
+    )
     made = await editing.create_campaign(mongo=mongo, actor=shop.merchant.owner, draft=draft, now=datetime.now(UTC))
     return {"campaign": to_global_id("Campaign", made.id), "campaign_segment": to_global_id("Segment", segment_id)}

@@ -82,7 +82,7 @@ async def test_a_send_killed_midway_and_run_again_gives_each_member_one_coupon_a
     assert (figures.treatment.members, figures.control.members) == (1500, len(control))
 
 
-async def _decided_past(mongo: Mongo, scope: dict[str, object], n: int) -> bool:
+async def _decided_past(mongo: Mongo, scope: dict[str, ObjectId], n: int) -> bool:
     return await mongo.db[c.CAMPAIGN_SENDS].count_documents(scope) >= n
 
 

@@ -55,8 +55,11 @@ def _key() -> str:
 
 def _campaign(ids: Ids) -> dict[str, Any]:
     message = {"title": "好久不见", "body": "回店送券"}
-    return {"name": "回店礼", "segmentId": ids["campaign_segment"], "couponTemplateId": ids["coupon_template"]} | {
-        "message": message
+    return {
+        "name": "回店礼",
+        "segmentId": ids["campaign_segment"],
+        "couponTemplateId": ids["coupon_template"],
+        "message": message,
     }
 
 
@@ -596,6 +599,7 @@ CASES: dict[str, Case] = {
         "mutation($id: ID!) { deleteSegment(input: {id: $id}) { deletedId userErrors { field code } } }",
         lambda ids: {"id": ids["segment"]},
         "SEGMENT_NOT_FOUND",
+    ),
     "Query.campaign": Case(
         "query($id: ID!) { campaign(id: $id) { id progress { sent } effect { treatment { members } } } }",
         lambda ids: {"id": ids["campaign"]},
@@ -610,7 +614,8 @@ CASES: dict[str, Case] = {
         "CAMPAIGN_SEGMENT_NOT_FOUND",
     ),
     "Mutation.updateCampaign": Case(
-        "mutation($input: UpdateCampaignInput!) { updateCampaign(input: $input) { campaign { id } userErrors { code } } }",
+        """mutation($input: UpdateCampaignInput!) {
+             updateCampaign(input: $input) { campaign { id } userErrors { code } } }""",
         lambda ids: {"input": {"id": ids["campaign"], "campaign": _campaign(ids)}},
         "CAMPAIGN_NOT_FOUND",
     ),
