@@ -72,7 +72,7 @@ _DEFINED: dict[str, list[IndexModel]] = {
         IndexModel([("merchant_id", ASCENDING), ("status", ASCENDING), ("relay_at", ASCENDING)]),
         # An event written twice (a retried transaction, a replayed request) collides here. Sparse, since
         # entries written before `domain.outbox.record` existed carry no key.
-        IndexModel([("dedupe_key", ASCENDING)], unique=True),
+        IndexModel([("dedupe_key", ASCENDING)], unique=True, sparse=True),
     ],
     c.COUPON_TEMPLATES: [IndexModel([("merchant_id", ASCENDING), ("_id", ASCENDING)])],
     c.COUPONS: [
@@ -224,7 +224,7 @@ _DEFINED: dict[str, list[IndexModel]] = {
     c.PAYMENTS: [
         IndexModel([("out_trade_no", ASCENDING)], unique=True),
         # Set only while a payment is open: at most one open payment per order, whatever the method.
-        IndexModel([("open_key", ASCENDING)], unique=True),
+        IndexModel([("open_key", ASCENDING)], unique=True, sparse=True),
         IndexModel([("order_id", ASCENDING), ("_id", ASCENDING)]),
         # The active query: payments open for longer than a few minutes, oldest first.
         IndexModel([("status", ASCENDING), ("opened_at", ASCENDING)]),

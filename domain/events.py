@@ -403,6 +403,7 @@ EVENTS: tuple[type[Event], ...] = (
     CardIssued,
     BalanceChanged,
     CouponReceived,
+    CouponRedeemed,
     CouponExpiring,
     BirthdayGift,
     BookingConfirmed,

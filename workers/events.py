@@ -67,6 +67,7 @@ from domain.jobs import dead_letters
 from domain.marketing import effect, touches
 from domain.notifications import announcements
 from domain.notifications.delivery import Outlets
+from domain.notifications.sms import LoggingSms
 from domain.outbox import OutboxEntry, TryAgainLater
 from domain.payouts import announce as payout_announcements
 from domain.reports import balances, joins, rollups
@@ -105,7 +106,13 @@ DEFAULT_RETRY = RetryPolicy()
 
 
 def outlets(clients: Clients) -> Outlets:
-    return clients.outlets()
+    return Outlets(
+        mongo=clients.mongo,
+        wechat=clients.wechat,
+        sms=LoggingSms(),
+        pii=clients.pii,
+        template_ids=clients.settings.wechat_subscribe_templates,
+    )
 
 
 async def notify_booking(clients: Clients, entry: OutboxEntry, event: BookingEvent) -> None:
@@ -212,8 +219,8 @@ def on(
 # Event class -> its handlers, run in order.
 HANDLERS: Handlers = dict(
     [
-        on(OrderPaid, accrue_commissions, count_paid_order, keep_member_facts, count_touch_paid),
-        on(OrderRefunded, reverse_commissions, count_refund, keep_member_facts, count_touch_refund),
+        on(OrderPaid, accrue_commissions, count_paid_order, count_touch_paid, keep_member_facts),
+        on(OrderRefunded, reverse_commissions, count_refund, count_touch_refund, keep_member_facts),
         on(MemberJoined, count_joined, keep_member_facts),
         on(MemberBound, count_bound, keep_member_facts),
         on(PointsChanged, notify_points_changed),

@@ -1,5 +1,4 @@
-wrote /work/wt/camp/deploy/mongo/shard.js
-export-shard-script`; edit that file, not this one.
+// Generated from db/sharding.py by `jike export-shard-script`; edit that file, not this one.
 // Run against a mongos after `jike init-db` made the indexes, with the database in the URI:
 //   mongosh "mongodb://mongos:27017/jike" --file deploy/mongo/shard.js
 const name = db.getName();
