@@ -49,7 +49,7 @@ function whole(text: string): number | null {
  * taken at the day's start, which is exact wherever the clocks do not change during that day (all of China). */
 export function storeInstant(local: string, timeZone: string): string | null {
   const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})$/.exec(local)
-  if (!match) return null
+  if (!match?.[1]) return null
   const start = dayStart(match[1], timeZone)
   if (start === null) return null
   const minutes = Number(match[2]) * 60 + Number(match[3])
