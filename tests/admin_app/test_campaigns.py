@@ -10,6 +10,7 @@ from playwright.async_api import expect
 
 from db import collections as c
 from db.mongo import Mongo
+from domain.cards.card import issue_card
 from domain.events import OrderPaid
 from domain.marketing import effect
 from startup.clients import open_clients
@@ -39,6 +40,7 @@ async def test_owner_schedules_a_campaign_watches_it_send_and_reads_its_effect(
     await phone.page.locator("[data-test=campaign-name] input").fill("老客回店")
     await phone.page.locator("[data-test='segment-常客']").click()
     await expect(phone.page.locator("[data-test=segment-count]")).to_contain_text("40 人")
+    await phone.page.locator("[data-test=campaign-with-coupon]").click()
     await phone.page.locator("[data-test='template-回店 20 元券']").click()
     await phone.page.locator("[data-test=campaign-title] input").fill("好久不见")
     await phone.page.locator("[data-test=campaign-body] textarea").fill("送您 20 元回店券")
@@ -77,6 +79,7 @@ async def test_owner_schedules_a_campaign_watches_it_send_and_reads_its_effect(
     paid = [s["member_id"] for s in sends if s["outcome"] == "SENT"][:3]
     assert set(paid) <= set(members)
     for member_id in paid:
+        await issue_card(mongo=mongo, merchant_id=shop.merchant.merchant.id, member_id=member_id)
         await counter_sale(mongo, shop, shop.merchant.store.id, 8_800, member_id=member_id)
     async for entry in mongo.db[c.OUTBOX].find({"kind": OrderPaid.KIND}).sort("_id", 1):
         await effect.on_order_paid(mongo=mongo, event=OrderPaid.from_payload(entry["payload"]))

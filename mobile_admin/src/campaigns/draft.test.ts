@@ -4,7 +4,15 @@ import { emptyForm, storeInstant, toInput } from './draft'
 
 describe('the new-campaign form', () => {
   it('sends a coupon and a message now, with the default shares', () => {
-    const form = { ...emptyForm(), name: ' 唤醒 ', segmentId: 'U2VnbWVudDox', templateId: 'Q291cG9u', title: '好久不见', body: '回店送券' }
+    const form = {
+      ...emptyForm(),
+      name: ' 唤醒 ',
+      segmentId: 'U2VnbWVudDox',
+      withCoupon: true,
+      templateId: 'Q291cG9u',
+      title: '好久不见',
+      body: '回店送券',
+    }
     expect(toInput(form, 'Asia/Shanghai')).toEqual({
       input: {
         name: '唤醒',
@@ -25,6 +33,7 @@ describe('the new-campaign form', () => {
       ...emptyForm(),
       name: '周末',
       segmentId: 's',
+      withCoupon: true,
       templateId: 't',
       withMessage: false,
       sms: true,
@@ -36,11 +45,12 @@ describe('the new-campaign form', () => {
   })
 
   it('names every field it cannot read', () => {
-    const form = { ...emptyForm(), sendNow: false, sendAt: 'tomorrow', controlPercent: '1.5', title: '' }
+    const form = { ...emptyForm(), withCoupon: true, sendNow: false, sendAt: 'tomorrow', controlPercent: '1.5' }
     expect(toInput(form, 'Asia/Shanghai')).toEqual({
       problems: {
         name: 'required',
         segmentId: 'required',
+        couponTemplateId: 'required',
         'message.title': 'required',
         'message.body': 'required',
         controlPercent: 'whole',

@@ -7,7 +7,7 @@ import type { CampaignInput } from '../gql/graphql'
 export interface CampaignForm {
   name: string
   segmentId: string
-  /** '' sends no coupon. */
+  withCoupon: boolean
   templateId: string
   withMessage: boolean
   title: string
@@ -28,6 +28,7 @@ export function emptyForm(): CampaignForm {
   return {
     name: '',
     segmentId: '',
+    withCoupon: false,
     templateId: '',
     withMessage: true,
     title: '',
@@ -63,6 +64,7 @@ export function toInput(
   const problems: Problems = {}
   if (!form.name.trim()) problems.name = 'required'
   if (!form.segmentId) problems.segmentId = 'required'
+  if (form.withCoupon && !form.templateId) problems.couponTemplateId = 'required'
   if (form.withMessage && !form.title.trim()) problems['message.title'] = 'required'
   if (form.withMessage && !form.body.trim()) problems['message.body'] = 'required'
   const shares = { controlPercent: whole(form.controlPercent), weekCap: whole(form.weekCap), windowDays: whole(form.windowDays) }
@@ -76,7 +78,7 @@ export function toInput(
     input: {
       name: form.name.trim(),
       segmentId: form.segmentId,
-      couponTemplateId: form.templateId || null,
+      couponTemplateId: form.withCoupon ? form.templateId : null,
       message: form.withMessage ? { title: form.title.trim(), body: form.body.trim() } : null,
       sms: form.withMessage && form.sms,
       sendAt,

@@ -17,6 +17,7 @@ type Key =
   | 'pickSegment'
   | 'noSegments'
   | 'members'
+  | 'audience'
   | 'action'
   | 'coupon'
   | 'noCoupon'
@@ -83,6 +84,7 @@ export const campaignMessages: Messages<Key> = {
     pickSegment: '选择已保存的分群',
     noSegments: '还没有保存的分群，请先在「会员分群」里建一个',
     members: '{n} 人',
+    audience: '当前人数',
     action: '活动内容',
     coupon: '发优惠券',
     noCoupon: '不发券',
@@ -154,6 +156,7 @@ export const campaignMessages: Messages<Key> = {
     pickSegment: 'Pick a saved segment',
     noSegments: 'No saved segments yet: make one under Segments first',
     members: '{n} members',
+    audience: 'Members now',
     action: 'What it sends',
     coupon: 'Coupon',
     noCoupon: 'No coupon',
