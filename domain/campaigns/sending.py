@@ -14,7 +14,6 @@ cap (none left: skipped) and then a coupon while the template has stock (past it
 message about a coupon they did not get).
 """
 
-import asyncio
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -33,7 +32,7 @@ from domain.coupons.gifts import gift_coupons, room_for_gifts
 from domain.marketing.caps import take_message_slot
 from domain.marketing.consent import MarketingConsent, consents_of
 from domain.marketing.touches import Group, Touch, TouchSource, record_touches
-from domain.notifications.delivery import Outlets, notify
+from domain.notifications.delivery import Intent, Outlets, notify_many
 from domain.notifications.topics import Topic
 from domain.segments.filters import from_doc
 from domain.segments.selection import member_ids as segment_member_ids
@@ -41,8 +40,6 @@ from domain.segments.selection import member_ids as segment_member_ids
 # A lease outlives a page by far; a worker that died leaves it to lapse, and the next run takes the send over.
 LEASE = timedelta(minutes=2)
 PAGE = 200
-# Members messaged at once: the notifications of a page are independent of each other.
-NOTIFY_CONCURRENCY = 16
 _COUPON_PAGE = "pages/coupons/detail?id={}"
 
 
@@ -169,7 +166,10 @@ async def send(*, out: Outlets, lease: Lease, deadline: float, page: int = PAGE)
         ) -> list[Doc]:
             return await _decide_page(mongo, s, lease, doc, ids, said)
 
-        records = await transaction(mongo, decide)
+        try:
+            records = await transaction(mongo, decide)
+        except LeaseLost:
+            return decided
         decided += len(records)
         await _finish(out, campaign, [r for r in records if r["state"] == SendState.PENDING.value])
 
@@ -298,27 +298,28 @@ def _fields(campaign: Doc, coupon_id: ObjectId | None) -> dict[str, str]:
 async def _finish(out: Outlets, campaign: Doc, records: Sequence[Doc]) -> None:
     """The messages and touches owed to decided members; safe to run again for any of them."""
     merchant_id, campaign_id = campaign["merchant_id"], campaign["_id"]
-    semaphore = asyncio.Semaphore(NOTIFY_CONCURRENCY)
-
-    async def touch(record: Doc) -> Touch:
-        member_id, coupon_id = record["member_id"], record["coupon_id"]
-        if record["outcome"] == Outcome.CONTROL.value:
-            return Touch(member_id=member_id, group=Group.CONTROL, coupon_id=None, notification_id=None)
-        async with semaphore:
-            note = await notify(
-                out,
-                merchant_id=merchant_id,
-                member_id=member_id,
-                topic=Topic.MARKETING,
-                fields=_fields(campaign, coupon_id),
-                dedupe_key=f"campaign:{campaign_id}:{member_id}",
-                sms=campaign.get("sms", False) and record["sms_agreed"],
-            )
-        return Touch(
-            member_id=member_id, group=Group.TREATMENT, coupon_id=coupon_id, notification_id=note.id if note else None
+    sent = [r for r in records if r["outcome"] == Outcome.SENT.value]
+    intents = [
+        Intent(
+            member_id=r["member_id"],
+            fields=_fields(campaign, r["coupon_id"]),
+            dedupe_key=f"campaign:{campaign_id}:{r['member_id']}",
+            sms=campaign.get("sms", False) and r["sms_agreed"],
         )
-
-    touches = await asyncio.gather(*(touch(r) for r in records))
+        for r in sent
+    ]
+    notes = await notify_many(out, merchant_id=merchant_id, topic=Topic.MARKETING, intents=intents)
+    touches = [
+        Touch(member_id=r["member_id"], group=Group.CONTROL, coupon_id=None, notification_id=None)
+        if r["outcome"] == Outcome.CONTROL.value
+        else Touch(
+            member_id=r["member_id"],
+            group=Group.TREATMENT,
+            coupon_id=r["coupon_id"],
+            notification_id=notes[r["member_id"]].id if r["member_id"] in notes else None,
+        )
+        for r in records
+    ]
     await record_touches(
         mongo=out.mongo,
         merchant_id=merchant_id,
@@ -329,6 +330,11 @@ async def _finish(out: Outlets, campaign: Doc, records: Sequence[Doc]) -> None:
         window_days=campaign["window_days"],
     )
     await out.mongo.db[c.CAMPAIGN_SENDS].update_many(
-        {"merchant_id": merchant_id, "campaign_id": campaign_id, "_id": {"$in": [r["_id"] for r in records]}},
+        # By member, not _id: SecantusDB plans an index only when it holds every field of the filter.
+        {
+            "merchant_id": merchant_id,
+            "campaign_id": campaign_id,
+            "member_id": {"$in": [r["member_id"] for r in records]},
+        },
         {"$set": {"state": SendState.DONE.value}},
     )
