@@ -1,6 +1,7 @@
 """Downloads behind signed links: `GET /exports/reconciliation`, the CSV an exportReconciliation link names
-(domain.reconciliation). 403 for a link that is not ours or whose signer lost access, 410 once it expired; the
-file itself is streamed a batch at a time."""
+(domain.reconciliation), and `GET /exports/my-data`, a member's copy of their data (domain.privacy.data_copy).
+403 for a link that is not ours (or, for a copy, not the signed-in member's) or whose signer lost access, 410 once
+it expired; the reconciliation file is streamed a batch at a time."""
 
 from datetime import UTC, datetime
 from urllib.parse import quote
@@ -11,9 +12,13 @@ from starlette.routing import Route
 
 from domain import reconciliation
 from domain.errors import PermissionDenied
+from domain.privacy import data_copy
+from domain.privacy.errors import PrivacyCode, PrivacyError
 from domain.reconciliation import ReconciliationCode, ReconciliationError
+from domain.sessions import Audience, InvalidToken
 from schema.admin.reconciliation import EXPORT_ROUTE
 from schema.context import language_of
+from schema.member.privacy import MY_DATA_ROUTE
 from schema.messages import EN, message
 from startup.clients import Clients
 
@@ -51,9 +56,40 @@ async def reconciliation_export(request: Request) -> Response:
     )
 
 
+async def my_data_download(request: Request) -> Response:
+    """A member's copy of their data: the signed link and the member's own bearer token, both."""
+    clients: Clients = request.state.clients
+    member_id = None
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token:
+        try:
+            member_id = clients.signer.verify(token.strip(), Audience.MEMBER).subject_id
+        except InvalidToken:
+            member_id = None
+    try:
+        download = await data_copy.open_download(
+            mongo=clients.mongo,
+            signer=data_copy.signer_for(clients.keys),
+            params=request.query_params,
+            member_id=member_id,
+            now=datetime.now(UTC),
+        )
+    except PrivacyError as e:
+        status = 410 if e.code in (PrivacyCode.DATA_LINK_EXPIRED, PrivacyCode.DATA_COPY_EXPIRED) else 403
+        return _refused(status, e.code.value, message(e.code.value, language_of(request)))
+    return Response(
+        download.body,
+        media_type="application/json; charset=utf-8",
+        headers={"content-disposition": attachment(download.filename, download.filename), "cache-control": "no-store"},
+    )
+
+
 def _refused(status: int, code: str, text: str) -> Response:
     return JSONResponse({"code": code, "message": text}, status_code=status, headers={"cache-control": "no-store"})
 
 
 def export_routes() -> list[Route]:
-    return [Route("/exports/reconciliation", reconciliation_export, methods=["GET"], name=EXPORT_ROUTE)]
+    return [
+        Route("/exports/reconciliation", reconciliation_export, methods=["GET"], name=EXPORT_ROUTE),
+        Route("/exports/my-data", my_data_download, methods=["GET"], name=MY_DATA_ROUTE),
+    ]

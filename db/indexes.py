@@ -319,6 +319,16 @@ _DEFINED: dict[str, list[IndexModel]] = {
             unique=True,
         )
     ],
+    # A closed WeChat or Alipay account, by the keyed hash of its openid: one record however often it closes.
+    c.CLOSED_ACCOUNTS: [
+        IndexModel([("merchant_id", ASCENDING), ("channel", ASCENDING), ("openid_hash", ASCENDING)], unique=True)
+    ],
+    # The OWNER's access log, newest first, whole or by staff member, member or store.
+    c.ACCESS_LOG: [
+        IndexModel([("merchant_id", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("merchant_id", ASCENDING), ("staff_id", ASCENDING), ("_id", ASCENDING)]),
+    ],
     # A member's two latest paid days per scope, which the `l1`/`l2` day markers follow.
     c.REPORT_MEMBER_LAST: [
         IndexModel(
@@ -363,6 +373,26 @@ _DEFINED: dict[str, list[IndexModel]] = {
     ],
     # A merchant's saved segments, listed by id.
     c.SEGMENTS: [IndexModel([("merchant_id", ASCENDING), ("_id", ASCENDING)])],
+    c.PRIVACY_POLICIES: [
+        # A version is published once and never changed: its string names it for good.
+        IndexModel([("merchant_id", ASCENDING), ("version", ASCENDING)], unique=True),
+        # The current version: the latest already in effect.
+        IndexModel([("merchant_id", ASCENDING), ("effective_at", ASCENDING), ("published_at", ASCENDING)]),
+    ],
+    # A member agrees to a version once; agreeing again keeps the first agreement.
+    c.PRIVACY_CONSENTS: [
+        IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING), ("version", ASCENDING)], unique=True)
+    ],
+    c.MEMBER_DATA_REQUESTS: [
+        # At most one request per member and China day, however many taps race.
+        IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING), ("day", ASCENDING)], unique=True),
+        IndexModel([("merchant_id", ASCENDING), ("_id", ASCENDING)]),
+    ],
+    # A prepared copy is personal data at rest: MongoDB deletes it once its download window closes.
+    c.MEMBER_DATA_FILES: [
+        IndexModel([("merchant_id", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),
+    ],
     c.CAMPAIGNS: [
         # Newest first, a merchant's list.
         _BY_ID,

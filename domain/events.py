@@ -178,6 +178,16 @@ class MemberBound(Event):
     source: str
 
 
+@dataclass(frozen=True)
+class MemberDataRequested(Event):
+    """A member asked for their copy of their data (个人信息副本): the worker prepares request `request_id`."""
+
+    KIND: ClassVar[str] = "MEMBER_DATA_REQUESTED"
+
+    request_id: ObjectId
+    member_id: ObjectId
+
+
 # Cards
 
 
@@ -398,6 +408,7 @@ EVENTS: tuple[type[Event], ...] = (
     OrderRefunded,
     MemberJoined,
     MemberBound,
+    MemberDataRequested,
     PointsChanged,
     LevelUp,
     CardIssued,

@@ -21,6 +21,9 @@ from db.mongo import Doc, Mongo, transaction
 from domain.cards.card import issue_card
 from domain.errors import DomainError
 from domain.members import Channel, Member, member_from_doc, record_joined
+from domain.pii import PiiCipher
+from domain.privacy import consent
+from domain.privacy.consent import ConsentStatus
 from domain.referrals.touches import record_login
 from domain.sessions import Audience, Principal, TokenPair, TokenSigner, start_session
 
@@ -46,6 +49,8 @@ class LoginResult:
     member: Member
     created: bool
     tokens: TokenPair
+    # Whether the member agreed to the privacy policy in effect; the mini-program asks them when not.
+    privacy: ConsentStatus
 
 
 async def _identify(
@@ -71,12 +76,24 @@ async def _identify(
         raise MemberError(MemberCode.CHANNEL_UNAVAILABLE, "channel") from e
 
 
+async def _closed_before(mongo: Mongo, pii: PiiCipher, merchant_id: ObjectId, channel: Channel, openid: str) -> bool:
+    """Whether this platform account closed a member account here before (domain.privacy.erasure keeps the hash)."""
+    key = {"merchant_id": merchant_id, "channel": channel.value, "openid_hash": pii.lookup_hash(openid)}
+    return await mongo.db[c.CLOSED_ACCOUNTS].find_one(key, {"_id": 1}) is not None
+
+
 async def _find_or_create(
-    mongo: Mongo, merchant_id: ObjectId, channel: Channel, openid: str, unionid: str | None, share_params: str
+    mongo: Mongo,
+    pii: PiiCipher,
+    merchant_id: ObjectId,
+    channel: Channel,
+    openid: str,
+    unionid: str | None,
+    share_params: str,
 ) -> tuple[Doc, bool]:
     key = {"merchant_id": merchant_id, "channel": channel.value, "openid": openid}
     new_id = ObjectId()
-    insert = {
+    insert: Doc = {
         "_id": new_id,
         "unionid": unionid,
         "nickname": None,
@@ -84,11 +101,21 @@ async def _find_or_create(
         # The first touch is kept as it came, for the referral binding to read.
         "first_touch": share_params,
     }
+    if await mongo.db[c.MEMBERS].find_one(key, {"_id": 1}) is None and await _closed_before(
+        mongo, pii, merchant_id, channel, openid
+    ):
+        # A closed account coming back is a new member, but not a new friend to bind under someone's upline.
+        insert["returned_after_closing"] = True
     members = mongo.db[c.MEMBERS]
 
     async def work(s: AsyncClientSession) -> Doc | None:
         made = await members.find_one_and_update(
-            key, {"$setOnInsert": insert}, upsert=True, return_document=ReturnDocument.AFTER, session=s
+            # The last sign-in is what retention (domain.privacy.retention) reads as activity.
+            key,
+            {"$setOnInsert": insert, "$set": {"last_login_at": insert["created_at"]}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+            session=s,
         )
         if made is not None and made["_id"] == new_id:
             await record_joined(mongo=mongo, session=s, merchant_id=merchant_id, member_id=new_id)
@@ -110,6 +137,7 @@ async def _find_or_create(
 async def login(
     *,
     mongo: Mongo,
+    pii: PiiCipher,
     signer: TokenSigner,
     wechat: WeChatClient,
     alipay: AlipayClient | None,
@@ -124,7 +152,7 @@ async def login(
     if not code.strip() or len(code) > 256:
         raise MemberError(MemberCode.INVALID_LOGIN_CODE, "code")
     openid, unionid = await _identify(channel, code, wechat, alipay)
-    doc, created = await _find_or_create(mongo, merchant_id, channel, openid, unionid, share_params[:512])
+    doc, created = await _find_or_create(mongo, pii, merchant_id, channel, openid, unionid, share_params[:512])
     # Idempotent: issues the card on first login, and on a later one if a crash came between the two writes.
     await issue_card(mongo=mongo, merchant_id=merchant_id, member_id=doc["_id"])
     # A share link or QR scene binds the member under its sharer if nobody has yet (domain.referrals).
@@ -135,4 +163,5 @@ async def login(
     tokens = await start_session(
         mongo=mongo, signer=signer, principal=Principal(Audience.MEMBER, member.id, merchant_id)
     )
-    return LoginResult(member, created, tokens)
+    privacy = await consent.status(mongo=mongo, merchant_id=merchant_id, member_id=member.id, now=datetime.now(UTC))
+    return LoginResult(member, created, tokens, privacy)

@@ -17,10 +17,14 @@ from domain.events import MemberJoined
 
 # What a member who gave no nickname is called, as the mini-program platforms themselves call such a user.
 ANONYMOUS = "微信用户"
+# What a closed account (注销) is called: closing replaces the nickname with it, so every screen that names members
+# through display_name, and every list of an upline's downline, shows the closed member as this.
+CLOSED = "已注销"
 
 
 def display_name(nickname: str | None) -> str:
-    """How any screen names a member: their nickname, else ANONYMOUS (never blank, never null)."""
+    """How any screen names a member: their nickname, else ANONYMOUS (never blank, never null); CLOSED once the
+    account is closed."""
     return (nickname or "").strip() or ANONYMOUS
 
 

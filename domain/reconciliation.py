@@ -23,6 +23,8 @@ from bson.errors import InvalidId
 
 from db import collections as c
 from db.mongo import Doc, Mongo
+from domain import access_log
+from domain.access_log import AccessAction, Accessor
 from domain.booking.wallclock import FIRST_DAY, LAST_DAY, Span, day_span
 from domain.checkout.records import PaymentStatus, RefundStatus
 from domain.errors import DomainError, PermissionDenied
@@ -203,6 +205,15 @@ async def open_export(*, mongo: Mongo, signer: ExportLinkSigner, params: Mapping
         raise ReconciliationError(ReconciliationCode.LINK_INVALID)
     who = _file_part(stores[0].name) if len(stores) == 1 else "全部门店"
     days = f"{grant.first.isoformat()}-{grant.last.isoformat()}"
+    await access_log.record(
+        mongo=mongo,
+        merchant_id=grant.merchant_id,
+        who=Accessor.of(staff),
+        action=AccessAction.EXPORTED,
+        export="reconciliation",
+        days=days,
+        stores=len(stores),
+    )
     return Export(grant, stores, f"对账-{who}-{days}.csv", f"reconciliation-{days}.csv")
 
 

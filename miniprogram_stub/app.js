@@ -11,6 +11,12 @@ App({
     const { client, ready } = start({ baseUrl: this.settings.apiBase, wx, merchantId: this.settings.merchantId, launch });
     this.client = client;
     this.ready = ready;
+    // The policy first: nothing personal is asked for until the member agreed to the version in effect.
+    ready
+      .then((signedIn) => {
+        if (signedIn.privacy && !signedIn.privacy.agreed) wx.navigateTo({ url: "/pages/privacy/consent" });
+      })
+      .catch(() => {});
   },
   onShow(options) {
     // The first show is the launch itself, whose share params the sign-in already carried.

@@ -3,6 +3,7 @@
 A test checks that every code of every capability's enum has both messages here.
 """
 
+from domain.access_log import AccessLogCode
 from domain.alerts.errors import AlertCode
 from domain.booking.errors import BookingCode
 from domain.campaigns.errors import CampaignCode
@@ -20,6 +21,9 @@ from domain.notifications.errors import NotificationCode
 from domain.orders.errors import OrderCode
 from domain.payouts.errors import PayoutCode
 from domain.pricing import PricingCode
+from domain.privacy.erasure import ErasureCode
+from domain.privacy.errors import PrivacyCode
+from domain.privacy.retention import RetentionCode
 from domain.reconciliation import ReconciliationCode
 from domain.referrals.errors import ReferralCode
 from domain.reports.errors import ReportCode
@@ -32,6 +36,37 @@ ZH = "zh"
 EN = "en"
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    ErasureCode.ACCOUNT_CLOSED: ("该账户已注销", "This account is already closed."),
+    ErasureCode.STORED_VALUE_NOT_REFUNDED: (
+        "储值卡中还有您充值的余额，请先到店办理退款后再注销",
+        "Your card still holds stored value you paid; have it refunded in store before closing.",
+    ),
+    ErasureCode.PAYOUT_IN_FLIGHT: (
+        "您有一笔分红正在打款中，请到账后再注销",
+        "A commission payout to you is in progress; close the account once it has arrived.",
+    ),
+    ErasureCode.OPEN_ORDER: (
+        "您有未支付或退款中的订单，请先完成或取消后再注销",
+        "You have an unpaid order or a refund in progress; finish or cancel it first.",
+    ),
+    ErasureCode.UPCOMING_BOOKING: (
+        "您有尚未到来的预约，请先取消预约后再注销",
+        "You have an upcoming booking; cancel it before closing the account.",
+    ),
+    ErasureCode.CLOSING_REASON_REQUIRED: (
+        "请填写注销原因（200 字以内）",
+        "A reason of up to 200 characters is required.",
+    ),
+    ErasureCode.CLOSING_REQUEST_REF_REQUIRED: (
+        "请填写会员书面申请的编号（64 字以内）",
+        "The reference of the member's written request (up to 64 characters) is required.",
+    ),
+    RetentionCode.RETENTION_YEARS_INVALID: ("保存年限须在 1 到 10 年之间", "Retention must be 1 to 10 years."),
+    AccessLogCode.ACCESS_LOG_RANGE_INVALID: ("开始时间须早于结束时间", "The start must come before the end."),
+    AccessLogCode.ACCESS_LOG_FILTER_NOT_FOUND: (
+        "筛选的会员、员工或门店不存在",
+        "No such member, staff member or store.",
+    ),
     MemberCode.INVALID_LOGIN_CODE: ("登录凭证无效或已使用，请重新登录", "The login code is invalid or already used."),
     MemberCode.MERCHANT_NOT_FOUND: ("商家不存在", "No such merchant."),
     MemberCode.CHANNEL_UNAVAILABLE: ("登录服务暂不可用，请稍后再试", "The sign-in service is unavailable; try again."),
@@ -371,6 +406,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
     MoveCode.MERCHANT_ALREADY_THERE: ("目标数据库已有该商家", "The target database already holds this merchant."),
     MoveCode.IMPORT_CONFLICT: ("导入的数据与目标数据库中的数据冲突", "Imported data collides with the target's data."),
     MoveCode.IMPORT_VERIFY_FAILED: ("导入后的数据与清单不符", "The imported data does not match the manifest."),
+    PrivacyCode.POLICY_VERSION_INVALID: (
+        "版本号须为 1-32 位字母、数字、点、下划线或横线，且不能是 v0",
+        "The version must be 1-32 letters, digits, dots, underscores or dashes, and not v0.",
+    ),
+    PrivacyCode.POLICY_VERSION_TAKEN: ("该版本号已发布过，已发布的版本不能修改", "This version was already published."),
+    PrivacyCode.POLICY_TITLE_INVALID: ("请填写标题（64 字以内）", "A title of up to 64 characters is required."),
+    PrivacyCode.POLICY_CONTENT_INVALID: (
+        "请填写政策全文（2 万字以内）或 https 链接",
+        "Give the policy's text (up to 20,000 characters) or an https link.",
+    ),
+    PrivacyCode.POLICY_EFFECTIVE_IN_PAST: ("生效时间不能早于现在", "The effective time may not be in the past."),
+    PrivacyCode.POLICY_VERSION_NOT_CURRENT: (
+        "隐私政策已更新，请阅读并同意最新版本",
+        "The privacy policy has changed; read and agree to the current version.",
+    ),
+    PrivacyCode.PRIVACY_CONSENT_REQUIRED: (
+        "请先阅读并同意隐私政策",
+        "Read and agree to the privacy policy first.",
+    ),
+    PrivacyCode.DATA_REQUEST_TOO_SOON: (
+        "今天已申请过个人信息副本，请明天再试",
+        "You already asked for your data today; try again tomorrow.",
+    ),
+    PrivacyCode.DATA_LINK_INVALID: ("下载链接无效", "The download link is not valid."),
+    PrivacyCode.DATA_LINK_EXPIRED: ("下载链接已过期，请重新获取", "The download link expired; get a new one."),
+    PrivacyCode.DATA_LINK_NOT_YOURS: (
+        "只能下载本人的个人信息副本",
+        "Only the member it is for may download this copy.",
+    ),
+    PrivacyCode.DATA_COPY_EXPIRED: ("该副本已删除，请重新申请", "This copy was deleted; ask for a new one."),
     CampaignCode.CAMPAIGN_NOT_FOUND: ("营销活动不存在", "No such campaign."),
     CampaignCode.CAMPAIGN_NAME_REQUIRED: ("请填写活动名称（40 字以内）", "A name of up to 40 characters is required."),
     CampaignCode.CAMPAIGN_SEGMENT_NOT_FOUND: ("会员分群不存在", "No such segment."),

@@ -128,6 +128,10 @@ async def evaluate_alerts(ctx: dict[str, Any], now: datetime) -> int:
     return await scheduled.evaluate_alerts(ctx["clients"], now)
 
 
+async def apply_retention(ctx: dict[str, Any], now: datetime) -> int:
+    return await scheduled.apply_retention(ctx["clients"], now)
+
+
 async def send_campaigns(ctx: dict[str, Any], now: datetime) -> int:
     return await scheduled.send_campaigns(ctx["clients"], now)
 
@@ -150,6 +154,8 @@ def cron_jobs() -> list[CronJob]:
         scheduled_cron("apply_kept_notifications", apply_kept_notifications, second={0, 20, 40}),
         scheduled_cron("query_pending_payments", query_pending_payments, minute=set(range(0, 60, 2)), second=30),
         scheduled_cron("alerts", evaluate_alerts, minute=set(range(1, 60, 10)), timeout=240),
+        # Monthly, at night: anonymizing a long-inactive member is one transaction each.
+        scheduled_cron("retention", apply_retention, day=1, hour=3, minute=40, second=0, timeout=1800),
         # Every minute; a round stops after its budget (50 s), well inside the timeout, and the next goes on.
         scheduled_cron("payouts", pay_out_commissions, second=40, timeout=240),
         # Every minute, like payouts: a run sends for its budget (50 s) and the next goes on from the cursor.

@@ -53,6 +53,7 @@ from domain.events import (
     Event,
     LevelUp,
     MemberBound,
+    MemberDataRequested,
     MemberJoined,
     OrderPaid,
     OrderRefunded,
@@ -70,6 +71,7 @@ from domain.notifications.delivery import Outlets
 from domain.notifications.sms import LoggingSms
 from domain.outbox import OutboxEntry, TryAgainLater
 from domain.payouts import announce as payout_announcements
+from domain.privacy import data_copy
 from domain.reports import balances, joins, rollups
 from domain.segments import facts
 from startup.backoff import Backoff
@@ -209,6 +211,16 @@ async def keep_member_facts(clients: Clients, entry: OutboxEntry, event: MemberE
         )
 
 
+async def prepare_member_data(clients: Clients, entry: OutboxEntry, event: MemberDataRequested) -> None:
+    await data_copy.prepare(
+        mongo=clients.mongo,
+        pii=clients.pii,
+        merchant_id=entry.merchant_id,
+        request_id=event.request_id,
+        now=datetime.now(UTC),
+    )
+
+
 def on(
     kind: type[E], *handlers: Callable[[Clients, OutboxEntry, E], Awaitable[None]]
 ) -> tuple[type[Event], tuple[Handler, ...]]:
@@ -223,6 +235,7 @@ HANDLERS: Handlers = dict(
         on(OrderRefunded, reverse_commissions, count_refund, count_touch_refund, keep_member_facts),
         on(MemberJoined, count_joined, keep_member_facts),
         on(MemberBound, count_bound, keep_member_facts),
+        on(MemberDataRequested, prepare_member_data),
         on(PointsChanged, notify_points_changed),
         on(LevelUp, notify_level_up, count_balance, keep_member_facts),
         on(CardIssued, count_balance, keep_member_facts),

@@ -10,6 +10,8 @@ from enum import StrEnum
 from bson import ObjectId
 
 from db.mongo import Mongo
+from domain import access_log
+from domain.access_log import AccessAction, Accessor
 from domain.cards.errors import CardCode, CardError
 from domain.cards.ledger import Account, Actor, ActorKind, Entry, EntryKind, Parts, Posting, check_key, post_alone
 from domain.cards.status import check_reason
@@ -65,6 +67,16 @@ async def adjust_balance(
             actor=actor,
             action="ledger.adjust",
             target=entry.id,
+            member_id=member_id,
+            account=account.value,
+            amount=amount,
+            reason=reason,
+        )
+        await access_log.record(
+            mongo=mongo,
+            merchant_id=actor.merchant_id,
+            who=Accessor.of(actor),
+            action=AccessAction.BALANCE_ADJUSTED,
             member_id=member_id,
             account=account.value,
             amount=amount,

@@ -56,6 +56,8 @@ SPENDING = frozenset({EntryKind.REDEEM, EntryKind.SPEND, EntryKind.COUNT_USE})
 class CardStatus(StrEnum):
     ACTIVE = "ACTIVE"
     LOST = "LOST"
+    # The member closed their account (domain.privacy.erasure): the card is emptied and never used again.
+    CLOSED = "CLOSED"
 
 
 class ActorKind(StrEnum):

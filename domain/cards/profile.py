@@ -12,8 +12,9 @@ from channels.wechat import WeChatClient, WeChatError
 from db import collections as c
 from db.mongo import Doc, Mongo
 from domain.cards.errors import CardCode, CardError
-from domain.members import Channel, Member, member_from_doc
+from domain.members import CLOSED, Channel, Member, member_from_doc
 from domain.pii import PiiCipher, normalize_phone
+from domain.privacy import consent
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,8 @@ _BAD_PHONE_CODES = frozenset({40029, 40163, 40013})
 
 def _check_nickname(nickname: str) -> str:
     nickname = nickname.strip()
-    if not nickname or len(nickname) > MAX_NICKNAME:
+    # CLOSED names closed accounts alone: a live member calling themself so would read as closed.
+    if not nickname or len(nickname) > MAX_NICKNAME or nickname == CLOSED:
         raise CardError(CardCode.NICKNAME_INVALID, "nickname", max_length=MAX_NICKNAME)
     return nickname
 
@@ -62,9 +64,16 @@ async def update_profile(
     birthday: date | None,
     phone_code: str | None,
 ) -> Member:
-    """Every check (and the call to WeChat) comes before the first write, so a refused update changes nothing."""
+    """Every check (and the call to WeChat) comes before the first write, so a refused update changes nothing.
+    Each of these is personal data the member tells us: refused until they agreed to the privacy policy in effect."""
+    if nickname is not None or birthday is not None or phone_code:
+        gated = "phoneCode" if phone_code else "birthday" if birthday is not None else "nickname"
+        await consent.require(
+            mongo=mongo, merchant_id=merchant_id, member_id=member_id, now=datetime.now(UTC), field=gated
+        )
     member = await mongo.db[c.MEMBERS].find_one({"_id": member_id, "merchant_id": merchant_id})
-    if member is None:
+    # A closed account's access token may outlive the closing by minutes: it gives nothing personal back.
+    if member is None or member.get("closed_at") is not None:
         raise CardError(CardCode.MEMBER_NOT_FOUND, "memberId")
     card_query: Doc = {"merchant_id": merchant_id, "member_id": member_id}
     card_set: Doc = {}

@@ -41,7 +41,7 @@ async def report_lost(*, mongo: Mongo, actor: Staff, member_id: ObjectId, reason
         raise PermissionDenied()
     reason = check_reason(reason)
     doc = await mongo.db[c.CARDS].find_one_and_update(
-        {"merchant_id": actor.merchant_id, "member_id": member_id},
+        {"merchant_id": actor.merchant_id, "member_id": member_id, "status": {"$ne": CardStatus.CLOSED.value}},
         {"$set": {"status": CardStatus.LOST.value, "lost_at": datetime.now(UTC)}},
         return_document=ReturnDocument.AFTER,
     )
@@ -62,7 +62,8 @@ async def reissue(
         number = numbers()
         try:
             doc = await mongo.db[c.CARDS].find_one_and_update(
-                {"merchant_id": actor.merchant_id, "member_id": member_id},
+                # A closed account's card stays closed.
+                {"merchant_id": actor.merchant_id, "member_id": member_id, "status": {"$ne": CardStatus.CLOSED.value}},
                 {
                     "$set": {"number": number, "status": CardStatus.ACTIVE.value, "reissued_at": datetime.now(UTC)},
                     "$push": {"numbers": number},

@@ -8,6 +8,8 @@ from bson import ObjectId
 
 from db import collections as c
 from db.mongo import Doc, Mongo
+from domain import access_log
+from domain.access_log import AccessAction, Accessor
 from domain.cards.card import Card, card_from_doc
 from domain.cards.count_cards import CountCard, live_count_cards
 from domain.cards.program import Level, load_program
@@ -61,9 +63,25 @@ def member_phone(card: Card, *, pii: PiiCipher) -> str | None:
     return mask_phone(pii.decrypt(card.phone_enc)) if card.phone_enc else None
 
 
+def shows_phone_in_full(viewer: Staff) -> bool:
+    return viewer.has_role(Role.OWNER, Role.MANAGER)
+
+
 def staff_view_of_phone(card: Card, *, pii: PiiCipher, viewer: Staff) -> str | None:
     """In full for owners and managers, masked for the roles that do not need it."""
     if card.phone_enc is None:
         return None
     phone = pii.decrypt(card.phone_enc)
-    return phone if viewer.has_role(Role.OWNER, Role.MANAGER) else mask_phone(phone)
+    return phone if shows_phone_in_full(viewer) else mask_phone(phone)
+
+
+async def log_phones_shown(*, mongo: Mongo, viewer: Staff, member_ids: list[ObjectId]) -> None:
+    """The access log's PHONE_VIEWED for the members whose phones a response shows in full: one write per response."""
+    if shows_phone_in_full(viewer):
+        await access_log.record_many(
+            mongo=mongo,
+            merchant_id=viewer.merchant_id,
+            who=Accessor.of(viewer),
+            action=AccessAction.PHONE_VIEWED,
+            member_ids=member_ids,
+        )

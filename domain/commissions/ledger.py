@@ -40,6 +40,8 @@ class EntryKind(StrEnum):
     # A payout that paid less than it held gives the rest back to available (domain.payouts.settlement).
     PAYOUT_RETURN = "PAYOUT_RETURN"
     PAID_OFFLINE = "PAID_OFFLINE"
+    # A shareholder who closed their account gives up what was not paid yet (domain.privacy.erasure).
+    FORFEIT = "FORFEIT"
 
 
 @dataclass(frozen=True)

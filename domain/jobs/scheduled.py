@@ -24,6 +24,8 @@ from domain.coupons import expiry
 from domain.notifications.delivery import Outlets
 from domain.payouts.batch import pay_out
 from domain.payouts.channel import PayoutChannel
+from domain.pii import PiiCipher
+from domain.privacy import retention
 
 # A release run stops after this many batches; the next run goes on.
 MAX_RELEASE_BATCHES = 20
@@ -46,6 +48,9 @@ class JobClients(Protocol):
 
     @property
     def payouts(self) -> PayoutChannel | None: ...
+
+    @property
+    def pii(self) -> PiiCipher: ...
 
     def outlets(self) -> Outlets: ...
 
@@ -113,6 +118,12 @@ async def evaluate_alerts(clients: JobClients, now: datetime) -> int:
     return await evaluate_all(mongo=clients.mongo, now=now)
 
 
+async def apply_retention(clients: JobClients, now: datetime) -> int:
+    """Anonymize members inactive past their merchant's retention, and delete old message bodies and sign-ins."""
+    swept = await retention.sweep(mongo=clients.mongo, pii=clients.pii, now=now)
+    return swept.anonymized + swept.notifications_deleted + swept.sessions_deleted
+
+
 async def send_campaigns(clients: JobClients, now: datetime) -> int:
     """Campaigns due (their send time come, or a dead run's to resume), page by page within a budget: how many
     members were decided."""
@@ -130,5 +141,6 @@ JOBS: dict[str, Job] = {
     "apply_kept_notifications": apply_kept_notifications,
     "payouts": pay_out_commissions,
     "alerts": evaluate_alerts,
+    "retention": apply_retention,
     "campaigns": send_campaigns,
 }

@@ -16,6 +16,7 @@ from db import collections as c
 from db.mongo import Doc, Mongo
 from domain.marketing.errors import MarketingCode, MarketingError
 from domain.pii import PiiCipher, normalize_phone
+from domain.privacy import consent as privacy_consent
 
 # The latest changes kept per member: enough to show who changed what, bounded however often they toggle.
 HISTORY_KEPT = 50
@@ -61,6 +62,12 @@ async def set_marketing(
     how = ConsentChannel(channel)
     if stopped is None and sms_agreed is None:
         raise MarketingError(MarketingCode.MARKETING_CONSENT_EMPTY, "stopped")
+    if sms_agreed and how is ConsentChannel.MINI_PROGRAM:
+        # Marketing SMS uses their phone: personal data beyond the openid, so the privacy policy comes first.
+        # Stopping never waits for it.
+        await privacy_consent.require(
+            mongo=mongo, merchant_id=merchant_id, member_id=member_id, now=now, field="smsAgreed"
+        )
     key: Doc = {"merchant_id": merchant_id, "member_id": member_id}
     consents = mongo.db[c.MARKETING_CONSENTS]
     current = _consent_of(await consents.find_one(key, {"stopped": 1, "sms_agreed": 1}))

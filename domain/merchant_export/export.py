@@ -10,6 +10,8 @@ from bson import ObjectId
 
 from db import collections as c
 from db.mongo import Mongo
+from domain import access_log
+from domain.access_log import PLATFORM, AccessAction
 from domain.merchant_export import manifest
 from domain.merchant_export.errors import MoveCode, MoveError
 from domain.merchant_export.reading import Digest, Progress, one_snapshot, operation_time, read_merchant, technique_for
@@ -37,6 +39,11 @@ async def export_merchant(
     *, mongo: Mongo, merchant_id: ObjectId, out: Path, batch: int = BATCH, progress: Progress | None = None
 ) -> Exported:
     _empty_dir(out)
+    if await mongo.db[c.MERCHANTS].find_one({"_id": merchant_id}, {"_id": 1}) is not None:
+        # Logged before the snapshot, so the export carries the record of itself.
+        await access_log.record(
+            mongo=mongo, merchant_id=merchant_id, who=PLATFORM, action=AccessAction.EXPORTED, export="merchant"
+        )
     technique = await technique_for(mongo)
     found: dict[str, Digest] = {}
     files: dict[str, BinaryIO] = {}

@@ -105,6 +105,12 @@ SCOPES: dict[str, Scope] = {
     c.MARKETING_EFFECTS: Owned(),
     c.MEMBER_FACTS: Owned(),
     c.SEGMENTS: Owned(),
+    c.PRIVACY_POLICIES: Owned(),
+    c.PRIVACY_CONSENTS: Owned(),
+    c.MEMBER_DATA_REQUESTS: Owned(),
+    c.MEMBER_DATA_FILES: Owned(),
+    c.CLOSED_ACCOUNTS: Owned(),
+    c.ACCESS_LOG: Owned(),
     c.CAMPAIGNS: Owned(),
     c.CAMPAIGN_SENDS: Owned(),
 }

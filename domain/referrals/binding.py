@@ -41,6 +41,8 @@ class Refusal(StrEnum):
     SHARED_IDENTITY = "SHARED_IDENTITY"
     UNKNOWN_SHARER = "UNKNOWN_SHARER"
     UNKNOWN_MEMBER = "UNKNOWN_MEMBER"
+    # The member's WeChat or Alipay account closed an earlier member account here (domain.privacy.erasure).
+    RETURNED_AFTER_CLOSING = "RETURNED_AFTER_CLOSING"
 
 
 @dataclass(frozen=True)
@@ -100,11 +102,15 @@ async def bind_referrer(
     at = now or datetime.now(UTC)
     if sharer.member_id == member_id:
         return BindResult(refusal=Refusal.SELF_REFERRAL)
-    friend = await mongo.db[c.MEMBERS].find_one({"_id": member_id, "merchant_id": merchant_id}, {"bound_at": 1})
-    if friend is None:
+    friend = await mongo.db[c.MEMBERS].find_one(
+        {"_id": member_id, "merchant_id": merchant_id}, {"bound_at": 1, "returned_after_closing": 1, "closed_at": 1}
+    )
+    if friend is None or friend.get("closed_at") is not None:
         return BindResult(refusal=Refusal.UNKNOWN_MEMBER)
     if friend.get("bound_at") is not None:
         return BindResult(refusal=Refusal.ALREADY_BOUND)
+    if friend.get("returned_after_closing"):
+        return BindResult(refusal=Refusal.RETURNED_AFTER_CLOSING)
     touch = _Touch(merchant_id, member_id, source, at, about or {})
     if sharer.member_id is not None:
         return await _under_member(mongo, touch, sharer.member_id)
@@ -155,8 +161,11 @@ async def _under_member(mongo: Mongo, touch: _Touch, sharer_id: ObjectId) -> Bin
 
     async def work(session: AsyncClientSession) -> BindResult:
         sharer = await mongo.db[c.MEMBERS].find_one(
-            {"merchant_id": merchant_id, "_id": sharer_id}, {"ancestors": 1}, session=session
+            {"merchant_id": merchant_id, "_id": sharer_id}, {"ancestors": 1, "closed_at": 1}, session=session
         )
+        if sharer is not None and sharer.get("closed_at") is not None:
+            # A closed account's old share links bring nobody under it.
+            return BindResult(refusal=Refusal.UNKNOWN_SHARER)
         chain = await full_chain(mongo, session, merchant_id, sharer or {})
         if member_id in chain:
             return BindResult(refusal=Refusal.CYCLE)

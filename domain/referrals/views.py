@@ -13,7 +13,7 @@ from bson import ObjectId
 from db import collections as c
 from db.mongo import Doc, Mongo
 from domain.errors import PermissionDenied
-from domain.members import ANONYMOUS, display_name
+from domain.members import ANONYMOUS, CLOSED, display_name
 from domain.pagination import Page, clamp
 from domain.referrals.chain import MAX_ANCESTORS, ancestors_of
 from domain.tenancy import Role, Staff
@@ -41,7 +41,7 @@ class Chain:
 def mask_name(nickname: str | None) -> str:
     """What a member sees of a friend: the display name's first character, the rest starred (张** / A**)."""
     name = display_name(nickname)
-    return name if name == ANONYMOUS else name[0] + "**"
+    return name if name in (ANONYMOUS, CLOSED) else name[0] + "**"
 
 
 def require_reader(actor: Staff) -> None:

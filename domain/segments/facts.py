@@ -135,7 +135,10 @@ async def refresh(*, mongo: Mongo, merchant_id: ObjectId, member_id: ObjectId, n
 
     async def work(s: AsyncClientSession) -> None:
         member = await mongo.db[c.MEMBERS].find_one({"merchant_id": merchant_id, "_id": member_id}, session=s)
-        if member is not None:
+        if member is None or member.get("closed_at") is not None:
+            # A closed account (注销) is in no segment, whatever later events still mention it.
+            await mongo.db[c.MEMBER_FACTS].delete_one(_key(merchant_id, member_id), session=s)
+        else:
             await write_in(mongo=mongo, session=s, merchant_id=merchant_id, members=[member], zones=zones, now=now)
 
     await transaction(mongo, work)
@@ -147,7 +150,7 @@ async def rebuild(*, mongo: Mongo, merchant_id: ObjectId, now: datetime) -> int:
     zones = await store_zones(mongo=mongo, merchant_id=merchant_id)
     done, after = 0, None
     while True:
-        query: Doc = {"merchant_id": merchant_id}
+        query: Doc = {"merchant_id": merchant_id, "closed_at": None}
         if after is not None:
             query["_id"] = {"$gt": after}
         members = await mongo.db[c.MEMBERS].find(query).sort("_id", 1).limit(BATCH).to_list()

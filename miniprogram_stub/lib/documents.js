@@ -48,6 +48,7 @@ mutation Login($input: LoginInput!) {
     session { accessToken refreshToken }
     member { id nickname }
     created
+    privacy { agreed policy { version } }
     userErrors { field code message }
   }
 }`;
@@ -476,6 +477,54 @@ exports.SET_MARKETING_CONSENT = `
 mutation SetMarketingConsent($input: SetMarketingConsentInput!) {
   setMarketingConsent(input: $input) {
     marketingConsent { stopped smsAgreed }
+    userErrors { field code message }
+  }
+}`;
+
+// --- privacy ---
+
+exports.PRIVACY_CONSENT = `
+query PrivacyConsent {
+  privacyConsent { agreed agreedAt policy { version title text url effectiveAt } }
+}`;
+
+exports.AGREE_PRIVACY_POLICY = `
+mutation AgreePrivacyPolicy($input: AgreePrivacyPolicyInput!) {
+  agreePrivacyPolicy(input: $input) {
+    privacy { agreed agreedAt policy { version } }
+    userErrors { field code message }
+  }
+}`;
+
+exports.MY_DATA_REQUEST = `
+query MyDataRequest {
+  myDataRequest { id status requestedAt readyAt expiresAt downloadUrl downloadUrlExpiresAt }
+}`;
+
+exports.REQUEST_MY_DATA = `
+mutation RequestMyData {
+  requestMyData {
+    request { id status requestedAt readyAt expiresAt downloadUrl downloadUrlExpiresAt }
+    userErrors { field code message }
+  }
+}`;
+
+// --- closing the account (注销) ---
+
+exports.ACCOUNT_CLOSING = `
+query AccountClosing {
+  accountClosing {
+    blockers { code message }
+    forfeitedPoints
+    forfeitedStoredValueBonus
+    forfeitedCommissionsFen
+  }
+}`;
+
+exports.CLOSE_MY_ACCOUNT = `
+mutation CloseMyAccount($input: CloseMyAccountInput!) {
+  closeMyAccount(input: $input) {
+    closedAt
     userErrors { field code message }
   }
 }`;

@@ -26,15 +26,15 @@ function shareParams(launch) {
  * @param {object} client from createClient
  * @param {object} wx
  * @param {{merchantId: string, launch?: object, deviceId?: string}} options
- * @returns {Promise<{memberId: string, nickname: string|null, created: boolean}>}
+ * @returns {Promise<{memberId: string, nickname: string|null, created: boolean, privacy: {agreed: boolean}}>}
  */
 async function signIn(client, wx, { merchantId, launch = null, deviceId = null }) {
   const input = { code: await loginCode(wx), channel: "WECHAT", merchantId, shareParams: shareParams(launch) };
   if (deviceId) input.deviceId = deviceId;
   const { login } = await client.call(LOGIN, { input }, { anonymous: true });
-  const { session, member, created } = payloadOf(login);
+  const { session, member, created, privacy } = payloadOf(login);
   client.keep(session);
-  return { memberId: member.id, nickname: member.nickname, created };
+  return { memberId: member.id, nickname: member.nickname, created, privacy };
 }
 
 /**

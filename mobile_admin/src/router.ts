@@ -91,6 +91,12 @@ const routes: RouteRecordRaw[] = [
     meta: { feature: 'alertRules' },
   },
   {
+    path: '/access-log',
+    name: 'access-log',
+    component: () => import('./access/AccessLogScreen.vue'),
+    meta: { feature: 'accessLog' },
+  },
+  {
     path: '/campaigns',
     name: 'campaigns',
     component: () => import('./campaigns/CampaignList.vue'),

@@ -21,6 +21,8 @@ from schema.admin.member_coupons import MemberCouponsQuery
 from schema.admin.members import MembersMutation, MembersQuery
 from schema.admin.orders import OrdersMutation, OrdersQuery
 from schema.admin.payouts import PayoutsMutation, PayoutsQuery
+from schema.admin.personal_data import PersonalDataMutation, PersonalDataQuery
+from schema.admin.privacy import PrivacyMutation, PrivacyQuery
 from schema.admin.reconciliation import ReconciliationMutation
 from schema.admin.referrals import ReferralsMutation, ReferralsQuery
 from schema.admin.reports import ReportsQuery
@@ -55,6 +57,8 @@ class Query(
     PayoutsQuery,
     AlertsQuery,
     SegmentsQuery,
+    PrivacyQuery,
+    PersonalDataQuery,
     CampaignsQuery,
 ):
     pass
@@ -81,6 +85,8 @@ class Mutation(
     ReconciliationMutation,
     AlertsMutation,
     SegmentsMutation,
+    PrivacyMutation,
+    PersonalDataMutation,
     CampaignsMutation,
 ):
     pass

@@ -2,6 +2,7 @@
 LOST and reissue, count cards. Every member is read inside the staff member's own merchant.
 """
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from enum import Enum
 from typing import TypeAlias
@@ -12,11 +13,22 @@ from bson import ObjectId
 from domain.cards import adjustments, count_cards, ledger, lookup, member_code, status, views
 from domain.cards.card import Card as CardRecord
 from domain.marketing import consent
+from domain.tenancy import Staff
 from schema.cards import CardLevel, CardStatus, CountCard, LedgerAccount, LedgerEntryKind
 from schema.common import Connection, UserError, connection
 from schema.context import Info
 from schema.ids import from_cursor, from_global_id, to_global_id
 from schema.mutations import node_id, user_errors_in
+
+
+def _phones_shown(info: Info, viewer: Staff) -> Callable[[list[ObjectId]], Awaitable[list[None]]]:
+    """Every phone a response shows, logged in one write (domain.access_log) however many members it lists."""
+
+    async def load(member_ids: list[ObjectId]) -> list[None]:
+        await views.log_phones_shown(mongo=info.context.clients.mongo, viewer=viewer, member_ids=member_ids)
+        return [None] * len(member_ids)
+
+    return load
 
 
 @strawberry.type(name="Card")
@@ -55,7 +67,10 @@ class AdminCard:
     @strawberry.field(description="In full for owners and managers, masked (138****1234) for other roles.")
     async def phone(self, info: Info) -> str | None:
         viewer = await info.context.staff()
-        return views.staff_view_of_phone(self.record, pii=info.context.clients.pii, viewer=viewer)
+        shown = views.staff_view_of_phone(self.record, pii=info.context.clients.pii, viewer=viewer)
+        if shown is not None:
+            await info.context.loader("phones_shown", _phones_shown(info, viewer)).load(self.record.member_id)
+        return shown
 
 
 @strawberry.type(name="LedgerEntry")

@@ -3,6 +3,7 @@
 import strawberry
 
 from schema.extensions import DEFAULT_LIMITS, QueryLimits, schema_extensions
+from schema.member.account_closing import AccountClosingMutation, AccountClosingQuery
 from schema.member.auth import AuthMutation
 from schema.member.booking import BookingMutation, BookingQuery
 from schema.member.cards import CardsQuery
@@ -12,6 +13,7 @@ from schema.member.inbox import InboxMutation, InboxQuery
 from schema.member.marketing import MarketingMutation
 from schema.member.orders import OrdersMutation, OrdersQuery
 from schema.member.payouts import PayoutsMutation, PayoutsQuery
+from schema.member.privacy import PrivacyMutation, PrivacyQuery
 from schema.member.profile import ProfileQuery
 from schema.member.profile_update import ProfileMutation
 from schema.member.referrals import ReferralMutation, ReferralQuery
@@ -32,6 +34,8 @@ class Query(
     ShareholderQuery,
     OrdersQuery,
     PayoutsQuery,
+    PrivacyQuery,
+    AccountClosingQuery,
 ):
     pass
 
@@ -48,6 +52,8 @@ class Mutation(
     ReferralMutation,
     OrdersMutation,
     PayoutsMutation,
+    PrivacyMutation,
+    AccountClosingMutation,
 ):
     pass
 

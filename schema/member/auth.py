@@ -8,6 +8,7 @@ from domain import member_auth, members
 from domain.sessions import Audience
 from schema.common import RefreshTokenInput, RefreshTokenPayload, Session, UserError
 from schema.context import Info
+from schema.member.privacy import PrivacyConsent
 from schema.member.types import MemberType
 from schema.mutations import node_id, user_errors_in
 from schema.sessions import rotate
@@ -34,6 +35,9 @@ class LoginPayload:
     session: Session | None = None
     member: MemberType | None = None
     created: bool = strawberry.field(default=False, description="True on the member's very first login.")
+    privacy: PrivacyConsent | None = strawberry.field(
+        default=None, description="The privacy policy in effect; when not agreed, ask before anything personal."
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -45,6 +49,7 @@ class AuthMutation:
         ctx = info.context
         result = await member_auth.login(
             mongo=ctx.clients.mongo,
+            pii=ctx.clients.pii,
             signer=ctx.clients.signer,
             wechat=ctx.clients.wechat,
             alipay=ctx.clients.alipay,
@@ -55,7 +60,10 @@ class AuthMutation:
             device_id=input.device_id,
         )
         return LoginPayload(
-            session=Session.of(result.tokens), member=MemberType.of(result.member), created=result.created
+            session=Session.of(result.tokens),
+            member=MemberType.of(result.member),
+            created=result.created,
+            privacy=PrivacyConsent.of(result.privacy),
         )
 
     @strawberry.mutation

@@ -22,8 +22,14 @@ mutation($input: LoginInput!) {
   login(input: $input) {
     member { id }
     session { accessToken }
+    privacy { policy { version } }
     userErrors { code }
   }
+}
+"""
+AGREE = """
+mutation($input: AgreePrivacyPolicyInput!) {
+  agreePrivacyPolicy(input: $input) { privacy { agreed } userErrors { code } }
 }
 """
 
@@ -37,7 +43,8 @@ class Customer:
 
 
 async def sign_in(gql: Gql, shop: Shop, user: str = "alice") -> Customer:
-    """A member who opened the mini-program and logged in through WeChat; their card was issued then."""
+    """A member who opened the mini-program, logged in through WeChat (their card was issued then) and agreed to the
+    privacy policy it showed them, as the mini-program asks before anything personal."""
     variables = {
         "input": {
             "code": f"{user}.{uuid.uuid4().hex}",
@@ -51,7 +58,10 @@ async def sign_in(gql: Gql, shop: Shop, user: str = "alice") -> Customer:
     gid = login["member"]["id"]
     member_id = from_global_id("Member", gid)
     assert member_id is not None
-    return Customer(member_id, shop.merchant.merchant.id, gid, login["session"]["accessToken"])
+    token = login["session"]["accessToken"]
+    agreed = await gql("member", AGREE, {"input": {"version": login["privacy"]["policy"]["version"]}}, token=token)
+    assert agreed["data"]["agreePrivacyPolicy"] == {"privacy": {"agreed": True}, "userErrors": []}, agreed
+    return Customer(member_id, shop.merchant.merchant.id, gid, token)
 
 
 @pytest.fixture

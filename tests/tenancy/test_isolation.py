@@ -594,6 +594,18 @@ CASES: dict[str, Case] = {
         lambda ids: {"input": {"memberIds": [ids["member"]], "tags": ["常客"]}},
         "MEMBERS_INVALID",
     ),
+    "Query.accessLog": Case(
+        """query($m: ID!, $s: ID!, $st: ID!) {
+             accessLog(filter: {memberId: $m, staffMemberId: $s, storeId: $st}) { edges { node { id } } } }""",
+        lambda ids: {"m": ids["member"], "s": ids["staff"], "st": ids["store"]},
+        "null",
+    ),
+    "Mutation.closeMemberAccount": Case(
+        """mutation($input: CloseMemberAccountInput!) {
+             closeMemberAccount(input: $input) { closedAt userErrors { field code } } }""",
+        lambda ids: {"input": {"memberId": ids["closable"], "reason": "会员书面申请", "requestRef": "SQ-1"}},
+        "MEMBER_NOT_FOUND",
+    ),
     # Last of the segment cases: its control deletes the merchant's own segment.
     "Mutation.deleteSegment": Case(
         "mutation($id: ID!) { deleteSegment(input: {id: $id}) { deletedId userErrors { field code } } }",
@@ -725,6 +737,8 @@ async def furnish(gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop, staff_phon
     staff = await hire(mongo, pii, owner, staff_phone, Role.CASHIER, stores=[shop.merchant.store.id])
     login = {"code": f"guest.{uuid.uuid4().hex}", "channel": "WECHAT", "merchantId": gid(shop.merchant.merchant)}
     member = (await _data(gql, MEMBER_LOGIN, {"input": login}))["login"]["member"]["id"]
+    leaving = {**login, "code": f"leaver.{uuid.uuid4().hex}"}
+    closable = (await _data(gql, MEMBER_LOGIN, {"input": leaving}))["login"]["member"]["id"]
     [level, *_] = (await _data(gql, ME_LEVELS, token=token))["loyaltyProgram"]["levels"]
     plan = (await _data(gql, CREATE_TOP_UP_PLAN, token=token))["createTopUpPlan"]["topUpPlan"]["id"]
     grant = {"memberId": member, "name": "护理 10 次", "uses": 10, "expiresAt": "2099-01-01T00:00:00+00:00"}
@@ -737,6 +751,7 @@ async def furnish(gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop, staff_phon
         "store": gid(shop.merchant.store),
         "staff": gid(staff),
         "member": member,
+        "closable": closable,
         "level": level["id"],
         "top_up_plan": plan,
         "count_card": granted["grantCountCard"]["countCard"]["id"],

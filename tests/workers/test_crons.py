@@ -223,6 +223,7 @@ async def test_every_scheduled_job_is_registered_and_the_money_sweeps_run_on_an_
         "apply_kept_notifications",
         "payouts",
         "alerts",
+        "retention",
         "campaigns",
     }
     assert (released, queried) == (0, 0)

@@ -36,6 +36,9 @@ const RECORDED = [
   "removeTabBarBadge",
   "vibrateLong",
   "stopPullDownRefresh",
+  "downloadFile",
+  "shareFileMessage",
+  "setClipboardData",
 ];
 
 function usingVant(route) {

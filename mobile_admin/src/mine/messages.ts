@@ -9,6 +9,7 @@ export const mineMessages: Messages<
   | 'signOut'
   | 'confirmSignOut'
   | 'cancel'
+  | 'accessLog'
 > = {
   zh: {
     allStores: '全部门店',
@@ -19,6 +20,7 @@ export const mineMessages: Messages<
     signOut: '退出登录',
     confirmSignOut: '退出后需重新输入手机号和密码登录。',
     cancel: '取消',
+    accessLog: '访问记录',
   },
   en: {
     allStores: 'All stores',
@@ -29,5 +31,6 @@ export const mineMessages: Messages<
     signOut: 'Sign out',
     confirmSignOut: 'You will need your phone number and password to sign in again.',
     cancel: 'Cancel',
+    accessLog: 'Access log',
   },
 }

@@ -48,6 +48,8 @@ describe('role menus', () => {
     expect(may('CASHIER', 'alerts')).toBe(false)
     expect(may('OWNER', 'alertRules')).toBe(true)
     expect(may('MANAGER', 'alertRules')).toBe(false)
+    expect(may('OWNER', 'accessLog')).toBe(true)
+    expect(may('MANAGER', 'accessLog')).toBe(false)
   })
 
   it('offers nothing before the role is known', () => {

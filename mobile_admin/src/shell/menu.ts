@@ -26,6 +26,7 @@ export type Feature =
   | 'reports'
   | 'alerts'
   | 'alertRules'
+  | 'accessLog'
   | 'campaigns'
 
 const EVERYONE: readonly StaffRole[] = ['OWNER', 'MANAGER', 'CASHIER', 'TECHNICIAN']
@@ -56,6 +57,7 @@ const ALLOWED: Record<Feature, readonly StaffRole[]> = {
   reports: MANAGERS,
   alerts: MANAGERS,
   alertRules: ['OWNER'],
+  accessLog: ['OWNER'],
   campaigns: MANAGERS,
 }
 
