@@ -357,6 +357,10 @@ _DEFINED: dict[str, list[IndexModel]] = {
     # One frequency-cap counter per member and week; gone a few weeks after its week.
     c.MARKETING_SLOTS: [
         IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING), ("week", ASCENDING)], unique=True),
+        # Taking a slot names the count too (`n` below the cap); SecantusDB plans an index only when it holds every
+        # field of the filter, and without this one each take scanned every member's counter (a campaign's send
+        # slowed page by page).
+        IndexModel([("merchant_id", ASCENDING), ("member_id", ASCENDING), ("week", ASCENDING), ("n", ASCENDING)]),
         IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),
     ],
     # A campaign or journey touches a member once; a paid order finds the member's open windows; a redeemed
@@ -404,6 +408,18 @@ _DEFINED: dict[str, list[IndexModel]] = {
     c.MEMBER_DATA_FILES: [
         IndexModel([("merchant_id", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),
+    ],
+    c.CAMPAIGNS: [
+        # Newest first, a merchant's list.
+        _BY_ID,
+        # The worker's sweep for campaigns due (send time come, or a dead run's lease lapsed), every merchant's.
+        IndexModel([("state", ASCENDING), ("due_at", ASCENDING)]),
+    ],
+    c.CAMPAIGN_SENDS: [
+        # Exactly once per member and campaign, however often a send is killed and resumed.
+        IndexModel([("merchant_id", ASCENDING), ("campaign_id", ASCENDING), ("member_id", ASCENDING)], unique=True),
+        # What a killed run left owed (message, touch), finished first by the next.
+        IndexModel([("merchant_id", ASCENDING), ("campaign_id", ASCENDING), ("state", ASCENDING)]),
     ],
 }
 

@@ -111,6 +111,8 @@ SHARDING: dict[str, Sharded | Unsharded] = {
     c.SEGMENTS: BY_MERCHANT_AND_ID,
     c.CLOSED_ACCOUNTS: BY_MERCHANT,
     c.ACCESS_LOG: BY_MERCHANT_AND_ID,
+    c.CAMPAIGNS: BY_MERCHANT_AND_ID,
+    c.CAMPAIGN_SENDS: BY_MERCHANT,
 }
 
 
@@ -124,6 +126,7 @@ CROSS_MERCHANT: dict[tuple[str, frozenset[str]], str] = {
     (c.COMMISSIONS, frozenset({"status", "release_at"})): "the cron releasing commissions whose freeze has ended",
     (c.ORDERS, frozenset({"status", "expires_at"})): "the reconcile cron closing every merchant's expired orders",
     (c.PAYOUT_RUNS, frozenset({"status"})): "the worker advancing every merchant's payout runs still holding",
+    (c.CAMPAIGNS, frozenset({"state", "due_at"})): "the worker taking every merchant's campaigns due to send",
 }
 
 

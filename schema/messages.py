@@ -8,6 +8,7 @@ from domain.account_closing.erasure import ErasureCode
 from domain.account_closing.retention import RetentionCode
 from domain.alerts.errors import AlertCode
 from domain.booking.errors import BookingCode
+from domain.campaigns.errors import CampaignCode
 from domain.cards.errors import CardCode
 from domain.catalog import CatalogCode
 from domain.checkout.errors import CheckoutCode
@@ -446,6 +447,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Only the member it is for may download this copy.",
     ),
     PrivacyCode.DATA_COPY_EXPIRED: ("该副本已删除，请重新申请", "This copy was deleted; ask for a new one."),
+    CampaignCode.CAMPAIGN_NOT_FOUND: ("营销活动不存在", "No such campaign."),
+    CampaignCode.CAMPAIGN_NAME_REQUIRED: ("请填写活动名称（40 字以内）", "A name of up to 40 characters is required."),
+    CampaignCode.CAMPAIGN_SEGMENT_NOT_FOUND: ("会员分群不存在", "No such segment."),
+    CampaignCode.CAMPAIGN_ACTION_REQUIRED: (
+        "请至少选择发券或发消息",
+        "Choose a coupon to grant or a message to send, or both.",
+    ),
+    CampaignCode.CAMPAIGN_TEMPLATE_NOT_ACTIVE: (
+        "优惠券不存在或未在发放中",
+        "The coupon does not exist or is not being handed out.",
+    ),
+    CampaignCode.CAMPAIGN_MESSAGE_INVALID: (
+        "消息标题须为 1-20 字，内容 1-200 字",
+        "The message needs a title of 1-20 characters and a text of 1-200.",
+    ),
+    CampaignCode.CAMPAIGN_SEND_TIME_PAST: ("发送时间已过，请重新选择", "The send time has passed; choose another."),
+    CampaignCode.CAMPAIGN_CONTROL_SHARE_INVALID: ("对照组比例须为 0-50%", "The control share must be 0-50%."),
+    CampaignCode.CAMPAIGN_WEEK_CAP_INVALID: ("每周上限须为 1-14 条", "The weekly cap must be 1-14 messages."),
+    CampaignCode.CAMPAIGN_WINDOW_INVALID: ("效果观察期须为 1-90 天", "The effect window must be 1-90 days."),
+    CampaignCode.CAMPAIGN_STATE_INVALID: (
+        "活动当前状态不允许此操作",
+        "The campaign's state does not allow this.",
+    ),
 }
 
 

@@ -13,6 +13,8 @@ from channels.wechat import WeChatClient
 from db.mongo import Mongo, open_mongo
 from domain.checkout.providers import Providers
 from domain.keyring import Keyring
+from domain.notifications.delivery import Outlets
+from domain.notifications.sms import LoggingSms
 from domain.payouts.channel import PayoutChannel
 from domain.payouts.model import TransferLimits
 from domain.pii import PiiCipher
@@ -41,6 +43,16 @@ class Clients:
     payments: Providers
     # Shareholder payouts through the WeChat Pay merchant account; None when WeChat Pay is not configured.
     payouts: PayoutChannel | None
+
+    def outlets(self) -> Outlets:
+        """Everything a notification goes out through; SMS is logged until a provider is configured."""
+        return Outlets(
+            mongo=self.mongo,
+            wechat=self.wechat,
+            sms=LoggingSms(),
+            pii=self.pii,
+            template_ids=self.settings.wechat_subscribe_templates,
+        )
 
 
 @asynccontextmanager

@@ -140,6 +140,10 @@ async def refresh_segment_facts(ctx: dict[str, Any], now: datetime) -> int:
     return await scheduled.refresh_segment_facts(ctx["clients"], now)
 
 
+async def send_campaigns(ctx: dict[str, Any], now: datetime) -> int:
+    return await scheduled.send_campaigns(ctx["clients"], now)
+
+
 def scheduled_cron(name: str, body: CronBody, *, timeout: int = DEFAULT_TIMEOUT_S, **schedule: Any) -> CronJob:
     """arq's cron for `body`, its period claimed under a lease as long as its timeout."""
     return cron(tracked(name, body, lease=timedelta(seconds=timeout)), name=name, timeout=timeout, **schedule)
@@ -165,4 +169,6 @@ def cron_jobs() -> list[CronJob]:
         scheduled_cron("payouts", pay_out_commissions, second=40, timeout=240),
         # Nightly, 03:30 in China on the worker's UTC clock; a long lease, as it goes through every member.
         scheduled_cron("segment_facts", refresh_segment_facts, hour=19, minute=30, timeout=3600),
+        # Every minute, like payouts: a run sends for its budget (50 s) and the next goes on from the cursor.
+        scheduled_cron("campaigns", send_campaigns, second=10, timeout=240),
     ]

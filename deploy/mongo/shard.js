@@ -58,6 +58,8 @@ sh.shardCollection(`${name}.member_facts`, { merchant_id: 1 });
 sh.shardCollection(`${name}.segments`, { merchant_id: 1, _id: 1 });
 sh.shardCollection(`${name}.closed_accounts`, { merchant_id: 1 });
 sh.shardCollection(`${name}.access_log`, { merchant_id: 1, _id: 1 });
+sh.shardCollection(`${name}.campaigns`, { merchant_id: 1, _id: 1 });
+sh.shardCollection(`${name}.campaign_sends`, { merchant_id: 1 });
 // Kept whole on the primary shard:
 //   merchants: the tenants themselves: one small document per merchant, read by _id on every request
 //   staff: staff sign in with a phone alone, so a phone is unique across merchants (phone_hash)

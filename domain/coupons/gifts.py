@@ -54,3 +54,65 @@ async def gift_coupon(
     events = funnel.event_docs(given, steps, attribution=NOBODY, at=now, coupon_id=doc["_id"])
     await mongo.db[c.COUPON_EVENTS].insert_many(events, session=session)
     return coupon_from_doc(doc)
+
+
+async def room_for_gifts(
+    *, mongo: Mongo, session: AsyncClientSession, merchant_id: ObjectId, template_id: ObjectId, now: datetime
+) -> tuple[Template, int | None] | None:
+    """The template as this session sees it and how many more coupons it can give now (None: no limit); None when
+    it cannot give any (no such template, paused, ended)."""
+    doc = await mongo.db[c.COUPON_TEMPLATES].find_one({"merchant_id": merchant_id, "_id": template_id}, session=session)
+    if doc is None:
+        return None
+    template = template_from_doc(doc)
+    if refusal(template, now, n=0) is not None:
+        return None
+    room = None if template.stock is None else max(0, template.stock - template.issued)
+    return template, room
+
+
+async def gift_coupons(
+    *,
+    mongo: Mongo,
+    session: AsyncClientSession,
+    template: Template,
+    member_ids: list[ObjectId],
+    origin: str,
+    now: datetime,
+) -> dict[ObjectId, ObjectId]:
+    """One coupon of `template` for each member, in bulk; the coupon id by member. `template` is as this session
+    read it (room_for_gifts), and the stock is taken on that condition: a template that changed since aborts the
+    caller's transaction rather than over-issue. `origin` is unique per member, like gift_coupon's."""
+    if not member_ids:
+        return {}
+    taken = await mongo.db[c.COUPON_TEMPLATES].update_one(
+        {"merchant_id": template.merchant_id, "_id": template.id, "issued": template.issued},
+        {"$inc": {"issued": len(member_ids)}},
+        session=session,
+    )
+    if taken.modified_count != 1:
+        raise TemplateMoved(template.id)
+    docs = [
+        new_coupon_doc(
+            template,
+            owner_id=member_id,
+            origin=origin,
+            claim_key=origin,
+            source_kind=SourceKind.CLAIM,
+            sharer=NOBODY,
+            pack_id=None,
+            now=now,
+        )
+        for member_id in member_ids
+    ]
+    await mongo.db[c.COUPONS].insert_many(docs, session=session)
+    steps = [(funnel.Step.ISSUED, 1), (funnel.Step.CLAIMED, 1)]
+    events = [
+        e for d in docs for e in funnel.event_docs(template, steps, attribution=NOBODY, at=now, coupon_id=d["_id"])
+    ]
+    await mongo.db[c.COUPON_EVENTS].insert_many(events, session=session)
+    return {d["owner_id"]: d["_id"] for d in docs}
+
+
+class TemplateMoved(Exception):
+    """The template's issued count is not what the session read: someone gave or claimed one meanwhile."""

@@ -15,6 +15,7 @@ from db.mongo import Mongo
 from domain import birthday_gifts
 from domain.account_closing import retention
 from domain.alerts.evaluation import evaluate_all
+from domain.campaigns.sending import send_due
 from domain.checkout.notifications import apply_unapplied
 from domain.checkout.providers import Providers
 from domain.checkout.reconcile import reconcile_pending
@@ -22,6 +23,7 @@ from domain.commissions.release import BATCH as RELEASE_BATCH
 from domain.commissions.release import release_due_commissions
 from domain.coupons import expiry
 from domain.journeys import daily
+from domain.notifications.delivery import Outlets
 from domain.payouts.batch import pay_out
 from domain.payouts.channel import PayoutChannel
 from domain.pii import PiiCipher
@@ -30,6 +32,8 @@ from domain.segments import rfm
 # A release run stops after this many batches; the next run goes on.
 MAX_RELEASE_BATCHES = 20
 PAYMENT_QUERY_AFTER = timedelta(minutes=10)
+# A campaigns run stops taking pages after this, well inside its timeout; the next minute's run goes on.
+CAMPAIGN_BUDGET = timedelta(seconds=50)
 
 
 class JobClients(Protocol):
@@ -49,6 +53,8 @@ class JobClients(Protocol):
 
     @property
     def pii(self) -> PiiCipher: ...
+
+    def outlets(self) -> Outlets: ...
 
 
 # A job does what is due at `now` and says how many things it did.
@@ -129,6 +135,12 @@ async def refresh_segment_facts(clients: JobClients, now: datetime) -> int:
     return await rfm.refresh_all(mongo=clients.mongo, now=now)
 
 
+async def send_campaigns(clients: JobClients, now: datetime) -> int:
+    """Campaigns due (their send time come, or a dead run's to resume), page by page within a budget: how many
+    members were decided."""
+    return await send_due(out=clients.outlets(), now=now, budget=CAMPAIGN_BUDGET)
+
+
 # By the names the worker's crons and their last runs (cronRuns) go by.
 JOBS: dict[str, Job] = {
     "keep_wechat_token_fresh": keep_wechat_token_fresh,
@@ -143,4 +155,5 @@ JOBS: dict[str, Job] = {
     "journeys": run_journeys,
     "retention": apply_retention,
     "segment_facts": refresh_segment_facts,
+    "campaigns": send_campaigns,
 }

@@ -113,4 +113,6 @@ SCOPES: dict[str, Scope] = {
     c.MEMBER_DATA_FILES: Owned(),
     c.CLOSED_ACCOUNTS: Owned(),
     c.ACCESS_LOG: Owned(),
+    c.CAMPAIGNS: Owned(),
+    c.CAMPAIGN_SENDS: Owned(),
 }

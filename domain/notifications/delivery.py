@@ -9,7 +9,8 @@ the message in the inbox, and a second push would cost a grant they may not have
 did not reach WeChat (refused connection, an errcode answer) gives the grant back and tries again later.
 """
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -17,9 +18,9 @@ from typing import Any
 
 import httpx
 from bson import ObjectId
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 from redis.exceptions import RedisError
 
 from channels.wechat import SYSTEM_BUSY, WeChatClient, WeChatError
@@ -32,6 +33,8 @@ from domain.notifications.topics import TEMPLATES, Template, Topic
 from domain.outbox import TryAgainLater
 from domain.pii import PiiCipher
 
+_DUPLICATE_KEY = 11000
+_SENDS_AT_ONCE = 16
 # "The user refused to accept the message": no subscription left for this template.
 USER_REFUSED = 43101
 _UPSERT_ATTEMPTS = 3
@@ -104,8 +107,10 @@ async def notify(
     topic: Topic,
     fields: dict[str, str],
     dedupe_key: str,
+    sms: bool = True,
 ) -> Notification | None:
-    """Tells the member, once per dedupe key however often it runs; None when there is no such member.
+    """Tells the member, once per dedupe key however often it runs; None when there is no such member. `sms`
+    False keeps the message off SMS even when its topic goes there (a member who did not agree to marketing SMS).
 
     Raises TryAgainLater when a channel failed in a way that may pass; the inbox entry exists by then.
     """
@@ -113,7 +118,7 @@ async def notify(
     if member is None:
         return None
     template = TEMPLATES[topic]
-    doc = await _record_intent(out, member, topic, template, fields, dedupe_key)
+    doc = await _record_intent(out, member, topic, template, fields, dedupe_key, sms)
     if doc["wechat"]["status"] == ChannelStatus.PENDING:
         await _push_wechat(out, doc, member["openid"], template)
     if doc["sms"]["status"] == ChannelStatus.PENDING:
@@ -127,32 +132,15 @@ async def notify(
 
 
 async def _record_intent(
-    out: Outlets, member: Doc, topic: Topic, template: Template, fields: dict[str, str], dedupe_key: str
+    out: Outlets, member: Doc, topic: Topic, template: Template, fields: dict[str, str], dedupe_key: str, sms_ok: bool
 ) -> Doc:
-    body, page = template.render(fields)
-    template_id = out.template_ids.get(topic.value)
-    wechat: Doc = {"status": ChannelStatus.SKIPPED.value}
-    if member["channel"] == "WECHAT" and template_id:
-        wechat = {"status": ChannelStatus.PENDING.value, "template_id": template_id}
-    sms: Doc = {"status": ChannelStatus.SKIPPED.value}
-    if template.sms:
+    phone = False
+    if template.sms and sms_ok:
         card = await out.mongo.db[c.CARDS].find_one(
             {"merchant_id": member["merchant_id"], "member_id": member["_id"]}, {"phone_enc": 1}
         )
-        if card and card.get("phone_enc"):
-            sms = {"status": ChannelStatus.PENDING.value}
-    intent: Doc = {
-        "member_id": member["_id"],
-        "topic": topic.value,
-        "title": template.title,
-        "body": body,
-        "page": page,
-        "fields": fields,
-        "created_at": datetime.now(UTC),
-        "read_at": None,
-        "wechat": wechat,
-        "sms": sms,
-    }
+        phone = bool(card and card.get("phone_enc"))
+    intent = _intent(member, topic, template, fields, out.template_ids.get(topic.value), phone)
     notes = out.mongo.db[c.NOTIFICATIONS]
     for _ in range(_UPSERT_ATTEMPTS):
         try:
@@ -168,6 +156,109 @@ async def _record_intent(
         if doc is not None:
             return doc
     raise TryAgainLater(f"notification {dedupe_key} neither inserted nor found")
+
+
+def _intent(
+    member: Doc, topic: Topic, template: Template, fields: dict[str, str], template_id: str | None, phone: bool
+) -> Doc:
+    """The notification as first recorded: every channel that applies PENDING, the others SKIPPED."""
+    body, page = template.render(fields)
+    wechat: Doc = {"status": ChannelStatus.SKIPPED.value}
+    if member["channel"] == "WECHAT" and template_id:
+        wechat = {"status": ChannelStatus.PENDING.value, "template_id": template_id}
+    return {
+        "member_id": member["_id"],
+        "topic": topic.value,
+        "title": template.render_title(fields),
+        "body": body,
+        "page": page,
+        "fields": fields,
+        "created_at": datetime.now(UTC),
+        "read_at": None,
+        "wechat": wechat,
+        "sms": {"status": (ChannelStatus.PENDING if phone else ChannelStatus.SKIPPED).value},
+    }
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One member's notification among many of one topic (notify_many)."""
+
+    member_id: ObjectId
+    fields: dict[str, str]
+    dedupe_key: str
+    sms: bool = True
+
+
+async def notify_many(
+    out: Outlets, *, merchant_id: ObjectId, topic: Topic, intents: Sequence[Intent]
+) -> dict[ObjectId, Notification]:
+    """`notify` for a page of members at once: the inbox entries recorded in bulk (a fixed number of commands
+    however many), then each channel still PENDING sent as `notify` sends it. Once per dedupe key, like `notify`;
+    members that do not exist are left out. Raises TryAgainLater as `notify` does."""
+    if not intents:
+        return {}
+    template = TEMPLATES[topic]
+    scope = {"merchant_id": merchant_id}
+    ids = [i.member_id for i in intents]
+    members = {m["_id"]: m for m in await out.mongo.db[c.MEMBERS].find({**scope, "_id": {"$in": ids}}).to_list()}
+    texting = [i.member_id for i in intents if template.sms and i.sms and i.member_id in members]
+    phones: set[ObjectId] = set()
+    if texting:
+        held = {"phone_enc": 1, "member_id": 1}
+        cards = out.mongo.db[c.CARDS].find({**scope, "member_id": {"$in": texting}}, held)
+        phones = {d["member_id"] async for d in cards if d.get("phone_enc")}
+    template_id = out.template_ids.get(topic.value)
+    mine = [i for i in intents if i.member_id in members]
+    upserts = [
+        UpdateOne(
+            {**scope, "dedupe_key": i.dedupe_key},
+            {
+                "$setOnInsert": _intent(
+                    members[i.member_id], topic, template, i.fields, template_id, i.member_id in phones
+                )
+            },
+            upsert=True,
+        )
+        for i in mine
+    ]
+    notes = out.mongo.db[c.NOTIFICATIONS]
+    if upserts:
+        try:
+            await notes.bulk_write(upserts, ordered=False)
+        except BulkWriteError as e:
+            # A concurrent run inserted some first: those entries are theirs, found below like the others.
+            if any(err.get("code") != _DUPLICATE_KEY for err in e.details.get("writeErrors", [])):
+                raise
+    keys = [i.dedupe_key for i in mine]
+    docs = {d["dedupe_key"]: d for d in await notes.find({**scope, "dedupe_key": {"$in": keys}}).to_list()}
+    if any(i.dedupe_key not in docs for i in mine):
+        raise TryAgainLater(f"notifications of {topic.value} neither inserted nor found")
+    found = {i.member_id: notification_from_doc(docs[i.dedupe_key]) for i in mine}
+    owed = [
+        i
+        for i in mine
+        if ChannelStatus.PENDING.value in (docs[i.dedupe_key]["wechat"]["status"], docs[i.dedupe_key]["sms"]["status"])
+    ]
+    # The pushes and texts themselves, a few at a time: each is a request to WeChat or the SMS provider.
+    gate = asyncio.Semaphore(_SENDS_AT_ONCE)
+
+    async def send(i: Intent) -> None:
+        async with gate:
+            sent = await notify(
+                out,
+                merchant_id=merchant_id,
+                member_id=i.member_id,
+                topic=topic,
+                fields=i.fields,
+                dedupe_key=i.dedupe_key,
+                sms=i.sms,
+            )
+        if sent is not None:
+            found[i.member_id] = sent
+
+    await asyncio.gather(*(send(i) for i in owed))
+    return found
 
 
 def _key(doc: Doc) -> Doc:

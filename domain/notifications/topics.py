@@ -27,10 +27,12 @@ class Topic(StrEnum):
     BIRTHDAY_GIFT = "BIRTHDAY_GIFT"
     QUEUE_NEAR = "QUEUE_NEAR"
     QUEUE_CALLED = "QUEUE_CALLED"
+    MARKETING = "MARKETING"
 
 
 @dataclass(frozen=True)
 class Template:
+    # str.format over the fields too, for the topics whose title the sender writes (a campaign's).
     title: str
     # str.format over the notification's fields; a missing field is a bug and fails loudly.
     body: str
@@ -41,6 +43,9 @@ class Template:
 
     def render(self, fields: dict[str, str]) -> tuple[str, str]:
         return self.body.format(**fields), self.page.format(**fields)
+
+    def render_title(self, fields: dict[str, str]) -> str:
+        return self.title.format(**fields)
 
     def wechat_data(self, fields: dict[str, str]) -> dict[str, str]:
         return {key: fit(key, fields[name]) for key, name in self.keywords}
@@ -97,6 +102,8 @@ TEMPLATES: dict[Topic, Template] = {
     Topic.QUEUE_CALLED: Template(
         "到号了", "{store} 请 {number} 号到前台", (("character_string1", "number"), ("thing2", "store")), ""
     ),
+    # A campaign's message (domain.campaigns): its own title and text; SMS only where the sender allows it.
+    Topic.MARKETING: Template("{title}", "{body}", (("thing1", "title"), ("thing2", "body")), "{page}", sms=True),
 }
 
 # WeChat refuses (47003) a value longer than its keyword type allows.

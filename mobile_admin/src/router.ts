@@ -121,6 +121,25 @@ const routes: RouteRecordRaw[] = [
     meta: { feature: 'segments' },
     props: true,
   },
+  {
+    path: '/campaigns',
+    name: 'campaigns',
+    component: () => import('./campaigns/CampaignList.vue'),
+    meta: { feature: 'campaigns' },
+  },
+  {
+    path: '/campaigns/new',
+    name: 'campaign-new',
+    component: () => import('./campaigns/CampaignForm.vue'),
+    meta: { feature: 'campaigns' },
+  },
+  {
+    path: '/campaigns/:id',
+    name: 'campaign',
+    component: () => import('./campaigns/CampaignScreen.vue'),
+    meta: { feature: 'campaigns' },
+    props: true,
+  },
   { path: '/mine', name: 'mine', component: () => import('./mine/MineScreen.vue'), meta: { tab: 'mine' } },
   { path: '/:rest(.*)*', redirect: '/' },
 ]

@@ -9,6 +9,7 @@ from schema.admin.booking import BookingMutation, BookingQuery
 from schema.admin.booking_catalog import BookingCatalogMutation
 from schema.admin.booking_report import BookingReportQuery
 from schema.admin.booking_setup import BookingSetupMutation, BookingSetupQuery
+from schema.admin.campaigns import CampaignsMutation, CampaignsQuery
 from schema.admin.catalog import CatalogMutation, CatalogQuery
 from schema.admin.coupon_funnel import CouponFunnelQuery
 from schema.admin.coupon_redemption import CouponRedemptionMutation, CouponRedemptionQuery
@@ -60,6 +61,7 @@ class Query(
     SegmentsQuery,
     PrivacyQuery,
     PersonalDataQuery,
+    CampaignsQuery,
 ):
     pass
 
@@ -88,6 +90,7 @@ class Mutation(
     SegmentsMutation,
     PrivacyMutation,
     PersonalDataMutation,
+    CampaignsMutation,
 ):
     pass
 

@@ -31,6 +31,7 @@ from schema.admin import build_admin_schema
 from schema.ids import from_global_id
 from tests.alerts.conftest import furnish_alerts
 from tests.booking.conftest import furnish_booking
+from tests.campaigns.conftest import furnish_campaigns
 from tests.commissions.conftest import furnish_shareholders
 from tests.conftest import SECRET_KEY, Gql, Shop, open_shop, staff_token
 from tests.orders.conftest import furnish_orders
@@ -50,6 +51,16 @@ class Case:
 
 def _key() -> str:
     return uuid.uuid4().hex
+
+
+def _campaign(ids: Ids) -> dict[str, Any]:
+    message = {"title": "好久不见", "body": "回店送券"}
+    return {
+        "name": "回店礼",
+        "segmentId": ids["campaign_segment"],
+        "couponTemplateId": ids["coupon_template"],
+        "message": message,
+    }
 
 
 # Ordered so that each control run (the same request with the caller's own ids) leaves the next one possible:
@@ -609,6 +620,35 @@ CASES: dict[str, Case] = {
         lambda ids: {"id": ids["segment"]},
         "SEGMENT_NOT_FOUND",
     ),
+    "Query.campaign": Case(
+        "query($id: ID!) { campaign(id: $id) { id progress { sent } effect { treatment { members } } } }",
+        lambda ids: {"id": ids["campaign"]},
+        "null",
+    ),
+    "Query.campaignAudience": Case(
+        "query($id: ID!) { campaignAudience(segmentId: $id) }", lambda ids: {"id": ids["campaign_segment"]}, "null"
+    ),
+    "Mutation.createCampaign": Case(
+        "mutation($input: CampaignInput!) { createCampaign(input: $input) { campaign { id } userErrors { code } } }",
+        lambda ids: {"input": _campaign(ids)},
+        "CAMPAIGN_SEGMENT_NOT_FOUND",
+    ),
+    "Mutation.updateCampaign": Case(
+        """mutation($input: UpdateCampaignInput!) {
+             updateCampaign(input: $input) { campaign { id } userErrors { code } } }""",
+        lambda ids: {"input": {"id": ids["campaign"], "campaign": _campaign(ids)}},
+        "CAMPAIGN_NOT_FOUND",
+    ),
+    "Mutation.scheduleCampaign": Case(
+        "mutation($id: ID!) { scheduleCampaign(id: $id) { campaign { id } userErrors { code } } }",
+        lambda ids: {"id": ids["campaign"]},
+        "CAMPAIGN_NOT_FOUND",
+    ),
+    "Mutation.cancelCampaign": Case(
+        "mutation($id: ID!) { cancelCampaign(id: $id) { campaign { id } userErrors { code } } }",
+        lambda ids: {"id": ids["campaign"]},
+        "CAMPAIGN_NOT_FOUND",
+    ),
 }
 
 
@@ -733,6 +773,7 @@ async def furnish(gql: Gql, mongo: Mongo, pii: PiiCipher, shop: Shop, staff_phon
     ids |= await furnish_shareholders(mongo, pii, shop)
     ids |= await furnish_alerts(mongo, shop)
     ids |= await furnish_segments(mongo, shop)
+    ids |= await furnish_campaigns(mongo, shop)
     return Tenant(shop.merchant.merchant.id, token, ids)
 
 

@@ -226,6 +226,7 @@ async def test_every_scheduled_job_is_registered_and_the_money_sweeps_run_on_an_
         "journeys",
         "retention",
         "segment_facts",
+        "campaigns",
     }
     assert (released, queried) == (0, 0)
     runs = await mongo.db[c.CRON_RUNS].find().sort("_id", 1).to_list()

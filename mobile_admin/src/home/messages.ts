@@ -14,6 +14,7 @@ export const homeMessages: Messages<
   | 'shareholders'
   | 'reports'
   | 'segments'
+  | 'campaigns'
   | 'alerts'
   | 'journeys'
   | 'deadLetters'
@@ -42,6 +43,7 @@ export const homeMessages: Messages<
     shareholders: '股东',
     reports: '经营报表',
     segments: '会员分群',
+    campaigns: '营销活动',
     alerts: '预警',
     journeys: '自动化关怀',
     deadLetters: '失败任务',
@@ -70,6 +72,7 @@ export const homeMessages: Messages<
     shareholders: 'Shareholders',
     reports: 'Reports',
     segments: 'Segments',
+    campaigns: 'Campaigns',
     alerts: 'Alerts',
     journeys: 'Automated care',
     deadLetters: 'Failed jobs',

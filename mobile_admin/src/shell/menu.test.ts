@@ -28,6 +28,12 @@ describe('role menus', () => {
     expect(may('OWNER', 'reviewCommissions')).toBe(true)
   })
 
+  it('leaves campaigns to owners and managers, as the API does', () => {
+    expect(may('OWNER', 'campaigns')).toBe(true)
+    expect(may('MANAGER', 'campaigns')).toBe(true)
+    expect(may('CASHIER', 'campaigns')).toBe(false)
+  })
+
   it('offers a technician the day board, not the till', () => {
     expect(may('TECHNICIAN', 'bookings')).toBe(true)
     expect(may('TECHNICIAN', 'bill')).toBe(false)

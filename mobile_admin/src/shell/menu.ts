@@ -31,6 +31,7 @@ export type Feature =
   | 'accessLog'
   | 'segments'
   | 'tagMembers'
+  | 'campaigns'
 
 const EVERYONE: readonly StaffRole[] = ['OWNER', 'MANAGER', 'CASHIER', 'TECHNICIAN']
 const COUNTER: readonly StaffRole[] = ['OWNER', 'MANAGER', 'CASHIER']
@@ -65,6 +66,7 @@ const ALLOWED: Record<Feature, readonly StaffRole[]> = {
   accessLog: ['OWNER'],
   segments: MANAGERS,
   tagMembers: EVERYONE,
+  campaigns: MANAGERS,
 }
 
 export function may(role: StaffRole | undefined, feature: Feature): boolean {
