@@ -89,6 +89,7 @@ MEMBER_DATA: dict[str, MemberData] = {
     c.MARKETING_CONSENTS: MemberData(("member_id",)),
     c.MARKETING_TOUCHES: MemberData(("member_id",)),
     c.JOURNEY_SENDS: MemberData(("member_id",)),
+    c.CAMPAIGN_SENDS: MemberData(("member_id",)),
     c.MARKETING_SLOTS: MemberData((), {"member_id": "how many marketing messages reached them this week: a count"}),
     c.ACCESS_LOG: MemberData((), {"member_id": "staff's acts on their data, the merchant's record of its staff"}),
 }
@@ -119,6 +120,7 @@ NOT_MEMBER_DATA: dict[str, str] = {
     c.PAYOUT_SCHEDULES: "the store's payout calendar",
     c.ALERT_RULES: "the store's rules",
     c.JOURNEY_RULES: "the store's rules",
+    c.CAMPAIGNS: "the store's campaigns: audience, offer and totals, naming no member",
     c.ALERTS: "staff alerts about stores and shareholders' totals, kept for staff",
     c.REPORT_STATE: "report bookkeeping",
     c.REPORT_APPLIED: "report bookkeeping",
