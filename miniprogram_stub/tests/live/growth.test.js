@@ -117,7 +117,9 @@ test("a shared pack, a forwarded coupon, a booking paid and completed: the share
   let figures = null;
   for (let i = 0; i < 100; i += 1) {
     figures = await myShareholder(sharer.client);
-    if (figures.recentCommissions.length === 2) break;
+    // The figures and the list are two reads: the second commission can land between them, so wait for both.
+    const listed = figures.recentCommissions.reduce((sum, c) => sum + c.amountFen, 0);
+    if (figures.recentCommissions.length === 2 && figures.totals.pendingFen === listed) break;
     await pause(100);
   }
   assert.equal(figures.active, true);
