@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -124,8 +125,7 @@ class Throwaway:
 @contextmanager
 def throwaway_servers() -> Iterator[Throwaway]:
     mongo_port, redis_port = free_port(), free_port()
-    mongo = start_mongo(mongo_port, None)
-    try:
+    with scratch_mongo(mongo_port) as mongo:
         redis = start_redis(redis_port, None)
         try:
             yield Throwaway(
@@ -136,5 +136,16 @@ def throwaway_servers() -> Iterator[Throwaway]:
             )
         finally:
             stop(redis)
-    finally:
-        stop(mongo)
+
+
+@contextmanager
+def scratch_mongo(port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """A SecantusDB on a temporary directory, removed when it stops. On disk, not `:memory:`: an in-memory store
+    keeps every page in its cache, and once a long run (the test suite, a 100k-order bench) has written most of
+    the cache's 1 GB, each command waits on eviction: the suite's last databases took minutes to drop."""
+    with tempfile.TemporaryDirectory(prefix="jike-mongo-") as storage:
+        mongo = start_mongo(port, Path(storage))
+        try:
+            yield mongo
+        finally:
+            stop(mongo)

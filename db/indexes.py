@@ -472,9 +472,11 @@ async def ensure_indexes(mongo: Mongo) -> None:
         collection = mongo.db[name]
         present = await collection.index_information() if name in existing else {}
         wanted = {m.document["name"]: m.document for m in models}
-        for index in wanted.keys() & present.keys():
-            if _options(present[index]) != _options(wanted[index]):
-                await _drop(collection, index)
-        await collection.create_indexes(models)
+        changed = {i for i in wanted.keys() & present.keys() if _options(present[i]) != _options(wanted[i])}
+        for index in changed:
+            await _drop(collection, index)
+        # Every API process runs this at start: on a database already right it only reads.
+        if changed or not wanted.keys() <= present.keys():
+            await collection.create_indexes(models)
         for index in present.keys() - wanted.keys() - {"_id_"}:
             await _drop(collection, index)

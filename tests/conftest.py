@@ -107,15 +107,12 @@ class Servers:
 @pytest.fixture(scope="session")
 def servers() -> Iterator[Servers]:
     mongo_port, redis_port = embedded.free_port(), embedded.free_port()
-    mongo = embedded.start_mongo(mongo_port, None)
-    try:
+    with embedded.scratch_mongo(mongo_port):
         redis = embedded.start_redis(redis_port, None)
         try:
             yield Servers(f"mongodb://127.0.0.1:{mongo_port}/?directConnection=true", redis_port)
         finally:
             embedded.stop(redis)
-    finally:
-        embedded.stop(mongo)
 
 
 # pymongo 4.20 closes the socket of a connection attempt on OSError only, so an attempt that a client's close()
