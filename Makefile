@@ -1,6 +1,9 @@
 # Two commands do all the set-up on a fresh machine: `make dev` and `make test`.
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# Python may cache compiled modules: a machine that says not to (PYTHONDONTWRITEBYTECODE) makes every process the
+# tests start (API, workers, `jike` verbs) compile all of Jike and its libraries again, ~4 s each.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: dev test lint setup uv redis node browser admin miniprogram schema
 

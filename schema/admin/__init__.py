@@ -1,5 +1,7 @@
 """The admin schema, served at /graphql/admin to the staff's mobile admin."""
 
+from functools import cache
+
 import strawberry
 
 from schema.admin.alerts import AlertsMutation, AlertsQuery
@@ -95,5 +97,7 @@ class Mutation(
     pass
 
 
+# The schema is immutable and takes ~0.2 s to build; every app made in one process (each test's) shares it.
+@cache
 def build_admin_schema(limits: QueryLimits = DEFAULT_LIMITS) -> strawberry.Schema:
     return strawberry.Schema(query=Query, mutation=Mutation, extensions=schema_extensions(limits))

@@ -1,5 +1,7 @@
 """The member schema, served at /graphql/member to the mini-program."""
 
+from functools import cache
+
 import strawberry
 
 from schema.extensions import DEFAULT_LIMITS, QueryLimits, schema_extensions
@@ -58,5 +60,7 @@ class Mutation(
     pass
 
 
+# The schema is immutable and takes ~0.2 s to build; every app made in one process (each test's) shares it.
+@cache
 def build_member_schema(limits: QueryLimits = DEFAULT_LIMITS) -> strawberry.Schema:
     return strawberry.Schema(query=Query, mutation=Mutation, extensions=schema_extensions(limits))
