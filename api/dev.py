@@ -31,6 +31,7 @@ from domain.booking.schedules import ClockRange
 from domain.pii import PiiCipher
 from payments.sandbox import SandboxKeys
 from schema.ids import to_global_id
+from startup.clients import passwords
 from startup.settings import Env, Settings, sandbox_keys_path
 
 DEMO_PHONE = "13800000000"
@@ -118,6 +119,7 @@ async def seed_demo(settings: Settings) -> str:
         created = await tenancy.create_merchant(
             mongo=mongo,
             pii=PiiCipher(settings.pii_key.get_secret_value()),
+            passwords=passwords(settings),
             name="积客演示商家",
             store_name="演示门店",
             timezone="Asia/Shanghai",

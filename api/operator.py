@@ -23,7 +23,7 @@ from domain.pii import PiiCipher
 from domain.reports import rebuild
 from domain.segments import facts as member_facts
 from schema.ids import from_global_id, to_global_id
-from startup.clients import open_clients
+from startup.clients import open_clients, passwords
 from startup.settings import Settings
 
 
@@ -36,6 +36,7 @@ async def create_merchant(
         created = await tenancy.create_merchant(
             mongo=mongo,
             pii=PiiCipher(settings.pii_key.get_secret_value()),
+            passwords=passwords(settings),
             name=name,
             store_name=store_name,
             timezone=timezone,
@@ -80,6 +81,7 @@ async def create_staff(
         staff = await tenancy.add_staff(
             mongo=mongo,
             pii=PiiCipher(settings.pii_key.get_secret_value()),
+            passwords=passwords(settings),
             actor=tenancy.staff_from_doc(owner_doc),
             name=name,
             phone=phone,

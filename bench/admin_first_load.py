@@ -27,6 +27,7 @@ from api.app import create_app
 from db.indexes import ensure_indexes
 from db.mongo import open_mongo
 from domain import tenancy
+from domain.passwords import PasswordCost, Passwords
 from domain.pii import PiiCipher
 from startup.settings import Env, Settings
 
@@ -81,6 +82,7 @@ async def run(args: argparse.Namespace, mongodb_uri: str, redis_url: str) -> Non
     await tenancy.create_merchant(
         mongo=mongo,
         pii=PiiCipher(settings.pii_key.get_secret_value()),
+        passwords=Passwords(PasswordCost()),
         name="压测店",
         store_name="一号店",
         timezone="Asia/Shanghai",

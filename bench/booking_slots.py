@@ -27,6 +27,7 @@ from domain import catalog as items
 from domain import tenancy
 from domain.booking import bookings, catalog, schedules, slots
 from domain.booking.schedules import ClockRange
+from domain.passwords import PasswordCost, Passwords
 from domain.pii import PiiCipher
 
 ZONE = "Asia/Shanghai"
@@ -59,6 +60,7 @@ async def _store(mongo: Mongo, pii: PiiCipher, n: int, phone_prefix: str, day: d
     shop = await tenancy.create_merchant(
         mongo=mongo,
         pii=pii,
+        passwords=Passwords(PasswordCost()),
         name=f"{n} 人门店",
         store_name="一号店",
         timezone=ZONE,
@@ -73,6 +75,7 @@ async def _store(mongo: Mongo, pii: PiiCipher, n: int, phone_prefix: str, day: d
         await tenancy.add_staff(
             mongo=mongo,
             pii=pii,
+            passwords=Passwords(PasswordCost()),
             actor=owner,
             name=f"技师{i + 1}",
             phone=f"{phone_prefix}{i + 1:05d}",

@@ -31,6 +31,7 @@ from domain import tenancy
 from domain.campaigns.sending import PAGE, send_due
 from domain.notifications.delivery import Outlets
 from domain.notifications.sms import LoggingSms
+from domain.passwords import PasswordCost, Passwords
 from domain.pii import PiiCipher
 from tests.campaigns.conftest import Plan, regulars, regulars_segment, scheduled, stocked_template
 from tests.conftest import Shop
@@ -40,6 +41,7 @@ async def _shop(mongo: Mongo, pii: PiiCipher) -> Shop:
     created = await tenancy.create_merchant(
         mongo=mongo,
         pii=pii,
+        passwords=Passwords(PasswordCost()),
         name="压测商家",
         store_name="一号店",
         timezone="Asia/Shanghai",

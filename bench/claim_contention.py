@@ -31,6 +31,7 @@ from db.mongo import Mongo, open_mongo, transaction
 from domain import tenancy
 from domain.coupons import templates
 from domain.keyring import Keyring
+from domain.passwords import PasswordCost, Passwords
 from domain.pii import PiiCipher
 from domain.pricing import CouponKind
 from domain.sessions import Audience, Principal, TokenSigner
@@ -54,6 +55,7 @@ async def _shop(mongo: Mongo, settings: Settings, stock: int) -> tuple[tenancy.N
     shop = await tenancy.create_merchant(
         mongo=mongo,
         pii=PiiCipher(settings.pii_key.get_secret_value()),
+        passwords=Passwords(PasswordCost()),
         name="压测商家",
         store_name="一号店",
         timezone="Asia/Shanghai",

@@ -28,6 +28,7 @@ from db.mongo import Mongo, open_mongo
 from domain import tenancy
 from domain.cards.card import issue_card
 from domain.keyring import Keyring
+from domain.passwords import PasswordCost, Passwords
 from domain.pii import PiiCipher
 from domain.reports import rebuild
 from domain.sessions import Audience, Principal, TokenSigner
@@ -63,6 +64,7 @@ async def seed(mongo: Mongo, phone: str, orders: int) -> tuple[ObjectId, str]:
     shop = await tenancy.create_merchant(
         mongo=mongo,
         pii=PiiCipher(PII),
+        passwords=Passwords(PasswordCost()),
         name=f"压测店{phone[-2:]}",
         store_name="一号店",
         timezone="Asia/Shanghai",

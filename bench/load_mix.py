@@ -44,6 +44,7 @@ from domain.keyring import Keyring
 from domain.orders import create
 from domain.orders.draft import Discounts
 from domain.orders.model import PayMethod
+from domain.passwords import PasswordCost, Passwords
 from domain.pii import PiiCipher
 from domain.pricing import CouponKind
 from domain.sessions import Audience, Principal, TokenSigner
@@ -96,6 +97,7 @@ async def _world(mongo: Mongo, settings: Settings, sandbox: Sandbox, members: in
     shop = await tenancy.create_merchant(
         mongo=mongo,
         pii=pii,
+        passwords=Passwords(PasswordCost()),
         name="周末商家",
         store_name="一号店",
         timezone="Asia/Shanghai",
@@ -135,6 +137,7 @@ async def _world(mongo: Mongo, settings: Settings, sandbox: Sandbox, members: in
         made = await tenancy.add_staff(
             mongo=mongo,
             pii=pii,
+            passwords=Passwords(PasswordCost()),
             actor=owner,
             name=f"技师{i}",
             phone=f"1370000000{i}",

@@ -27,6 +27,7 @@ from db import collections as c
 from db.indexes import ensure_indexes
 from db.mongo import Mongo, open_mongo
 from domain import tenancy
+from domain.passwords import PasswordCost, Passwords
 from domain.payouts.channel import PayoutChannel
 from domain.payouts.model import TransferLimits
 from domain.payouts.runs import run_payouts
@@ -43,6 +44,7 @@ async def _shop(mongo: Mongo) -> Shop:
     created = await tenancy.create_merchant(
         mongo=mongo,
         pii=PiiCipher("bench-pii-key-" + "x" * 32),
+        passwords=Passwords(PasswordCost()),
         name="压测商家",
         store_name="一号店",
         timezone="Asia/Shanghai",

@@ -28,6 +28,7 @@ from domain import tenancy
 from domain.cards.card import issue_card
 from domain.cards.ledger import SYSTEM, Account, EntryKind, Posting, post_alone
 from domain.keyring import Keyring
+from domain.passwords import PasswordCost, Passwords
 from domain.pii import PiiCipher
 from domain.sessions import Audience, Principal, TokenSigner
 from startup.settings import Env, Settings
@@ -50,6 +51,7 @@ async def seed(mongo: Mongo, members: int, entries: int) -> tuple[str, str]:
     shop = await tenancy.create_merchant(
         mongo=mongo,
         pii=PiiCipher(PII),
+        passwords=Passwords(PasswordCost()),
         name="压测店",
         store_name="一号店",
         timezone="Asia/Shanghai",

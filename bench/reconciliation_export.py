@@ -28,6 +28,7 @@ from db.indexes import ensure_indexes
 from db.mongo import Doc, Mongo, open_mongo
 from domain import reconciliation, tenancy
 from domain.keyring import Keyring
+from domain.passwords import PasswordCost, Passwords
 from domain.pii import PiiCipher
 from startup.settings import Env, Settings
 from tests.checkout.conftest import serving
@@ -148,6 +149,7 @@ async def main(small: int, large: int) -> None:
         made = await tenancy.create_merchant(
             mongo=mongo,
             pii=PiiCipher(PII),
+            passwords=Passwords(PasswordCost()),
             name="压测商家",
             store_name="小店",
             timezone="Asia/Shanghai",

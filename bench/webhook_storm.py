@@ -46,6 +46,7 @@ from domain.checkout import pay
 from domain.orders import create
 from domain.orders.draft import Discounts
 from domain.orders.model import PayMethod
+from domain.passwords import PasswordCost, Passwords
 from domain.pii import PiiCipher
 from payments.sandbox import Sandbox, SandboxKeys, SignedNotification, create_sandbox_app
 from startup.clients import payment_providers
@@ -83,6 +84,7 @@ async def _open_payments(mongo: Mongo, settings: Settings, sandbox: Sandbox, n: 
     shop = await tenancy.create_merchant(
         mongo=mongo,
         pii=PiiCipher(settings.pii_key.get_secret_value()),
+        passwords=Passwords(PasswordCost()),
         name="压测商家",
         store_name="一号店",
         timezone="Asia/Shanghai",

@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from db import collections as c
 from db.mongo import Mongo
 from domain.errors import DomainError, PermissionDenied
-from domain.passwords import verify_password
+from domain.passwords import Passwords
 from domain.pii import PiiCipher, normalize_phone
 from domain.sessions import Audience, Principal, TokenPair, TokenSigner, start_session
 from domain.tenancy import Role, Staff, audit, staff_from_doc
@@ -78,6 +78,7 @@ async def staff_login(
     redis: Redis,
     pii: PiiCipher,
     signer: TokenSigner,
+    passwords: Passwords,
     policy: LockoutPolicy,
     phone: str,
     password: str,
@@ -101,7 +102,7 @@ async def staff_login(
         await redis.decr(key)
         await redis.decr(everywhere)
         raise
-    if not await verify_password(doc["password_hash"] if doc else None, password) or doc is None:
+    if not await passwords.verify(doc["password_hash"] if doc else None, password) or doc is None:
         raise StaffAuthError(StaffAuthCode.INVALID_CREDENTIALS, "password")
     # This address starts over; the phone's count does not, or each sign-in would give guessers elsewhere more tries.
     await redis.delete(key)

@@ -18,7 +18,7 @@ from db import collections as c
 from db.mongo import Doc, Mongo, transaction
 from domain.errors import DomainError, PermissionDenied
 from domain.pagination import Page, after_filter, clamp
-from domain.passwords import MIN_LENGTH, hash_password
+from domain.passwords import MIN_LENGTH, Passwords
 from domain.pii import PiiCipher, mask_phone, normalize_phone
 
 
@@ -199,6 +199,7 @@ async def create_merchant(
     *,
     mongo: Mongo,
     pii: PiiCipher,
+    passwords: Passwords,
     name: str,
     store_name: str,
     timezone: str,
@@ -213,7 +214,7 @@ async def create_merchant(
     phone = _check_phone(owner_phone)
     _check_password(owner_password)
     owner_name = _check_name(owner_name, "ownerName")
-    password_hash = await hash_password(owner_password)
+    password_hash = await passwords.hash(owner_password)
     now = _now()
     merchant = Merchant(ObjectId(), name, now)
     store = Store(ObjectId(), merchant.id, store_name, timezone, now)
@@ -258,6 +259,7 @@ async def add_staff(
     *,
     mongo: Mongo,
     pii: PiiCipher,
+    passwords: Passwords,
     actor: Staff,
     name: str,
     phone: str,
@@ -286,7 +288,7 @@ async def add_staff(
         merchant_id=actor.merchant_id,
         name=name,
         phone=normalized,
-        password_hash=await hash_password(password),
+        password_hash=await passwords.hash(password),
         role=role,
         all_stores=all_stores,
         store_ids=store_ids,

@@ -15,6 +15,7 @@ from domain.checkout.providers import Providers
 from domain.keyring import Keyring
 from domain.notifications.delivery import Outlets
 from domain.notifications.sms import LoggingSms
+from domain.passwords import PasswordCost, Passwords
 from domain.payouts.channel import PayoutChannel
 from domain.payouts.model import TransferLimits
 from domain.pii import PiiCipher
@@ -39,6 +40,7 @@ class Clients:
     # The service secret and, during a rotation, the ones it replaced: every signer's keys.
     keys: Keyring
     signer: TokenSigner
+    passwords: Passwords
     lockout: LockoutPolicy
     payments: Providers
     # Shareholder payouts through the WeChat Pay merchant account; None when WeChat Pay is not configured.
@@ -53,6 +55,10 @@ class Clients:
             pii=self.pii,
             template_ids=self.settings.wechat_subscribe_templates,
         )
+
+
+def passwords(settings: Settings) -> Passwords:
+    return Passwords(PasswordCost(time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib))
 
 
 @asynccontextmanager
@@ -88,6 +94,7 @@ async def open_clients(settings: Settings) -> AsyncIterator[Clients]:
                 access_ttl=timedelta(seconds=settings.access_token_ttl_s),
                 refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_s),
             ),
+            passwords=passwords(settings),
             lockout=LockoutPolicy(
                 max_failures=settings.staff_login_max_failures,
                 max_failures_per_phone=settings.staff_login_max_failures_per_phone,

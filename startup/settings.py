@@ -149,6 +149,10 @@ class Settings(BaseSettings):
     staff_login_max_failures: int = 5
     staff_login_max_failures_per_phone: int = 50
     staff_login_lock_s: int = 15 * 60
+    # argon2id's cost for staff passwords (RFC 9106's second recommendation); production refuses less. The test
+    # suite lowers it: every test's owner is hashed and signed in, and this cost is 0.2 s of CPU each time.
+    password_time_cost: int = Field(default=3, ge=1)
+    password_memory_kib: int = Field(default=64 * 1024, ge=64)
     # Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For names the client; empty: the peer is the client.
     trusted_proxies: str = ""
 
@@ -282,6 +286,7 @@ def _production_problems(settings: Settings) -> list[str]:
         problems.append(
             f"{_name('share_qr_link_base')}: must be the mini-program's registered https link prefix in production"
         )
+    problems += _password_cost_problems(settings)
     if settings.payments_sandbox_url:
         problems.append(f"{_name('payments_sandbox_url')}: must be empty in production (the sandbox is for dev)")
     problems += [
@@ -289,6 +294,15 @@ def _production_problems(settings: Settings) -> list[str]:
         for field in _sandbox_keys_in_use(settings)
     ]
     return problems
+
+
+def _password_cost_problems(settings: Settings) -> list[str]:
+    if settings.password_time_cost >= 3 and settings.password_memory_kib >= 64 * 1024:
+        return []
+    return [
+        f"{_name('password_time_cost')} and {_name('password_memory_kib')}: must be at least 3 passes and "
+        "65536 KiB in production (a stolen staff table must stay slow to guess)"
+    ]
 
 
 def _is_remote_https(url: str) -> bool:

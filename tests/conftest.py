@@ -30,6 +30,7 @@ from db import collections
 from db.indexes import ensure_indexes
 from db.mongo import Mongo, open_mongo
 from domain import tenancy
+from domain.passwords import PasswordCost, Passwords
 from domain.pii import PiiCipher
 from startup.settings import Env, Settings
 from tests.shard_targeting import ShardTargeting
@@ -37,6 +38,10 @@ from tests.shard_targeting import ShardTargeting
 PII_KEY = "test-pii-key-" + "x" * 32
 SECRET_KEY = "test-secret-key-" + "y" * 32
 OWNER_PASSWORD = "owner-password-1"
+# argon2id at its least: at the production cost, hashing each test's owner and signing them in took 0.35 s of a
+# test's set-up (the cost itself is production's to hold: startup/settings.py refuses less there).
+PASSWORD_COST = PasswordCost(time_cost=1, memory_kib=1024)
+PASSWORDS = Passwords(PASSWORD_COST)
 
 
 class CommandCounter(monitoring.CommandListener):
@@ -236,6 +241,8 @@ def settings(servers: Servers, channels: Channels) -> Settings:
         alipay_app_id=ALIPAY_APP_ID,
         alipay_app_private_key=_pem(channels.app_private_key),
         alipay_public_key=alipay_public,
+        password_time_cost=PASSWORD_COST.time_cost,
+        password_memory_kib=PASSWORD_COST.memory_kib,
     )
 
 
@@ -355,6 +362,7 @@ async def open_shop(mongo: Mongo, pii: PiiCipher, owner_phone: str, name: str = 
     created = await tenancy.create_merchant(
         mongo=mongo,
         pii=pii,
+        passwords=PASSWORDS,
         name=name,
         store_name=f"{name}一号店",
         timezone="Asia/Shanghai",

@@ -46,6 +46,7 @@ class StaffAuthMutation:
             redis=ctx.clients.redis,
             pii=ctx.clients.pii,
             signer=ctx.clients.signer,
+            passwords=ctx.clients.passwords,
             policy=ctx.clients.lockout,
             phone=input.phone,
             password=input.password,

@@ -111,6 +111,7 @@ class TenancyMutation:
         staff = await tenancy.add_staff(
             mongo=ctx.clients.mongo,
             pii=ctx.clients.pii,
+            passwords=ctx.clients.passwords,
             actor=await ctx.staff(),
             name=input.name,
             phone=input.phone,

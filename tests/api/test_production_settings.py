@@ -112,6 +112,17 @@ def test_production_refuses_a_short_pii_key(tmp_path: Path) -> None:
     assert_refused(said, env, "JIKE_PII_KEY")
 
 
+def test_production_refuses_passwords_hashed_cheaper_than_argon2s_recommendation(tmp_path: Path) -> None:
+    # given the test suite's password cost: one pass over 1 MiB
+    env = production_env(tmp_path) | {"JIKE_PASSWORD_TIME_COST": "1", "JIKE_PASSWORD_MEMORY_KIB": "1024"}
+
+    # when the API is started
+    said = run("serve", env, tmp_path)
+
+    # then it is refused, naming both settings
+    assert_refused(said, env, "JIKE_PASSWORD_TIME_COST", "JIKE_PASSWORD_MEMORY_KIB")
+
+
 @pytest.mark.parametrize("name", ["JIKE_WECHAT_APPID", "JIKE_WECHAT_SECRET"])
 def test_production_refuses_an_empty_wechat_appid_or_secret(name: str, tmp_path: Path) -> None:
     # given the mini-program's appid or secret left empty

@@ -15,7 +15,7 @@ from domain.cards import stored_value
 from domain.cards.ledger import SYSTEM, Entry
 from domain.pii import PiiCipher
 from schema.ids import from_global_id, to_global_id
-from tests.conftest import Gql, Shop, staff_token
+from tests.conftest import PASSWORDS, Gql, Shop, staff_token
 
 LOGIN = """
 mutation($input: LoginInput!) {
@@ -83,6 +83,7 @@ async def hire(mongo: Mongo, pii: PiiCipher, gql: Gql, shop: Shop, role: tenancy
     staff = await tenancy.add_staff(
         mongo=mongo,
         pii=pii,
+        passwords=PASSWORDS,
         actor=shop.merchant.owner,
         name=f"{role.value.lower()}",
         phone=phone,

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import hypothesis
+import pytest
 from bson import ObjectId
 from hypothesis import strategies as st
 
@@ -32,7 +33,7 @@ from domain.referrals.binding import BindingSource, bind_referrer
 from domain.tenancy import Role, add_staff
 from startup.settings import Settings
 from tests.commissions.conftest import account, ledger_sums, open_program
-from tests.conftest import Shop
+from tests.conftest import PASSWORDS, Shop
 from tests.referrals.conftest import bind, make_members
 
 LEVEL1_BP, LEVEL2_BP, STAFF_BP = 1234, 777, 321
@@ -144,6 +145,7 @@ async def _play(mongo: Mongo, arena: Arena, moves: list[Any]) -> None:
     technician = await add_staff(
         mongo=mongo,
         pii=arena.pii,
+        passwords=PASSWORDS,
         actor=shop.merchant.owner,
         name="技师",
         phone=f"137{secrets.randbelow(10**8):08d}",

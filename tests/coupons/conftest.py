@@ -16,7 +16,7 @@ from domain.keyring import Keyring
 from domain.pii import PiiCipher
 from domain.sessions import Audience, Principal, TokenSigner
 from schema.ids import from_global_id, to_global_id
-from tests.conftest import SECRET_KEY, Gql, Shop
+from tests.conftest import PASSWORDS, SECRET_KEY, Gql, Shop
 
 SIGNER = TokenSigner(Keyring(SECRET_KEY), access_ttl=timedelta(hours=1), refresh_ttl=timedelta(days=1))
 
@@ -81,6 +81,7 @@ async def make_staff(
     staff = await tenancy.add_staff(
         mongo=mongo,
         pii=pii,
+        passwords=PASSWORDS,
         actor=shop.merchant.owner,
         name=name,
         phone=phone,

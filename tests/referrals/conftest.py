@@ -18,7 +18,7 @@ from domain.pii import PiiCipher
 from domain.referrals.binding import BindingSource, BindResult, bind_referrer
 from domain.sessions import Audience, Principal, TokenSigner
 from schema.ids import to_global_id
-from tests.conftest import SECRET_KEY, Shop
+from tests.conftest import PASSWORDS, SECRET_KEY, Shop
 
 SIGNER = TokenSigner(Keyring(SECRET_KEY), access_ttl=timedelta(hours=1), refresh_ttl=timedelta(days=1))
 
@@ -76,6 +76,7 @@ async def make_staff(
     staff = await tenancy.add_staff(
         mongo=mongo,
         pii=pii,
+        passwords=PASSWORDS,
         actor=shop.merchant.owner,
         name=name,
         phone=phone,

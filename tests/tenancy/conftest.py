@@ -11,6 +11,7 @@ from db.mongo import Doc, Mongo
 from domain import tenancy
 from domain.pii import PiiCipher
 from schema.ids import to_global_id
+from tests.conftest import PASSWORDS
 
 STAFF_PASSWORD = "staff-password-1"
 
@@ -31,6 +32,7 @@ async def hire(
     return await tenancy.add_staff(
         mongo=mongo,
         pii=pii,
+        passwords=PASSWORDS,
         actor=actor,
         name=name,
         phone=phone,
