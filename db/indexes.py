@@ -4,6 +4,7 @@ Unique indexes here are the last line of defence for rules that must hold under 
 db/sharding.py shards, each starts with its shard key (tests/sharding checks it), or MongoDB would not enforce it.
 """
 
+import asyncio
 from typing import Any
 
 from pymongo import ASCENDING, IndexModel
@@ -468,15 +469,20 @@ async def ensure_indexes(mongo: Mongo) -> None:
     exist, so a unique rule moving to a new index (a merchant_id prefix added for sharding) is never unguarded.
     An index made by hand outside this file is dropped too: this file is the whole truth."""
     existing = set(await mongo.db.list_collection_names())
-    for name, models in INDEXES.items():
-        collection = mongo.db[name]
-        present = await collection.index_information() if name in existing else {}
-        wanted = {m.document["name"]: m.document for m in models}
-        changed = {i for i in wanted.keys() & present.keys() if _options(present[i]) != _options(wanted[i])}
-        for index in changed:
-            await _drop(collection, index)
-        # Every API process runs this at start: on a database already right it only reads.
-        if changed or not wanted.keys() <= present.keys():
-            await collection.create_indexes(models)
-        for index in present.keys() - wanted.keys() - {"_id_"}:
-            await _drop(collection, index)
+    # Collections are independent: checked at once, an API start waits for the slowest, not for the sum.
+    await asyncio.gather(
+        *(_ensure_collection(mongo.db[name], models, name in existing) for name, models in INDEXES.items())
+    )
+
+
+async def _ensure_collection(collection: AsyncCollection[Doc], models: list[IndexModel], exists: bool) -> None:
+    present = await collection.index_information() if exists else {}
+    wanted = {m.document["name"]: m.document for m in models}
+    changed = {i for i in wanted.keys() & present.keys() if _options(present[i]) != _options(wanted[i])}
+    for index in changed:
+        await _drop(collection, index)
+    # Every API process runs this at start: on a database already right it only reads.
+    if changed or not wanted.keys() <= present.keys():
+        await collection.create_indexes(models)
+    for index in present.keys() - wanted.keys() - {"_id_"}:
+        await _drop(collection, index)
