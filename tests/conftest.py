@@ -103,6 +103,12 @@ def _pem(key: rsa.RSAPrivateKey) -> str:
     ).decode()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The slow tests are handed out first, and the short ones fill in around them: in collection order, the
+    # scale-out test (two minutes) came near the end, and one worker ran it alone while the other sat idle.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @dataclass(frozen=True)
 class Servers:
     mongo_uri: str

@@ -116,6 +116,7 @@ def dev_stack(tmp_path: Path) -> Iterator[DevStack]:
                 os.kill(pid, signal.SIGKILL)
 
 
+@pytest.mark.slow
 def test_a_killed_api_comes_back_and_answers(dev_stack: DevStack) -> None:
     # given the dev stack up and its API answering
     killed = dev_stack.child("serve")
@@ -131,6 +132,7 @@ def test_a_killed_api_comes_back_and_answers(dev_stack: DevStack) -> None:
     assert "jike dev: the API was killed by SIGKILL" in said and "restarting it" in said, said[-3000:]
 
 
+@pytest.mark.slow
 def test_a_killed_worker_comes_back_and_runs_jobs_again(dev_stack: DevStack) -> None:
     # given the dev stack up, its worker running the relay cron
     killed = dev_stack.child("worker")
@@ -150,6 +152,7 @@ def test_a_killed_worker_comes_back_and_runs_jobs_again(dev_stack: DevStack) -> 
     dev_stack.wait_for("relay run by the new worker", relayed_since_restart, BACK_WITHIN_S)
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_everything_in_seconds_leaving_no_process(dev_stack: DevStack) -> None:
     # given the dev stack up
     running = dev_stack.processes()

@@ -35,6 +35,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 def test_a_child_that_keeps_dying_as_it_starts_is_given_up_on_with_a_clear_message(tmp_path: Path) -> None:
     # given a child that exits with status 3 as soon as it starts, noting each start
     starts = tmp_path / "starts"

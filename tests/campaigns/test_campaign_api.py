@@ -4,6 +4,7 @@ wrong with one, and reads its progress and effect at a cost that does not grow w
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from bson import ObjectId
 
 from db.mongo import Mongo
@@ -130,6 +131,7 @@ async def test_a_campaign_that_cannot_be_sent_is_refused_on_its_field_and_nothin
     assert listed["data"]["campaigns"]["edges"] == []
 
 
+@pytest.mark.slow
 async def test_the_campaign_effect_costs_the_same_commands_for_100_and_10000_members(
     gql: Gql, mongo: Mongo, shop: Shop, owner_token: str
 ) -> None:

@@ -23,6 +23,7 @@ from tests.campaigns.conftest import Plan, regulars, regulars_segment, scheduled
 from tests.conftest import Shop, eventually
 
 
+@pytest.mark.slow
 async def test_a_send_killed_midway_and_run_again_gives_each_member_one_coupon_and_one_message(
     mongo: Mongo, shop: Shop, out: Outlets
 ) -> None:

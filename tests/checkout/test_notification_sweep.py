@@ -7,6 +7,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 
 from api import embedded
 from db import collections as c
@@ -53,6 +54,7 @@ async def test_the_sweep_applies_a_notification_kept_but_never_applied_exactly_o
     assert len(await outbox(mongo, "ORDER_PAID")) == 1
 
 
+@pytest.mark.slow
 async def test_a_notification_a_killed_api_process_acknowledged_is_applied_by_the_worker_sweep(
     gql: Gql, mongo: Mongo, shop: Shop, payments_sandbox: PaymentsSandbox, settings: Settings
 ) -> None:

@@ -188,6 +188,7 @@ def _run(arena: Arena) -> None:
         loop.close()
 
 
+@pytest.mark.slow
 async def test_accrued_minus_reversed_is_the_rate_of_what_stayed_paid_for_every_beneficiary(
     settings: Settings, mongo: Mongo, pii: PiiCipher, shop: Shop
 ) -> None:

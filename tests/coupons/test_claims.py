@@ -6,6 +6,8 @@ import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from db import collections as c
 from db.mongo import Mongo
 from domain.coupons import sold_out
@@ -230,6 +232,7 @@ async def test_stock_a_refused_tap_took_is_given_back(gql: Gql, owner_token: str
     assert stored is not None and stored["issued"] == 5
 
 
+@pytest.mark.slow
 async def test_stock_of_500_with_2000_concurrent_claimers_gives_exactly_500(
     gql: Gql, owner_token: str, mongo: Mongo, shop: Shop
 ) -> None:

@@ -12,6 +12,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from bson import ObjectId
 
 from db import collections as c
@@ -198,6 +199,7 @@ def _plan_stages(plan: Any) -> list[str]:
 EVENTS = int(os.environ.get("JIKE_FUNNEL_EVENTS", "20000"))
 
 
+@pytest.mark.slow
 async def test_a_big_funnel_is_exact_and_served_by_the_index(
     gql: Gql, owner_token: str, mongo: Mongo, shop: Shop
 ) -> None:

@@ -5,6 +5,7 @@ takes one, never more than N in all, never two per friend, and each coupon remem
 import asyncio
 from typing import Any
 
+import pytest
 from bson import ObjectId
 
 from db import collections as c
@@ -83,6 +84,7 @@ async def _shareholder_pack(
     return holder, pack, await _share_as_member(gql, holder, pack)
 
 
+@pytest.mark.slow
 async def test_a_pack_of_50_shared_with_300_friends_at_once_gives_exactly_50(
     gql: Gql, owner_token: str, mongo: Mongo, shop: Shop
 ) -> None:

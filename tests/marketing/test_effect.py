@@ -208,6 +208,7 @@ async def _campaign_of(mongo: Mongo, shop: Shop, n: int) -> ObjectId:
     return campaign
 
 
+@pytest.mark.slow
 async def test_reading_an_effect_costs_the_same_for_100_and_10000_touches(mongo: Mongo, shop: Shop) -> None:
     # given a campaign of 100 members and one of 10,000
     small, large = await _campaign_of(mongo, shop, 100), await _campaign_of(mongo, shop, 10_000)

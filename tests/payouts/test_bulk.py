@@ -6,6 +6,8 @@ The default size keeps the suite fast on SecantusDB; PAYOUT_BULK_N=100000 runs t
 import os
 import tracemalloc
 
+import pytest
+
 from db import collections as c
 from db.mongo import Mongo
 from domain.payouts.channel import PayoutChannel
@@ -17,6 +19,7 @@ N = int(os.environ.get("PAYOUT_BULK_N", "2000"))
 PER_MEMBER = 20
 
 
+@pytest.mark.slow
 async def test_a_batch_over_many_commissions_pays_everyone_without_holding_the_commissions(
     mongo: Mongo, shop: Shop, channel: PayoutChannel, transfers: TransferSandbox
 ) -> None:

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
+import pytest
+
 from db import collections as c
 from db.mongo import Mongo
 from payments.sandbox.transfers import Outcome, TransferSandbox
@@ -52,6 +54,7 @@ async def kill(process: asyncio.subprocess.Process) -> None:
     await process.wait()
 
 
+@pytest.mark.slow
 async def test_a_worker_killed_mid_batch_and_restarted_pays_every_beneficiary_exactly_once(
     mongo: Mongo, shop: Shop, settings: Settings, transfers: TransferSandbox
 ) -> None:

@@ -9,6 +9,7 @@ import random
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from bson import ObjectId
 
 from db import collections as c
@@ -340,6 +341,7 @@ async def test_a_rebuild_meeting_events_already_counted_in_its_generation_counts
     assert await rollup_docs(mongo) == kept
 
 
+@pytest.mark.slow
 async def test_the_dashboard_costs_the_same_commands_for_10_and_5000_paid_orders(
     gql: Gql, mongo: Mongo, shop: Shop
 ) -> None:

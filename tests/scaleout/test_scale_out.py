@@ -185,6 +185,7 @@ async def until(what: str, done: Callable[[], Awaitable[bool]], state: Callable[
         await asyncio.sleep(0.2)
 
 
+@pytest.mark.slow
 async def test_two_apis_and_two_workers_with_one_of_each_killed_do_everything_exactly_once(
     mongo: Mongo,
     pii: PiiCipher,

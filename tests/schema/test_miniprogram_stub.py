@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from graphql import build_schema, parse, validate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +37,7 @@ def test_every_document_the_mini_program_sends_is_valid_against_the_member_schem
     assert {name: found for name, found in problems.items() if found} == {}
 
 
+@pytest.mark.slow
 def test_the_mini_program_client_passes_its_own_tests() -> None:
     # given node, which the machine has (the mini-program's code is JavaScript)
     node = shutil.which("node")

@@ -3,6 +3,7 @@ and tags staff put on members."""
 
 from typing import Any
 
+import pytest
 from bson import ObjectId
 
 from db import collections as c
@@ -77,6 +78,7 @@ async def _preview_commands(gql: Gql, mongo: Mongo, token: str) -> tuple[int, in
     return len(commands), preview["count"]
 
 
+@pytest.mark.slow
 async def test_the_preview_costs_the_same_for_100_and_10000_members(
     gql: Gql, mongo: Mongo, shop: Shop, owner_token: str
 ) -> None:

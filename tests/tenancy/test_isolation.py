@@ -798,6 +798,7 @@ def outcome(body: dict[str, Any], field: str) -> str:
     return "ACCEPTED"
 
 
+@pytest.mark.slow
 @pytest.mark.dead_letters  # each merchant is given one, to probe the dead-letter screens
 async def test_staff_of_one_merchant_cannot_read_or_change_anything_of_another(
     gql: Gql, shop: Shop, mongo: Mongo, pii: PiiCipher

@@ -56,6 +56,7 @@ async def statuses(mongo: Mongo, kind: str) -> list[str]:
     return [d["status"] for d in await mongo.db[c.OUTBOX].find({"kind": kind}).to_list()]
 
 
+@pytest.mark.slow
 async def test_events_written_while_redis_is_down_are_all_sent_exactly_once_when_it_returns(
     own_redis: tuple[Settings, subprocess.Popen[bytes], int], mongo: Mongo, shop: Shop, channels: Channels
 ) -> None:
