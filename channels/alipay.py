@@ -8,6 +8,7 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,7 +33,9 @@ class AlipayUser:
     open_id: str
 
 
+@cache
 def load_private_key(pem: str) -> rsa.RSAPrivateKey:
+    # Parsing checks the key, tens of milliseconds for RSA-2048; each start of the clients loads the same few.
     key = serialization.load_pem_private_key(pem.encode(), password=None)
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ValueError("an RSA private key is required")
