@@ -27,12 +27,12 @@ from api import embedded
 from api.app import create_app
 from channels.fake import FakeState, create_fake_app
 from db import collections
-from db.indexes import ensure_indexes
 from db.mongo import Mongo, open_mongo
 from domain import tenancy
 from domain.passwords import PasswordCost, Passwords
 from domain.pii import PiiCipher
 from startup.settings import Env, Settings
+from tests.databases import Databases
 from tests.shard_targeting import ShardTargeting
 
 PII_KEY = "test-pii-key-" + "x" * 32
@@ -67,9 +67,11 @@ class CommandCounter(monitoring.CommandListener):
 
 COUNTER = CommandCounter()
 SHARD_TARGETING = ShardTargeting()
+DATABASES = Databases()
 # Registered before any client exists: PyMongo applies global listeners to clients made afterwards.
 monitoring.register(COUNTER)
 monitoring.register(SHARD_TARGETING)
+monitoring.register(DATABASES)
 # Under xdist the controller gathers every worker's offences (each worker watched its own share of the tests).
 WORKERS_OFFENCES: list[str] = []
 
@@ -226,7 +228,8 @@ async def channels() -> AsyncIterator[Channels]:
 
 
 @pytest.fixture
-def settings(servers: Servers, channels: Channels) -> Settings:
+def settings(servers: Servers, channels: Channels, request: pytest.FixtureRequest) -> Settings:
+    new = f"t_{uuid.uuid4().hex[:12]}"
     alipay_public = (
         channels.alipay_private_key.public_key()
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
@@ -236,7 +239,8 @@ def settings(servers: Servers, channels: Channels) -> Settings:
         _env_file=None,
         env=Env.TEST,
         mongodb_uri=servers.mongo_uri,
-        mongodb_db=f"t_{uuid.uuid4().hex[:12]}",
+        # A used database only for a test whose `mongo` fixture checks and empties it; any other gets a new one.
+        mongodb_db=DATABASES.name(new) if "mongo" in request.fixturenames else new,
         redis_url=f"redis://127.0.0.1:{servers.redis_port}/0",
         secret_key=SECRET_KEY,
         pii_key=PII_KEY,
@@ -268,17 +272,17 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 @pytest.fixture
 async def mongo(settings: Settings, request: pytest.FixtureRequest) -> AsyncIterator[Mongo]:
-    """The test's own fresh database, dropped afterwards; Redis is emptied before each test. A test that leaves
-    a dead letter fails, unless it is marked `dead_letters` (it makes them on purpose): an event the worker
-    could not handle is a bug somewhere, even when the test's own assertions pass."""
+    """The test's own database, empty and indexed as db/indexes.py says (tests/databases.py); Redis is emptied
+    before each test. A test that leaves a dead letter fails, unless it is marked `dead_letters` (it makes them on
+    purpose): an event the worker could not handle is a bug somewhere, even when the test's own assertions pass."""
     handle = open_mongo(settings.mongodb_uri.get_secret_value(), settings.mongodb_db)
     redis = Redis.from_url(settings.redis_url.get_secret_value())
     await redis.flushdb()
     await redis.aclose()
-    await ensure_indexes(handle)
+    await DATABASES.prepare(handle)
     yield handle
     dead = await handle.db[collections.DEAD_LETTERS].find({}, {"kind": 1, "error": 1}).to_list()
-    await handle.client.drop_database(settings.mongodb_db)
+    await DATABASES.release(handle)
     await handle.close()
     if request.node.get_closest_marker("dead_letters") is None:
         assert dead == [], "the test left dead letters it did not expect"
