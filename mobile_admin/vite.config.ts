@@ -28,5 +28,7 @@ export default defineConfig({
   test: {
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],
+    // Vant's modules import their CSS, which Node cannot load: a mounted screen has Vite transform them instead.
+    server: { deps: { inline: ['vant'] } },
   },
 })
