@@ -1,15 +1,19 @@
 """Bearer-token authentication at the door of each GraphQL endpoint.
 
-A token that is present but bad (expired, tampered, or for the other schema) is a 401 before any GraphQL
-runs; no token means an anonymous request, which may only reach the sign-in mutations.
+A token that is present but bad (expired, tampered, for the other schema, or of an account closed since) is a 401
+before any GraphQL runs; no token means an anonymous request, which may only reach the sign-in mutations.
 """
 
 import json
+import logging
 
+from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from domain.sessions import Audience, InvalidToken, Principal
+from domain.sessions import Audience, InvalidToken, Principal, access_ended
 from startup.clients import Clients
+
+log = logging.getLogger(__name__)
 
 PRINCIPAL_KEY = "jike.principal"
 
@@ -32,11 +36,25 @@ class Authenticated:
             try:
                 if scheme.lower() != "bearer" or not token:
                     raise InvalidToken("not a bearer token")
-                scope[PRINCIPAL_KEY] = clients.signer.verify(token.strip(), self.audience)
+                principal = clients.signer.verify(token.strip(), self.audience)
             except InvalidToken:
                 await self._unauthorized(send)
                 return
+            if await self._ended(clients, principal):
+                await self._unauthorized(send)
+                return
+            scope[PRINCIPAL_KEY] = principal
         await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _ended(clients: Clients, principal: Principal) -> bool:
+        try:
+            return await access_ended(redis=clients.redis, principal=principal)
+        except RedisError as e:
+            # Without Redis every signed-in request would fail; a closed account's data is already gone, and its
+            # tokens expire within minutes on their own.
+            log.warning("could not check whether %s's access was ended: %s", principal.subject_id, e)
+            return False
 
     @staticmethod
     async def _unauthorized(send: Send) -> None:

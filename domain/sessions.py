@@ -1,6 +1,7 @@
 """Sign-in sessions for members and staff: short-lived signed access tokens and rotating refresh tokens.
 
-A refresh token is used once; presenting a used one again means it leaked, so its whole family is revoked.
+A refresh token is used once; presenting a used one again means it leaked, so its whole family is revoked. A closed
+member account's access tokens are refused from the moment it closes, not when they expire.
 """
 
 import hashlib
@@ -12,6 +13,7 @@ from enum import StrEnum
 import jwt
 from bson import ObjectId
 from bson.errors import InvalidId
+from redis.asyncio import Redis
 
 from db import collections as c
 from db.mongo import Mongo
@@ -151,4 +153,33 @@ async def refresh_session(*, mongo: Mongo, signer: TokenSigner, audience: Audien
     if await tokens.find_one({"family": doc["family"], "revoked": True}, {"_id": 1}) is not None:
         raise SessionError(SessionCode.INVALID_REFRESH_TOKEN, "refreshToken")
     principal = Principal(audience, doc["subject_id"], doc["merchant_id"])
+    # A closing deletes the member's refresh tokens, but one claimed just before it may be presented just after.
+    if audience is Audience.MEMBER and not await _open_member(mongo, principal):
+        raise SessionError(SessionCode.INVALID_REFRESH_TOKEN, "refreshToken")
     return await _issue(mongo, signer, principal, family=doc["family"])
+
+
+async def _open_member(mongo: Mongo, principal: Principal) -> bool:
+    found = await mongo.db[c.MEMBERS].find_one(
+        {"merchant_id": principal.merchant_id, "_id": principal.subject_id, "closed_at": None}, {"_id": 1}
+    )
+    return found is not None
+
+
+# An access token is a signed claim good until it expires, so ending one is remembered that long, and a minute more
+# for one that a refresh racing the ending signed just after it.
+_ENDED_MARGIN = timedelta(minutes=1)
+
+
+def _ended_key(principal: Principal) -> str:
+    return f"jike:access-ended:{principal.audience.value}:{principal.merchant_id}:{principal.subject_id}"
+
+
+async def end_access(*, redis: Redis, signer: TokenSigner, principal: Principal) -> None:
+    """Refuses from now on every access token already handed to `principal`, whose refresh tokens the caller has
+    deleted (closing an account)."""
+    await redis.set(_ended_key(principal), "1", ex=signer.access_ttl + _ENDED_MARGIN)
+
+
+async def access_ended(*, redis: Redis, principal: Principal) -> bool:
+    return bool(await redis.exists(_ended_key(principal)))

@@ -20,6 +20,7 @@ from enum import StrEnum
 
 from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
+from redis.asyncio import Redis
 
 from db import collections as c
 from db.mongo import Doc, Mongo, transaction
@@ -38,6 +39,7 @@ from domain.notifications.topics import TEMPLATES, Topic
 from domain.orders.model import OrderStatus
 from domain.payouts.model import PayoutStatus
 from domain.pii import PiiCipher
+from domain.sessions import Audience, Principal, TokenSigner, end_access
 from domain.tenancy import Role, Staff
 
 MAX_REASON = 200
@@ -339,23 +341,42 @@ async def _rename_in_messages(mongo: Mongo, s: AsyncClientSession, merchant_id: 
 
 
 async def close_my_account(
-    *, mongo: Mongo, pii: PiiCipher, merchant_id: ObjectId, member_id: ObjectId, reason: str | None
+    *,
+    mongo: Mongo,
+    redis: Redis,
+    pii: PiiCipher,
+    signer: TokenSigner,
+    merchant_id: ObjectId,
+    member_id: ObjectId,
+    reason: str | None,
 ) -> Closed:
-    """The member closes their own account from the mini-program."""
+    """The member closes their own account from the mini-program; the phone that did it is signed out with every
+    other one."""
     detail = {"reason": reason.strip()[:MAX_REASON]} if reason and reason.strip() else {}
-    return await close_account(
+    closed = await close_account(
         mongo=mongo, pii=pii, merchant_id=merchant_id, member_id=member_id, who=MEMBER_SELF, detail=detail
     )
+    await _sign_out(redis, signer, merchant_id, member_id)
+    return closed
 
 
 async def close_member_account(
-    *, mongo: Mongo, pii: PiiCipher, actor: Staff, member_id: ObjectId, reason: str, request_ref: str
+    *,
+    mongo: Mongo,
+    redis: Redis,
+    pii: PiiCipher,
+    signer: TokenSigner,
+    actor: Staff,
+    member_id: ObjectId,
+    reason: str,
+    request_ref: str,
 ) -> Closed:
-    """OWNER or MANAGER, carrying out the member's written request (its reference kept in the access log)."""
+    """OWNER or MANAGER, carrying out the member's written request (its reference kept in the access log); the
+    member's phones are signed out at once."""
     if not actor.has_role(Role.OWNER, Role.MANAGER):
         raise PermissionDenied()
     reason, request_ref = check_request(reason, request_ref)
-    return await close_account(
+    closed = await close_account(
         mongo=mongo,
         pii=pii,
         merchant_id=actor.merchant_id,
@@ -363,3 +384,11 @@ async def close_member_account(
         who=Accessor.of(actor),
         detail={"reason": reason, "request_ref": request_ref},
     )
+    await _sign_out(redis, signer, actor.merchant_id, member_id)
+    return closed
+
+
+async def _sign_out(redis: Redis, signer: TokenSigner, merchant_id: ObjectId, member_id: ObjectId) -> None:
+    # The refresh tokens went with the closing; an access token already handed out would otherwise keep claiming
+    # coupons and booking as the closed account until it expires.
+    await end_access(redis=redis, signer=signer, principal=Principal(Audience.MEMBER, member_id, merchant_id))

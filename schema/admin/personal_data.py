@@ -140,7 +140,9 @@ class PersonalDataMutation:
     async def close_member_account(self, info: Info, input: CloseMemberAccountInput) -> CloseMemberAccountPayload:
         closed = await erasure.close_member_account(
             mongo=info.context.clients.mongo,
+            redis=info.context.clients.redis,
             pii=info.context.clients.pii,
+            signer=info.context.clients.signer,
             actor=await info.context.staff(),
             member_id=node_id("Member", input.member_id, "memberId"),
             reason=input.reason,

@@ -64,7 +64,9 @@ class AccountClosingMutation:
         principal = ctx.need_principal()
         closed = await erasure.close_my_account(
             mongo=ctx.clients.mongo,
+            redis=ctx.clients.redis,
             pii=ctx.clients.pii,
+            signer=ctx.clients.signer,
             merchant_id=principal.merchant_id,
             member_id=principal.subject_id,
             reason=input.reason,

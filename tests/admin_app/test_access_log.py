@@ -7,17 +7,19 @@ import uuid
 from playwright.async_api import expect
 
 from db.mongo import Mongo
-from domain.account_closing.erasure import close_member_account
 from domain.pii import PiiCipher
 from domain.tenancy import Role
 from tests.admin_app.conftest import Phone
-from tests.conftest import Gql, Shop
+from tests.conftest import Gql, Shop, staff_token
 from tests.coupons.conftest import make_staff
 from tests.referrals.conftest import bind_phone, make_members
 
 SEARCH = "query { members(first: 50) { edges { node { id card { phone } } } } }"
 ADJUST = """
 mutation($input: AdjustBalanceInput!) { adjustBalance(input: $input) { ledgerEntry { amount } userErrors { code } } }
+"""
+CLOSE_MEMBER_ACCOUNT = """
+mutation($input: CloseMemberAccountInput!) { closeMemberAccount(input: $input) { closedAt userErrors { code } } }
 """
 
 
@@ -34,14 +36,8 @@ async def test_the_owner_sees_who_looked_adjusted_and_closed_and_filters_to_clos
     await gql("admin", SEARCH, token=manager.token)
     adjust = {"memberId": wang.gid, "account": "POINTS", "amount": 50, "reason": "补录积分"}
     await gql("admin", ADJUST, {"input": adjust | {"idempotencyKey": uuid.uuid4().hex}}, token=manager.token)
-    await close_member_account(
-        mongo=mongo,
-        pii=pii,
-        actor=shop.merchant.owner,
-        member_id=li.id,
-        reason="会员书面申请",
-        request_ref="SQ-2026-07",
-    )
+    close = {"memberId": li.gid, "reason": "会员书面申请", "requestRef": "SQ-2026-07"}
+    await gql("admin", CLOSE_MEMBER_ACCOUNT, {"input": close}, token=await staff_token(gql, shop.owner_phone))
 
     # when the owner opens 访问记录 from 我的
     await phone.sign_in_as(shop.owner_phone)

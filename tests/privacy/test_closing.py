@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 from bson import ObjectId
+from pydantic import SecretStr
 
+from api.embedded import free_port
 from db import collections as c
 from db.mongo import Doc, Mongo
 from domain.access_log import MEMBER_SELF
@@ -20,12 +22,14 @@ from domain.members import CLOSED
 from domain.notifications.topics import TEMPLATES, Topic
 from domain.pii import PiiCipher
 from domain.referrals.binding import Refusal
+from startup.settings import Settings
 from tests.checkout.conftest import counter_sale, give
 from tests.commissions.conftest import appoint, open_program, paid
 from tests.conftest import Gql, Shop
 from tests.members.conftest import fresh_code, log_in
 from tests.privacy.conftest import give_bonus, personal_values, scan_for, sign_in
 from tests.referrals.conftest import Person, bind, make_members
+from tests.staff_auth.conftest import serve
 
 ACCOUNT_CLOSING = """
 query { accountClosing { blockers { code message } forfeitedPoints forfeitedStoredValueBonus forfeitedCommissionsFen } }
@@ -38,6 +42,14 @@ mutation { closeMyAccount(input: {reason: "不再使用"}) { closedAt userErrors
 CLOSE_MEMBER_ACCOUNT = """
 mutation($input: CloseMemberAccountInput!) {
   closeMemberAccount(input: $input) { closedAt userErrors { field code message } }
+}
+"""
+
+ME = "query { me { id } }"
+
+REFRESH = """
+mutation($token: String!) {
+  refreshToken(input: {refreshToken: $token}) { session { accessToken refreshToken } userErrors { code } }
 }
 """
 
@@ -226,3 +238,75 @@ async def test_two_closings_at_once_close_once(mongo: Mongo, pii: PiiCipher, sho
     assert len(refused) == 1 and refused[0].code is ErasureCode.ACCOUNT_CLOSED
     entries = await _kept(mongo, merchant_id, c.LEDGER, member_id=member.id)
     assert sum(e["amount"] for e in entries) == 0 and len(entries) == 2
+
+
+async def _signed_in_twice(gql: Gql, shop: Shop, user: str) -> list[dict[str, Any]]:
+    """The same WeChat account's two sessions (two phones), each the mini-program's `session` after login."""
+    return [(await log_in(gql, shop, fresh_code(user)))["session"] for _ in range(2)]
+
+
+async def _signed_out(gql: Gql, session: dict[str, Any]) -> bool:
+    """Whether the session's access token is refused at the door and its refresh token no longer refreshes."""
+    door = await gql.raw("member", ME, token=session["accessToken"])
+    refreshed = (await gql("member", REFRESH, {"token": session["refreshToken"]}))["data"]["refreshToken"]
+    return door.status_code == 401 and refreshed["session"] is None
+
+
+async def test_closing_signs_the_member_out_on_every_phone_at_once(gql: Gql, shop: Shop) -> None:
+    # Given a member signed in on two phones, and another member signed in
+    [this_phone, other_phone] = await _signed_in_twice(gql, shop, "bob")
+    carol = await sign_in(gql, shop, "carol")
+
+    # When the member closes their account from one of them
+    closed = (await gql("member", CLOSE_MY_ACCOUNT, token=this_phone["accessToken"]))["data"]["closeMyAccount"]
+
+    # Then neither phone's tokens work any more, though the access tokens have not expired; the other member's do
+    assert closed["userErrors"] == []
+    assert await _signed_out(gql, this_phone) and await _signed_out(gql, other_phone)
+    assert "errors" not in await gql("member", ME, token=carol.token)
+
+
+async def test_a_member_whose_account_the_owner_closed_can_do_nothing_more_with_their_tokens(
+    gql: Gql, shop: Shop, owner_token: str
+) -> None:
+    # Given a member signed in on the mini-program
+    [session, _] = await _signed_in_twice(gql, shop, "bob")
+    me = (await gql("member", ME, token=session["accessToken"]))["data"]["me"]
+
+    # When the owner closes their account on their written request
+    variables = {"input": {"memberId": me["id"], "reason": "会员书面申请", "requestRef": "SQ-2026-002"}}
+    closed = (await gql("admin", CLOSE_MEMBER_ACCOUNT, variables, token=owner_token))["data"]["closeMemberAccount"]
+
+    # Then the phone's next request is refused at the door (no claiming or booking as the closed account)
+    assert closed["userErrors"] == []
+    assert await _signed_out(gql, session)
+
+
+async def test_a_refresh_racing_the_closing_leaves_no_working_token(gql: Gql, shop: Shop) -> None:
+    # Given a member signed in on two phones
+    [closing, refreshing] = await _signed_in_twice(gql, shop, "bob")
+
+    # When one phone closes the account while the other refreshes its session
+    closed, refreshed = await asyncio.gather(
+        gql("member", CLOSE_MY_ACCOUNT, token=closing["accessToken"]),
+        gql("member", REFRESH, {"token": refreshing["refreshToken"]}),
+    )
+
+    # Then the account is closed and whatever the refresh got is refused too
+    assert closed["data"]["closeMyAccount"]["userErrors"] == []
+    assert await _signed_out(gql, refreshed["data"]["refreshToken"]["session"] or refreshing)
+
+
+async def test_signed_in_members_are_still_served_while_redis_cannot_be_asked(
+    settings: Settings, gql: Gql, shop: Shop
+) -> None:
+    # Given a signed-in member, and an API whose Redis has gone (nothing listens where it was)
+    [session, _] = await _signed_in_twice(gql, shop, "bob")
+    gone = settings.model_copy(update={"redis_url": SecretStr(f"redis://127.0.0.1:{free_port()}/0")})
+
+    # When the member's next request reaches it
+    async with serve(gone) as doors:
+        body = await (await doors.at("10.0.0.1"))("member", ME, token=session["accessToken"])
+
+    # Then it is answered: whether the account closed since could not be asked, and the token is still good
+    assert "errors" not in body, body
