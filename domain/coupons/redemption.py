@@ -25,7 +25,7 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from db import collections as c
-from db.mongo import Doc, Mongo
+from db.mongo import Doc, Mongo, transaction
 from domain import outbox
 from domain.coupons import funnel
 from domain.coupons.coupon import (
@@ -175,10 +175,13 @@ async def _count_redeemed(mongo: Mongo, coupon: Coupon, now: datetime, session: 
     return held
 
 
-async def _finish(mongo: Mongo, coupon: Coupon, now: datetime, *, replayed: bool) -> Redeemed:
-    assert coupon.redemption is not None
-    held = (await with_templates(mongo, [coupon]))[0] if replayed else await _count_redeemed(mongo, coupon, now, None)
-    return Redeemed(held, await describe(mongo, coupon.merchant_id, coupon.redemption), replayed)
+async def _finish(mongo: Mongo, held: Held, *, replayed: bool) -> Redeemed:
+    assert held.coupon.redemption is not None
+    return Redeemed(held, await describe(mongo, held.coupon.merchant_id, held.coupon.redemption), replayed)
+
+
+async def _replayed(mongo: Mongo, coupon: Coupon) -> Redeemed:
+    return await _finish(mongo, (await with_templates(mongo, [coupon]))[0], replayed=True)
 
 
 def _is_replay(coupon: Coupon, actor: Staff, key: str) -> bool:
@@ -221,24 +224,32 @@ async def redeem_coupon(
         raise CouponError(CouponCode.REDEEM_CODE_INVALID, "code")
     now = datetime.now(UTC)
     if _is_replay(coupon, actor, key):
-        return await _finish(mongo, coupon, now, replayed=True)
+        return await _replayed(mongo, coupon)
     used = await describe(mongo, coupon.merchant_id, coupon.redemption) if coupon.redemption is not None else None
     refusal = _refusal(coupon, window, store_id, now, used)
     if refusal is not None:
         raise refusal
     redemption = {"at": now, "store_id": store_id, "staff_id": actor.id, "order_id": None, "key": key}
-    doc = await mongo.db[c.COUPONS].find_one_and_update(
-        {"merchant_id": coupon.merchant_id, "_id": coupon.id, **usable_filter(now)},
-        {"$set": {"status": CouponStatus.REDEEMED.value, "redemption": redemption}},
-        return_document=ReturnDocument.AFTER,
-    )
-    if doc is None:
+
+    async def use(s: AsyncClientSession) -> Held | None:
+        doc = await mongo.db[c.COUPONS].find_one_and_update(
+            {"merchant_id": coupon.merchant_id, "_id": coupon.id, **usable_filter(now)},
+            {"$set": {"status": CouponStatus.REDEEMED.value, "redemption": redemption}},
+            return_document=ReturnDocument.AFTER,
+            session=s,
+        )
+        # Counted with the use: a scan that dies after it would leave a used coupon the funnel and the campaign's
+        # effect never saw, and the cashier's retry with the same key is a replay that counts nothing.
+        return None if doc is None else await _count_redeemed(mongo, coupon_from_doc(doc), now, s)
+
+    held = await transaction(mongo, use)
+    if held is None:
         fresh = await load_coupon(mongo, actor.merchant_id, coupon_id)
         assert fresh is not None
         if _is_replay(fresh, actor, key):
-            return await _finish(mongo, fresh, now, replayed=True)
+            return await _replayed(mongo, fresh)
         raise await _refuse(mongo, fresh, now, "code")
-    return await _finish(mongo, coupon_from_doc(doc), now, replayed=False)
+    return await _finish(mongo, held, replayed=False)
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from bson import ObjectId
+from pymongo import monitoring
 
 from db import collections as c
-from db.mongo import Mongo
+from db.mongo import Mongo, open_mongo
 from domain import tenancy
 from domain.coupons import redemption
 from domain.coupons.errors import CouponError
 from domain.keyring import Keyring
 from domain.pii import PiiCipher
 from schema.ids import to_global_id
+from startup.settings import Settings
 from tests.conftest import SECRET_KEY, Gql, Shop
 from tests.coupons.conftest import Customer, claimed_coupon, make_member, make_staff, new_template, oid, store_gid
 
@@ -102,6 +104,63 @@ async def test_ten_concurrent_scans_redeem_once_and_tell_the_rest_when_where_and
     for r in refused:
         assert r["redemption"] == first
         assert r["userErrors"][0]["message"] == f"该券已核销：{when} 于甲店一号店，由收银小王核销"
+    assert await mongo.db[c.COUPON_EVENTS].count_documents({"step": "REDEEMED"}) == 1
+
+
+class _DiesAfter(monitoring.CommandListener):
+    """Cancels `task` the moment the server has answered the first `command` on `collection`: the scan dies right
+    after that write, as a phone losing the connection or a killed API process would leave it."""
+
+    def __init__(self, command: str, collection: str) -> None:
+        self.command, self.collection = command, collection
+        self.task: asyncio.Task[Any] | None = None
+        self._request_id: int | None = None
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if self._request_id is None and event.command.get(self.command) == self.collection:
+            self._request_id = event.request_id
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        if event.request_id == self._request_id and self.task is not None:
+            self.task.cancel()
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+async def test_a_scan_that_dies_after_using_the_coupon_leaves_it_unused_and_the_retry_counts_it(
+    gql: Gql, owner_token: str, mongo: Mongo, shop: Shop, settings: Settings
+) -> None:
+    # given a member's code at the counter, and a scan that dies right after its write to the coupon
+    member, coupon = await _given_a_coupon(gql, owner_token, mongo, shop)
+    code = await _code(gql, member, coupon)
+    dies = _DiesAfter("findAndModify", c.COUPONS)
+    dying = open_mongo(settings.mongodb_uri.get_secret_value(), mongo.db.name, event_listeners=[dies])
+
+    async def scan(on: Mongo) -> redemption.Redeemed:
+        return await redemption.redeem_coupon(
+            mongo=on,
+            signer=redemption.signer_for(Keyring(SECRET_KEY)),
+            actor=shop.merchant.owner,
+            code=code,
+            store_id=shop.merchant.store.id,
+            idempotency_key="scan-1",
+        )
+
+    # when the scan runs and dies
+    dies.task = asyncio.create_task(scan(dying))
+    with pytest.raises(asyncio.CancelledError):
+        await dies.task
+    await dying.close()
+
+    # then the coupon is still the member's to use, with nothing counted
+    held = await mongo.db[c.COUPONS].find_one({"_id": oid("Coupon", coupon)})
+    assert held is not None and held["status"] == "ACTIVE"
+    assert await mongo.db[c.COUPON_EVENTS].count_documents({"step": "REDEEMED"}) == 0
+
+    # and the cashier's retry with the same key uses it, counted once in the funnel
+    again = await scan(mongo)
+    assert again.replayed is False and again.held.coupon.redemption is not None
     assert await mongo.db[c.COUPON_EVENTS].count_documents({"step": "REDEEMED"}) == 1
 
 
