@@ -224,6 +224,17 @@ class CardIssued(Event):
 
 
 @dataclass(frozen=True)
+class CardClosed(Event):
+    """A member's account was closed (注销) with their card at `level_id`: one member fewer at that level."""
+
+    KIND: ClassVar[str] = "CARD_CLOSED"
+
+    member_id: ObjectId
+    card_id: ObjectId
+    level_id: ObjectId
+
+
+@dataclass(frozen=True)
 class BalanceChanged(Event):
     """One card ledger entry: what it changed of the stored value (paid and bonus parts), points and count-card
     uses the merchant owes. `count_expires_at` is the count card's expiry, after which its uses are owed no
@@ -416,6 +427,7 @@ EVENTS: tuple[type[Event], ...] = (
     PointsChanged,
     LevelUp,
     CardIssued,
+    CardClosed,
     BalanceChanged,
     CouponReceived,
     CouponRedeemed,

@@ -24,7 +24,7 @@ from redis.asyncio import Redis
 
 from db import collections as c
 from db.mongo import Doc, Mongo, transaction
-from domain import access_log
+from domain import access_log, outbox
 from domain.access_log import MEMBER_SELF, AccessAction, Accessor
 from domain.booking.model import BookingStatus
 from domain.cards import ledger
@@ -34,6 +34,7 @@ from domain.commissions.commission import CommissionStatus
 from domain.commissions.ledger import Bucket
 from domain.coupons.coupon import CouponStatus
 from domain.errors import DomainError, PermissionDenied
+from domain.events import CardClosed
 from domain.members import CLOSED
 from domain.notifications.topics import TEMPLATES, Topic
 from domain.orders.model import OrderStatus
@@ -256,14 +257,24 @@ async def _close_card(
                 idempotency_key=f"closing:{member_id}:{part}",
             ),
         )
-    await mongo.db[c.CARDS].update_one(
-        {"merchant_id": merchant_id, "member_id": member_id},
+    card = await mongo.db[c.CARDS].find_one_and_update(
+        {"merchant_id": merchant_id, "member_id": member_id, "status": {"$ne": CardStatus.CLOSED.value}},
         {
             "$set": {"status": CardStatus.CLOSED.value, "closed_at": at, "phone_enc": None, "phone_hash": None},
             "$unset": {"birthday": ""},
         },
+        projection={"level_id": 1},
         session=s,
     )
+    if card is not None:
+        # The reports' members by level count holders; a closed account holds none.
+        await outbox.record(
+            mongo=mongo,
+            session=s,
+            merchant_id=merchant_id,
+            event=CardClosed(member_id=member_id, card_id=card["_id"], level_id=card["level_id"]),
+            dedupe_key=f"card_closed:{card['_id']}",
+        )
     await mongo.db[c.COUPONS].update_many(
         {
             "merchant_id": merchant_id,

@@ -1,7 +1,7 @@
 """What the merchant owes right now (balanceReport) and how many members hold each level: running totals in one
 document per merchant and generation, moved by the events the ledgers and the cards write (BALANCE_CHANGED,
-COMMISSION_BALANCE_CHANGED, CARD_ISSUED, LEVEL_UP), each counted once per generation under its outbox entry's
-marker (domain.reports.rollups.apply_once); the rebuild recomputes them from the balance documents.
+COMMISSION_BALANCE_CHANGED, CARD_ISSUED, LEVEL_UP, CARD_CLOSED), each counted once per generation under its outbox
+entry's marker (domain.reports.rollups.apply_once); the rebuild recomputes them from the balance documents.
 
 Count-card uses lapse at their card's expiry without a ledger entry, so they are kept by the UTC hour their card
 expires (`u.<YYYYMMDDHH>`) and a reader sums the hours not yet over: a lapsed card's uses stop counting within
@@ -17,15 +17,16 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from db import collections as c
 from db.mongo import Doc, Mongo
+from domain.cards.ledger import CardStatus
 from domain.cards.program import Level, load_program
 from domain.errors import PermissionDenied
-from domain.events import BalanceChanged, CardIssued, CommissionBalanceChanged, Event, LevelUp
+from domain.events import BalanceChanged, CardClosed, CardIssued, CommissionBalanceChanged, Event, LevelUp
 from domain.outbox import OutboxStatus
 from domain.reports.rollups import apply_once, generations, live_generation, upserting
 from domain.tenancy import Role, Staff
 
 # The events that move the totals; the rebuild marks those not yet handled as counted in what it sums.
-KINDS = (BalanceChanged.KIND, CommissionBalanceChanged.KIND, CardIssued.KIND, LevelUp.KIND)
+KINDS = (BalanceChanged.KIND, CommissionBalanceChanged.KIND, CardIssued.KIND, LevelUp.KIND, CardClosed.KIND)
 # An entry whose handlers may still run: marked by the rebuild, so its event does not count twice.
 _UNHANDLED = [OutboxStatus.PENDING.value, OutboxStatus.RELAYED.value, OutboxStatus.DEAD.value]
 _HOUR = "%Y%m%d%H"
@@ -67,6 +68,8 @@ def _moves(event: Event) -> dict[str, int]:
         found = {f"l.{event.level_id}": 1}
     elif isinstance(event, LevelUp):
         found = {f"l.{event.from_level_id}": -1, f"l.{event.to_level_id}": 1}
+    elif isinstance(event, CardClosed):
+        found = {f"l.{event.level_id}": -1}
     return {name: n for name, n in found.items() if n}
 
 
@@ -109,7 +112,8 @@ async def rebuild_balances(
             merchant_id,
             {
                 "_id": "$level_id",
-                "members": {"$sum": 1},
+                # A closed account's card keeps its level but nobody holds it (CARD_CLOSED took it off).
+                "members": {"$sum": {"$cond": [{"$eq": ["$status", CardStatus.CLOSED.value]}, 0, 1]}},
                 "sv_paid": {"$sum": "$stored_paid"},
                 "sv_bonus": {"$sum": "$stored_bonus"},
                 "points": {"$sum": "$points"},

@@ -14,6 +14,8 @@ from bson import ObjectId
 
 from db import collections as c
 from db.mongo import Doc, Mongo
+from domain.access_log import MEMBER_SELF
+from domain.account_closing.erasure import close_account
 from domain.cards.count_cards import grant_count_card, use_count_card
 from domain.cards.ledger import SYSTEM
 from domain.cards.points import redeem_points
@@ -22,6 +24,7 @@ from domain.commissions.accrual import on_order_paid as accrue
 from domain.commissions.reversal import on_order_refunded as reverse
 from domain.events import BalanceChanged, OrderPaid, OrderRefunded
 from domain.orders.model import PayMethod
+from domain.pii import PiiCipher
 from domain.reports import balances, rebuild, report, rollups, visits
 from tests.checkout.conftest import counter_sale, give, shopper
 from tests.commissions.conftest import appoint, open_program
@@ -105,8 +108,10 @@ async def fresh_balances(mongo: Mongo, merchant_id: ObjectId, now: datetime) -> 
 
 
 async def fresh_levels(mongo: Mongo, merchant_id: ObjectId) -> dict[ObjectId, int]:
+    """Members holding each level, counted now from the cards of accounts not closed."""
     found: dict[ObjectId, int] = {}
-    async for card in mongo.db[c.CARDS].find({"merchant_id": merchant_id}, {"level_id": 1}):
+    held = {"merchant_id": merchant_id, "status": {"$ne": "CLOSED"}}
+    async for card in mongo.db[c.CARDS].find(held, {"level_id": 1}):
         found[card["level_id"]] = found.get(card["level_id"], 0) + 1
     return found
 
@@ -170,6 +175,27 @@ async def card_operation(mongo: Mongo, shop: Shop, rng: random.Random, card: Doc
         idempotency_key=uuid.uuid4().hex,
         actor=SYSTEM,
     )
+
+
+async def test_a_closed_account_leaves_the_members_by_level_and_a_rebuild_agrees(
+    mongo: Mongo, pii: PiiCipher, shop: Shop
+) -> None:
+    # given three members with cards, counted by level
+    merchant_id, now = shop.merchant.merchant.id, datetime.now(UTC)
+    members = [await shopper(mongo, shop, name=f"会员{i}") for i in range(3)]
+    await count_events(mongo)
+    [(lowest, three)] = (await running_totals(mongo, shop, now))[1].items()
+
+    # when one of them closes their account, and its events are counted (twice, as a redelivery would)
+    await close_account(mongo=mongo, pii=pii, merchant_id=merchant_id, member_id=members[0].id, who=MEMBER_SELF)
+    await count_events(mongo)
+    await count_events(mongo)
+
+    # then two members hold the level, as the cards say, and a rebuild counts the same
+    assert three == 3
+    assert (await running_totals(mongo, shop, now))[1] == {lowest: 2} == await fresh_levels(mongo, merchant_id)
+    await rebuild.rebuild(mongo=mongo, merchant_id=merchant_id)
+    assert (await running_totals(mongo, shop, now))[1] == {lowest: 2}
 
 
 async def test_the_rollups_equal_a_rebuild_after_a_random_mix_of_pays_refunds_and_top_ups(
