@@ -6,9 +6,10 @@ for a hundred touches or a million.
 Money reaches the rollups from ORDER_PAID and ORDER_REFUNDED: an order paid by a member inside a touch's window
 (from the touch until `window_days` after it) credits its consumption paid to that touch, once per order (the
 order id is the marker, in the touch's `orders`); a refund takes back its share of that credit, once per refund
-id. A member counts in `paid_members` once, at their first paid order in the window; refunds lower revenue, not
-that count. Each touch keeps its net revenue r, so the rollup keeps the sum S = Σr and the sum of squares
-Q = Σr² up to date incrementally (a change from r to r' adds r' − r to S and r'² − r² to Q).
+id. A member counts in `paid_members` while their net revenue in the window is above zero: from their first paid
+order, and no longer once refunds have taken all of it back. Each touch keeps its net revenue r, so the rollup
+keeps the sum S = Σr and the sum of squares Q = Σr² up to date incrementally (a change from r to r' adds r' − r
+to S and r'² − r² to Q).
 
 Uplift, treatment (1) against control (2), each group of n members:
 - paid rate p = paid_members / n; difference d = p1 − p2, with the 95% Wald interval
@@ -123,13 +124,13 @@ async def _change_revenue(
     mongo: Mongo, merchant_id: ObjectId, touch_id: ObjectId, marker: Doc, set_: Doc, amount: int
 ) -> None:
     """Adds `amount` (negative for a refund) to one touch's revenue unless `marker` says it is done, and the change
-    of S, Q and paid members to its rollup, in one transaction."""
+    of S, Q and paying members to its rollup, in one transaction."""
 
     async def work(s: AsyncClientSession) -> None:
         before = await mongo.db[c.MARKETING_TOUCHES].find_one_and_update(
             {"merchant_id": merchant_id, "_id": touch_id, **marker},
             {"$set": set_, "$inc": {"revenue_fen": amount}},
-            projection={"source_id": 1, "group": 1, "paid": 1, "revenue_fen": 1},
+            projection={"source_id": 1, "group": 1, "revenue_fen": 1},
             return_document=ReturnDocument.BEFORE,
             session=s,
         )
@@ -138,8 +139,11 @@ async def _change_revenue(
         old = before["revenue_fen"]
         new = old + amount
         inc = {"revenue_fen": amount, "revenue_sq": new * new - old * old}
-        if set_.get("paid") and not before["paid"]:
-            inc["paid_members"] = 1
+        if (new > 0) != (old > 0):
+            inc["paid_members"] = 1 if new > 0 else -1
+            await mongo.db[c.MARKETING_TOUCHES].update_one(
+                {"merchant_id": merchant_id, "_id": touch_id}, {"$set": {"paid": new > 0}}, session=s
+            )
         await mongo.db[c.MARKETING_EFFECTS].update_one(
             rollup_key(merchant_id, before["source_id"], before["group"]), {"$inc": inc}, session=s
         )
@@ -167,7 +171,7 @@ async def on_order_paid(*, mongo: Mongo, event: OrderPaid) -> None:
             event.merchant_id,
             touch["_id"],
             {f"orders.{order}": {"$exists": False}},
-            {f"orders.{order}": event.consumption_paid_fen, "paid": True},
+            {f"orders.{order}": event.consumption_paid_fen},
             event.consumption_paid_fen,
         )
 

@@ -56,7 +56,9 @@ class CampaignGroupFigures:
     delivered: int
     opened: int = strawberry.field(description="Inbox messages read.")
     redeemed: int = strawberry.field(description="Coupons of the campaign redeemed.")
-    paid_members: int = strawberry.field(description="Members who paid within the window.")
+    paid_members: int = strawberry.field(
+        description="Members who paid within the window and were not refunded all of it."
+    )
     revenue_fen: int = strawberry.field(description="What they paid within the window, net of refunds.")
 
 

@@ -13,7 +13,9 @@ class MarketingGroupFigures:
     delivered: int = strawberry.field(description="Messages a channel delivered (a push or an SMS).")
     opened: int = strawberry.field(description="Messages read in the inbox.")
     redeemed: int = strawberry.field(description="Touched coupons used in store.")
-    paid_members: int = strawberry.field(description="Members who paid within their window.")
+    paid_members: int = strawberry.field(
+        description="Members who paid within their window and were not refunded all of it."
+    )
     revenue_fen: int = strawberry.field(description="What they paid within their window, net of refunds.")
 
     @classmethod

@@ -171,6 +171,57 @@ async def test_effect_figures_and_uplift_are_exact_for_a_fixed_world(
     assert again == first
 
 
+async def test_a_member_refunded_all_they_paid_in_the_window_no_longer_counts_as_paying(
+    mongo: Mongo, shop: Shop
+) -> None:
+    # given a campaign that touched alice, who paid 50.00 in its window
+    [alice] = await make_members(mongo, shop, 1)
+    merchant_id, campaign, at = shop.merchant.merchant.id, ObjectId(), datetime.now(UTC) - timedelta(days=1)
+    await touches.record_touches(
+        mongo=mongo,
+        merchant_id=merchant_id,
+        source=TouchSource.CAMPAIGN,
+        source_id=campaign,
+        touches=[Touch(alice.id, Group.TREATMENT, None, None)],
+        at=at,
+        window_days=WINDOW_DAYS,
+    )
+    order = _paid(shop, alice, at + timedelta(hours=1), 5_000)
+
+    def refunded(refund_id: str, fen: int, total: int) -> OrderRefunded:
+        return OrderRefunded(
+            order_id=order.order_id,
+            refund_id=refund_id,
+            refunded_fen=fen,
+            order_paid_fen=5_000,
+            merchant_id=merchant_id,
+            member_id=alice.id,
+            order_refunded_total_fen=total,
+        )
+
+    async def treatment() -> tuple[int, int]:
+        found = await effect.effect(
+            mongo=mongo, merchant_id=merchant_id, source=TouchSource.CAMPAIGN, source_id=campaign
+        )
+        return found.treatment.paid_members, found.treatment.revenue_fen
+
+    await effect.on_order_paid(mongo=mongo, event=order)
+
+    # when 20.00 of it is refunded, then she still paid 30.00 net
+    await effect.on_order_refunded(mongo=mongo, event=refunded("refund-1", 2_000, 2_000))
+    assert await treatment() == (1, 3_000)
+
+    # when the other 30.00 is refunded (and both refunds are delivered again), then she paid nothing
+    for _ in range(2):
+        await effect.on_order_refunded(mongo=mongo, event=refunded("refund-1", 2_000, 2_000))
+        await effect.on_order_refunded(mongo=mongo, event=refunded("refund-2", 3_000, 5_000))
+    assert await treatment() == (0, 0)
+
+    # when she pays again inside the window, then she counts again
+    await effect.on_order_paid(mongo=mongo, event=_paid(shop, alice, at + timedelta(days=2), 1_000))
+    assert await treatment() == (1, 1_000)
+
+
 async def test_an_empty_control_group_has_no_uplift(mongo: Mongo, shop: Shop) -> None:
     # given a journey that touched one member, with no control group
     [alice] = await make_members(mongo, shop, 1)
