@@ -167,7 +167,8 @@ def cron_jobs() -> list[CronJob]:
         scheduled_cron("retention", apply_retention, day=1, hour=3, minute=40, second=0, timeout=1800),
         # Every minute; a round stops after its budget (50 s), well inside the timeout, and the next goes on.
         scheduled_cron("payouts", pay_out_commissions, second=40, timeout=240),
-        # Nightly, 03:30 in China on the worker's UTC clock; a long lease, as it goes through every member.
+        # Nightly, 03:30 in China (the schedule is UTC, whatever the host's zone); a long lease, as it goes through
+        # every member.
         scheduled_cron("segment_facts", refresh_segment_facts, hour=19, minute=30, timeout=3600),
         # Every minute, like payouts: a run sends for its budget (50 s) and the next goes on from the cursor.
         scheduled_cron("campaigns", send_campaigns, second=10, timeout=240),

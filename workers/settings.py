@@ -6,6 +6,7 @@ arq retries only on `Retry`, so every job here is idempotent and turns transient
 
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
+from datetime import UTC
 from typing import Any
 
 from arq import func
@@ -44,6 +45,9 @@ def worker_options(
         # No result is kept, so a finished job's id is free again: a dead letter retried later reuses it.
         "functions": [func(handle_event, name="handle_event", keep_result=0, max_tries=_ARQ_MAX_TRIES, timeout=120)],
         "cron_jobs": scheduled() if cron_jobs is None else list(cron_jobs),
+        # The schedule's hours are UTC (workers/crons.py); arq reads them in the host's zone unless told, so a host
+        # set to China time would run the nightly jobs at 03:30 UTC, 11:30 in the stores.
+        "timezone": UTC,
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,
         # arq's own RedisSettings reach neither a Sentinel with a password nor one over TLS with our CA: the pool

@@ -4,12 +4,14 @@ sender after 24 hours, and each job's last run shown to the owner.
 """
 
 import asyncio
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from arq import Worker
 from bson import ObjectId
 
 from db import collections as c
@@ -29,6 +31,7 @@ from tests.conftest import Gql, Shop
 from tests.coupons.conftest import make_staff
 from tests.workers.conftest import coupon_template, run_worker
 from workers.crons import cron_jobs, query_pending_payments, release_commissions, return_forwards, tracked
+from workers.settings import worker_options
 
 SET_GIFT = """
 mutation($id: ID) {
@@ -231,3 +234,26 @@ async def test_every_scheduled_job_is_registered_and_the_money_sweeps_run_on_an_
     assert (released, queried) == (0, 0)
     runs = await mongo.db[c.CRON_RUNS].find().sort("_id", 1).to_list()
     assert [(r["_id"], r["ok"]) for r in runs] == [("query_pending_payments", True), ("release_commissions", True)]
+
+
+@pytest.fixture
+def host_on_china_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("host_on_china_time")
+async def test_the_nightly_jobs_run_at_night_in_china_on_a_host_set_to_china_time(settings: Settings) -> None:
+    # given a worker started on a host whose clock is set to China time
+    worker = Worker(**worker_options(settings))
+
+    # when it works out the next run of the nightly segment facts, at midnight UTC
+    [facts] = [job for job in worker.cron_jobs if job.name == "segment_facts"]
+    facts.calculate_next(datetime(2026, 12, 6, 0, 0, tzinfo=UTC).astimezone(worker.timezone))
+
+    # then it is 19:30 UTC, 03:30 in the stores, as the schedule says
+    assert facts.next_run is not None
+    assert facts.next_run.replace(microsecond=0) == datetime(2026, 12, 6, 19, 30, tzinfo=UTC)
