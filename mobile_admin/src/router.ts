@@ -103,6 +103,18 @@ const routes: RouteRecordRaw[] = [
     meta: { feature: 'accessLog' },
   },
   {
+    path: '/privacy',
+    name: 'privacy',
+    component: () => import('./privacy/PrivacyPolicies.vue'),
+    meta: { feature: 'privacyPolicies' },
+  },
+  {
+    path: '/privacy/new',
+    name: 'privacy-new',
+    component: () => import('./privacy/PublishPolicy.vue'),
+    meta: { feature: 'publishPrivacyPolicy' },
+  },
+  {
     path: '/segments',
     name: 'segments',
     component: () => import('./segments/SegmentList.vue'),

@@ -10,6 +10,7 @@ export const mineMessages: Messages<
   | 'confirmSignOut'
   | 'cancel'
   | 'accessLog'
+  | 'privacy'
 > = {
   zh: {
     allStores: '全部门店',
@@ -21,6 +22,7 @@ export const mineMessages: Messages<
     confirmSignOut: '退出后需重新输入手机号和密码登录。',
     cancel: '取消',
     accessLog: '访问记录',
+    privacy: '隐私政策',
   },
   en: {
     allStores: 'All stores',
@@ -32,5 +34,6 @@ export const mineMessages: Messages<
     confirmSignOut: 'You will need your phone number and password to sign in again.',
     cancel: 'Cancel',
     accessLog: 'Access log',
+    privacy: 'Privacy policy',
   },
 }

@@ -21,6 +21,13 @@ describe('role menus', () => {
     expect(may('OWNER', 'deadLetters')).toBe(true)
   })
 
+  it('shows a manager the privacy policy and leaves publishing one to the owner, as the API does', () => {
+    expect(may('MANAGER', 'privacyPolicies')).toBe(true)
+    expect(may('MANAGER', 'publishPrivacyPolicy')).toBe(false)
+    expect(may('OWNER', 'publishPrivacyPolicy')).toBe(true)
+    expect(may('CASHIER', 'privacyPolicies')).toBe(false)
+  })
+
   it('leaves appointing shareholders and reviewing their commissions to the owner, as the API does', () => {
     expect(may('MANAGER', 'appointShareholders')).toBe(false)
     expect(may('MANAGER', 'reviewCommissions')).toBe(false)

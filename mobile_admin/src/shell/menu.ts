@@ -29,6 +29,8 @@ export type Feature =
   | 'journeys'
   | 'journeyRules'
   | 'accessLog'
+  | 'privacyPolicies'
+  | 'publishPrivacyPolicy'
   | 'segments'
   | 'tagMembers'
   | 'campaigns'
@@ -64,6 +66,8 @@ const ALLOWED: Record<Feature, readonly StaffRole[]> = {
   journeys: MANAGERS,
   journeyRules: ['OWNER'],
   accessLog: ['OWNER'],
+  privacyPolicies: MANAGERS,
+  publishPrivacyPolicy: ['OWNER'],
   segments: MANAGERS,
   tagMembers: EVERYONE,
   campaigns: MANAGERS,
