@@ -92,7 +92,9 @@ class Phone:
 
     async def shot(self, name: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        await self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+        # Transitions are run to their end first: a switch or radio tapped a moment before looked pale mid-fade,
+        # which read as a broken screen to the person looking at the shot.
+        await self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), animations="disabled")
 
     async def sign_in_as(self, phone: str, password: str = OWNER_PASSWORD) -> None:
         """Signed in without the sign-in screen: the API's own tokens, put where the app keeps them."""
