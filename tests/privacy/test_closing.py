@@ -310,3 +310,21 @@ async def test_signed_in_members_are_still_served_while_redis_cannot_be_asked(
 
     # Then it is answered: whether the account closed since could not be asked, and the token is still good
     assert "errors" not in body, body
+
+
+async def test_closing_while_redis_cannot_be_asked_still_closes_and_says_so(
+    settings: Settings, mongo: Mongo, gql: Gql, shop: Shop
+) -> None:
+    # Given a signed-in member, and an API whose Redis has gone
+    [session, _] = await _signed_in_twice(gql, shop, "bob")
+    gone = settings.model_copy(update={"redis_url": SecretStr(f"redis://127.0.0.1:{free_port()}/0")})
+
+    # When the member closes their account through it
+    async with serve(gone) as doors:
+        body = await (await doors.at("10.0.0.1"))("member", CLOSE_MY_ACCOUNT, token=session["accessToken"])
+
+    # Then the closing is answered as done, and it is: the account is closed and its refresh token gone
+    assert body["data"]["closeMyAccount"]["userErrors"] == [] and body["data"]["closeMyAccount"]["closedAt"]
+    assert await mongo.db[c.MEMBERS].count_documents({"closed_at": {"$ne": None}}) == 1
+    refreshed = (await gql("member", REFRESH, {"token": session["refreshToken"]}))["data"]["refreshToken"]
+    assert refreshed["session"] is None
