@@ -4,6 +4,7 @@ out of range and the coupon missing, picks the coupon from the active templates 
 journeys (the effect) and journey-rules (after saving).
 """
 
+import json
 from collections.abc import AsyncIterator
 
 import pytest
@@ -42,6 +43,11 @@ async def test_owner_reads_win_backs_effect_and_switches_thank_you_on_with_a_cou
     await expect(figures.locator("tbody tr").nth(4)).to_have_text("到店消费1 (50%)1 (50%)")
     await expect(figures.locator("tbody tr").nth(5)).to_have_text("消费金额¥100.00¥30.00")
     await expect(figures.locator("[data-test=uplift-revenue]")).to_contain_text("人均消费提升 +¥35.00")
+    # and charts revenue per member, 100 yuan over two treated against 30 over two held back
+    chart = figures.locator("[data-test=chart-WIN_BACK]")
+    await expect(chart.locator("canvas")).to_have_count(1)
+    shown = json.loads(await chart.get_attribute("data-figures") or "[]")
+    assert shown == [{"label": "关怀组", "value": 5_000}, {"label": "对照组", "value": 1_500}]
     await phone.shot("journeys")
 
     # when they switch thank-you on after 91 days, with no coupon, and save

@@ -26,6 +26,7 @@ type Key =
   | 'upliftRate'
   | 'upliftRevenue'
   | 'noControl'
+  | 'chartPerMember'
 
 export const journeyMessages: Messages<Key> = {
   zh: {
@@ -66,6 +67,7 @@ export const journeyMessages: Messages<Key> = {
     upliftRate: '到店率提升 {rate} 个百分点（95% 区间 {rateRange}）',
     upliftRevenue: '人均消费提升 {revenue}（95% 区间 {revenueRange}）',
     noControl: '对照组还没有会员，暂无法计算提升',
+    chartPerMember: '人均消费',
   },
   en: {
     title: 'Automated care',
@@ -105,5 +107,6 @@ export const journeyMessages: Messages<Key> = {
     upliftRate: 'Paid rate {rate} points (95% interval {rateRange})',
     upliftRevenue: 'Revenue per member {revenue} (95% interval {revenueRange})',
     noControl: 'No control members yet: no uplift to show',
+    chartPerMember: 'Revenue per member',
   },
 }
