@@ -170,6 +170,12 @@ async def _take_one(mongo: Mongo, merchant_id: ObjectId, template_id: ObjectId, 
             return None
         watch = sold_out.MARKS.watch()
         template = await take_stock(mongo, merchant_id, template_id, 1, now)
+        if template is None and not sold_out.MARKS.marked(merchant_id, template_id):
+            # The mark lapsed while the storm went on (a slow database): the refused taker learns why while it
+            # still holds its turn, so the claimers queued behind it meet a new mark instead of a take each.
+            current = await load_template(mongo=mongo, merchant_id=merchant_id, template_id=template_id)
+            if current is not None and refusal(current, now) is CouponCode.COUPON_OUT_OF_STOCK:
+                sold_out.MARKS.mark(merchant_id, template_id, watch)
     if template is not None and template.remaining == 0:
         sold_out.MARKS.mark(merchant_id, template_id, watch)
     return template

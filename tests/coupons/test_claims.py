@@ -203,15 +203,19 @@ async def test_claimers_still_waiting_when_the_stock_runs_out_send_no_take(
     crowd = await make_members(mongo, shop, 200)
 
     # when they all claim at once
+    started = time.monotonic()
     with count_commands_on(mongo) as commands:
         results = await asyncio.gather(*(claim(gql, member, template) for member in crowd))
+    lasted = time.monotonic() - started
 
-    # then five hold one, and besides those five takes at most one per turn in flight reached the template:
-    # the rest were told it is sold out by the mark the last taker set
+    # then five hold one, and besides those five takes at most one per turn in flight reached the template in
+    # each mark's lifetime: the rest were told it is sold out by the mark (set by the last taker, and again by a
+    # refused one when the storm outlasted it, as it does on a slow machine)
     assert sum(1 for r in results if r["coupon"]) == 5
     assert {r["userErrors"][0]["code"] for r in results if not r["coupon"]} == {"COUPON_OUT_OF_STOCK"}
     takes = commands.count(("findAndModify", c.COUPON_TEMPLATES))
-    assert 5 <= takes <= 5 + sold_out.TAKERS, takes
+    marks = 1 + int(lasted // sold_out.MARK_FOR)
+    assert 5 <= takes <= 5 + sold_out.TAKERS * marks, (takes, lasted)
 
 
 async def test_stock_a_refused_tap_took_is_given_back(gql: Gql, owner_token: str, mongo: Mongo, shop: Shop) -> None:
