@@ -45,8 +45,8 @@ def worker_options(
         # No result is kept, so a finished job's id is free again: a dead letter retried later reuses it.
         "functions": [func(handle_event, name="handle_event", keep_result=0, max_tries=_ARQ_MAX_TRIES, timeout=120)],
         "cron_jobs": scheduled() if cron_jobs is None else list(cron_jobs),
-        # The schedule's hours are UTC (workers/crons.py); arq reads them in the host's zone unless told, so a host
-        # set to China time would run the nightly jobs at 03:30 UTC, 11:30 in the stores.
+        # The schedule's hours are UTC (workers/crons.py); arq reads them in the host's zone unless told, so on a
+        # host set to China time the nightly segment facts would run at 19:30 in the stores instead of 03:30.
         "timezone": UTC,
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,

@@ -4,11 +4,11 @@ mark, once the template is sold out, that answers the claimers still waiting wit
 Every take of one template's stock updates the same document, which serves them one at a time whatever the
 number sent; the rest wait here rather than in the connection pool, so that those still waiting when the last
 unit goes are told by the mark instead of sending a take that must fail (a take refused after the mark lapsed,
-in a storm longer than it, sets it again). A mark lasts `MARK_FOR` and lives in
-this process only: reading Redis instead would cost every claim, winners included, a round trip, while N
-processes each learning it from their own last take costs nothing. Stock comes back only when a take is given
-back (a tap refused for the limit, a replay): this process then drops its mark at once, and another process's
-mark keeps the unit from being claimed for at most `MARK_FOR`.
+in a storm longer than it, sets it again). A mark lasts `MARK_FOR` and lives in this process only: reading Redis
+instead would cost every claim, winners included, a round trip, while N processes each learning it from their
+own last take costs nothing. Stock comes back only when a take is given back (a tap refused for the limit, a
+replay): this process then drops its mark at once, and another process's mark keeps the unit from being claimed
+for at most `MARK_FOR`.
 """
 
 import asyncio

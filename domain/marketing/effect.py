@@ -141,9 +141,6 @@ async def _change_revenue(
         inc = {"revenue_fen": amount, "revenue_sq": new * new - old * old}
         if (new > 0) != (old > 0):
             inc["paid_members"] = 1 if new > 0 else -1
-            await mongo.db[c.MARKETING_TOUCHES].update_one(
-                {"merchant_id": merchant_id, "_id": touch_id}, {"$set": {"paid": new > 0}}, session=s
-            )
         await mongo.db[c.MARKETING_EFFECTS].update_one(
             rollup_key(merchant_id, before["source_id"], before["group"]), {"$inc": inc}, session=s
         )

@@ -171,7 +171,6 @@ def _touch_doc(
         "opened_at": None,
         "redeemed_at": None,
         # Money inside the window (domain.marketing.effect): what each paid order credited, each refund took back.
-        "paid": False,
         "revenue_fen": 0,
         "orders": {},
         "refunds": {},

@@ -25,7 +25,6 @@ type Key =
   | 'dayMissing'
   | 'effective'
   | 'published'
-  | 'open'
   | 'submit'
   | 'confirm'
   | 'cancel'
@@ -59,7 +58,6 @@ export const privacyMessages: Messages<Key> = {
     dayMissing: '请选择生效日期',
     effective: '生效',
     published: '发布',
-    open: '查看全文',
     submit: '发布',
     confirm: '发布后不能修改，生效后所有会员须重新同意。确定发布 {version}？',
     cancel: '取消',
@@ -94,7 +92,6 @@ export const privacyMessages: Messages<Key> = {
     dayMissing: 'Choose the day it takes effect',
     effective: 'Effective',
     published: 'Published',
-    open: 'Read it',
     submit: 'Publish',
     confirm: 'It cannot be changed once published, and every member will be asked to agree again. Publish {version}?',
     cancel: 'Cancel',
